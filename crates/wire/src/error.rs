@@ -1,0 +1,351 @@
+//! The single error vocabulary of Linli.
+//!
+//! A server error travels as an RFC 9457 problem (`application/problem+json`) whose `code`
+//! member is one of [`ErrorCode`]. The client core maps every failure, remote or local, onto the
+//! same codes, and the shell sends `{code, message}` ([`IpcError`]) to the UI, which branches on
+//! `code` only. `title`/`detail`/`message` are for people and may be localised; never match on
+//! them.
+//!
+//! Codes are spelled exactly as in the problem registry (kebab-case). Add a code only when a
+//! consumer branches on it.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// Base of every problem `type` URI; the code is appended. Documented in docs/problems.md.
+pub const PROBLEM_TYPE_BASE: &str = "https://linli.app/problems/";
+
+/// Stable, machine-readable error codes shared by server, core, shell and UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    // ---- contract (server) codes ----
+    /// 422: the request body is invalid; `errors[]` points into it.
+    ValidationFailed,
+    /// 401: missing or invalid credentials.
+    Unauthenticated,
+    /// 401: phone number and password do not match.
+    InvalidCredentials,
+    /// 401: the access token has expired; refresh and retry.
+    TokenExpired,
+    /// 401: a rotated refresh token was replayed; the whole token family is revoked.
+    RefreshReused,
+    /// 403: not allowed.
+    Forbidden,
+    /// 403: no active membership for the unit or community.
+    MembershipRequired,
+    /// 404: no such resource (or not visible to the caller).
+    NotFound,
+    /// 409: the resource's state does not allow this action (`current_state`, `allowed[]`).
+    InvalidTransition,
+    /// 409: the client-chosen id is already used.
+    AlreadyExists,
+    /// 409: the original request with this idempotency key is still running.
+    IdempotencyInProgress,
+    /// 422: the idempotency key was used before with a different payload.
+    IdempotencyKeyReused,
+    /// 400: this write requires an `Idempotency-Key`.
+    IdempotencyKeyMissing,
+    /// 412: stale `If-Match`.
+    PreconditionFailed,
+    /// 428: `If-Match` is required.
+    PreconditionRequired,
+    /// 410: the sync cursor is no longer known; bootstrap again.
+    SyncCursorExpired,
+    /// 429: slow down (`Retry-After`).
+    RateLimited,
+    /// 400: the request could not be understood (bad JSON, bad query).
+    BadRequest,
+    /// 500: the server failed; nothing about the cause is disclosed.
+    InternalError,
+    /// 503: the server cannot serve right now (`Retry-After`).
+    ServiceUnavailable,
+
+    // ---- client-side codes (never sent by a server) ----
+    /// The backend cannot be reached; the app works from its cache.
+    Offline,
+    /// The backend answered something that does not follow the contract.
+    BadResponse,
+    /// The TLS connection to the backend could not be verified.
+    TlsError,
+    /// The backend URL is not HTTPS and not loopback.
+    InsecureUrl,
+    /// No OS keyring (Secret Service, Keychain, Credential Manager) is available.
+    KeyringUnavailable,
+    /// The OS keyring is locked; the resident must unlock it.
+    KeyringLocked,
+    /// The action needs a signed-in resident.
+    NotSignedIn,
+    /// The session ended (signed out elsewhere, or revoked); sign in again.
+    SessionExpired,
+    /// Local storage failed (disk full, permissions, corrupt database).
+    StorageError,
+    /// A bug or an unexpected local failure.
+    Internal,
+
+    /// A code this build does not know yet (a newer server); treat as a generic failure.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ErrorCode {
+    /// Every code, for documentation and exhaustive tests.
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::ValidationFailed,
+        Self::Unauthenticated,
+        Self::InvalidCredentials,
+        Self::TokenExpired,
+        Self::RefreshReused,
+        Self::Forbidden,
+        Self::MembershipRequired,
+        Self::NotFound,
+        Self::InvalidTransition,
+        Self::AlreadyExists,
+        Self::IdempotencyInProgress,
+        Self::IdempotencyKeyReused,
+        Self::IdempotencyKeyMissing,
+        Self::PreconditionFailed,
+        Self::PreconditionRequired,
+        Self::SyncCursorExpired,
+        Self::RateLimited,
+        Self::BadRequest,
+        Self::InternalError,
+        Self::ServiceUnavailable,
+        Self::Offline,
+        Self::BadResponse,
+        Self::TlsError,
+        Self::InsecureUrl,
+        Self::KeyringUnavailable,
+        Self::KeyringLocked,
+        Self::NotSignedIn,
+        Self::SessionExpired,
+        Self::StorageError,
+        Self::Internal,
+        Self::Unknown,
+    ];
+
+    /// The kebab-case spelling used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ValidationFailed => "validation-failed",
+            Self::Unauthenticated => "unauthenticated",
+            Self::InvalidCredentials => "invalid-credentials",
+            Self::TokenExpired => "token-expired",
+            Self::RefreshReused => "refresh-reused",
+            Self::Forbidden => "forbidden",
+            Self::MembershipRequired => "membership-required",
+            Self::NotFound => "not-found",
+            Self::InvalidTransition => "invalid-transition",
+            Self::AlreadyExists => "already-exists",
+            Self::IdempotencyInProgress => "idempotency-in-progress",
+            Self::IdempotencyKeyReused => "idempotency-key-reused",
+            Self::IdempotencyKeyMissing => "idempotency-key-missing",
+            Self::PreconditionFailed => "precondition-failed",
+            Self::PreconditionRequired => "precondition-required",
+            Self::SyncCursorExpired => "sync-cursor-expired",
+            Self::RateLimited => "rate-limited",
+            Self::BadRequest => "bad-request",
+            Self::InternalError => "internal-error",
+            Self::ServiceUnavailable => "service-unavailable",
+            Self::Offline => "offline",
+            Self::BadResponse => "bad-response",
+            Self::TlsError => "tls-error",
+            Self::InsecureUrl => "insecure-url",
+            Self::KeyringUnavailable => "keyring-unavailable",
+            Self::KeyringLocked => "keyring-locked",
+            Self::NotSignedIn => "not-signed-in",
+            Self::SessionExpired => "session-expired",
+            Self::StorageError => "storage-error",
+            Self::Internal => "internal",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// The HTTP status a server answers with this code. Client-only codes map to 500 and are
+    /// never sent.
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::BadRequest | Self::IdempotencyKeyMissing => 400,
+            Self::Unauthenticated
+            | Self::InvalidCredentials
+            | Self::TokenExpired
+            | Self::RefreshReused => 401,
+            Self::Forbidden | Self::MembershipRequired => 403,
+            Self::NotFound => 404,
+            Self::InvalidTransition | Self::AlreadyExists | Self::IdempotencyInProgress => 409,
+            Self::SyncCursorExpired => 410,
+            Self::PreconditionFailed => 412,
+            Self::ValidationFailed | Self::IdempotencyKeyReused => 422,
+            Self::PreconditionRequired => 428,
+            Self::RateLimited => 429,
+            Self::ServiceUnavailable => 503,
+            Self::InternalError
+            | Self::Offline
+            | Self::BadResponse
+            | Self::TlsError
+            | Self::InsecureUrl
+            | Self::KeyringUnavailable
+            | Self::KeyringLocked
+            | Self::NotSignedIn
+            | Self::SessionExpired
+            | Self::StorageError
+            | Self::Internal
+            | Self::Unknown => 500,
+        }
+    }
+
+    /// The problem `type` URI for this code.
+    pub fn type_uri(self) -> String {
+        format!("{PROBLEM_TYPE_BASE}{}", self.as_str())
+    }
+
+    /// True when retrying the same request later may succeed (network, overload, in-progress).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            Self::Offline
+                | Self::RateLimited
+                | Self::ServiceUnavailable
+                | Self::InternalError
+                | Self::IdempotencyInProgress
+        )
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One invalid member of a request body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer (RFC 6901) into the request body, e.g. `/phone`.
+    pub pointer: String,
+    /// Short machine-readable reason, e.g. `required`, `too-long`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub detail: String,
+}
+
+/// An RFC 9457 problem body with Linli's extension members.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Problem {
+    /// Problem type URI; `PROBLEM_TYPE_BASE` + code for Linli's own problems.
+    #[serde(rename = "type", default = "about_blank")]
+    pub type_uri: String,
+    /// Short summary of the problem type (localised by `Accept-Language`).
+    #[serde(default)]
+    pub title: String,
+    /// The HTTP status code, repeated for convenience.
+    #[serde(default)]
+    pub status: u16,
+    /// Explanation of this occurrence (localised); never internals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// URI reference of this occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// Stable machine-readable code: what clients branch on.
+    #[serde(default = "unknown_code")]
+    pub code: ErrorCode,
+    /// Correlation id, also found in the server log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// For `validation-failed`: which members are wrong.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For `invalid-transition`: the resource's current state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_state: Option<String>,
+    /// For `invalid-transition`: the actions allowed in the current state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed: Vec<String>,
+    /// Mirrors the `Retry-After` header (seconds) for 429, 503 and 409 in-progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null")]
+    pub retry_after_s: Option<u64>,
+}
+
+fn about_blank() -> String {
+    "about:blank".to_owned()
+}
+
+fn unknown_code() -> ErrorCode {
+    ErrorCode::Unknown
+}
+
+impl Problem {
+    /// A problem of the given code with its default status and type URI.
+    pub fn new(code: ErrorCode, title: impl Into<String>) -> Self {
+        Self {
+            type_uri: code.type_uri(),
+            title: title.into(),
+            status: code.http_status(),
+            detail: None,
+            instance: None,
+            code,
+            trace_id: None,
+            errors: Vec::new(),
+            current_state: None,
+            allowed: Vec::new(),
+            retry_after_s: None,
+        }
+    }
+
+    /// Adds a human-readable explanation of this occurrence.
+    #[must_use]
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// What the desktop shell returns to the UI when a command fails.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IpcError {
+    /// The code the UI branches on.
+    pub code: ErrorCode,
+    /// A readable message for logs and as a fallback; the UI shows its own text per code.
+    pub message: String,
+}
+
+impl std::fmt::Display for IpcError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for IpcError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn as_str_matches_serde_spelling() {
+        for code in ErrorCode::ALL {
+            let json = serde_json::to_string(code).expect("serialize code");
+            assert_eq!(json, format!("\"{}\"", code.as_str()), "as_str and serde must agree");
+        }
+    }
+
+    #[test]
+    fn unknown_code_from_newer_server_decodes() {
+        let problem: Problem = serde_json::from_str(
+            r#"{"type":"https://x/p","title":"t","status":418,"code":"brand-new-code"}"#,
+        )
+        .expect("an unknown code must not fail the whole problem");
+        assert_eq!(problem.code, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn foreign_problem_without_code_decodes() {
+        let problem: Problem =
+            serde_json::from_str(r#"{"title":"Not Found","status":404}"#).expect("plain 9457");
+        assert_eq!(problem.type_uri, "about:blank", "RFC 9457 default type");
+        assert_eq!(problem.code, ErrorCode::Unknown);
+    }
+}

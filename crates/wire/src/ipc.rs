@@ -1,0 +1,99 @@
+//! Shapes that only cross the desktop shell's IPC boundary (core → UI), never HTTP.
+//!
+//! The UI receives the contract types (notices, households …) unchanged, plus these views of
+//! client state: the session, connectivity and outbox status, and the events the core emits.
+
+use crate::error::ErrorCode;
+use crate::ids::MembershipId;
+use crate::me::{Membership, User};
+use crate::sync::EntityKind;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// UI language. zh-CN is the default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+pub enum Locale {
+    /// 简体中文.
+    #[default]
+    #[serde(rename = "zh-CN")]
+    ZhCn,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Locale {
+    /// BCP 47 tag, as sent in `Accept-Language`.
+    pub fn as_tag(self) -> &'static str {
+        match self {
+            Self::ZhCn => "zh-CN",
+            Self::En => "en",
+        }
+    }
+}
+
+/// The signed-in resident as the app knows it (possibly from the cache, offline).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AccountView {
+    /// The account.
+    pub user: User,
+    /// Households.
+    pub memberships: Vec<Membership>,
+    /// The household the app currently shows; everything on screen follows it.
+    pub current_membership_id: Option<MembershipId>,
+}
+
+/// What the app shows at start: who is signed in, in which language, against which backend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionView {
+    /// `null` when nobody is signed in.
+    pub account: Option<AccountView>,
+    /// The remembered UI language.
+    pub locale: Locale,
+    /// The backend the app talks to.
+    pub backend_url: String,
+    /// Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
+    pub ended_because: Option<ErrorCode>,
+}
+
+/// Connectivity and the outbox at a glance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SyncStatus {
+    /// The last request reached the backend.
+    pub online: bool,
+    /// When the cache was last brought up to date.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Writes waiting to be sent.
+    pub outbox_pending: u32,
+    /// Writes the backend refused for good (kept for the resident to see).
+    pub outbox_rejected: u32,
+}
+
+/// Something the core wants the UI to know. Sent on the `core-event` channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum CoreEvent {
+    /// The backend became reachable or unreachable.
+    Connectivity {
+        /// Reachable now.
+        online: bool,
+    },
+    /// Cached data changed; screens showing these kinds should reload.
+    DataChanged {
+        /// Which kinds changed.
+        kinds: Vec<EntityKind>,
+    },
+    /// The outbox moved.
+    Outbox {
+        /// Writes waiting.
+        pending: u32,
+        /// Writes refused for good.
+        rejected: u32,
+    },
+    /// The session ended without the resident asking (revoked, replayed token, signed out).
+    SessionEnded {
+        /// Why.
+        code: ErrorCode,
+    },
+}

@@ -1,0 +1,69 @@
+//! The per-resident change feed (`GET /v1/sync/changes?cursor=&limit=`).
+//!
+//! The server stamps every change with a monotonically increasing sequence number and lets each
+//! resident read the changes they may see (their communities' notices, their own read marks and
+//! memberships). Without a cursor the feed starts with a snapshot ("bootstrap"). Deletions and
+//! lost access arrive as `delete` tombstones. A cursor the server no longer knows answers 410
+//! `sync-cursor-expired`: the client drops its cache and bootstraps again.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Kind of entity a change is about. Open: unknown kinds decode as `Other` and are skipped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// `data` is a [`crate::notices::Notice`] as the resident sees it (with `read_at`).
+    Notice,
+    /// `data` is a [`crate::me::Membership`].
+    Membership,
+    /// A kind this build does not know; skip it.
+    #[serde(other)]
+    Other,
+}
+
+/// Whether the entity now exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    /// Created or changed; `data` holds the whole current entity.
+    Upsert,
+    /// Deleted, or no longer visible to this resident (tombstone); `data` is absent.
+    Delete,
+    /// An operation this build does not know; skip it.
+    #[serde(other)]
+    Other,
+}
+
+/// One change.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Change {
+    /// Entity kind.
+    pub kind: EntityKind,
+    /// Entity id.
+    #[ts(type = "string")]
+    pub id: Uuid,
+    /// Upsert or delete.
+    pub op: ChangeOp,
+    /// The entity's version after the change.
+    #[ts(type = "number")]
+    pub version: i64,
+    /// The entity (for upserts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    #[ts(type = "unknown")]
+    pub data: Option<serde_json::Value>,
+}
+
+/// A page of the change feed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+pub struct ChangeFeed {
+    /// Changes in sequence order; at most one per entity per page.
+    pub changes: Vec<Change>,
+    /// Where to continue; store it once the page is applied.
+    pub next_cursor: String,
+    /// More changes are waiting: ask again at once with `next_cursor`.
+    pub has_more: bool,
+}

@@ -1,0 +1,81 @@
+//! TypeScript declarations for the UI, generated from the types in this crate.
+//!
+//! `ui/src/generated/wire.ts` is this module's output, committed. The test below fails when the
+//! file and the Rust types drift apart; run `LINLI_BLESS=1 cargo test -p linli-wire` (or
+//! `cargo xtask gen-types`) to write it anew. Never edit the file by hand.
+
+use ts_rs::TS;
+
+/// The whole generated file.
+pub fn typescript() -> String {
+    let decls = [
+        crate::ids::UserId::decl(),
+        crate::ids::CommunityId::decl(),
+        crate::ids::UnitId::decl(),
+        crate::ids::MembershipId::decl(),
+        crate::ids::NoticeId::decl(),
+        crate::ids::MutationId::decl(),
+        crate::error::ErrorCode::decl(),
+        crate::error::FieldError::decl(),
+        crate::error::Problem::decl(),
+        crate::error::IpcError::decl(),
+        crate::auth::LoginRequest::decl(),
+        crate::me::User::decl(),
+        crate::me::Community::decl(),
+        crate::me::Unit::decl(),
+        crate::me::MembershipRole::decl(),
+        crate::me::MembershipState::decl(),
+        crate::me::Membership::decl(),
+        crate::me::Me::decl(),
+        crate::notices::NoticeCategory::decl(),
+        crate::notices::NoticePriority::decl(),
+        crate::notices::Notice::decl(),
+        crate::notices::NoticePage::decl(),
+        crate::notices::ReadMarks::decl(),
+        crate::sync::EntityKind::decl(),
+        crate::sync::ChangeOp::decl(),
+        crate::sync::Change::decl(),
+        crate::sync::ChangeFeed::decl(),
+        crate::ipc::Locale::decl(),
+        crate::ipc::AccountView::decl(),
+        crate::ipc::SessionView::decl(),
+        crate::ipc::SyncStatus::decl(),
+        crate::ipc::CoreEvent::decl(),
+    ];
+    let mut out = String::from(
+        "// Generated from crates/wire by `cargo xtask gen-types`. Do not edit by hand.\n\n",
+    );
+    for decl in decls {
+        out.push_str("export ");
+        out.push_str(decl.trim_end());
+        out.push_str("\n\n");
+    }
+    out.truncate(out.trim_end().len());
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    fn generated_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/generated/wire.ts")
+    }
+
+    #[test]
+    fn ui_types_match_wire() {
+        let fresh = super::typescript();
+        let path = generated_path();
+        if std::env::var_os("LINLI_BLESS").is_some() {
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("create generated/");
+            std::fs::write(&path, &fresh).expect("write wire.ts");
+            return;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == fresh,
+            "ui/src/generated/wire.ts drifted from crates/wire: run `cargo xtask gen-types`"
+        );
+    }
+}

@@ -1,0 +1,389 @@
+// Generated from crates/wire by `cargo xtask gen-types`. Do not edit by hand.
+
+export type UserId = string;
+
+export type CommunityId = string;
+
+export type UnitId = string;
+
+export type MembershipId = string;
+
+export type NoticeId = string;
+
+export type MutationId = string;
+
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "internal" | "unknown";
+
+export type FieldError = { 
+/**
+ * JSON Pointer (RFC 6901) into the request body, e.g. `/phone`.
+ */
+pointer: string, 
+/**
+ * Short machine-readable reason, e.g. `required`, `too-long`.
+ */
+code: string, 
+/**
+ * Human-readable explanation.
+ */
+detail: string, };
+
+export type Problem = { 
+/**
+ * Problem type URI; `PROBLEM_TYPE_BASE` + code for Linli's own problems.
+ */
+type: string, 
+/**
+ * Short summary of the problem type (localised by `Accept-Language`).
+ */
+title: string, 
+/**
+ * The HTTP status code, repeated for convenience.
+ */
+status: number, 
+/**
+ * Explanation of this occurrence (localised); never internals.
+ */
+detail: string | null, 
+/**
+ * URI reference of this occurrence.
+ */
+instance: string | null, 
+/**
+ * Stable machine-readable code: what clients branch on.
+ */
+code: ErrorCode, 
+/**
+ * Correlation id, also found in the server log.
+ */
+trace_id: string | null, 
+/**
+ * For `validation-failed`: which members are wrong.
+ */
+errors: Array<FieldError>, 
+/**
+ * For `invalid-transition`: the resource's current state.
+ */
+current_state: string | null, 
+/**
+ * For `invalid-transition`: the actions allowed in the current state.
+ */
+allowed: Array<string>, 
+/**
+ * Mirrors the `Retry-After` header (seconds) for 429, 503 and 409 in-progress.
+ */
+retry_after_s: number | null, };
+
+export type IpcError = { 
+/**
+ * The code the UI branches on.
+ */
+code: ErrorCode, 
+/**
+ * A readable message for logs and as a fallback; the UI shows its own text per code.
+ */
+message: string, };
+
+export type LoginRequest = { 
+/**
+ * Mainland mobile number, 11 digits (a leading +86 is accepted).
+ */
+phone: string, 
+/**
+ * The account password.
+ */
+password: string, };
+
+export type User = { 
+/**
+ * Account id.
+ */
+id: UserId, 
+/**
+ * Name shown in the app (e.g. 王女士).
+ */
+display_name: string, 
+/**
+ * Phone number with the middle digits hidden (138****5678).
+ */
+phone_masked: string, };
+
+export type Community = { 
+/**
+ * Community id.
+ */
+id: CommunityId, 
+/**
+ * Name, e.g. 翠湖花园.
+ */
+name: string, 
+/**
+ * Street address.
+ */
+address: string, 
+/**
+ * The property company (物业) that runs it.
+ */
+property_company: string, 
+/**
+ * The service desk's phone number.
+ */
+service_phone: string, };
+
+export type Unit = { 
+/**
+ * Unit id.
+ */
+id: UnitId, 
+/**
+ * Building, e.g. 3栋.
+ */
+building: string, 
+/**
+ * Entrance, e.g. 2单元 (empty when the building has one).
+ */
+entrance: string, 
+/**
+ * Room number, e.g. 1502.
+ */
+room: string, 
+/**
+ * Floor area in square metres ×100 (integer, never a float: 89.50 m² is 8950).
+ */
+area_centi_m2: number, };
+
+export type MembershipRole = "owner" | "family" | "tenant" | "other";
+
+export type MembershipState = "pending" | "active" | "rejected" | "ended" | "other";
+
+export type Membership = { 
+/**
+ * Membership id.
+ */
+id: MembershipId, 
+/**
+ * The community.
+ */
+community: Community, 
+/**
+ * The unit.
+ */
+unit: Unit, 
+/**
+ * The resident's role.
+ */
+role: MembershipRole, 
+/**
+ * Whether it is in force.
+ */
+state: MembershipState, };
+
+export type Me = { 
+/**
+ * The account.
+ */
+user: User, 
+/**
+ * Every household, active ones first.
+ */
+memberships: Array<Membership>, };
+
+export type NoticeCategory = "water_outage" | "power_outage" | "elevator_maintenance" | "fire_safety" | "community_event" | "fees" | "general" | "other";
+
+export type NoticePriority = "normal" | "urgent" | "other";
+
+export type Notice = { 
+/**
+ * Notice id.
+ */
+id: NoticeId, 
+/**
+ * The community it is published in.
+ */
+community_id: CommunityId, 
+/**
+ * Headline.
+ */
+title: string, 
+/**
+ * One-line summary for the list.
+ */
+summary: string, 
+/**
+ * Full text; paragraphs separated by blank lines.
+ */
+body: string, 
+/**
+ * Category.
+ */
+category: NoticeCategory, 
+/**
+ * Priority.
+ */
+priority: NoticePriority, 
+/**
+ * Pinned notices come first.
+ */
+pinned: boolean, 
+/**
+ * Who published it, e.g. 翠湖花园物业服务中心.
+ */
+publisher: string, 
+/**
+ * When it was published.
+ */
+published_at: string, 
+/**
+ * When the event it announces starts (an outage window), if any.
+ */
+starts_at: string | null, 
+/**
+ * When that event ends, if known.
+ */
+ends_at: string | null, 
+/**
+ * After this moment the notice is no longer shown.
+ */
+expires_at: string | null, 
+/**
+ * When this resident read it; `null` while unread.
+ */
+read_at: string | null, 
+/**
+ * Increases on every change; the `ETag` of the notice.
+ */
+version: number, };
+
+export type NoticePage = { 
+/**
+ * The notices.
+ */
+items: Array<Notice>, 
+/**
+ * Pass as `cursor` to get the next page; absent on the last page.
+ */
+next_cursor: string | null, };
+
+export type ReadMarks = { 
+/**
+ * Notices to mark read; unknown or invisible ids are ignored.
+ */
+notice_ids: Array<NoticeId>, 
+/**
+ * When the resident read them (client clock); the server keeps the earliest mark.
+ */
+read_at: string, };
+
+export type EntityKind = "notice" | "membership" | "other";
+
+export type ChangeOp = "upsert" | "delete" | "other";
+
+export type Change = { 
+/**
+ * Entity kind.
+ */
+kind: EntityKind, 
+/**
+ * Entity id.
+ */
+id: string, 
+/**
+ * Upsert or delete.
+ */
+op: ChangeOp, 
+/**
+ * The entity's version after the change.
+ */
+version: number, 
+/**
+ * The entity (for upserts).
+ */
+data: unknown, };
+
+export type ChangeFeed = { 
+/**
+ * Changes in sequence order; at most one per entity per page.
+ */
+changes: Array<Change>, 
+/**
+ * Where to continue; store it once the page is applied.
+ */
+next_cursor: string, 
+/**
+ * More changes are waiting: ask again at once with `next_cursor`.
+ */
+has_more: boolean, };
+
+export type Locale = "zh-CN" | "en";
+
+export type AccountView = { 
+/**
+ * The account.
+ */
+user: User, 
+/**
+ * Households.
+ */
+memberships: Array<Membership>, 
+/**
+ * The household the app currently shows; everything on screen follows it.
+ */
+current_membership_id: MembershipId | null, };
+
+export type SessionView = { 
+/**
+ * `null` when nobody is signed in.
+ */
+account: AccountView | null, 
+/**
+ * The remembered UI language.
+ */
+locale: Locale, 
+/**
+ * The backend the app talks to.
+ */
+backend_url: string, 
+/**
+ * Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
+ */
+ended_because: ErrorCode | null, };
+
+export type SyncStatus = { 
+/**
+ * The last request reached the backend.
+ */
+online: boolean, 
+/**
+ * When the cache was last brought up to date.
+ */
+last_synced_at: string | null, 
+/**
+ * Writes waiting to be sent.
+ */
+outbox_pending: number, 
+/**
+ * Writes the backend refused for good (kept for the resident to see).
+ */
+outbox_rejected: number, };
+
+export type CoreEvent = { "type": "connectivity", 
+/**
+ * Reachable now.
+ */
+online: boolean, } | { "type": "data-changed", 
+/**
+ * Which kinds changed.
+ */
+kinds: Array<EntityKind>, } | { "type": "outbox", 
+/**
+ * Writes waiting.
+ */
+pending: number, 
+/**
+ * Writes refused for good.
+ */
+rejected: number, } | { "type": "session-ended", 
+/**
+ * Why.
+ */
+code: ErrorCode, };
