@@ -1,1 +1,63 @@
-//! placeholder
+//! linli-app: the Tauri 2 shell around `linli-core`.
+//!
+//! The shell only translates. Commands (in [`commands`]) take the managed [`linli_core::Core`],
+//! call one method and map its error to `linli_wire::IpcError`; core events are forwarded to
+//! the webview as `core-event` ([`events`]). Any decision belongs in the core, so the same
+//! behaviour reaches phones later. Where the app finds its backend and data is read once at
+//! start ([`config`]).
+
+pub mod commands;
+pub mod config;
+pub mod events;
+
+use tauri::Manager;
+
+/// Builds and runs the app until its last window closes.
+pub fn run() {
+    init_logging();
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let config = config::from_env(app.path().app_data_dir()?)?;
+            let deps = linli_core::CoreDeps::system()?;
+            let core = tauri::async_runtime::block_on(linli_core::Core::open(config, deps))?;
+            events::forward(app.handle().clone(), core.subscribe());
+            app.manage(core);
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session,
+            commands::sign_in,
+            commands::sign_out,
+            commands::switch_household,
+            commands::set_locale,
+            commands::notices,
+            commands::notice,
+            commands::mark_notice_read,
+            commands::sync_now,
+            commands::sync_status,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(err) => {
+            tracing::error!("Linli could not start: {err}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            // Let the outbox finish writing its state; nothing in flight is lost either way
+            // (items left in flight are re-sent with the same Idempotency-Key on next start).
+            if let Some(core) = handle.try_state::<linli_core::Core>() {
+                tauri::async_runtime::block_on(core.shutdown());
+            }
+        }
+    });
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr; tokens never reach them (they are typed secrets in the core).
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -1,1 +1,46 @@
-fn main() {}
+//! `cargo xtask`: the project's two set-up commands and their helpers.
+//!
+//! - `cargo xtask demo` runs the app against the reference backend with demo data. With no
+//!   display it runs the app under Xvfb, walks sign-in → home → a notice and writes
+//!   screenshots to a folder it names.
+//! - `cargo xtask test` runs everything CI runs: rustfmt, clippy -D warnings, the Rust tests
+//!   (keyring tests inside a private D-Bus session with an unlocked gnome-keyring), the UI type
+//!   check and unit tests, and the real app window driven by WebDriver under Xvfb.
+//! - `cargo xtask gen-types` regenerates `ui/src/generated/wire.ts` from linli-wire.
+//!
+//! Both set-up commands install what a fresh Debian machine lacks (apt and npm packages,
+//! tauri-driver) before they start, so a clean clone needs nothing else.
+
+mod demo;
+mod setup;
+mod sh;
+mod test;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Linli project automation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the app on the demo backend (screenshots under Xvfb when there is no display).
+    Demo(demo::DemoArgs),
+    /// Run every check and test that CI runs.
+    Test(test::TestArgs),
+    /// Regenerate ui/src/generated/wire.ts from crates/wire.
+    GenTypes,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Command::Demo(args) => demo::run(&args),
+        Command::Test(args) => test::run(&args),
+        Command::GenTypes => sh::cargo(&["test", "-q", "-p", "linli-wire", "ts::"])
+            .env("LINLI_BLESS", "1")
+            .run(),
+    }
+}

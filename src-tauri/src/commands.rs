@@ -1,0 +1,73 @@
+//! Tauri commands: one core call each, errors mapped to `IpcError {code, message}`.
+//!
+//! Argument names are what the UI sends (Tauri converts camelCase keys). Never add a decision
+//! here: put it in `linli-core` and call it.
+
+use linli_core::Core;
+use linli_wire::ipc::{AccountView, Locale, SessionView, SyncStatus};
+use linli_wire::notices::Notice;
+use linli_wire::{IpcError, MembershipId, NoticeId};
+use tauri::State;
+
+/// Result of every command: the UI branches on `IpcError::code`.
+type CommandResult<T> = Result<T, IpcError>;
+
+/// Who is signed in (from local state; works offline).
+#[tauri::command]
+pub async fn session(core: State<'_, Core>) -> CommandResult<SessionView> {
+    Ok(core.session().await?)
+}
+
+/// Signs in with phone number and password; tokens go to the OS keyring.
+#[tauri::command]
+pub async fn sign_in(core: State<'_, Core>, phone: String, password: String) -> CommandResult<AccountView> {
+    Ok(core.sign_in(&phone, &password).await?)
+}
+
+/// Signs out: tokens leave the keyring and the account's cache is deleted.
+#[tauri::command]
+pub async fn sign_out(core: State<'_, Core>) -> CommandResult<()> {
+    Ok(core.sign_out().await?)
+}
+
+/// Shows another of the resident's households.
+#[tauri::command]
+pub async fn switch_household(core: State<'_, Core>, id: MembershipId) -> CommandResult<AccountView> {
+    Ok(core.switch_household(id).await?)
+}
+
+/// Remembers the UI language.
+#[tauri::command]
+pub async fn set_locale(core: State<'_, Core>, locale: Locale) -> CommandResult<()> {
+    Ok(core.set_locale(locale).await?)
+}
+
+/// Notices of the current household's community, from the cache.
+#[tauri::command]
+pub async fn notices(core: State<'_, Core>) -> CommandResult<Vec<Notice>> {
+    Ok(core.notices().await?)
+}
+
+/// One notice, from the cache.
+#[tauri::command]
+pub async fn notice(core: State<'_, Core>, id: NoticeId) -> CommandResult<Notice> {
+    Ok(core.notice(id).await?)
+}
+
+/// Marks a notice read now and queues the mark for the backend.
+#[tauri::command]
+pub async fn mark_notice_read(core: State<'_, Core>, id: NoticeId) -> CommandResult<Notice> {
+    Ok(core.mark_notice_read(id).await?)
+}
+
+/// Pulls changes and flushes the outbox now (pull-to-refresh).
+#[tauri::command]
+pub async fn sync_now(core: State<'_, Core>) -> CommandResult<SyncStatus> {
+    Ok(core.sync_now().await?)
+}
+
+/// Connectivity and outbox status.
+#[tauri::command]
+pub async fn sync_status(core: State<'_, Core>) -> CommandResult<SyncStatus> {
+    Ok(core.status().await)
+}

@@ -1,0 +1,35 @@
+//! Where the app's backend and data are, read once at start from the environment.
+//!
+//! - `LINLI_BACKEND_URL`: the property company's backend (default: the reference backend that
+//!   `cargo xtask demo` runs on this machine, `https://127.0.0.1:8443`).
+//! - `LINLI_BACKEND_CA`: a PEM file with an extra root CA to trust, for a backend with a
+//!   private CA such as the demo's. Nothing extra is trusted unless this is set.
+//! - `LINLI_DATA_DIR`: where the cache and outbox live (default: the OS app-data folder).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+/// The reference backend started by `cargo xtask demo`.
+pub const DEFAULT_BACKEND_URL: &str = "https://127.0.0.1:8443";
+
+/// Reads the configuration; `default_data_dir` is the OS app-data folder.
+pub fn from_env(default_data_dir: PathBuf) -> anyhow::Result<linli_core::CoreConfig> {
+    let base_url =
+        std::env::var("LINLI_BACKEND_URL").unwrap_or_else(|_| DEFAULT_BACKEND_URL.to_owned());
+    let extra_root_ca_pem = match std::env::var_os("LINLI_BACKEND_CA") {
+        Some(path) => Some(
+            std::fs::read(&path)
+                .with_context(|| format!("read LINLI_BACKEND_CA {}", PathBuf::from(&path).display()))?,
+        ),
+        None => None,
+    };
+    let data_dir = std::env::var_os("LINLI_DATA_DIR").map_or(default_data_dir, PathBuf::from);
+    Ok(linli_core::CoreConfig {
+        data_dir,
+        base_url,
+        extra_root_ca_pem,
+        user_agent: format!("Linli/{} (desktop)", env!("CARGO_PKG_VERSION")),
+        background: true,
+    })
+}

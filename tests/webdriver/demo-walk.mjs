@@ -1,0 +1,52 @@
+// `cargo xtask demo` on a machine with no display: walks the real window through sign-in →
+// home → notices → an urgent notice → 我的 and writes a screenshot of the X display at each
+// step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
+
+import { startDriver, openApp, screenshot } from './lib/harness.mjs';
+
+const shots = process.env.LINLI_SCREENSHOTS;
+if (!shots) throw new Error('LINLI_SCREENSHOTS is not set: run `cargo xtask demo`');
+const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+async function input(browser, id) {
+  const el = await byId(browser, id);
+  await el.waitForExist({ timeout: 30000 });
+  return (await el.getTagName()).toLowerCase() === 'input' ? el : el.$('input');
+}
+// Lets transitions and web fonts settle before a picture is taken.
+const settle = (browser) => browser.pause(800);
+
+const driver = await startDriver({});
+const browser = await openApp();
+try {
+  const submit = await byId(browser, 'login-submit');
+  await submit.waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '1-sign-in'));
+
+  await (await input(browser, 'login-phone')).setValue('13800000001');
+  await (await input(browser, 'login-password')).setValue('demo1234');
+  await submit.click();
+  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '2-home'));
+
+  await (await byId(browser, 'tab-notices')).click();
+  await (await browser.$('[data-testid="notice-item"]')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '3-notices'));
+
+  await (await browser.$('[data-testid="notice-item"]')).click();
+  await (await byId(browser, 'notice-title')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '4-notice'));
+
+  await browser.back();
+  await (await byId(browser, 'tab-me')).waitForDisplayed({ timeout: 20000 });
+  await (await byId(browser, 'tab-me')).click();
+  await (await byId(browser, 'signout-button')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '5-me'));
+} finally {
+  await browser.deleteSession().catch(() => {});
+  await driver.stop();
+}

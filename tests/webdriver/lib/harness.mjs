@@ -1,0 +1,161 @@
+// Harness for the real-window scenarios: a real linli-server over HTTPS, tauri-driver in front
+// of WebKitWebDriver, the real app binary, screenshots of the real X display, and a second
+// "device" that talks to the server directly. Processes started here are killed on exit.
+
+import { spawn, execFileSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { readFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import https from 'node:https';
+import { remote } from 'webdriverio';
+
+const children = new Set();
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function env(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run these tests through \`cargo xtask test\``);
+  return value;
+}
+
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `linli-${prefix}-`));
+}
+
+/** Starts linli-server with demo data; `addr` 127.0.0.1:0 picks a free port. */
+export async function startServer(dataDir, addr = '127.0.0.1:0') {
+  const child = spawn(env('LINLI_SERVER_BIN'), ['serve', '--data-dir', dataDir, '--addr', addr, '--demo'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.add(child);
+  const line = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`linli-server exited (${code}) before announcing its address`)));
+  });
+  const { url, ca } = JSON.parse(line);
+  return {
+    url,
+    ca,
+    dataDir,
+    addr: new URL(url).host,
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      children.delete(child);
+    },
+  };
+}
+
+async function waitForPort(port, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts tauri-driver; the app it launches inherits `appEnv`. */
+export async function startDriver(appEnv) {
+  const child = spawn(env('TAURI_DRIVER'), [], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...appEnv },
+  });
+  children.add(child);
+  await waitForPort(4444);
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      children.delete(child);
+    },
+  };
+}
+
+/** A WebDriver session: starts the real app window. */
+export async function openApp() {
+  return remote({
+    hostname: '127.0.0.1',
+    port: 4444,
+    logLevel: 'warn',
+    capabilities: {
+      'tauri:options': { application: env('LINLI_APP_BIN') },
+      // tauri-driver speaks classic WebDriver; no browserName (it would fail to match).
+      'wdio:enforceWebDriverClassic': true,
+    },
+  });
+}
+
+/** Screenshot of the whole X display (the real window with its frame) into `dir`. */
+export function screenshot(dir, name) {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.png`);
+  execFileSync('import', ['-window', 'root', file]);
+  return file;
+}
+
+/** Waits until `check` returns a truthy value, polling; fails with `what` after `timeoutMs`. */
+export async function eventually(what, check, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await check();
+      if (last) return last;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${last})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** A second device of a resident: plain HTTPS calls to the server, trusting its demo CA. */
+export function device(server) {
+  const ca = readFileSync(server.ca);
+  let token = null;
+  const call = (method, path, body) =>
+    new Promise((resolve, reject) => {
+      const url = new URL(path, server.url);
+      const req = https.request(
+        url,
+        {
+          method,
+          ca,
+          headers: {
+            accept: 'application/json',
+            ...(body ? { 'content-type': 'application/json' } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (res) => {
+          let data = '';
+          res.on('data', (chunk) => (data += chunk));
+          res.on('end', () => resolve({ status: res.statusCode, body: data ? JSON.parse(data) : null }));
+        },
+      );
+      req.on('error', reject);
+      if (body) req.write(JSON.stringify(body));
+      req.end();
+    });
+  return {
+    async signIn(phone, password) {
+      const res = await call('POST', '/v1/auth/login', { phone, password });
+      if (res.status !== 200) throw new Error(`second device could not sign in: ${res.status}`);
+      token = res.body.access_token;
+    },
+    get: (path) => call('GET', path),
+  };
+}

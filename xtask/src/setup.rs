@@ -1,0 +1,137 @@
+//! Installs what a fresh Debian 12 machine lacks: the WebKitGTK build and run packages, the
+//! display, D-Bus and keyring tools the tests use, CJK fonts, the UI's npm packages and
+//! tauri-driver. Each step is skipped when its result is already there.
+
+use std::path::Path;
+
+use anyhow::{Context, bail};
+
+use crate::sh::{Cmd, cargo, on_path, root};
+
+/// Debian packages for building and running the app and its window tests.
+const APT_PACKAGES: &[&str] = &[
+    // Building the Tauri shell: WebKitGTK pulls in GTK, libsoup, JavaScriptCore and D-Bus.
+    "libwebkit2gtk-4.1-dev",
+    "build-essential",
+    "pkg-config",
+    "libssl-dev",
+    "libdbus-1-dev",
+    // Running the real window headless and driving it.
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "dbus-daemon",
+    "at-spi2-core",
+    // The OS keyring the app keeps tokens in (Secret Service).
+    "gnome-keyring",
+    "libsecret-tools",
+    // Screenshots, and Chinese text that renders as text rather than boxes.
+    "imagemagick",
+    "fonts-noto-cjk",
+];
+
+/// Installs missing Debian packages (needs root or sudo; both are tried).
+pub fn apt() -> anyhow::Result<()> {
+    let missing: Vec<&str> = APT_PACKAGES
+        .iter()
+        .copied()
+        .filter(|p| !dpkg_installed(p))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("Installing missing Debian packages: {}", missing.join(" "));
+    let sudo = !is_root();
+    let run = |args: &[&str]| -> anyhow::Result<()> {
+        let (program, args): (&str, Vec<&str>) = if sudo {
+            (
+                "sudo",
+                std::iter::once("apt-get")
+                    .chain(args.iter().copied())
+                    .collect(),
+            )
+        } else {
+            ("apt-get", args.to_vec())
+        };
+        Cmd::new(program, &args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
+    };
+    run(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(missing.iter().copied());
+    run(&install)
+}
+
+fn dpkg_installed(package: &str) -> bool {
+    Cmd::new("dpkg-query", &["-W", "-f=${Status}", package])
+        .output()
+        .is_ok_and(|status| status.contains("install ok installed"))
+}
+
+fn is_root() -> bool {
+    Cmd::new("id", &["-u"])
+        .output()
+        .is_ok_and(|uid| uid.trim() == "0")
+}
+
+/// `npm ci` in `dir` when its node_modules is missing or older than its lock file.
+pub fn npm(dir: &str) -> anyhow::Result<()> {
+    let base = root().join(dir);
+    let lock = base.join("package-lock.json");
+    let stamp = base.join("node_modules/.package-lock.json");
+    if !lock.is_file() {
+        bail!("{dir}/package-lock.json is missing");
+    }
+    if is_newer(&stamp, &lock) {
+        return Ok(());
+    }
+    Cmd::new("npm", &["ci", "--no-audit", "--no-fund"])
+        .dir(dir)
+        .run()
+}
+
+fn is_newer(a: &Path, b: &Path) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    matches!((modified(a), modified(b)), (Some(a), Some(b)) if a >= b)
+}
+
+/// tauri-driver (the WebDriver bridge to WebKitWebDriver) from crates.io, when missing.
+pub fn tauri_driver() -> anyhow::Result<()> {
+    if on_path("tauri-driver") || cargo_bin("tauri-driver").is_file() {
+        return Ok(());
+    }
+    // "^2": crates.io's newest tauri-driver is a 3.0 pre-release.
+    cargo(&["install", "tauri-driver", "--locked", "--version", "^2"]).run()
+}
+
+/// Where `cargo install` puts binaries.
+pub fn cargo_bin(name: &str) -> std::path::PathBuf {
+    let home = std::env::var_os("CARGO_HOME").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+        Into::into,
+    );
+    home.join("bin").join(name)
+}
+
+/// Builds the UI (ui/dist), which the app embeds.
+pub fn build_ui() -> anyhow::Result<()> {
+    Cmd::new("npm", &["run", "build"])
+        .dir("ui")
+        .run()
+        .context("build the UI")
+}
+
+/// Builds the server binary and the app with the UI embedded (one feature set, always).
+pub fn build_binaries() -> anyhow::Result<()> {
+    cargo(&[
+        "build",
+        "-p",
+        "linli-server",
+        "-p",
+        "linli-app",
+        "--features",
+        "linli-app/custom-protocol",
+    ])
+    .run()
+}
