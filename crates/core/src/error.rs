@@ -1,0 +1,153 @@
+//! The core's error type: one variant per way a call can fail, each with a stable
+//! [`ErrorCode`] the UI branches on.
+//!
+//! Messages are English, say what failed and, where the resident can act, what to do next.
+//! They never carry tokens or passwords (those are [`crate::Secret`]s and never reach a
+//! `Display`).
+
+use linli_wire::{ErrorCode, IpcError, Problem};
+use std::time::Duration;
+
+/// What went wrong in a core call.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The backend cannot be reached (connection refused or reset, DNS, timeout).
+    #[error("cannot reach the backend ({0}); the app shows what it has cached")]
+    Offline(String),
+    /// The backend's TLS certificate could not be verified.
+    #[error("could not verify the backend's TLS certificate: {0}")]
+    Tls(String),
+    /// The backend URL is neither HTTPS nor loopback, or is not a URL.
+    #[error("the backend URL {0:?} is not allowed: use https:// (plain http only to this machine)")]
+    InsecureUrl(String),
+    /// The backend answered with an error status; `problem` is its RFC 9457 body (or a
+    /// stand-in with code `bad-response` when the body was not Linli's problem+json).
+    #[error("the backend answered {status}: {}", problem_summary(problem))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The problem body; `problem.code` is what to branch on.
+        problem: Box<Problem>,
+        /// `Retry-After` (or `retry_after_s`), when the backend sent one.
+        retry_after: Option<Duration>,
+    },
+    /// A success answer that does not follow the contract (malformed JSON, missing fields).
+    #[error("the backend answered something unexpected: {0}")]
+    BadResponse(String),
+    /// The OS keyring is locked.
+    #[error("{0}")]
+    KeyringLocked(String),
+    /// No OS keyring is available.
+    #[error("{0}")]
+    KeyringUnavailable(String),
+    /// Nobody is signed in.
+    #[error("nobody is signed in")]
+    NotSignedIn,
+    /// The session ended on its own (revoked, replayed refresh token, tokens gone); the
+    /// resident must sign in again. Carries why.
+    #[error("the session ended ({0}); sign in again")]
+    SessionExpired(ErrorCode),
+    /// Something the caller named is not in the cache (or not the resident's).
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// The household cannot be used (not active).
+    #[error("{0}")]
+    MembershipRequired(String),
+    /// Local storage failed: disk full, permissions, a corrupt database.
+    #[error("local storage failed to {context}: {source}")]
+    Storage {
+        /// What the core was doing, e.g. "open the cache database".
+        context: String,
+        /// The underlying failure.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A bug or an unexpected local failure.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn problem_summary(problem: &Problem) -> String {
+    let text = problem.detail.as_deref().unwrap_or(problem.title.as_str());
+    if text.is_empty() {
+        problem.code.to_string()
+    } else {
+        format!("{} ({})", problem.code, text)
+    }
+}
+
+impl Error {
+    /// The stable code for this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::Offline(_) => ErrorCode::Offline,
+            Self::Tls(_) => ErrorCode::TlsError,
+            Self::InsecureUrl(_) => ErrorCode::InsecureUrl,
+            Self::Api { problem, .. } => problem.code,
+            Self::BadResponse(_) => ErrorCode::BadResponse,
+            Self::KeyringLocked(_) => ErrorCode::KeyringLocked,
+            Self::KeyringUnavailable(_) => ErrorCode::KeyringUnavailable,
+            Self::NotSignedIn => ErrorCode::NotSignedIn,
+            Self::SessionExpired(_) => ErrorCode::SessionExpired,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MembershipRequired(_) => ErrorCode::MembershipRequired,
+            Self::Storage { .. } => ErrorCode::StorageError,
+            Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+impl From<Error> for IpcError {
+    fn from(err: Error) -> Self {
+        IpcError {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+}
+
+/// Adds "what was being done" to a local I/O failure (`storage-error`).
+pub(crate) trait StorageContext<T> {
+    /// Maps the error into [`Error::Storage`] with `context`.
+    fn storage(self, context: &str) -> Result<T, Error>;
+}
+
+impl<T, E> StorageContext<T> for Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn storage(self, context: &str) -> Result<T, Error> {
+        self.map_err(|source| Error::Storage {
+            context: context.to_owned(),
+            source: Box::new(source),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipc_error_carries_code_and_readable_message() {
+        let ipc = IpcError::from(Error::NotFound("notice 1".to_owned()));
+        assert_eq!(ipc.code, ErrorCode::NotFound);
+        assert_eq!(ipc.message, "notice 1 was not found");
+    }
+
+    #[test]
+    fn api_error_code_comes_from_the_problem() {
+        let err = Error::Api {
+            status: 409,
+            problem: Box::new(
+                Problem::new(ErrorCode::InvalidTransition, "Not now").with_detail("closed"),
+            ),
+            retry_after: None,
+        };
+        assert_eq!(err.code(), ErrorCode::InvalidTransition);
+        assert!(
+            err.to_string().contains("invalid-transition (closed)"),
+            "message names the code and the detail: {err}"
+        );
+    }
+}

@@ -1,0 +1,473 @@
+//! The one HTTP client of a core, and the translation of HTTP outcomes into [`Error`]s.
+//!
+//! - TLS is rustls with the ring provider. Roots: only the configured extra CA. The workspace
+//!   enables `rustls-tls-manual-roots-no-provider` without webpki or native roots, so a public
+//!   backend needs its CA configured until one of those features is turned on.
+//! - HTTPS is required, except to loopback (the demo and tests may use plain http there).
+//! - Connection failures (refused, reset, DNS, timeouts) are [`Error::Offline`] and flip the
+//!   connectivity state, which is announced once per change as `Connectivity`.
+//! - Every non-2xx answer becomes [`Error::Api`] with an RFC 9457 [`Problem`]; a body that is
+//!   not Linli's problem+json (a proxy's HTML page, a foreign problem) gets code `bad-response`
+//!   while the status still tells the outbox whether to retry.
+
+use crate::error::Error;
+use crate::events::Events;
+use crate::secret::Secret;
+use chrono::{DateTime, Utc};
+use linli_wire::error::PROBLEM_TYPE_BASE;
+use linli_wire::ipc::{CoreEvent, Locale};
+use linli_wire::{ErrorCode, Problem, headers};
+use reqwest::header::{ACCEPT, ACCEPT_LANGUAGE, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::net::IpAddr;
+use std::sync::{Mutex, RwLock};
+use std::time::Duration;
+use url::Url;
+use uuid::Uuid;
+
+/// Time to set up a connection (TCP + TLS). Long enough for a slow mobile network, short
+/// enough that "offline" shows up before the resident gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Whole-request limit; the API's answers are small.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Checks the backend URL: HTTPS, or plain HTTP to loopback only.
+pub(crate) fn check_base_url(raw: &str) -> Result<Url, Error> {
+    let url = Url::parse(raw).map_err(|_| Error::InsecureUrl(raw.to_owned()))?;
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(Error::InsecureUrl(raw.to_owned()));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        _ => Err(Error::InsecureUrl(raw.to_owned())),
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// `host:port` of the backend, as used in token store account keys.
+pub(crate) fn authority(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port_or_known_default() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    }
+}
+
+/// Reads an error body: Linli's problem+json as is; anything else as `bad-response`.
+pub(crate) fn parse_problem(status: u16, body: &[u8]) -> Problem {
+    match serde_json::from_slice::<Problem>(body) {
+        Ok(mut problem) => {
+            let ours = problem.type_uri.starts_with(PROBLEM_TYPE_BASE);
+            if !ours && problem.code == ErrorCode::Unknown {
+                // A foreign RFC 9457 body (a gateway, another framework): no code to trust.
+                problem.code = ErrorCode::BadResponse;
+            }
+            problem.status = status;
+            problem
+        }
+        Err(_) => {
+            let mut problem = Problem::new(
+                ErrorCode::BadResponse,
+                format!("The backend answered HTTP {status} without a problem body"),
+            );
+            problem.status = status;
+            problem
+        }
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP-date.
+pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = DateTime::parse_from_rfc2822(value)
+        .ok()?
+        .with_timezone(&Utc);
+    Some((at - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// One request to the API, before authentication is added.
+#[derive(Clone, Debug)]
+pub(crate) struct Call {
+    method: Method,
+    path: String,
+    query: Vec<(&'static str, String)>,
+    body: Option<serde_json::Value>,
+    idempotency_key: Option<Uuid>,
+}
+
+impl Call {
+    /// `GET path` (path starts with `/v1/`).
+    pub(crate) fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::GET,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotency_key: None,
+        }
+    }
+
+    /// `POST path` with a JSON body.
+    pub(crate) fn post(path: impl Into<String>, body: &impl Serialize) -> Result<Self, Error> {
+        let body = serde_json::to_value(body)
+            .map_err(|err| Error::Internal(format!("cannot encode a request body: {err}")))?;
+        Ok(Self {
+            method: Method::POST,
+            path: path.into(),
+            query: Vec::new(),
+            body: Some(body),
+            idempotency_key: None,
+        })
+    }
+
+    /// Adds a query parameter.
+    pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((name, value.into()));
+        self
+    }
+
+    /// Sends `Idempotency-Key: "<key>"` (a structured-field string).
+    pub(crate) fn idempotent(mut self, key: Uuid) -> Self {
+        self.idempotency_key = Some(key);
+        self
+    }
+}
+
+/// A 2xx (or 304) answer.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// Decodes the JSON body.
+    pub(crate) fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Error> {
+        serde_json::from_slice(&self.body)
+            .map_err(|err| Error::BadResponse(format!("{what} could not be read: {err}")))
+    }
+}
+
+/// The client, the backend's base URL, the locale and the connectivity state.
+#[derive(Debug)]
+pub(crate) struct Http {
+    client: reqwest::Client,
+    base: Url,
+    locale: RwLock<Locale>,
+    /// `None` until the first request; then whether the last request reached the backend.
+    online: Mutex<Option<bool>>,
+    events: Events,
+}
+
+impl Http {
+    /// Builds the client. `base` must have passed [`check_base_url`].
+    pub(crate) fn new(
+        base: Url,
+        extra_root_ca_pem: Option<&[u8]>,
+        user_agent: &str,
+        locale: Locale,
+        events: Events,
+    ) -> Result<Self, Error> {
+        // Several cores (tests) or the server in the same process may race to install it.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .user_agent(user_agent)
+            // The API never redirects; following one could carry the bearer token elsewhere.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(pem) = extra_root_ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|err| Error::Tls(format!("the configured root CA is not PEM: {err}")))?;
+            if certs.is_empty() {
+                return Err(Error::Tls(
+                    "the configured root CA file holds no certificate".to_owned(),
+                ));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|err| Error::Internal(format!("cannot build the HTTP client: {err}")))?;
+        Ok(Self {
+            client,
+            base,
+            locale: RwLock::new(locale),
+            online: Mutex::new(None),
+            events,
+        })
+    }
+
+    pub(crate) fn set_locale(&self, locale: Locale) {
+        *self
+            .locale
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = locale;
+    }
+
+    fn locale(&self) -> Locale {
+        *self
+            .locale
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether the last request reached the backend (`false` before the first one).
+    pub(crate) fn is_online(&self) -> bool {
+        self.online_state() == Some(true)
+    }
+
+    /// `Some(false)` after a connection failure, until a request succeeds again.
+    pub(crate) fn online_state(&self) -> Option<bool> {
+        *self
+            .online
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set_online(&self, online: bool) {
+        let changed = {
+            let mut state = self
+                .online
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let changed = *state != Some(online);
+            *state = Some(online);
+            changed
+        };
+        if changed {
+            self.events.emit(CoreEvent::Connectivity { online });
+        }
+    }
+
+    fn url(&self, call: &Call) -> Url {
+        let mut url = self.base.clone();
+        let path = format!("{}{}", self.base.path().trim_end_matches('/'), call.path);
+        url.set_path(&path);
+        url.set_query(None);
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &call.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        url
+    }
+
+    /// Sends `call`, with `bearer` when given. `now` dates `Retry-After`.
+    pub(crate) async fn send(
+        &self,
+        call: &Call,
+        bearer: Option<&Secret>,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, Error> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            ACCEPT_LANGUAGE,
+            HeaderValue::from_static(self.locale().as_tag()),
+        );
+        if let Some(token) = bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| Error::BadResponse("the access token is not a header value".into()))?;
+            value.set_sensitive(true);
+            headers.insert(AUTHORIZATION, value);
+        }
+        if let Some(key) = call.idempotency_key {
+            let value = HeaderValue::from_str(&format!("\"{key}\""))
+                .map_err(|err| Error::Internal(format!("idempotency key header: {err}")))?;
+            headers.insert(headers::IDEMPOTENCY_KEY, value);
+        }
+        let mut request = self
+            .client
+            .request(call.method.clone(), self.url(call))
+            .headers(headers);
+        if let Some(body) = &call.body {
+            request = request.json(body);
+        }
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(err) => return Err(self.transport_error(&err, &call.path)),
+        };
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(headers::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, now));
+        let body = match response.bytes().await {
+            Ok(body) => body.to_vec(),
+            Err(err) => return Err(self.transport_error(&err, &call.path)),
+        };
+        self.set_online(true);
+        if status.is_success() || status == StatusCode::NOT_MODIFIED {
+            return Ok(Reply { status, body });
+        }
+        let problem = parse_problem(status.as_u16(), &body);
+        let retry_after = retry_after.or(problem.retry_after_s.map(Duration::from_secs));
+        tracing::debug!(path = %call.path, %status, code = %problem.code, "backend refused");
+        Err(Error::Api {
+            status: status.as_u16(),
+            problem: Box::new(problem),
+            retry_after,
+        })
+    }
+
+    fn transport_error(&self, err: &reqwest::Error, path: &str) -> Error {
+        if is_tls_failure(err) {
+            tracing::warn!(path, "TLS failure: {err:#}");
+            return Error::Tls(root_cause(err));
+        }
+        if err.is_builder() {
+            return Error::Internal(format!("cannot build the request: {err}"));
+        }
+        tracing::info!(path, "backend unreachable: {}", root_cause(err));
+        self.set_online(false);
+        let what = if err.is_timeout() {
+            "timed out".to_owned()
+        } else {
+            root_cause(err)
+        };
+        Error::Offline(what)
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+/// True when a rustls error is somewhere in the chain (certificate not trusted, bad name …).
+fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(err);
+    while let Some(err) = current {
+        if err.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>()
+            && io
+                .get_ref()
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+        {
+            return true;
+        }
+        current = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_required_except_to_loopback() {
+        assert!(check_base_url("https://wuye.example.cn").is_ok());
+        assert!(check_base_url("https://127.0.0.1:8443/").is_ok());
+        assert!(
+            check_base_url("http://127.0.0.1:8080").is_ok(),
+            "loopback v4"
+        );
+        assert!(
+            check_base_url("http://127.8.0.1:8080").is_ok(),
+            "all of 127/8"
+        );
+        assert!(check_base_url("http://[::1]:8080").is_ok(), "loopback v6");
+        assert!(check_base_url("http://localhost:8080").is_ok());
+        for bad in [
+            "http://wuye.example.cn",
+            "http://192.168.1.10:8080",
+            "http://127.0.0.1.nip.io",
+            "ftp://127.0.0.1",
+            "not a url",
+            "https://",
+        ] {
+            let err = check_base_url(bad).expect_err(bad);
+            assert_eq!(err.code(), ErrorCode::InsecureUrl, "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn authority_includes_default_port() {
+        let url = check_base_url("https://wuye.example.cn").expect("url");
+        assert_eq!(authority(&url), "wuye.example.cn:443");
+        let url = check_base_url("https://127.0.0.1:8443/api").expect("url");
+        assert_eq!(authority(&url), "127.0.0.1:8443");
+    }
+
+    #[test]
+    fn linli_problem_keeps_its_code() {
+        let body = br#"{"type":"https://linli.app/problems/token-expired","title":"Expired",
+            "status":401,"code":"token-expired"}"#;
+        let problem = parse_problem(401, body);
+        assert_eq!(problem.code, ErrorCode::TokenExpired);
+        assert_eq!(problem.title, "Expired");
+    }
+
+    #[test]
+    fn newer_linli_code_stays_unknown() {
+        let body = br#"{"type":"https://linli.app/problems/brand-new","title":"t","status":409,
+            "code":"brand-new"}"#;
+        assert_eq!(parse_problem(409, body).code, ErrorCode::Unknown);
+    }
+
+    #[test]
+    fn foreign_problem_and_non_json_are_bad_response() {
+        let foreign = br#"{"type":"about:blank","title":"Bad Gateway","status":502}"#;
+        let problem = parse_problem(502, foreign);
+        assert_eq!(problem.code, ErrorCode::BadResponse, "no code to trust");
+        assert_eq!(problem.status, 502, "status kept for retry decisions");
+
+        let html = b"<html><body>502 Bad Gateway</body></html>";
+        let problem = parse_problem(502, html);
+        assert_eq!(problem.code, ErrorCode::BadResponse);
+        assert_eq!(problem.status, 502);
+
+        assert_eq!(parse_problem(500, b"").code, ErrorCode::BadResponse);
+        assert_eq!(
+            parse_problem(500, br#"{"code":7}"#).code,
+            ErrorCode::BadResponse
+        );
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2025-06-01T08:00:00Z")
+            .expect("date")
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 01 Jun 2025 08:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Sun, 01 Jun 2025 07:00:00 GMT", now),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+}

@@ -1,0 +1,188 @@
+//! The state behind a [`crate::Core`] handle, shared by the facade and the background loop.
+//!
+//! Locks, in the order they may be taken: `session_lock` (sign in/out) → `sync_lock` (one
+//! sync or flush at a time) → `account` (held only to clone the `Arc`, never across an
+//! `.await` that does I/O) → `Account::tokens` (held across a refresh request: that is the
+//! single flight). No lock is held while waiting on a database connection that another lock
+//! holder might need, and no database connection is held across a network call.
+
+use crate::auth::TokenStore;
+use crate::deps::{Clock, IdGen};
+use crate::error::{Error, StorageContext};
+use crate::events::Events;
+use crate::http::Http;
+use crate::secret::TokenPair;
+use crate::store::app::AppDb;
+use crate::store::cache::Cache;
+use chrono::{DateTime, Utc};
+use linli_wire::UserId;
+use linli_wire::ipc::{AccountView, CoreEvent};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::sync::{Mutex, Notify, RwLock, watch};
+use tokio::task::JoinHandle;
+
+/// Everything a core owns.
+pub(crate) struct Inner {
+    pub(crate) base_url: String,
+    /// `host:port` of the backend, the second half of token store account keys.
+    pub(crate) authority: String,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) ids: Arc<dyn IdGen>,
+    pub(crate) token_store: Arc<dyn TokenStore>,
+    pub(crate) http: Http,
+    pub(crate) app: AppDb,
+    pub(crate) events: Events,
+    pub(crate) account: RwLock<Option<Arc<Account>>>,
+    pub(crate) session_lock: Mutex<()>,
+    pub(crate) sync_lock: Mutex<()>,
+    /// Poked by writes and sign-in: the background loop runs at once.
+    pub(crate) wake: Arc<Notify>,
+    pub(crate) stop: watch::Sender<bool>,
+    pub(crate) background: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+/// The signed-in account: its cache and (lazily loaded) tokens.
+pub(crate) struct Account {
+    pub(crate) user_id: UserId,
+    /// Token store key, `"<user id>@<host:port>"`.
+    pub(crate) key: String,
+    pub(crate) dir: PathBuf,
+    pub(crate) cache: Cache,
+    /// `None` until first needed (the keyring may be locked at start; offline reads must not
+    /// need it). Held across a refresh: concurrent callers wait and reuse the new pair.
+    pub(crate) tokens: Mutex<Option<TokenPair>>,
+    /// Set once the session ended; nothing may use the tokens or the cache afterwards.
+    pub(crate) ended: AtomicBool,
+}
+
+impl Account {
+    pub(crate) fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn mark_ended(&self) {
+        self.ended.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Folder of one account's cache.
+pub(crate) fn account_dir(data_dir: &Path, user_id: UserId) -> PathBuf {
+    data_dir.join("accounts").join(user_id.to_string())
+}
+
+impl Inner {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The signed-in account, or why there is none.
+    pub(crate) async fn current_account(&self) -> Result<Arc<Account>, Error> {
+        let current = self.account.read().await.clone();
+        match current {
+            Some(account) if !account.has_ended() => Ok(account),
+            Some(_) | None => match self.app.state().await?.ended_because {
+                Some(code) => Err(Error::SessionExpired(code)),
+                None => Err(Error::NotSignedIn),
+            },
+        }
+    }
+
+    /// Opens (creating) the cache of `user_id` and recovers its outbox.
+    pub(crate) async fn open_account(
+        &self,
+        user_id: UserId,
+        key: String,
+    ) -> Result<Account, Error> {
+        let dir = account_dir(&self.data_dir, user_id);
+        let cache = Cache::open(&dir.join("cache.db")).await?;
+        let recovered = cache.recover_outbox(self.now()).await?;
+        if recovered > 0 {
+            tracing::info!(
+                recovered,
+                "writes interrupted by the last exit will be sent again"
+            );
+        }
+        Ok(Account {
+            user_id,
+            key,
+            dir,
+            cache,
+            tokens: Mutex::new(None),
+            ended: AtomicBool::new(false),
+        })
+    }
+
+    /// Closes the account's cache and deletes its folder (sign-out, ended session).
+    pub(crate) async fn wipe_account(&self, account: &Account) -> Result<(), Error> {
+        account.mark_ended();
+        account.cache.close().await;
+        match tokio::fs::remove_dir_all(&account.dir).await {
+            Ok(()) => Ok(()),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err).storage("delete the account's cached data"),
+        }
+    }
+
+    /// The account as the UI shows it, from the cache. `None` before `/v1/me` was stored.
+    pub(crate) async fn account_view(
+        &self,
+        account: &Account,
+    ) -> Result<Option<AccountView>, Error> {
+        let Some(user) = account.cache.user().await? else {
+            return Ok(None);
+        };
+        let memberships = account.cache.memberships().await?;
+        let chosen = self.app.household(account.user_id).await?;
+        let current_membership_id =
+            chosen.filter(|id| memberships.iter().any(|membership| membership.id == *id));
+        Ok(Some(AccountView {
+            user,
+            memberships,
+            current_membership_id,
+        }))
+    }
+
+    /// Announces the outbox counts (after every change to the queue).
+    pub(crate) async fn emit_outbox(&self, account: &Account) {
+        match account.cache.outbox_counts().await {
+            Ok(counts) => self.events.emit(CoreEvent::Outbox {
+                pending: counts.pending,
+                rejected: counts.rejected,
+            }),
+            Err(err) => tracing::warn!("cannot count the outbox: {err}"),
+        }
+    }
+
+    // ---- token store, on the blocking pool (keyring calls block on D-Bus / Keychain) ----
+
+    pub(crate) async fn load_tokens(&self, key: &str) -> Result<Option<TokenPair>, Error> {
+        let store = Arc::clone(&self.token_store);
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || store.load(&key))
+            .await
+            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
+            .map_err(Error::from)
+    }
+
+    pub(crate) async fn save_tokens(&self, key: &str, pair: &TokenPair) -> Result<(), Error> {
+        let store = Arc::clone(&self.token_store);
+        let key = key.to_owned();
+        let pair = pair.clone();
+        tokio::task::spawn_blocking(move || store.save(&key, &pair))
+            .await
+            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
+            .map_err(Error::from)
+    }
+
+    pub(crate) async fn delete_tokens(&self, key: &str) -> Result<(), Error> {
+        let store = Arc::clone(&self.token_store);
+        let key = key.to_owned();
+        tokio::task::spawn_blocking(move || store.delete(&key))
+            .await
+            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
+            .map_err(Error::from)
+    }
+}

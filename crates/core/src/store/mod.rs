@@ -1,0 +1,62 @@
+//! Local storage: `app.db` (device-wide: who is signed in, locale, chosen households) and one
+//! `cache.db` per account under `accounts/<user id>/` (memberships, notices, sync cursor,
+//! outbox). Signing out deletes the account's folder.
+//!
+//! Every database is opened the same way: WAL, foreign keys on, a busy timeout, and the
+//! append-only migrations embedded from `crates/core/migrations/`.
+
+pub(crate) mod app;
+pub(crate) mod cache;
+
+use crate::error::{Error, StorageContext};
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::path::Path;
+use std::time::Duration;
+
+/// How long a writer waits for another before failing; the background loop and a UI call may
+/// write at the same moment.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections per database: enough for a UI read during a sync write.
+const MAX_CONNECTIONS: u32 = 4;
+
+/// Opens (creating if missing) the SQLite database at `path` and runs `migrator`.
+pub(crate) async fn open_db(
+    path: &Path,
+    migrator: &sqlx::migrate::Migrator,
+    what: &str,
+) -> Result<SqlitePool, Error> {
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .storage(&format!("create the folder of the {what}"))?;
+    }
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(BUSY_TIMEOUT);
+    let pool = SqlitePoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .connect_with(options)
+        .await
+        .storage(&format!("open the {what}"))?;
+    migrator
+        .run(&pool)
+        .await
+        .storage(&format!("migrate the {what}"))?;
+    Ok(pool)
+}
+
+/// Unix milliseconds, the storage format of sortable instants.
+pub(crate) fn to_ms(at: chrono::DateTime<chrono::Utc>) -> i64 {
+    at.timestamp_millis()
+}
+
+/// Back from [`to_ms`].
+pub(crate) fn from_ms(ms: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+}

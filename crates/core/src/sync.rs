@@ -1,0 +1,204 @@
+//! Pulling the server's change feed into the cache.
+//!
+//! `GET /v1/sync/changes?cursor=` from the stored cursor (none: bootstrap). Each page is
+//! applied in one transaction together with its `next_cursor`, so a sync cut short by the
+//! network resumes where it stopped. Unknown kinds and operations are skipped (the feed is
+//! open); an entity that does not decode is skipped with a warning. A 410
+//! `sync-cursor-expired` drops the cursor and bootstraps again; the first bootstrap page
+//! replaces the cached notices and memberships in the same transaction. `/v1/me` is read
+//! first so household changes show.
+
+use crate::error::Error;
+use crate::http::Call;
+use crate::inner::{Account, Inner};
+use crate::store::cache::CacheChange;
+use linli_wire::me::Membership;
+use linli_wire::notices::Notice;
+use linli_wire::sync::{Change, ChangeOp, EntityKind};
+use serde::Deserialize;
+
+/// Changes per page: small enough for a slow phone network, large enough for a bootstrap.
+const PAGE_LIMIT: u32 = 200;
+/// A feed that keeps saying `has_more` this often is broken; stop and try next time.
+const MAX_PAGES_PER_SYNC: usize = 1_000;
+
+/// Whether a pull had to start the feed over (after a 410).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Bootstrap {
+    Continued,
+    Again,
+}
+
+/// A feed page read leniently: one malformed change must not fail the page.
+#[derive(Deserialize)]
+struct LenientFeed {
+    changes: Vec<serde_json::Value>,
+    next_cursor: String,
+    has_more: bool,
+}
+
+/// The changes of a page this build understands.
+pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
+    let mut out = Vec::with_capacity(raw.len());
+    for value in raw {
+        let change: Change = match serde_json::from_value(value) {
+            Ok(change) => change,
+            Err(err) => {
+                tracing::warn!("skipping a malformed change: {err}");
+                continue;
+            }
+        };
+        let decoded = match (change.kind, change.op) {
+            (EntityKind::Notice, ChangeOp::Upsert) => {
+                decode_entity::<Notice>(change.data, "notice")
+                    .map(|notice| CacheChange::UpsertNotice(Box::new(notice)))
+            }
+            (EntityKind::Notice, ChangeOp::Delete) => Some(CacheChange::DeleteNotice(change.id)),
+            (EntityKind::Membership, ChangeOp::Upsert) => {
+                decode_entity::<Membership>(change.data, "household")
+                    .map(|membership| CacheChange::UpsertMembership(Box::new(membership)))
+            }
+            (EntityKind::Membership, ChangeOp::Delete) => {
+                Some(CacheChange::DeleteMembership(change.id))
+            }
+            (EntityKind::Other, ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other)
+            | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {
+                tracing::debug!(id = %change.id, "skipping a change this build does not know");
+                None
+            }
+        };
+        out.extend(decoded);
+    }
+    out
+}
+
+fn decode_entity<T: serde::de::DeserializeOwned>(
+    data: Option<serde_json::Value>,
+    what: &str,
+) -> Option<T> {
+    let Some(data) = data else {
+        tracing::warn!("skipping a {what} upsert without data");
+        return None;
+    };
+    match serde_json::from_value(data) {
+        Ok(entity) => Some(entity),
+        Err(err) => {
+            tracing::warn!("skipping a {what} that does not decode: {err}");
+            None
+        }
+    }
+}
+
+impl Inner {
+    /// Brings the account's cache up to date. Emits `DataChanged` for what changed.
+    pub(crate) async fn pull(&self, account: &Account) -> Result<(), Error> {
+        let mut kinds = Vec::new();
+        if self.refresh_me(account).await? {
+            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
+        }
+        let result = self.pull_feed(account, &mut kinds).await;
+        if let Ok(Bootstrap::Again) = result {
+            // The wipe dropped the households too; the feed may not resend them all.
+            self.refresh_me(account).await?;
+        }
+        if let Ok(true) = self.ensure_household(account).await {
+            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
+        }
+        let mut unique = Vec::new();
+        for kind in kinds {
+            if !unique.contains(&kind) {
+                unique.push(kind);
+            }
+        }
+        self.events.data_changed(unique);
+        result?;
+        account.cache.set_synced(self.now()).await
+    }
+
+    async fn pull_feed(
+        &self,
+        account: &Account,
+        kinds: &mut Vec<EntityKind>,
+    ) -> Result<Bootstrap, Error> {
+        let mut cursor = account.cache.cursor().await?;
+        let mut wipe_first = false;
+        let mut outcome = Bootstrap::Continued;
+        for _ in 0..MAX_PAGES_PER_SYNC {
+            let mut call = Call::get("/v1/sync/changes").query("limit", PAGE_LIMIT.to_string());
+            if let Some(cursor) = &cursor {
+                call = call.query("cursor", cursor.clone());
+            }
+            let feed: LenientFeed = match self.authed(account, &call).await {
+                Ok(reply) => reply.json("the change feed")?,
+                Err(Error::Api { status: 410, .. }) if cursor.is_some() => {
+                    tracing::info!("sync cursor expired; bootstrapping again");
+                    cursor = None;
+                    wipe_first = true;
+                    outcome = Bootstrap::Again;
+                    continue;
+                }
+                Err(err) => return Err(err),
+            };
+            let changes = decode_changes(feed.changes);
+            let changed = account
+                .cache
+                .apply_page(&changes, &feed.next_cursor, wipe_first)
+                .await?;
+            kinds.extend(changed);
+            wipe_first = false;
+            cursor = Some(feed.next_cursor);
+            if !feed.has_more {
+                return Ok(outcome);
+            }
+        }
+        tracing::warn!("the change feed did not end after {MAX_PAGES_PER_SYNC} pages");
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_and_malformed_changes_are_skipped() {
+        let id = uuid::Uuid::now_v7();
+        let changes = decode_changes(vec![
+            json!({"kind": "notice", "id": id, "op": "delete", "version": 3}),
+            json!({"kind": "parcel", "id": id, "op": "upsert", "version": 1, "data": {}}),
+            json!({"kind": "notice", "id": id, "op": "archive", "version": 1}),
+            json!({"kind": "notice", "id": id, "op": "upsert", "version": 1,
+                   "data": {"title": "missing most fields"}}),
+            json!({"kind": "notice", "op": "upsert"}),
+            json!("not even an object"),
+            json!({"kind": "membership", "id": id, "op": "delete", "version": 2}),
+        ]);
+        assert_eq!(
+            changes,
+            vec![
+                CacheChange::DeleteNotice(id),
+                CacheChange::DeleteMembership(id)
+            ],
+            "only the changes this build understands survive; the rest never fail the page"
+        );
+    }
+
+    #[test]
+    fn notice_with_unknown_enum_values_still_decodes() {
+        let id = uuid::Uuid::now_v7();
+        let changes = decode_changes(vec![json!({
+            "kind": "notice", "id": id, "op": "upsert", "version": 1,
+            "data": {
+                "id": id, "community_id": id, "title": "停水通知", "summary": "", "body": "",
+                "category": "gas_outage", "priority": "critical", "pinned": false,
+                "publisher": "物业", "published_at": "2025-06-01T08:00:00Z", "version": 1
+            }
+        })]);
+        let [CacheChange::UpsertNotice(notice)] = changes.as_slice() else {
+            panic!("one notice expected, got {changes:?}");
+        };
+        assert_eq!(notice.category, linli_wire::notices::NoticeCategory::Other);
+        assert_eq!(notice.priority, linli_wire::notices::NoticePriority::Other);
+    }
+}
