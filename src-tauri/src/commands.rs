@@ -20,7 +20,11 @@ pub async fn session(core: State<'_, Core>) -> CommandResult<SessionView> {
 
 /// Signs in with phone number and password; tokens go to the OS keyring.
 #[tauri::command]
-pub async fn sign_in(core: State<'_, Core>, phone: String, password: String) -> CommandResult<AccountView> {
+pub async fn sign_in(
+    core: State<'_, Core>,
+    phone: String,
+    password: String,
+) -> CommandResult<AccountView> {
     Ok(core.sign_in(&phone, &password).await?)
 }
 
@@ -32,7 +36,10 @@ pub async fn sign_out(core: State<'_, Core>) -> CommandResult<()> {
 
 /// Shows another of the resident's households.
 #[tauri::command]
-pub async fn switch_household(core: State<'_, Core>, id: MembershipId) -> CommandResult<AccountView> {
+pub async fn switch_household(
+    core: State<'_, Core>,
+    id: MembershipId,
+) -> CommandResult<AccountView> {
     Ok(core.switch_household(id).await?)
 }
 

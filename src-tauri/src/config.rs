@@ -18,10 +18,9 @@ pub fn from_env(default_data_dir: PathBuf) -> anyhow::Result<linli_core::CoreCon
     let base_url =
         std::env::var("LINLI_BACKEND_URL").unwrap_or_else(|_| DEFAULT_BACKEND_URL.to_owned());
     let extra_root_ca_pem = match std::env::var_os("LINLI_BACKEND_CA") {
-        Some(path) => Some(
-            std::fs::read(&path)
-                .with_context(|| format!("read LINLI_BACKEND_CA {}", PathBuf::from(&path).display()))?,
-        ),
+        Some(path) => Some(std::fs::read(&path).with_context(|| {
+            format!("read LINLI_BACKEND_CA {}", PathBuf::from(&path).display())
+        })?),
         None => None,
     };
     let data_dir = std::env::var_os("LINLI_DATA_DIR").map_or(default_data_dir, PathBuf::from);

@@ -328,7 +328,11 @@ mod tests {
     fn as_str_matches_serde_spelling() {
         for code in ErrorCode::ALL {
             let json = serde_json::to_string(code).expect("serialize code");
-            assert_eq!(json, format!("\"{}\"", code.as_str()), "as_str and serde must agree");
+            assert_eq!(
+                json,
+                format!("\"{}\"", code.as_str()),
+                "as_str and serde must agree"
+            );
         }
     }
 

@@ -1,0 +1,94 @@
+//! The test environment: a server, a data folder, a token store and a clock per test.
+
+use chrono::{DateTime, Utc};
+use linli_core::{Clock, Core, CoreConfig, CoreDeps, MemoryTokenStore, UuidV7Gen};
+use linli_server::testing::{DEMO_PASSWORD, TestServer, WANG_FANG_PHONE};
+use linli_wire::ipc::AccountView;
+use std::sync::Arc;
+
+/// A client clock that stands still (the server's clock is moved separately).
+#[derive(Debug)]
+pub struct FixedClock(DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+/// One test's world.
+pub struct Env {
+    pub server: TestServer,
+    pub dir: tempfile::TempDir,
+    pub tokens: Arc<MemoryTokenStore>,
+    pub clock: Arc<FixedClock>,
+}
+
+impl Env {
+    pub async fn start() -> Env {
+        Env {
+            server: TestServer::start().await,
+            dir: tempfile::tempdir().expect("tempdir"),
+            tokens: Arc::new(MemoryTokenStore::new()),
+            clock: Arc::new(FixedClock(Utc::now())),
+        }
+    }
+
+    pub fn config(&self) -> CoreConfig {
+        let mut config = CoreConfig::new(self.dir.path(), self.server.base_url());
+        config.extra_root_ca_pem = Some(self.server.ca_pem().as_bytes().to_vec());
+        config.user_agent = "linli-e2e".to_owned();
+        config.background = false;
+        config
+    }
+
+    pub fn deps(&self) -> CoreDeps {
+        CoreDeps {
+            clock: self.clock.clone(),
+            ids: Arc::new(UuidV7Gen),
+            tokens: self.tokens.clone(),
+        }
+    }
+
+    pub async fn open_core(&self) -> Core {
+        Core::open(self.config(), self.deps())
+            .await
+            .expect("the core opens")
+    }
+
+    /// A core with Wang Fang signed in.
+    pub async fn signed_in(&self) -> (Core, AccountView) {
+        let core = self.open_core().await;
+        let account = core
+            .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+            .await
+            .expect("Wang Fang signs in with the demo password");
+        (core, account)
+    }
+
+    /// The token store key of the signed-in account.
+    pub fn account_key(&self, account: &AccountView) -> String {
+        linli_core::account_key(account.user.id, &self.server.base_url()).expect("key")
+    }
+
+    /// The account's cache folder.
+    pub fn account_dir(&self, account: &AccountView) -> std::path::PathBuf {
+        self.dir
+            .path()
+            .join("accounts")
+            .join(account.user.id.to_string())
+    }
+
+    /// Name of the community the core currently shows.
+    pub fn current_community_name(account: &AccountView) -> String {
+        let current = account.current_membership_id.expect("a household is chosen");
+        account
+            .memberships
+            .iter()
+            .find(|m| m.id == current)
+            .expect("the chosen household is listed")
+            .community
+            .name
+            .clone()
+    }
+}
