@@ -1,8 +1,8 @@
 //! The one HTTP client of a core, and the translation of HTTP outcomes into [`Error`]s.
 //!
-//! - TLS is rustls with the ring provider. Roots: only the configured extra CA. The workspace
-//!   enables `rustls-tls-manual-roots-no-provider` without webpki or native roots, so a public
-//!   backend needs its CA configured until one of those features is turned on.
+//! - TLS is rustls with the ring provider. Roots: the Mozilla set (webpki-roots, so a property
+//!   company's backend with a public certificate just works, on every platform alike) plus the
+//!   configured extra CA, which is trusted only when configured (the demo's local CA).
 //! - HTTPS is required, except to loopback (the demo and tests may use plain http there).
 //! - Connection failures (refused, reset, DNS, timeouts) are [`Error::Offline`] and flip the
 //!   connectivity state, which is announced once per change as `Connectivity`.
