@@ -358,22 +358,18 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// True when a rustls error is somewhere in the chain (certificate not trusted, bad name …).
+/// `io::Error` hides its payload from `source()`, so payloads are searched too.
 fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut current = Some(err);
-    while let Some(err) = current {
-        if err.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>()
-            && io
-                .get_ref()
-                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
-        {
-            return true;
-        }
-        current = err.source();
+    if err.downcast_ref::<rustls::Error>().is_some() {
+        return true;
     }
-    false
+    if let Some(io) = err.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+        && is_tls_failure(inner)
+    {
+        return true;
+    }
+    err.source().is_some_and(is_tls_failure)
 }
 
 #[cfg(test)]

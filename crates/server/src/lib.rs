@@ -1,1 +1,61 @@
-//! placeholder
+//! linli-server: the reference backend of the Linli contract.
+//!
+//! It is the embedded default for the demo and the real server of every test: HTTPS with
+//! rustls ([`tls`]), SQLite via sqlx ([`db`]), axum handlers under [`routes`], RFC 9457
+//! problems ([`error`]). [`app`] builds the whole router for a given [`AppState`], so tests
+//! and the binary serve exactly the same thing; [`openapi`] is the contract document built
+//! from the same handlers and `linli-wire` types, committed as `openapi/linli.v1.json`.
+//!
+//! Invariants kept here: every write is recorded in the change log in the same transaction
+//! ([`changes`]); a resident only ever sees their own households' communities and their own
+//! marks; internal errors are logged, never described to the client.
+
+pub mod changes;
+pub mod clock;
+pub mod db;
+pub mod error;
+mod extract;
+pub mod idempotency;
+pub mod routes;
+pub mod seed;
+pub mod serve;
+#[cfg(feature = "test-util")]
+pub mod testing;
+pub mod tls;
+pub mod tokens;
+
+use axum::Router;
+use clock::ServerClock;
+use sqlx::SqlitePool;
+use std::sync::Arc;
+use tokens::Keys;
+
+/// What every handler shares.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: SqlitePool,
+    /// The server's clock (moved by tests).
+    pub clock: Arc<ServerClock>,
+    /// Token signing keys.
+    pub keys: Arc<Keys>,
+}
+
+impl AppState {
+    /// Opens the database in `data_dir` and loads (or makes) the keys.
+    pub async fn open(data_dir: &std::path::Path, clock: Arc<ServerClock>) -> anyhow::Result<Self> {
+        let db = db::open(data_dir).await?;
+        let keys = Arc::new(Keys::load_or_create(&db).await?);
+        Ok(Self { db, clock, keys })
+    }
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> Router {
+    routes::router(state)
+}
+
+/// The OpenAPI 3.1 document of the contract.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes::openapi()
+}

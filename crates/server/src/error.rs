@@ -1,0 +1,284 @@
+//! Errors as RFC 9457 problems.
+//!
+//! A handler fails with an [`ApiError`]: a [`ErrorCode`] plus optional detail. It does not
+//! render itself; it travels in the response's extensions to [`render_problems`], the one
+//! middleware that knows the request (its `Accept-Language` and trace id) and writes the
+//! `application/problem+json` body. The same middleware turns axum's own bare error responses
+//! (unknown route, wrong method, oversized body) into problems, so every error a client sees
+//! has a `code`. Internal failures are logged with the trace id and never described to the
+//! client.
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use linli_wire::headers::PROBLEM_JSON;
+use linli_wire::{ErrorCode, FieldError, Problem};
+
+/// A failed request, rendered as a problem by [`render_problems`].
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    /// The code clients branch on.
+    pub code: ErrorCode,
+    /// Explanation of this occurrence, for people.
+    pub detail: Option<String>,
+    /// Invalid request members (`validation-failed`).
+    pub errors: Vec<FieldError>,
+    /// Seconds to wait (`rate-limited`, `service-unavailable`, `idempotency-in-progress`).
+    pub retry_after_s: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with only a code.
+    pub fn new(code: ErrorCode) -> Self {
+        Self {
+            code,
+            detail: None,
+            errors: Vec::new(),
+            retry_after_s: None,
+        }
+    }
+
+    /// Adds an explanation (never internals).
+    #[must_use]
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds `Retry-After`.
+    #[must_use]
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds.max(1));
+        self
+    }
+
+    /// A `validation-failed` error for one member.
+    pub fn invalid(pointer: &str, code: &str, detail: impl Into<String>) -> Self {
+        let mut err = Self::new(ErrorCode::ValidationFailed);
+        err.errors.push(FieldError {
+            pointer: pointer.to_owned(),
+            code: code.to_owned(),
+            detail: detail.into(),
+        });
+        err
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(ErrorCode::NotFound)
+    }
+
+    /// 400 with an explanation.
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ErrorCode::BadRequest).detail(detail)
+    }
+
+    /// A failure of ours: logged in full, answered as a bare `internal-error`.
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "internal error");
+        Self::new(ErrorCode::InternalError)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::internal(format_args!("database: {err}"))
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        Self::internal(format_args!("{err:#}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = status.into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The languages problem titles come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    /// Simplified Chinese (the default).
+    Zh,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Picks from an `Accept-Language` header: the first of zh/en listed wins; zh by default.
+    pub fn negotiate(header: Option<&str>) -> Self {
+        let Some(header) = header else {
+            return Self::Zh;
+        };
+        let mut best: Option<(f32, Self)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            let lang = if tag.starts_with("zh") {
+                Self::Zh
+            } else if tag.starts_with("en") {
+                Self::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(best_q, _)| q > best_q) {
+                best = Some((q, lang));
+            }
+        }
+        best.map_or(Self::Zh, |(_, lang)| lang)
+    }
+}
+
+/// The short, localised summary of a problem type.
+pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
+    use ErrorCode as C;
+    let (zh, en) = match code {
+        C::ValidationFailed => ("请求内容有误", "The request is invalid"),
+        C::Unauthenticated => ("需要登录", "Authentication required"),
+        C::InvalidCredentials => ("手机号或密码错误", "Wrong phone number or password"),
+        C::TokenExpired => ("登录凭证已过期", "The access token has expired"),
+        C::RefreshReused => (
+            "登录凭证被重复使用，已退出登录",
+            "A used refresh token was presented; the session was revoked",
+        ),
+        C::Forbidden => ("没有权限", "Not allowed"),
+        C::MembershipRequired => ("需要先绑定房屋", "No active household for this resource"),
+        C::NotFound => ("未找到", "Not found"),
+        C::InvalidTransition => ("当前状态不允许此操作", "Not allowed in the current state"),
+        C::AlreadyExists => ("已存在", "Already exists"),
+        C::IdempotencyInProgress => ("相同请求正在处理中", "The same request is still running"),
+        C::IdempotencyKeyReused => (
+            "幂等键已用于不同的请求",
+            "The idempotency key was used for another request",
+        ),
+        C::IdempotencyKeyMissing => ("缺少 Idempotency-Key", "Idempotency-Key is required"),
+        C::PreconditionFailed => ("数据已被修改", "The resource has changed"),
+        C::PreconditionRequired => ("缺少 If-Match", "If-Match is required"),
+        C::SyncCursorExpired => ("同步游标已过期", "The sync cursor has expired"),
+        C::RateLimited => ("请求过于频繁", "Too many requests"),
+        C::BadRequest => ("无法理解的请求", "Bad request"),
+        C::InternalError => ("服务器内部错误", "Internal server error"),
+        C::ServiceUnavailable => ("服务暂不可用", "Service unavailable"),
+        C::Offline
+        | C::BadResponse
+        | C::TlsError
+        | C::InsecureUrl
+        | C::KeyringUnavailable
+        | C::KeyringLocked
+        | C::NotSignedIn
+        | C::SessionExpired
+        | C::StorageError
+        | C::Internal
+        | C::Unknown => ("错误", "Error"),
+    };
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
+
+/// The code for a bare error status produced outside our handlers (routing, body limits).
+fn code_for_status(status: StatusCode) -> ErrorCode {
+    match status.as_u16() {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        429 => ErrorCode::RateLimited,
+        503 => ErrorCode::ServiceUnavailable,
+        500..=599 => ErrorCode::InternalError,
+        _ => ErrorCode::BadRequest,
+    }
+}
+
+/// Middleware: renders every error response as `application/problem+json`.
+pub async fn render_problems(request: Request, next: Next) -> Response {
+    let lang = Lang::negotiate(
+        request
+            .headers()
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let instance = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let status = response.status();
+    let error = response.extensions_mut().remove::<ApiError>();
+    let is_bare_error = (status.is_client_error() || status.is_server_error())
+        && !response.headers().contains_key(header::CONTENT_TYPE);
+    let error = match error {
+        Some(error) => error,
+        None if is_bare_error => ApiError::new(code_for_status(status)),
+        None => return response,
+    };
+    let trace_id = uuid::Uuid::now_v7().simple().to_string();
+    if error.code == ErrorCode::InternalError {
+        tracing::error!(%trace_id, path = %instance, "answered internal-error");
+    }
+    let mut problem = Problem::new(error.code, title(error.code, lang));
+    problem.status = status.as_u16();
+    problem.detail = error.detail;
+    problem.errors = error.errors;
+    problem.retry_after_s = error.retry_after_s;
+    problem.instance = Some(instance);
+    problem.trace_id = Some(trace_id);
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    if let Some(seconds) = problem.retry_after_s {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let challenge = match problem.code {
+            ErrorCode::TokenExpired => {
+                r#"Bearer realm="linli", error="invalid_token", error_description="expired""#
+            }
+            ErrorCode::Unauthenticated => r#"Bearer realm="linli", error="invalid_token""#,
+            _ => r#"Bearer realm="linli""#,
+        };
+        parts
+            .headers
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+    }
+    Response::from_parts(parts, Body::from(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_preferred_known_language() {
+        assert_eq!(Lang::negotiate(None), Lang::Zh, "Chinese by default");
+        assert_eq!(Lang::negotiate(Some("en-US,en;q=0.9")), Lang::En);
+        assert_eq!(Lang::negotiate(Some("fr, en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
+        assert_eq!(Lang::negotiate(Some("de")), Lang::Zh, "unknown falls back to zh");
+    }
+
+    #[test]
+    fn every_server_code_has_a_title_in_both_languages() {
+        for code in ErrorCode::ALL {
+            if code.http_status() == 500 && *code != ErrorCode::InternalError {
+                continue; // client-only codes are never sent
+            }
+            assert_ne!(title(*code, Lang::Zh), "错误", "{code} needs a Chinese title");
+            assert_ne!(title(*code, Lang::En), "Error", "{code} needs an English title");
+        }
+    }
+}

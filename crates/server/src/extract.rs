@@ -1,0 +1,127 @@
+//! Request extractors that fail with problems: [`Resident`] (a valid bearer token of a
+//! non-revoked sign-in), [`AppJson`] (a JSON body whose errors name the member) and
+//! [`IdempotencyKey`].
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::tokens::AccessError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use linli_wire::ErrorCode;
+use linli_wire::headers::IDEMPOTENCY_KEY;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+/// The signed-in resident making the request.
+#[derive(Clone, Copy, Debug)]
+pub struct Resident {
+    /// User id.
+    pub user_id: Uuid,
+    /// The sign-in (refresh token family) the access token belongs to.
+    pub family_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for Resident {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| {
+                let (scheme, token) = value.split_once(' ')?;
+                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+            })
+            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let claims = state
+            .keys
+            .verify_access(token, state.clock.now().timestamp())
+            .map_err(|err| match err {
+                AccessError::Expired => ApiError::new(ErrorCode::TokenExpired),
+                AccessError::Invalid => ApiError::new(ErrorCode::Unauthenticated),
+            })?;
+        // A signed-out or revoked sign-in stops working at once, not only at `exp`.
+        let revoked: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT revoked_at FROM token_families WHERE id = ?")
+                .bind(claims.sid.to_string())
+                .fetch_optional(&state.db)
+                .await?;
+        match revoked {
+            Some(None) => Ok(Self {
+                user_id: claims.sub,
+                family_id: claims.sid,
+            }),
+            Some(Some(_)) | None => Err(ApiError::new(ErrorCode::Unauthenticated)),
+        }
+    }
+}
+
+/// A JSON body; bad JSON is `bad-request`, a wrong shape is `validation-failed`.
+#[derive(Debug)]
+pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(request, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(JsonRejection::JsonDataError(err)) => {
+                Err(ApiError::new(ErrorCode::ValidationFailed).detail(err.body_text()))
+            }
+            Err(err) => Err(ApiError::bad_request(err.body_text())),
+        }
+    }
+}
+
+/// The `Idempotency-Key` of a write: an RFC 8941 string (`"…"`) or, leniently, a bare token.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey(pub String);
+
+impl<S: Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let raw = parts
+            .headers
+            .get(IDEMPOTENCY_KEY)
+            .ok_or_else(|| ApiError::new(ErrorCode::IdempotencyKeyMissing))?
+            .to_str()
+            .map_err(|_| ApiError::bad_request("Idempotency-Key is not visible ASCII"))?
+            .trim();
+        parse_key(raw).map(Self).ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be a string of 1 to 255 characters")
+        })
+    }
+}
+
+fn parse_key(raw: &str) -> Option<String> {
+    let inner = match raw.strip_prefix('"') {
+        Some(rest) => rest.strip_suffix('"')?,
+        None => raw,
+    };
+    let ok = !inner.is_empty()
+        && inner.len() <= 255
+        && inner
+            .bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    ok.then(|| inner.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_key;
+
+    #[test]
+    fn idempotency_key_accepts_sf_strings_and_bare_tokens() {
+        let id = "0193a2b4-7c1d-7e00-8000-000000000001";
+        assert_eq!(parse_key(&format!("\"{id}\"")).as_deref(), Some(id));
+        assert_eq!(parse_key(id).as_deref(), Some(id));
+        assert_eq!(parse_key("\"\""), None, "empty");
+        assert_eq!(parse_key("\"unterminated"), None);
+        assert_eq!(parse_key(&"k".repeat(256)), None, "too long");
+    }
+}

@@ -1,0 +1,102 @@
+//! `linli-server`: the reference backend.
+//!
+//! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]` prints one JSON line,
+//! `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port 0 picks a
+//! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
+//! sign-ins.
+
+use clap::{Parser, Subcommand};
+use linli_server::clock::ServerClock;
+use linli_server::seed::{DEMO_ACCOUNTS, DEMO_PASSWORD};
+use linli_server::serve::{Options, start};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "linli-server", version, about = "Linli reference backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the contract over HTTPS.
+    Serve {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Listen address; port 0 picks a free port.
+        #[arg(long, env = "LINLI_SERVER_ADDR", default_value = "127.0.0.1:8443")]
+        addr: SocketAddr,
+        /// Seed the demo community into an empty database.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the demo accounts.
+    DemoAccounts,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Serve {
+            data_dir,
+            addr,
+            demo,
+        } => {
+            let options = Options {
+                data_dir,
+                addr,
+                demo,
+            };
+            let mut running = start(&options, Arc::new(ServerClock::system())).await?;
+            let line = serde_json::json!({
+                "url": running.url,
+                "ca": running.ca_path,
+            });
+            println!("{line}");
+            tracing::info!(url = %running.url, "listening");
+            tokio::select! {
+                result = running.wait() => result?,
+                _ = shutdown_signal() => {
+                    tracing::info!("shutting down");
+                    running.stop().await;
+                }
+            }
+        }
+        Command::DemoAccounts => {
+            println!("Demo accounts (password {DEMO_PASSWORD}):");
+            for (phone, name, households) in DEMO_ACCOUNTS {
+                println!("  {phone}  {name}  {households}");
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return ctrl_c.await.unwrap_or(()),
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    ctrl_c.await.unwrap_or(());
+}

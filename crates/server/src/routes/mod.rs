@@ -1,0 +1,93 @@
+//! The contract's routes, each documented for OpenAPI next to its handler.
+//!
+//! [`router`] and [`openapi`] come from the same [`OpenApiRouter`], so a route cannot exist
+//! without being documented (and the committed document's drift test catches the rest).
+
+pub mod auth;
+pub mod me;
+pub mod meta;
+pub mod notices;
+pub mod sync;
+
+use crate::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The largest request body accepted (JSON only in v1).
+const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Linli resident API",
+        version = "1.0.0",
+        description = "The contract between the Linli resident app and a property company's \
+backend. Errors are RFC 9457 problems (application/problem+json) whose `code` member is \
+stable; see https://linli.app/problems/. Writes that are not naturally idempotent take an \
+`Idempotency-Key`.",
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
+    ),
+    servers((url = "https://127.0.0.1:8443", description = "the reference backend, demo mode")),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "meta", description = "Health and the contract itself"),
+        (name = "auth", description = "Sign-in and tokens"),
+        (name = "residents", description = "The signed-in resident and their households"),
+        (name = "notices", description = "Community notices"),
+        (name = "sync", description = "The change feed"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(meta::health))
+        .routes(routes!(meta::openapi_json))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::me))
+        .routes(routes!(notices::list))
+        .routes(routes!(notices::detail))
+        .routes(routes!(notices::mark_read))
+        .routes(routes!(notices::read_marks))
+        .routes(routes!(sync::changes))
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, doc) = api().split_for_parts();
+    doc
+}
+
+/// The application router.
+pub fn router(state: AppState) -> Router {
+    let (router, _) = api().split_for_parts();
+    router
+        .fallback(|| async { crate::error::ApiError::not_found() })
+        .layer(axum::middleware::from_fn(crate::error::render_problems))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,41 @@
+//! `GET /v1/sync/changes`: the resident's change feed (see [`crate::changes`]).
+
+use crate::AppState;
+use crate::changes;
+use crate::error::ApiResult;
+use crate::extract::Resident;
+use axum::Json;
+use axum::extract::{Query, State};
+use linli_wire::Problem;
+use linli_wire::sync::ChangeFeed;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Query of the change feed.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedQuery {
+    /// Where to continue (`next_cursor`); absent to bootstrap.
+    pub cursor: Option<String>,
+    /// Page size, 1–500 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// Changes the resident may see since `cursor`; without one, a snapshot first.
+#[utoipa::path(get, path = "/v1/sync/changes", tag = "sync", security(("bearer" = [])),
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "A page of changes", body = ChangeFeed),
+        (status = 400, description = "`bad-request`: not a cursor of this server", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "`sync-cursor-expired`: bootstrap again without a cursor", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn changes(
+    State(state): State<AppState>,
+    resident: Resident,
+    Query(query): Query<FeedQuery>,
+) -> ApiResult<Json<ChangeFeed>> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let feed = changes::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit).await?;
+    Ok(Json(feed))
+}

@@ -1,0 +1,131 @@
+//! Running the server: TLS material, database, HTTPS listener and housekeeping.
+//!
+//! [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
+//! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
+//! every hour: expired idempotency outcomes, old login failures and change log rows past
+//! their retention are deleted.
+
+use crate::clock::ServerClock;
+use crate::tls::TlsFiles;
+use crate::{AppState, app, changes, idempotency, seed};
+use anyhow::Context;
+use axum_server::Handle;
+use axum_server::tls_rustls::RustlsConfig;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// How to start.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Database and TLS files live here.
+    pub data_dir: PathBuf,
+    /// Where to listen; port 0 picks a free one.
+    pub addr: SocketAddr,
+    /// Seed the demo community into an empty database.
+    pub demo: bool,
+}
+
+/// A server that is listening.
+#[derive(Debug)]
+pub struct Running {
+    /// `https://127.0.0.1:<port>`.
+    pub url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The CA certificate clients must trust.
+    pub ca_path: PathBuf,
+    /// The shared state (tests reach the database and clock through it).
+    pub state: AppState,
+    handle: Handle,
+    server: JoinHandle<std::io::Result<()>>,
+    housekeeping: JoinHandle<()>,
+}
+
+/// Starts serving.
+pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&options.data_dir)
+        .with_context(|| format!("create {}", options.data_dir.display()))?;
+    let tls = TlsFiles::in_data_dir(&options.data_dir);
+    tls.ensure()?;
+    let state = AppState::open(&options.data_dir, clock).await?;
+    if options.demo && seed::seed(&state.db, state.clock.now()).await? {
+        tracing::info!("demo data seeded");
+    }
+    let listener = std::net::TcpListener::bind(options.addr)
+        .with_context(|| format!("listen on {}", options.addr))?;
+    listener
+        .set_nonblocking(true)
+        .context("make the listener non-blocking")?;
+    let addr = listener.local_addr().context("listener address")?;
+    let config = RustlsConfig::from_config(tls.server_config()?);
+    let handle = Handle::new();
+    let server = tokio::spawn(
+        axum_server::from_tcp_rustls(listener, config)
+            .handle(handle.clone())
+            .serve(app(state.clone()).into_make_service()),
+    );
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let host = match addr {
+        SocketAddr::V4(v4) => v4.ip().to_string(),
+        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+    };
+    Ok(Running {
+        url: format!("https://{host}:{}", addr.port()),
+        addr,
+        ca_path: tls.ca_cert.clone(),
+        state,
+        handle,
+        server,
+        housekeeping,
+    })
+}
+
+impl Running {
+    /// Stops at once: the listener closes and open connections are dropped.
+    pub async fn stop(self) {
+        self.handle.shutdown();
+        self.housekeeping.abort();
+        if let Err(err) = self.server.await {
+            tracing::warn!(%err, "server task ended abnormally");
+        }
+        self.state.db.close().await;
+    }
+
+    /// Serves until the server fails (the binary waits on this or on a signal).
+    pub async fn wait(&mut self) -> anyhow::Result<()> {
+        (&mut self.server)
+            .await
+            .context("server task")?
+            .context("serve")
+    }
+}
+
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(err) = tidy(&state).await {
+            tracing::warn!(error = %err, "housekeeping failed; will retry");
+        }
+    }
+}
+
+async fn tidy(state: &AppState) -> anyhow::Result<()> {
+    let now = state.clock.now_ms();
+    idempotency::purge(&state.db, now).await?;
+    sqlx::query("DELETE FROM login_failures WHERE at < ?")
+        .bind(now - 24 * 3600 * 1000)
+        .execute(&state.db)
+        .await?;
+    let retention = i64::try_from(changes::RETENTION.as_millis()).unwrap_or(i64::MAX);
+    changes::compact(&state.db, now - retention).await?;
+    Ok(())
+}
+
+/// The data dir's CA certificate path (for printing).
+pub fn ca_path(data_dir: &Path) -> PathBuf {
+    TlsFiles::in_data_dir(data_dir).ca_cert
+}

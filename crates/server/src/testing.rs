@@ -1,0 +1,154 @@
+//! A real server for other crates' tests (feature `test-util`).
+//!
+//! [`TestServer::start`] serves the demo data over HTTPS on `127.0.0.1:0` from a fresh
+//! temporary data dir, with its own CA. Tests can stop and restart it on the same port (the
+//! backend "goes away" and comes back), move its clock forward, and act as staff (publish or
+//! withdraw notices) or as an auditor (count read marks) straight on its database.
+
+use crate::clock::ServerClock;
+use crate::routes::notices::{NewNotice, publish, withdraw};
+use crate::serve::{Options, Running, start};
+use linli_wire::NoticeId;
+use linli_wire::notices::{NoticeCategory, NoticePriority};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use crate::seed::{DEMO_PASSWORD, LI_QIANG_PHONE, WANG_FANG_PHONE, ZHANG_WEI_PHONE};
+
+/// A running (or stopped) reference backend with demo data.
+pub struct TestServer {
+    dir: tempfile::TempDir,
+    options: Options,
+    clock: Arc<ServerClock>,
+    running: tokio::sync::Mutex<Option<Running>>,
+    base_url: String,
+    ca_pem: String,
+    db: sqlx::SqlitePool,
+}
+
+impl TestServer {
+    /// Starts a fresh server with demo data on a free port.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir for the test server");
+        let mut options = Options {
+            data_dir: dir.path().join("server"),
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            demo: true,
+        };
+        let clock = Arc::new(ServerClock::system());
+        let running = start(&options, clock.clone())
+            .await
+            .expect("the test server starts");
+        // Restarts reuse the port, so clients keep their base URL.
+        options.addr = running.addr;
+        let ca_pem = std::fs::read_to_string(&running.ca_path).expect("read the test CA");
+        // A handle of our own for staff actions, valid while the server is stopped too.
+        let db = crate::db::open(&options.data_dir).await.expect("open db");
+        Self {
+            dir,
+            options,
+            clock,
+            base_url: running.url.clone(),
+            ca_pem,
+            running: tokio::sync::Mutex::new(Some(running)),
+            db,
+        }
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+
+    /// The CA certificate (PEM) to trust.
+    pub fn ca_pem(&self) -> String {
+        self.ca_pem.clone()
+    }
+
+    /// The server's data dir.
+    pub fn data_dir(&self) -> &Path {
+        &self.options.data_dir
+    }
+
+    /// Stops serving: connections are refused until [`Self::restart`].
+    pub async fn stop(&self) {
+        if let Some(running) = self.running.lock().await.take() {
+            running.stop().await;
+        }
+    }
+
+    /// Serves again on the same port with the same data.
+    pub async fn restart(&self) {
+        let mut slot = self.running.lock().await;
+        if let Some(running) = slot.take() {
+            running.stop().await;
+        }
+        let running = start(&self.options, self.clock.clone())
+            .await
+            .expect("the test server restarts on its port");
+        *slot = Some(running);
+    }
+
+    /// Moves the server's clock forward (tokens and grace windows expire).
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// How many notices the resident with `phone` has marked read, as the server records it.
+    pub async fn read_mark_count(&self, phone: &str) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COUNT(*) FROM notice_reads r JOIN users u ON u.id = r.user_id WHERE u.phone = ?",
+        )
+        .bind(phone)
+        .fetch_one(&self.db)
+        .await
+        .expect("count read marks")
+    }
+
+    /// Publishes an ordinary notice in the community named `community`.
+    pub async fn publish_notice(&self, community: &str, title: &str) -> NoticeId {
+        let community_id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+            .bind(community)
+            .fetch_one(&self.db)
+            .await
+            .expect("the community exists");
+        let notice = NewNotice {
+            community_id: community_id.parse().expect("uuid"),
+            title: title.to_owned(),
+            summary: format!("{title}（摘要）"),
+            body: format!("{title}\n\n详情请咨询物业服务中心。"),
+            category: NoticeCategory::General,
+            priority: NoticePriority::Normal,
+            pinned: false,
+            publisher: "物业服务中心".to_owned(),
+            published_at: self.clock.now(),
+            starts_at: None,
+            ends_at: None,
+            expires_at: None,
+        };
+        NoticeId(
+            publish(&self.db, &notice, self.clock.now_ms())
+                .await
+                .expect("publish"),
+        )
+    }
+
+    /// Withdraws a notice.
+    pub async fn delete_notice(&self, id: NoticeId) {
+        let found = withdraw(&self.db, id.0, self.clock.now_ms())
+            .await
+            .expect("withdraw");
+        assert!(found, "the notice to delete exists");
+    }
+
+    /// Forgets the whole change log: every sync cursor issued so far expires (410).
+    pub async fn compact_changes_all(&self) {
+        crate::changes::reset(&self.db).await.expect("reset the change log");
+    }
+
+    /// Keeps the temp dir alive as long as the server.
+    pub fn temp_root(&self) -> &Path {
+        self.dir.path()
+    }
+}

@@ -1,0 +1,158 @@
+//! HTTPS material for the reference backend.
+//!
+//! On first start the server makes a private certificate authority and a certificate for
+//! `localhost`, `127.0.0.1` and `::1` signed by it, and keeps them in `<data_dir>/tls/`:
+//! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
+//! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
+//! The keys are written with mode 0600. A property company running its own backend uses its
+//! own certificate from a public CA instead.
+
+use anyhow::Context;
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose,
+};
+use rustls::ServerConfig;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the TLS files of a data dir live.
+#[derive(Clone, Debug)]
+pub struct TlsFiles {
+    /// The CA certificate clients trust.
+    pub ca_cert: PathBuf,
+    ca_key: PathBuf,
+    server_cert: PathBuf,
+    server_key: PathBuf,
+}
+
+impl TlsFiles {
+    /// The files under `<data_dir>/tls/`.
+    pub fn in_data_dir(data_dir: &Path) -> Self {
+        let dir = data_dir.join("tls");
+        Self {
+            ca_cert: dir.join("ca.pem"),
+            ca_key: dir.join("ca-key.pem"),
+            server_cert: dir.join("server.pem"),
+            server_key: dir.join("server-key.pem"),
+        }
+    }
+
+    /// Creates the CA and server certificate unless both already exist.
+    pub fn ensure(&self) -> anyhow::Result<()> {
+        if self.ca_cert.exists() && self.server_cert.exists() && self.server_key.exists() {
+            return Ok(());
+        }
+        let dir = self.ca_cert.parent().context("tls dir")?;
+        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+
+        let now = time_now();
+        let mut ca = CertificateParams::new(Vec::<String>::new()).context("CA parameters")?;
+        ca.distinguished_name = name("Linli Demo Local CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.not_before = now - time::Duration::days(1);
+        ca.not_after = now + time::Duration::days(3650);
+        let ca_key = KeyPair::generate().context("generate the CA key")?;
+        let ca_cert = ca.self_signed(&ca_key).context("sign the CA certificate")?;
+
+        let mut leaf = CertificateParams::new(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+            "::1".to_owned(),
+        ])
+        .context("server certificate parameters")?;
+        leaf.distinguished_name = name("localhost");
+        leaf.is_ca = IsCa::ExplicitNoCa;
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf.not_before = now - time::Duration::days(1);
+        // Within the 398-day limit platforms enforce for server certificates.
+        leaf.not_after = now + time::Duration::days(397);
+        let leaf_key = KeyPair::generate().context("generate the server key")?;
+        let leaf_cert = leaf
+            .signed_by(&leaf_key, &ca_cert, &ca_key)
+            .context("sign the server certificate")?;
+
+        write_private(&self.ca_key, &ca_key.serialize_pem())?;
+        write_private(&self.server_key, &leaf_key.serialize_pem())?;
+        std::fs::write(&self.server_cert, leaf_cert.pem())
+            .with_context(|| format!("write {}", self.server_cert.display()))?;
+        // The CA certificate last: its presence means the set is complete.
+        std::fs::write(&self.ca_cert, ca_cert.pem())
+            .with_context(|| format!("write {}", self.ca_cert.display()))?;
+        Ok(())
+    }
+
+    /// The CA certificate as PEM text.
+    pub fn ca_pem(&self) -> anyhow::Result<String> {
+        std::fs::read_to_string(&self.ca_cert)
+            .with_context(|| format!("read {}", self.ca_cert.display()))
+    }
+
+    /// A rustls server configuration (TLS 1.2 and 1.3, h2 and http/1.1).
+    pub fn server_config(&self) -> anyhow::Result<Arc<ServerConfig>> {
+        let certs = CertificateDer::pem_file_iter(&self.server_cert)
+            .with_context(|| format!("read {}", self.server_cert.display()))?
+            .collect::<Result<Vec<_>, _>>()
+            .context("parse the server certificate")?;
+        let key = PrivateKeyDer::from_pem_file(&self.server_key)
+            .with_context(|| format!("read {}", self.server_key.display()))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .context("TLS protocol versions")?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .context("TLS certificate and key")?;
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        Ok(Arc::new(config))
+    }
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::CommonName, common_name);
+    dn.push(DnType::OrganizationName, "Linli reference backend");
+    dn
+}
+
+fn time_now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("create {}", path.display()))?;
+    file.write_all(contents.as_bytes())
+        .with_context(|| format!("write {}", path.display()))?;
+    file.sync_all()
+        .with_context(|| format!("sync {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_are_made_once_and_reused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = TlsFiles::in_data_dir(dir.path());
+        files.ensure().expect("first start creates them");
+        let first = files.ca_pem().expect("ca");
+        files.ensure().expect("second start");
+        assert_eq!(files.ca_pem().expect("ca"), first, "the CA survives a restart");
+        files.server_config().expect("rustls accepts the pair");
+    }
+}
