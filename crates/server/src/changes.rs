@@ -59,7 +59,11 @@ pub async fn record(
         Scope::Community(id) => (Some(id.to_string()), None),
         Scope::User(id) => (None, Some(id.to_string())),
     };
-    let op = if op == ChangeOp::Delete { "delete" } else { "upsert" };
+    let op = if op == ChangeOp::Delete {
+        "delete"
+    } else {
+        "upsert"
+    };
     sqlx::query_scalar(
         "INSERT INTO change_log (kind, entity_id, op, community_id, user_id, at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
@@ -241,7 +245,11 @@ async fn bootstrap_page(
     })
 }
 
-async fn has_changes_after(conn: &mut SqliteConnection, user: Uuid, seq: i64) -> sqlx::Result<bool> {
+async fn has_changes_after(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    seq: i64,
+) -> sqlx::Result<bool> {
     let sql = format!(
         "SELECT EXISTS (SELECT 1 FROM change_log WHERE seq > ?
            AND (user_id = ? OR community_id IN ({VISIBLE_COMMUNITIES})))"
@@ -317,7 +325,12 @@ async fn changes_page(
     })
 }
 
-fn upsert(kind: EntityKind, id: Uuid, version: i64, data: &impl serde::Serialize) -> ApiResult<Change> {
+fn upsert(
+    kind: EntityKind,
+    id: Uuid,
+    version: i64,
+    data: &impl serde::Serialize,
+) -> ApiResult<Change> {
     Ok(Change {
         kind,
         id,
@@ -340,11 +353,10 @@ fn tombstone(kind: EntityKind, id: Uuid) -> Change {
 /// Drops change rows older than `before_ms`; cursors below them expire.
 pub async fn compact(db: &SqlitePool, before_ms: i64) -> sqlx::Result<()> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    let last: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(seq) FROM change_log WHERE at < ?")
-            .bind(before_ms)
-            .fetch_one(&mut *tx)
-            .await?;
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM change_log WHERE at < ?")
+        .bind(before_ms)
+        .fetch_one(&mut *tx)
+        .await?;
     if let Some(last) = last {
         sqlx::query("DELETE FROM change_log WHERE seq <= ?")
             .bind(last)
@@ -358,7 +370,9 @@ pub async fn compact(db: &SqlitePool, before_ms: i64) -> sqlx::Result<()> {
 /// Forgets the whole log and starts a new epoch: every cursor ever issued expires.
 pub async fn reset(db: &SqlitePool) -> sqlx::Result<()> {
     let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("DELETE FROM change_log").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM change_log")
+        .execute(&mut *tx)
+        .await?;
     let epoch = setting(&mut tx, "change_epoch").await?;
     set_setting(&mut tx, "change_epoch", epoch + 1).await?;
     tx.commit().await
@@ -373,14 +387,27 @@ mod tests {
         let id = Uuid::now_v7();
         for cursor in [
             Cursor::After(42),
-            Cursor::Bootstrap { high: 7, after: None },
-            Cursor::Bootstrap { high: 7, after: Some(id) },
+            Cursor::Bootstrap {
+                high: 7,
+                after: None,
+            },
+            Cursor::Bootstrap {
+                high: 7,
+                after: Some(id),
+            },
         ] {
             let raw = encode(3, &cursor);
             assert_eq!(decode(&raw, 3).expect("ours"), Some(cursor), "same epoch");
-            assert_eq!(decode(&raw, 4).expect("ours"), None, "another epoch has expired");
+            assert_eq!(
+                decode(&raw, 4).expect("ours"),
+                None,
+                "another epoch has expired"
+            );
         }
-        assert!(decode("not-base64!", 0).is_err(), "garbage is a bad request, not a 410");
+        assert!(
+            decode("not-base64!", 0).is_err(),
+            "garbage is a bad request, not a 410"
+        );
         assert!(decode(&B64.encode("v1:0:x:1"), 0).is_err());
     }
 }

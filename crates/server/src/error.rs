@@ -96,8 +96,8 @@ impl From<anyhow::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = status.into_response();
         response.extensions_mut().insert(self);
         response
@@ -127,7 +127,11 @@ impl Lang {
             let mut pieces = part.trim().split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
             let q = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
                 .unwrap_or(1.0);
             let lang = if tag.starts_with("zh") {
                 Self::Zh
@@ -237,7 +241,9 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     problem.trace_id = Some(trace_id);
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let (mut parts, _) = response.into_parts();
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
     parts.headers.remove(header::CONTENT_LENGTH);
     if let Some(seconds) = problem.retry_after_s {
         parts
@@ -252,9 +258,10 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
             ErrorCode::Unauthenticated => r#"Bearer realm="linli", error="invalid_token""#,
             _ => r#"Bearer realm="linli""#,
         };
-        parts
-            .headers
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
+        parts.headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static(challenge),
+        );
     }
     Response::from_parts(parts, Body::from(body))
 }
@@ -268,7 +275,11 @@ mod tests {
         assert_eq!(Lang::negotiate(None), Lang::Zh, "Chinese by default");
         assert_eq!(Lang::negotiate(Some("en-US,en;q=0.9")), Lang::En);
         assert_eq!(Lang::negotiate(Some("fr, en;q=0.5, zh-CN;q=0.8")), Lang::Zh);
-        assert_eq!(Lang::negotiate(Some("de")), Lang::Zh, "unknown falls back to zh");
+        assert_eq!(
+            Lang::negotiate(Some("de")),
+            Lang::Zh,
+            "unknown falls back to zh"
+        );
     }
 
     #[test]
@@ -277,8 +288,16 @@ mod tests {
             if code.http_status() == 500 && *code != ErrorCode::InternalError {
                 continue; // client-only codes are never sent
             }
-            assert_ne!(title(*code, Lang::Zh), "错误", "{code} needs a Chinese title");
-            assert_ne!(title(*code, Lang::En), "Error", "{code} needs an English title");
+            assert_ne!(
+                title(*code, Lang::Zh),
+                "错误",
+                "{code} needs a Chinese title"
+            );
+            assert_ne!(
+                title(*code, Lang::En),
+                "Error",
+                "{code} needs an English title"
+            );
         }
     }
 }

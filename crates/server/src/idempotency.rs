@@ -57,6 +57,9 @@ impl IntoResponse for Stored {
     }
 }
 
+/// fingerprint, status, content type, body.
+type StoredRow = (Vec<u8>, i64, Option<String>, Vec<u8>);
+
 /// The outcome stored for `(user, key)`, if any; a different fingerprint is
 /// `idempotency-key-reused`.
 pub async fn lookup(
@@ -65,7 +68,7 @@ pub async fn lookup(
     key: &str,
     fingerprint: &[u8],
 ) -> Result<Option<Stored>, ApiError> {
-    let row: Option<(Vec<u8>, i64, Option<String>, Vec<u8>)> = sqlx::query_as(
+    let row: Option<StoredRow> = sqlx::query_as(
         "SELECT fingerprint, status, content_type, body FROM idempotency_keys
          WHERE user_id = ? AND key = ?",
     )
@@ -75,10 +78,10 @@ pub async fn lookup(
     .await?;
     match row {
         None => Ok(None),
-        Some((stored, _, _, _)) if stored != fingerprint => Err(ApiError::new(
-            ErrorCode::IdempotencyKeyReused,
-        )
-        .detail("this Idempotency-Key was used for a different request")),
+        Some((stored, _, _, _)) if stored != fingerprint => {
+            Err(ApiError::new(ErrorCode::IdempotencyKeyReused)
+                .detail("this Idempotency-Key was used for a different request"))
+        }
         Some((_, status, content_type, body)) => Ok(Some(Stored {
             status: u16::try_from(status).unwrap_or(200),
             content_type,

@@ -144,7 +144,9 @@ impl TestServer {
 
     /// Forgets the whole change log: every sync cursor issued so far expires (410).
     pub async fn compact_changes_all(&self) {
-        crate::changes::reset(&self.db).await.expect("reset the change log");
+        crate::changes::reset(&self.db)
+            .await
+            .expect("reset the change log");
     }
 
     /// Keeps the temp dir alive as long as the server.

@@ -152,7 +152,11 @@ mod tests {
         files.ensure().expect("first start creates them");
         let first = files.ca_pem().expect("ca");
         files.ensure().expect("second start");
-        assert_eq!(files.ca_pem().expect("ca"), first, "the CA survives a restart");
+        assert_eq!(
+            files.ca_pem().expect("ca"),
+            first,
+            "the CA survives a restart"
+        );
         files.server_config().expect("rustls accepts the pair");
     }
 }

@@ -40,7 +40,9 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("Keys")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -233,7 +235,10 @@ mod tests {
             Err(AccessError::Invalid)
         );
         let none_header = B64.encode(br#"{"alg":"none","typ":"JWT","kid":""}"#);
-        let unsigned = format!("{none_header}.{}.", token.split('.').nth(1).expect("claims"));
+        let unsigned = format!(
+            "{none_header}.{}.",
+            token.split('.').nth(1).expect("claims")
+        );
         assert_eq!(
             keys.verify_access(&unsigned, 1_000).map(|_| ()),
             Err(AccessError::Invalid),
@@ -252,6 +257,9 @@ mod tests {
         let keys = keys().await;
         let token = new_refresh_token();
         assert_eq!(keys.successor_of(&token), keys.successor_of(&token));
-        assert_ne!(keys.successor_of(&token), keys.successor_of(&new_refresh_token()));
+        assert_ne!(
+            keys.successor_of(&token),
+            keys.successor_of(&new_refresh_token())
+        );
     }
 }

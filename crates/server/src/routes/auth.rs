@@ -17,8 +17,8 @@ use crate::extract::AppJson;
 use crate::tokens::{
     ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
 };
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -66,17 +66,13 @@ async fn verify_password(password: String, hash: String) -> bool {
 
 /// Accepts `13800000001`, `+86 138 0000 0001`, `138-0000-0001`; mainland mobiles only.
 pub fn normalize_phone(raw: &str) -> Option<String> {
-    let digits: String = raw
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-'))
-        .collect();
+    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let digits = digits
         .strip_prefix("+86")
         .or_else(|| digits.strip_prefix("0086"))
         .unwrap_or(&digits);
-    let valid = digits.len() == 11
-        && digits.starts_with('1')
-        && digits.bytes().all(|b| b.is_ascii_digit());
+    let valid =
+        digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
     valid.then(|| digits.to_owned())
 }
 
@@ -128,13 +124,12 @@ pub async fn login(
     }
     let now = state.clock.now_ms();
     let window_start = now - ms(FAILURE_WINDOW);
-    let (failures, oldest): (i64, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(at) FROM login_failures WHERE phone = ? AND at > ?",
-    )
-    .bind(&phone)
-    .bind(window_start)
-    .fetch_one(&state.db)
-    .await?;
+    let (failures, oldest): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE phone = ? AND at > ?")
+            .bind(&phone)
+            .bind(window_start)
+            .fetch_one(&state.db)
+            .await?;
     if failures >= MAX_FAILURES {
         let free_at = oldest.unwrap_or(now) + ms(FAILURE_WINDOW);
         let wait_s = u64::try_from((free_at - now).div_euclid(1000) + 1).unwrap_or(1);
@@ -256,12 +251,14 @@ pub async fn refresh(
     let successor_hash = refresh_hash(&successor);
     match presented.rotated_at {
         None => {
-            sqlx::query("UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ? WHERE hash = ?")
-                .bind(now)
-                .bind(&successor_hash)
-                .bind(&presented_hash)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ? WHERE hash = ?",
+            )
+            .bind(now)
+            .bind(&successor_hash)
+            .bind(&presented_hash)
+            .execute(&mut *tx)
+            .await?;
             insert_refresh(&mut tx, &successor_hash, family, now).await?;
         }
         Some(rotated_at) => {
@@ -291,7 +288,12 @@ pub async fn refresh(
     Ok(token_reply(pair(&state, user, family, successor)))
 }
 
-async fn revoke(conn: &mut SqliteConnection, family: Uuid, reason: &str, now: i64) -> sqlx::Result<()> {
+async fn revoke(
+    conn: &mut SqliteConnection,
+    family: Uuid,
+    reason: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "UPDATE token_families SET revoked_at = ?, revoked_reason = ?
          WHERE id = ? AND revoked_at IS NULL",
@@ -332,10 +334,25 @@ mod tests {
 
     #[test]
     fn phone_numbers_are_normalised() {
-        for raw in ["13800000001", "+86 138 0000 0001", "138-0000-0001", "008613800000001"] {
-            assert_eq!(normalize_phone(raw).as_deref(), Some("13800000001"), "{raw}");
+        for raw in [
+            "13800000001",
+            "+86 138 0000 0001",
+            "138-0000-0001",
+            "008613800000001",
+        ] {
+            assert_eq!(
+                normalize_phone(raw).as_deref(),
+                Some("13800000001"),
+                "{raw}"
+            );
         }
-        for raw in ["", "1380000000", "23800000001", "1380000000a", "+1 13800000001"] {
+        for raw in [
+            "",
+            "1380000000",
+            "23800000001",
+            "1380000000a",
+            "+1 13800000001",
+        ] {
             assert_eq!(normalize_phone(raw), None, "{raw} is not a mainland mobile");
         }
     }

@@ -230,10 +230,13 @@ pub async fn list(
         .take(limit as usize)
         .map(NoticeRow::into_wire)
         .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = more
-        .then(|| items.last())
-        .flatten()
-        .map(|last| B64.encode(format!("{}/{}", last.published_at.timestamp_millis(), last.id)));
+    let next_cursor = more.then(|| items.last()).flatten().map(|last| {
+        B64.encode(format!(
+            "{}/{}",
+            last.published_at.timestamp_millis(),
+            last.id
+        ))
+    });
     let page = NoticePage { items, next_cursor };
     let body = serde_json::to_vec(&page).map_err(ApiError::internal)?;
     let etag = format!("W/\"{}\"", hex::encode(&Sha256::digest(&body)[..12]));
@@ -362,8 +365,7 @@ pub async fn read_marks(
     let now = state.clock.now_ms();
     let fingerprint = idempotency::fingerprint("POST", "/v1/notices/read-marks", &marks);
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(stored) =
-        idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
+    if let Some(stored) = idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
     {
         return Ok(stored.into_response());
     }

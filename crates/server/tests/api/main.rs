@@ -1,0 +1,130 @@
+//! The reference backend over real HTTPS on 127.0.0.1:0, one server and data dir per test.
+//!
+//! These tests speak HTTP directly (no linli-core), so they pin the contract itself: status
+//! codes, headers, problem bodies, and the OpenAPI document the server publishes.
+
+mod auth;
+mod contract;
+mod notices;
+mod sync;
+
+use linli_server::clock::ServerClock;
+use linli_server::seed::{DEMO_PASSWORD, WANG_FANG_PHONE};
+use linli_server::serve::{Options, Running, start};
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::{Arc, Once};
+
+/// A server with demo data and an HTTPS client that trusts only its CA.
+pub(crate) struct Fixture {
+    pub(crate) server: Running,
+    pub(crate) clock: Arc<ServerClock>,
+    pub(crate) client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+static PROVIDER: Once = Once::new();
+
+impl Fixture {
+    pub(crate) async fn start() -> Self {
+        PROVIDER.call_once(|| {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let options = Options {
+            data_dir: dir.path().join("server"),
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            demo: true,
+        };
+        let clock = Arc::new(ServerClock::system());
+        let server = start(&options, clock.clone()).await.expect("server starts");
+        let ca = std::fs::read(&server.ca_path).expect("ca");
+        let client = reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+            .build()
+            .expect("client");
+        Self {
+            server,
+            clock,
+            client,
+            _dir: dir,
+        }
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url)
+    }
+
+    pub(crate) fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(token) => builder.bearer_auth(token),
+            None => builder,
+        }
+    }
+
+    pub(crate) async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Signs in; returns the token response body.
+    pub(crate) async fn login(&self, phone: &str) -> Value {
+        let response = self
+            .request(Method::POST, "/v1/auth/login", None)
+            .json(&json!({"phone": phone, "password": DEMO_PASSWORD}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::OK, "demo sign-in works");
+        response.json().await.expect("token json")
+    }
+
+    /// Wang Fang's access token.
+    pub(crate) async fn wang_fang(&self) -> String {
+        access(&self.login(WANG_FANG_PHONE).await)
+    }
+}
+
+pub(crate) fn access(tokens: &Value) -> String {
+    tokens["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned()
+}
+
+/// Asserts a problem+json answer with `code` and returns its body.
+pub(crate) async fn expect_problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        content_type, "application/problem+json",
+        "RFC 9457 media type"
+    );
+    let body: Value = response.json().await.expect("problem json");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "status repeated in the body");
+    assert_eq!(
+        body["type"],
+        format!("https://linli.app/problems/{code}"),
+        "type URI names the code"
+    );
+    assert!(
+        body["title"].as_str().is_some_and(|t| !t.is_empty()),
+        "a title"
+    );
+    body
+}
