@@ -15,16 +15,29 @@ async fn sign_in_over_https_trusting_the_test_ca() {
         !account.memberships.is_empty(),
         "Wang Fang has households in the demo data"
     );
-    assert!(account.current_membership_id.is_some(), "the first active one is chosen");
+    assert!(
+        account.current_membership_id.is_some(),
+        "the first active one is chosen"
+    );
 
     let session = core.session().await.expect("session");
-    assert_eq!(session.account, Some(account.clone()), "session shows the signed-in account");
+    assert_eq!(
+        session.account,
+        Some(account.clone()),
+        "session shows the signed-in account"
+    );
     assert_eq!(session.ended_because, None);
     assert!(
-        env.tokens.load(&env.account_key(&account)).expect("load").is_some(),
+        env.tokens
+            .load(&env.account_key(&account))
+            .expect("load")
+            .is_some(),
         "tokens are in the token store under <user>@<host:port>"
     );
-    assert!(core.status().await.online, "the sign-in reached the backend");
+    assert!(
+        core.status().await.online,
+        "the sign-in reached the backend"
+    );
     assert!(
         !core.notices().await.expect("notices").is_empty(),
         "the first sync after sign-in filled the cache"
@@ -69,8 +82,13 @@ async fn expired_access_token_is_refreshed_without_the_resident_noticing() {
 
     env.server.advance_clock(Duration::from_secs(16 * 60));
     let community = Env::current_community_name(&account);
-    env.server.publish_notice(&community, "电梯维保通知（刷新测试）").await;
-    let status = core.sync_now().await.expect("sync after the access token expired");
+    env.server
+        .publish_notice(&community, "电梯维保通知（刷新测试）")
+        .await;
+    let status = core
+        .sync_now()
+        .await
+        .expect("sync after the access token expired");
     assert!(status.online);
 
     let titles: Vec<String> = core
@@ -116,7 +134,10 @@ async fn replayed_refresh_token_ends_the_session() {
     let core = env.open_core().await;
     let mut events = core.subscribe();
     env.server.advance_clock(Duration::from_secs(16 * 60));
-    let err = core.sync_now().await.expect_err("the old refresh token is refused");
+    let err = core
+        .sync_now()
+        .await
+        .expect_err("the old refresh token is refused");
     assert_eq!(err.code(), ErrorCode::SessionExpired, "{err}");
 
     let mut ended = None;
@@ -130,7 +151,10 @@ async fn replayed_refresh_token_ends_the_session() {
     assert_eq!(session.account, None, "nobody is signed in any more");
     assert_eq!(session.ended_because, Some(ErrorCode::RefreshReused));
     assert_eq!(env.tokens.load(&key).expect("load"), None, "tokens deleted");
-    assert!(!env.account_dir(&account).exists(), "the account's cache is deleted");
+    assert!(
+        !env.account_dir(&account).exists(),
+        "the account's cache is deleted"
+    );
     assert_eq!(
         core.notices().await.expect_err("signed out").code(),
         ErrorCode::SessionExpired
@@ -146,11 +170,21 @@ async fn sign_out_deletes_the_account_folder_and_the_token_entry() {
     assert!(env.account_dir(&account).join("cache.db").exists());
 
     core.sign_out().await.expect("sign out");
-    assert_eq!(env.tokens.load(&key).expect("load"), None, "token entry deleted");
-    assert!(!env.account_dir(&account).exists(), "account folder deleted");
+    assert_eq!(
+        env.tokens.load(&key).expect("load"),
+        None,
+        "token entry deleted"
+    );
+    assert!(
+        !env.account_dir(&account).exists(),
+        "account folder deleted"
+    );
     let session = core.session().await.expect("session");
     assert_eq!(session.account, None);
-    assert_eq!(session.ended_because, None, "the resident asked: no reason to show");
+    assert_eq!(
+        session.ended_because, None,
+        "the resident asked: no reason to show"
+    );
     assert_eq!(
         core.notices().await.expect_err("signed out").code(),
         ErrorCode::NotSignedIn

@@ -33,5 +33,9 @@ fn keyring_token_store_roundtrip_when_enabled() {
         "a fresh entry reads back the saved pair"
     );
     store.delete(&account).expect("delete");
-    assert_eq!(store.load(&account).expect("load"), None, "the entry is gone");
+    assert_eq!(
+        store.load(&account).expect("load"),
+        None,
+        "the entry is gone"
+    );
 }

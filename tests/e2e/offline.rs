@@ -18,9 +18,15 @@ async fn cached_reads_work_after_the_server_stops() {
         "the list comes from the cache"
     );
     let first = &online_notices[0];
-    assert_eq!(core.notice(first.id).await.expect("offline notice").id, first.id);
+    assert_eq!(
+        core.notice(first.id).await.expect("offline notice").id,
+        first.id
+    );
 
-    let status = core.sync_now().await.expect("offline is not an error for sync_now");
+    let status = core
+        .sync_now()
+        .await
+        .expect("offline is not an error for sync_now");
     assert!(!status.online, "the status says offline");
     assert_eq!(
         events.try_recv().expect("an event"),

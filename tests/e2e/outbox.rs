@@ -17,13 +17,21 @@ async fn read_mark_made_offline_is_sent_once_after_the_server_returns() {
     let marks_before = env.server.read_mark_count(WANG_FANG_PHONE).await;
 
     env.server.stop().await;
-    let marked = core.mark_notice_read(notice.id).await.expect("mark offline");
+    let marked = core
+        .mark_notice_read(notice.id)
+        .await
+        .expect("mark offline");
     assert!(marked.read_at.is_some(), "shown read at once");
     let again = core.mark_notice_read(notice.id).await.expect("mark twice");
-    assert_eq!(again.read_at, marked.read_at, "marking twice changes nothing");
+    assert_eq!(
+        again.read_at, marked.read_at,
+        "marking twice changes nothing"
+    );
     let listed = core.notices().await.expect("notices");
     assert!(
-        listed.iter().any(|n| n.id == notice.id && n.read_at.is_some()),
+        listed
+            .iter()
+            .any(|n| n.id == notice.id && n.read_at.is_some()),
         "the list projects the pending mark"
     );
     let status = core.sync_now().await.expect("offline sync");
@@ -64,13 +72,19 @@ async fn queued_write_survives_a_restart_of_the_app() {
     let marks_before = env.server.read_mark_count(WANG_FANG_PHONE).await;
 
     env.server.stop().await;
-    core.mark_notice_read(notice.id).await.expect("mark offline");
+    core.mark_notice_read(notice.id)
+        .await
+        .expect("mark offline");
     core.shutdown().await;
     drop(core);
 
     env.server.restart().await;
     let core = env.open_core().await;
-    assert_eq!(core.status().await.outbox_pending, 1, "the queue is on disk");
+    assert_eq!(
+        core.status().await.outbox_pending,
+        1,
+        "the queue is on disk"
+    );
     let status = core.sync_now().await.expect("sync");
     assert_eq!(status.outbox_pending, 0);
     core.sync_now().await.expect("sync again");

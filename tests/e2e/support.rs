@@ -81,7 +81,9 @@ impl Env {
 
     /// Name of the community the core currently shows.
     pub fn current_community_name(account: &AccountView) -> String {
-        let current = account.current_membership_id.expect("a household is chosen");
+        let current = account
+            .current_membership_id
+            .expect("a household is chosen");
         account
             .memberships
             .iter()

@@ -14,7 +14,11 @@ async fn deleted_notice_leaves_the_cache() {
     let id = env.server.publish_notice(&community, "临时停水通知").await;
     core.sync_now().await.expect("sync");
     let notices = core.notices().await.expect("notices");
-    assert!(titles(&notices).contains(&"临时停水通知"), "{:?}", titles(&notices));
+    assert!(
+        titles(&notices).contains(&"临时停水通知"),
+        "{:?}",
+        titles(&notices)
+    );
 
     env.server.delete_notice(id).await;
     core.sync_now().await.expect("sync");
@@ -40,8 +44,16 @@ async fn expired_cursor_bootstraps_again() {
         .await
         .expect("a 410 is handled by bootstrapping, not surfaced");
     let after = core.notices().await.expect("notices");
-    assert!(titles(&after).contains(&"消防演练通知"), "{:?}", titles(&after));
-    assert_eq!(after.len(), before.len() + 1, "nothing lost, nothing doubled");
+    assert!(
+        titles(&after).contains(&"消防演练通知"),
+        "{:?}",
+        titles(&after)
+    );
+    assert_eq!(
+        after.len(),
+        before.len() + 1,
+        "nothing lost, nothing doubled"
+    );
     let session = core.session().await.expect("session");
     assert_eq!(
         session.account.map(|a| a.memberships.len()),

@@ -1,0 +1,209 @@
+// An in-memory Backend with the demo resident 王芳, for unit tests and `npm run dev` in a
+// plain browser. It keeps the core's rules: wrong password → invalid-credentials, reads need
+// a session, marking read is idempotent, offline marks are queued (outbox) and flushed when
+// `setOnline(true)`.
+import type {
+  AccountView,
+  CoreEvent,
+  Locale,
+  Membership,
+  MembershipId,
+  Notice,
+  NoticeCategory,
+  NoticeId,
+  SessionView,
+  SyncStatus,
+} from '../generated/wire';
+import { type Backend, BackendError } from './index';
+
+export const DEMO_PHONE = '13800000001';
+export const DEMO_PASSWORD = 'demo1234';
+
+const CUIHU = '0193a000-0000-7000-8000-000000000001';
+const JINXIU = '0193a000-0000-7000-8000-000000000002';
+
+function membership(id: string, community: string, name: string, building: string, entrance: string, room: string, role: Membership['role']): Membership {
+  return {
+    id,
+    community: {
+      id: community,
+      name,
+      address: name === '翠湖花园' ? '杭州市西湖区文三路 188 号' : '杭州市滨江区江南大道 1999 号',
+      property_company: '安居物业服务有限公司',
+      service_phone: name === '翠湖花园' ? '0571-8888 6666' : '0571-8666 8888',
+    },
+    unit: { id: `${id}-unit`, building, entrance, room, area_centi_m2: 8950 },
+    role,
+    state: 'active',
+  };
+}
+
+const MEMBERSHIPS: Membership[] = [
+  membership('0193a000-0000-7000-8000-0000000000a1', CUIHU, '翠湖花园', '3栋', '2单元', '1502', 'owner'),
+  membership('0193a000-0000-7000-8000-0000000000a2', JINXIU, '锦绣江南', '8栋', '', '601', 'tenant'),
+];
+
+const HOUR = 3600_000;
+
+function demoNotices(now: number): Notice[] {
+  const rows: Array<[string, number, NoticeCategory, boolean, boolean, string, string, boolean]> = [
+    [CUIHU, 2, 'water_outage', true, true, '关于3栋、5栋临时停水的通知', '因二次供水泵房检修，明日 9:00–15:00 停水，请提前储水。', false],
+    [CUIHU, 20, 'elevator_maintenance', false, false, '3栋2单元电梯例行维保', '本周四 14:00–16:00 电梯维保，期间请走楼梯。', false],
+    [CUIHU, 40, 'power_outage', true, false, '配电房检修停电通知', '周六 8:30–12:00 1–5栋公共照明及电梯停电。', false],
+    [CUIHU, 70, 'community_event', false, true, '“邻里一家亲”周末市集邀您参加', '本周日中心花园举办二手市集、亲子手工和义诊。', false],
+    [CUIHU, 120, 'fire_safety', false, false, '冬季消防安全提示', '天气干燥，请勿在楼道堆放杂物，电动车禁止入户充电。', true],
+    [CUIHU, 200, 'fees', false, false, '2027年度物业费缴纳通知', '物业费标准 2.80 元/㎡·月，可在“缴费”中在线缴纳。', true],
+    [CUIHU, 300, 'general', false, false, '小区垃圾分类投放时间调整', '自下月起定时定点投放时间为 7:00–9:00、18:00–20:00。', true],
+    [CUIHU, 400, 'other', false, false, '关于开展业主满意度调查的通知', '第三方机构将开展年度满意度调查，感谢您的支持。', true],
+    [JINXIU, 3, 'power_outage', true, true, '锦绣江南计划停电通知', '后天 7:00–17:00 因电网升级全小区停电。', false],
+    [JINXIU, 30, 'water_outage', false, false, '8栋供水管道维修', '今晚 22:00–次日 2:00 8栋停水。', false],
+    [JINXIU, 90, 'community_event', false, false, '周末亲子观影之夜', '周六 18:30 中心草坪露天电影，免费爆米花。', true],
+  ];
+  return rows.map(([community, hoursAgo, category, urgent, pinned, title, summary, read], i) => ({
+    id: `0193a000-0000-7000-8000-0000000001${String(i).padStart(2, '0')}`,
+    community_id: community,
+    title,
+    summary,
+    body: `${summary}\n\n请您合理安排，给您带来不便，敬请谅解。\n\n如有疑问请致电物业服务中心。`,
+    category,
+    priority: urgent ? 'urgent' : 'normal',
+    pinned,
+    publisher: community === CUIHU ? '翠湖花园物业服务中心' : '锦绣江南物业服务中心',
+    published_at: new Date(now - hoursAgo * HOUR).toISOString(),
+    starts_at: urgent ? new Date(now + 24 * HOUR).toISOString() : null,
+    ends_at: urgent ? new Date(now + 30 * HOUR).toISOString() : null,
+    expires_at: null,
+    read_at: read ? new Date(now - hoursAgo * HOUR + HOUR).toISOString() : null,
+    version: 1,
+  }));
+}
+
+export class FakeBackend implements Backend {
+  private signedIn = false;
+  private current: MembershipId = MEMBERSHIPS[0]!.id;
+  private locale: Locale = 'zh-CN';
+  private online = true;
+  private endedBecause: SessionView['ended_because'] = null;
+  private readonly items: Notice[];
+  private readonly pending = new Set<NoticeId>();
+  private readonly listeners = new Set<(event: CoreEvent) => void>();
+
+  constructor(options: { signedIn?: boolean; now?: number } = {}) {
+    this.signedIn = options.signedIn ?? false;
+    this.items = demoNotices(options.now ?? Date.now());
+  }
+
+  private account(): AccountView {
+    return {
+      user: { id: '0193a000-0000-7000-8000-0000000000f1', display_name: '王芳', phone_masked: '138****0001' },
+      memberships: MEMBERSHIPS,
+      current_membership_id: this.current,
+    };
+  }
+
+  private requireSession(): void {
+    if (!this.signedIn) throw new BackendError('not-signed-in', 'not signed in');
+  }
+
+  private emit(event: CoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private status(): SyncStatus {
+    return { online: this.online, last_synced_at: null, outbox_pending: this.pending.size, outbox_rejected: 0 };
+  }
+
+  /** Test hook: the backend goes away or comes back. */
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) this.pending.clear();
+    this.emit({ type: 'connectivity', online });
+    this.emit({ type: 'outbox', pending: this.pending.size, rejected: 0 });
+  }
+
+  /** Test hook: the session is ended by the backend. */
+  endSession(code: SessionView['ended_because'] & string): void {
+    this.signedIn = false;
+    this.endedBecause = code;
+    this.emit({ type: 'session-ended', code });
+  }
+
+  async session(): Promise<SessionView> {
+    return {
+      account: this.signedIn ? this.account() : null,
+      locale: this.locale,
+      backend_url: 'https://127.0.0.1:8443',
+      ended_because: this.signedIn ? null : this.endedBecause,
+    };
+  }
+
+  async signIn(phone: string, password: string): Promise<AccountView> {
+    if (!this.online) throw new BackendError('offline', 'the backend cannot be reached');
+    if (phone.replace(/\s/g, '') !== DEMO_PHONE || password !== DEMO_PASSWORD) {
+      throw new BackendError('invalid-credentials', 'wrong phone number or password');
+    }
+    this.signedIn = true;
+    this.endedBecause = null;
+    return this.account();
+  }
+
+  async signOut(): Promise<void> {
+    this.signedIn = false;
+    this.endedBecause = null;
+  }
+
+  async switchHousehold(id: MembershipId): Promise<AccountView> {
+    this.requireSession();
+    if (!MEMBERSHIPS.some((m) => m.id === id)) throw new BackendError('not-found', 'no such household');
+    this.current = id;
+    return this.account();
+  }
+
+  async setLocale(locale: Locale): Promise<void> {
+    this.locale = locale;
+  }
+
+  private communityId(): string {
+    return MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
+  }
+
+  async notices(): Promise<Notice[]> {
+    this.requireSession();
+    return this.items.filter((n) => n.community_id === this.communityId()).map((n) => ({ ...n }));
+  }
+
+  async notice(id: NoticeId): Promise<Notice> {
+    this.requireSession();
+    const found = this.items.find((n) => n.id === id);
+    if (!found) throw new BackendError('not-found', 'no such notice');
+    return { ...found };
+  }
+
+  async markNoticeRead(id: NoticeId): Promise<Notice> {
+    this.requireSession();
+    const found = this.items.find((n) => n.id === id);
+    if (!found) throw new BackendError('not-found', 'no such notice');
+    if (!found.read_at) {
+      found.read_at = new Date().toISOString();
+      if (!this.online) {
+        this.pending.add(id);
+        this.emit({ type: 'outbox', pending: this.pending.size, rejected: 0 });
+      }
+    }
+    return { ...found };
+  }
+
+  async syncNow(): Promise<SyncStatus> {
+    this.requireSession();
+    return this.status();
+  }
+
+  async syncStatus(): Promise<SyncStatus> {
+    return this.status();
+  }
+
+  async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

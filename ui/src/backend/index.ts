@@ -1,0 +1,75 @@
+// The UI's only door to the app: a `Backend`. In the desktop app it is the Tauri shell over
+// linli-core (tauri.ts, the one file that imports @tauri-apps/api); in unit tests and a plain
+// browser it is an in-memory fake with demo content (fake.ts). Errors are `BackendError`s
+// whose `code` is a linli-wire ErrorCode; the UI branches on the code only.
+import type {
+  AccountView,
+  CoreEvent,
+  ErrorCode,
+  Locale,
+  MembershipId,
+  Notice,
+  NoticeId,
+  SessionView,
+  SyncStatus,
+} from '../generated/wire';
+import type { InjectionKey } from 'vue';
+import { inject } from 'vue';
+
+export interface Backend {
+  session(): Promise<SessionView>;
+  signIn(phone: string, password: string): Promise<AccountView>;
+  signOut(): Promise<void>;
+  switchHousehold(id: MembershipId): Promise<AccountView>;
+  setLocale(locale: Locale): Promise<void>;
+  notices(): Promise<Notice[]>;
+  notice(id: NoticeId): Promise<Notice>;
+  markNoticeRead(id: NoticeId): Promise<Notice>;
+  syncNow(): Promise<SyncStatus>;
+  syncStatus(): Promise<SyncStatus>;
+  /** Subscribes to core events; resolves to an unsubscribe function. */
+  onEvent(listener: (event: CoreEvent) => void): Promise<() => void>;
+}
+
+/** A failure the UI can explain: `code` decides the message. */
+export class BackendError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'BackendError';
+    this.code = code;
+  }
+}
+
+/** Any thrown value as a BackendError (unexpected ones become `internal`). */
+export function asBackendError(err: unknown): BackendError {
+  if (err instanceof BackendError) return err;
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    const message = 'message' in err && typeof err.message === 'string' ? err.message : err.code;
+    return new BackendError(err.code as ErrorCode, message);
+  }
+  return new BackendError('internal', err instanceof Error ? err.message : String(err));
+}
+
+export const backendKey: InjectionKey<Backend> = Symbol('backend');
+
+export function useBackend(): Backend {
+  const backend = inject(backendKey);
+  if (!backend) throw new Error('no Backend provided');
+  return backend;
+}
+
+/** True inside the Tauri shell. */
+export function inTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+/** The Tauri backend in the app, the fake in a plain browser (`npm run dev`). */
+export async function createBackend(): Promise<Backend> {
+  if (inTauri()) {
+    const { TauriBackend } = await import('./tauri');
+    return new TauriBackend();
+  }
+  const { FakeBackend } = await import('./fake');
+  return new FakeBackend();
+}

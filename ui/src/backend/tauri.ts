@@ -1,0 +1,59 @@
+// The Backend over the Tauri shell: one `invoke` per command of src-tauri/src/commands.rs.
+// Rejections are IpcError `{code, message}` objects.
+import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+import type {
+  AccountView,
+  CoreEvent,
+  Locale,
+  MembershipId,
+  Notice,
+  NoticeId,
+  SessionView,
+  SyncStatus,
+} from '../generated/wire';
+import { type Backend, asBackendError } from './index';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (err) {
+    throw asBackendError(err);
+  }
+}
+
+export class TauriBackend implements Backend {
+  session(): Promise<SessionView> {
+    return call('session');
+  }
+  signIn(phone: string, password: string): Promise<AccountView> {
+    return call('sign_in', { phone, password });
+  }
+  signOut(): Promise<void> {
+    return call('sign_out');
+  }
+  switchHousehold(id: MembershipId): Promise<AccountView> {
+    return call('switch_household', { id });
+  }
+  setLocale(locale: Locale): Promise<void> {
+    return call('set_locale', { locale });
+  }
+  notices(): Promise<Notice[]> {
+    return call('notices');
+  }
+  notice(id: NoticeId): Promise<Notice> {
+    return call('notice', { id });
+  }
+  markNoticeRead(id: NoticeId): Promise<Notice> {
+    return call('mark_notice_read', { id });
+  }
+  syncNow(): Promise<SyncStatus> {
+    return call('sync_now');
+  }
+  syncStatus(): Promise<SyncStatus> {
+    return call('sync_status');
+  }
+  async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
+    return listen<CoreEvent>('core-event', (event) => listener(event.payload));
+  }
+}

@@ -1,0 +1,26 @@
+// Routes. Hash history: the app is loaded from the Tauri protocol, not a web server.
+// Signed-out residents only see /login.
+import { createRouter, createWebHashHistory, type Router } from 'vue-router';
+import { useSession } from './stores/session';
+
+export function createAppRouter(): Router {
+  const router = createRouter({
+    history: createWebHashHistory(),
+    routes: [
+      { path: '/', redirect: '/home' },
+      { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
+      { path: '/home', name: 'home', component: () => import('./views/HomeView.vue'), meta: { tab: true } },
+      { path: '/notices', name: 'notices', component: () => import('./views/NoticesView.vue'), meta: { tab: true } },
+      { path: '/notices/:id', name: 'notice', component: () => import('./views/NoticeDetailView.vue') },
+      { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { tab: true } },
+      { path: '/:rest(.*)*', redirect: '/home' },
+    ],
+  });
+  router.beforeEach((to) => {
+    const session = useSession();
+    if (!session.account && !to.meta.public) return { name: 'login' };
+    if (session.account && to.name === 'login') return { name: 'home' };
+    return true;
+  });
+  return router;
+}

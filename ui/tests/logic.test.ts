@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { FakeBackend, DEMO_PASSWORD, DEMO_PHONE } from '../src/backend/fake';
+import { BackendError } from '../src/backend';
+import { knownCategory, paragraphs, sortNotices } from '../src/lib/notices';
+import zh from '../src/i18n/zh-CN';
+import en from '../src/i18n/en';
+import type { ErrorCode, Notice } from '../src/generated/wire';
+
+describe('FakeBackend keeps the core rules', () => {
+  it('refuses a wrong password with invalid-credentials', async () => {
+    const backend = new FakeBackend();
+    await expect(backend.signIn(DEMO_PHONE, 'nope')).rejects.toMatchObject({ code: 'invalid-credentials' });
+    await expect(backend.notices()).rejects.toBeInstanceOf(BackendError);
+  });
+
+  it('shows the current household only and follows a switch', async () => {
+    const backend = new FakeBackend();
+    const account = await backend.signIn(DEMO_PHONE, DEMO_PASSWORD);
+    const first = await backend.notices();
+    expect(first.every((n) => n.community_id === account.memberships[0]!.community.id)).toBe(true);
+    await backend.switchHousehold(account.memberships[1]!.id);
+    const second = await backend.notices();
+    expect(second.every((n) => n.community_id === account.memberships[1]!.community.id)).toBe(true);
+  });
+
+  it('marks read idempotently and queues the mark while offline', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const unread = (await backend.notices()).find((n) => n.read_at === null)!;
+    backend.setOnline(false);
+    const once = await backend.markNoticeRead(unread.id);
+    const twice = await backend.markNoticeRead(unread.id);
+    expect(twice.read_at).toBe(once.read_at);
+    expect((await backend.syncStatus()).outbox_pending).toBe(1);
+    backend.setOnline(true);
+    expect((await backend.syncStatus()).outbox_pending).toBe(0);
+  });
+});
+
+describe('notice order and labels', () => {
+  const base = (id: string, hoursAgo: number, extra: Partial<Notice> = {}): Notice => ({
+    id,
+    community_id: 'c',
+    title: id,
+    summary: '',
+    body: '',
+    category: 'general',
+    priority: 'normal',
+    pinned: false,
+    publisher: '',
+    published_at: new Date(Date.UTC(2026, 10, 22) - hoursAgo * 3600_000).toISOString(),
+    starts_at: null,
+    ends_at: null,
+    expires_at: null,
+    read_at: null,
+    version: 1,
+    ...extra,
+  });
+
+  it('puts urgent first, then pinned, then newest', () => {
+    const sorted = sortNotices([
+      base('old', 50),
+      base('pinned', 40, { pinned: true }),
+      base('new', 1),
+      base('urgent', 60, { priority: 'urgent' }),
+    ]);
+    expect(sorted.map((n) => n.id)).toEqual(['urgent', 'pinned', 'new', 'old']);
+  });
+
+  it('shows unknown categories from a newer backend as other', () => {
+    expect(knownCategory('parking_notice')).toBe('other');
+    expect(knownCategory('water_outage')).toBe('water_outage');
+  });
+
+  it('splits the body on blank lines', () => {
+    expect(paragraphs('一\n\n二\n  \n三')).toEqual(['一', '二', '三']);
+  });
+});
+
+describe('messages', () => {
+  it('has a message for every error code in both languages', () => {
+    const codes = Object.keys(zh.errors) as ErrorCode[];
+    expect(codes.length).toBeGreaterThan(25);
+    for (const code of codes) {
+      expect(zh.errors[code], code).toMatch(/\S/);
+      expect(en.errors[code], code).toMatch(/\S/);
+      expect(en.errors[code], code).not.toBe(zh.errors[code]);
+    }
+  });
+});
