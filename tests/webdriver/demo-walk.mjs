@@ -20,7 +20,8 @@ const browser = await openApp();
 try {
   const submit = await byId(browser, 'login-submit');
   await submit.waitForDisplayed({ timeout: 30000 });
-  await settle(browser);
+  // The first frame of a fresh WebKit window reaches the X server late: give it longer.
+  await browser.pause(2500);
   console.log(screenshot(shots, '1-sign-in'));
 
   await (await input(browser, 'login-phone')).setValue('13800000001');

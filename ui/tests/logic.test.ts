@@ -3,6 +3,7 @@ import { FakeBackend, DEMO_PASSWORD, DEMO_PHONE } from '../src/backend/fake';
 import { BackendError } from '../src/backend';
 import { knownCategory, paragraphs, sortNotices } from '../src/lib/notices';
 import zh from '../src/i18n/zh-CN';
+import { formatDateTime } from '../src/lib/format';
 import en from '../src/i18n/en';
 import type { ErrorCode, Notice } from '../src/generated/wire';
 
@@ -85,5 +86,14 @@ describe('messages', () => {
       expect(en.errors[code], code).toMatch(/\S/);
       expect(en.errors[code], code).not.toBe(zh.errors[code]);
     }
+  });
+});
+
+describe('dates', () => {
+  it('are shown in community time (UTC+8) whatever the device zone', () => {
+    const now = new Date('2026-11-22T00:00:00Z');
+    expect(formatDateTime('2026-11-23T01:00:00Z', 'zh-CN', now)).toBe('11月23日 09:00');
+    expect(formatDateTime('2025-03-01T01:00:00Z', 'zh-CN', now)).toContain('2025年');
+    expect(formatDateTime('2026-11-23T01:00:00Z', 'en', now)).toMatch(/Nov 23.*09:00/);
   });
 });
