@@ -105,6 +105,31 @@ pub fn tauri_driver() -> anyhow::Result<()> {
     cargo(&["install", "tauri-driver", "--locked", "--version", "^2"]).run()
 }
 
+/// PyPI packages of the independent verifiers the tests run against our formats.
+const PY_PACKAGES: &[&str] = &["cwt==3.3.0", "pycose==1.1.0", "base45==0.4.4"];
+
+/// A virtualenv under target/ with the independent verifiers; returns its Python.
+pub fn python_verifiers() -> anyhow::Result<std::path::PathBuf> {
+    let venv = root().join("target/py-verifiers");
+    let python = venv.join("bin/python");
+    let stamp = venv.join(format!("installed-{}", PY_PACKAGES.join("+")));
+    if stamp.is_file() {
+        return Ok(python);
+    }
+    Cmd::new("python3", &["-m", "venv", &venv.to_string_lossy()]).run()?;
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
+    args.extend_from_slice(PY_PACKAGES);
+    Cmd::new(&python.to_string_lossy(), &args).run()?;
+    std::fs::write(&stamp, b"").context("mark the verifier venv complete")?;
+    Ok(python)
+}
+
 /// Where `cargo install` puts binaries.
 pub fn cargo_bin(name: &str) -> std::path::PathBuf {
     let home = std::env::var_os("CARGO_HOME").map_or_else(

@@ -19,6 +19,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     setup::apt()?;
     setup::npm("ui")?;
     setup::npm("tests/webdriver")?;
+    let python = setup::python_verifiers()?;
     if !args.no_window {
         setup::tauri_driver()?;
     }
@@ -58,6 +59,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
         &keyring_dir,
     )
     .env("LINLI_KEYRING_TESTS", "1")
+    .env("LINLI_PYTHON", &python)
     .run()?;
 
     if !args.no_window {
