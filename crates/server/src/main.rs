@@ -36,6 +36,21 @@ enum Command {
     },
     /// Print the demo accounts.
     DemoAccounts,
+    /// Register a gate device; prints its id and its token (shown once).
+    GateAdd {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Community name, e.g. 翠湖花园.
+        #[arg(long)]
+        community: String,
+        /// Gate group: pedestrian or vehicle.
+        #[arg(long, default_value = "pedestrian")]
+        group: String,
+        /// A name for people, e.g. 东门人行道闸.
+        #[arg(long, default_value = "gate")]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -72,6 +87,18 @@ async fn main() -> anyhow::Result<()> {
                     running.stop().await;
                 }
             }
+        }
+        Command::GateAdd {
+            data_dir,
+            community,
+            group,
+            name,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            let (id, token) =
+                linli_server::routes::gate::add_gate(&db, &community, &group, &name, now).await?;
+            println!("{}", serde_json::json!({"gate_id": id, "token": token}));
         }
         Command::DemoAccounts => {
             println!("Demo accounts (password {DEMO_PASSWORD}):");

@@ -149,6 +149,20 @@ impl TestServer {
             .expect("reset the change log");
     }
 
+    /// Registers a gate of `community` in `group`; returns its bearer token.
+    pub async fn add_gate(&self, community: &str, group: &str) -> String {
+        let (_, token) = crate::routes::gate::add_gate(
+            &self.db,
+            community,
+            group,
+            "test gate",
+            self.clock.now_ms(),
+        )
+        .await
+        .expect("add a gate");
+        token
+    }
+
     /// Keeps the temp dir alive as long as the server.
     pub fn temp_root(&self) -> &Path {
         self.dir.path()

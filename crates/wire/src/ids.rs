@@ -70,3 +70,11 @@ id_type!(
     /// A client-chosen UUIDv7 naming one queued write; sent as the `Idempotency-Key`.
     MutationId
 );
+id_type!(
+    /// A visitor pass (访客通行证), chosen by the client (UUIDv7) so a retried create is one pass.
+    PassId
+);
+id_type!(
+    /// One entry a gate recorded, chosen by the gate so a re-uploaded log is counted once.
+    EntryId
+);

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod ipc;
 pub mod me;
 pub mod notices;
+pub mod passes;
 pub mod sync;
 pub mod ts;
 

@@ -274,6 +274,159 @@ notice_ids: Array<NoticeId>,
  */
 read_at: string, };
 
+export type PassId = string;
+
+export type EntryId = string;
+
+export type CreatePass = { 
+/**
+ * Client-chosen UUIDv7.
+ */
+id: PassId, 
+/**
+ * The household inviting.
+ */
+membership_id: MembershipId, 
+/**
+ * Visitor's name as the resident types it (shown to the resident and staff; only the
+ * initials go into the credential).
+ */
+visitor_name: string, 
+/**
+ * Visitor's phone, optional; never in the credential.
+ */
+visitor_phone: string | null, 
+/**
+ * Car plate, optional (e.g. 浙A12345); gives the `vehicle` gate group.
+ */
+plate: string | null, 
+/**
+ * Why they come (e.g. 探亲访友, 送货, 家政).
+ */
+purpose: string, 
+/**
+ * Valid from.
+ */
+valid_from: string, 
+/**
+ * Valid until (at most 7 days after `valid_from`).
+ */
+valid_until: string, 
+/**
+ * Entries allowed per gate group, 1–10.
+ */
+max_entries: number, };
+
+export type PassState = "active" | "revoked" | "expired" | "other";
+
+export type Credential = { 
+/**
+ * `cwt-cose-base45`.
+ */
+format: string, 
+/**
+ * The QR text (`VP1:` + Base45).
+ */
+payload: string, 
+/**
+ * The signing key's id.
+ */
+kid: string, };
+
+export type PassEntry = { 
+/**
+ * Entry id (chosen by the gate).
+ */
+id: EntryId, 
+/**
+ * The gate.
+ */
+gate_id: string, 
+/**
+ * The gate's group.
+ */
+gate_group: string, 
+/**
+ * When the visitor passed.
+ */
+at: string, };
+
+export type VisitorPass = { 
+/**
+ * Pass id.
+ */
+id: PassId, 
+/**
+ * Household.
+ */
+membership_id: MembershipId, 
+/**
+ * Community.
+ */
+community_id: CommunityId, 
+/**
+ * Visitor's name.
+ */
+visitor_name: string, 
+/**
+ * Visitor's phone, masked.
+ */
+visitor_phone_masked: string | null, 
+/**
+ * Car plate.
+ */
+plate: string | null, 
+/**
+ * Purpose.
+ */
+purpose: string, 
+/**
+ * Valid from.
+ */
+valid_from: string, 
+/**
+ * Valid until.
+ */
+valid_until: string, 
+/**
+ * Entries allowed per gate group.
+ */
+max_entries: number, 
+/**
+ * Gate groups it opens.
+ */
+gate_groups: Array<string>, 
+/**
+ * State.
+ */
+state: PassState, 
+/**
+ * What the gate scans.
+ */
+credential: Credential, 
+/**
+ * 8-digit code for a visitor without a working QR (looked up online by the gate).
+ */
+short_code: string, 
+/**
+ * Entries reported by gates.
+ */
+entries: Array<PassEntry>, 
+/**
+ * Created.
+ */
+created_at: string, 
+/**
+ * Revoked, if it was.
+ */
+revoked_at: string | null, };
+
+export type PassList = { 
+/**
+ * Newest first.
+ */
+items: Array<VisitorPass>, };
+
 export type EntityKind = "notice" | "membership" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";

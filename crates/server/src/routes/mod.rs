@@ -4,9 +4,11 @@
 //! without being documented (and the committed document's drift test catches the rest).
 
 pub mod auth;
+pub mod gate;
 pub mod me;
 pub mod meta;
 pub mod notices;
+pub mod passes;
 pub mod sync;
 
 use crate::AppState;
@@ -39,6 +41,8 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "residents", description = "The signed-in resident and their households"),
         (name = "notices", description = "Community notices"),
         (name = "sync", description = "The change feed"),
+        (name = "passes", description = "Visitor passes"),
+        (name = "gate", description = "Gate devices: keys, revocations, entry logs"),
     )
 )]
 struct ApiDoc;
@@ -54,6 +58,15 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "gate",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A gate device's token (`linli-server gate add`)"))
                     .build(),
             ),
         );
@@ -73,6 +86,13 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(notices::mark_read))
         .routes(routes!(notices::read_marks))
         .routes(routes!(sync::changes))
+        .routes(routes!(passes::create, passes::list))
+        .routes(routes!(passes::detail))
+        .routes(routes!(passes::revoke))
+        .routes(routes!(gate::keys))
+        .routes(routes!(gate::revocations))
+        .routes(routes!(gate::entries))
+        .routes(routes!(gate::code))
 }
 
 /// The OpenAPI document.

@@ -50,6 +50,14 @@ fn document_is_openapi_3_1_and_covers_the_contract() {
         ("/v1/sync/changes", "get"),
         ("/v1/health", "get"),
         ("/v1/openapi.json", "get"),
+        ("/v1/passes", "post"),
+        ("/v1/passes", "get"),
+        ("/v1/passes/{id}", "get"),
+        ("/v1/passes/{id}/revoke", "post"),
+        ("/v1/gate/keys", "get"),
+        ("/v1/gate/revocations", "get"),
+        ("/v1/gate/entries", "post"),
+        ("/v1/gate/codes/{code}", "get"),
     ] {
         assert!(
             doc["paths"][path][method].is_object(),

@@ -6,6 +6,7 @@
 mod auth;
 mod contract;
 mod notices;
+mod passes;
 mod sync;
 
 use linli_server::clock::ServerClock;

@@ -1,0 +1,194 @@
+//! Visitor passes (访客预约) and the gate side of them.
+//!
+//! A resident creates a pass for one of their households; the backend issues a signed
+//! credential (see linli-pass: a COSE_Sign1 CWT in Base45 behind `VP1:`) that a gate verifies
+//! offline, plus a short numeric code for visitors without a working QR. The credential holds
+//! no phone number and no full name. Gates fetch the community's public keys, a revocation list
+//! as deltas, and upload their entry logs in batches (each entry id chosen by the gate, so a
+//! re-sent batch counts once).
+
+use crate::ids::{CommunityId, EntryId, MembershipId, PassId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+
+/// `POST /v1/passes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct CreatePass {
+    /// Client-chosen UUIDv7.
+    pub id: PassId,
+    /// The household inviting.
+    pub membership_id: MembershipId,
+    /// Visitor's name as the resident types it (shown to the resident and staff; only the
+    /// initials go into the credential).
+    pub visitor_name: String,
+    /// Visitor's phone, optional; never in the credential.
+    #[serde(default)]
+    pub visitor_phone: Option<String>,
+    /// Car plate, optional (e.g. 浙A12345); gives the `vehicle` gate group.
+    #[serde(default)]
+    pub plate: Option<String>,
+    /// Why they come (e.g. 探亲访友, 送货, 家政).
+    pub purpose: String,
+    /// Valid from.
+    pub valid_from: DateTime<Utc>,
+    /// Valid until (at most 7 days after `valid_from`).
+    pub valid_until: DateTime<Utc>,
+    /// Entries allowed per gate group, 1–10.
+    pub max_entries: u32,
+}
+
+/// Where a pass stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PassState {
+    /// Issued and not yet past its window.
+    Active,
+    /// Revoked by the resident.
+    Revoked,
+    /// Its window has ended.
+    Expired,
+    /// A state this build does not know.
+    #[serde(other)]
+    Other,
+}
+
+/// The credential a gate scans.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct Credential {
+    /// `cwt-cose-base45`.
+    pub format: String,
+    /// The QR text (`VP1:` + Base45).
+    pub payload: String,
+    /// The signing key's id.
+    pub kid: String,
+}
+
+/// One entry a gate recorded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PassEntry {
+    /// Entry id (chosen by the gate).
+    pub id: EntryId,
+    /// The gate.
+    pub gate_id: String,
+    /// The gate's group.
+    pub gate_group: String,
+    /// When the visitor passed.
+    pub at: DateTime<Utc>,
+}
+
+/// A visitor pass as its resident sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct VisitorPass {
+    /// Pass id.
+    pub id: PassId,
+    /// Household.
+    pub membership_id: MembershipId,
+    /// Community.
+    pub community_id: CommunityId,
+    /// Visitor's name.
+    pub visitor_name: String,
+    /// Visitor's phone, masked.
+    #[serde(default)]
+    pub visitor_phone_masked: Option<String>,
+    /// Car plate.
+    #[serde(default)]
+    pub plate: Option<String>,
+    /// Purpose.
+    pub purpose: String,
+    /// Valid from.
+    pub valid_from: DateTime<Utc>,
+    /// Valid until.
+    pub valid_until: DateTime<Utc>,
+    /// Entries allowed per gate group.
+    pub max_entries: u32,
+    /// Gate groups it opens.
+    pub gate_groups: Vec<String>,
+    /// State.
+    pub state: PassState,
+    /// What the gate scans.
+    pub credential: Credential,
+    /// 8-digit code for a visitor without a working QR (looked up online by the gate).
+    pub short_code: String,
+    /// Entries reported by gates.
+    pub entries: Vec<PassEntry>,
+    /// Created.
+    pub created_at: DateTime<Utc>,
+    /// Revoked, if it was.
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/passes`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PassList {
+    /// Newest first.
+    pub items: Vec<VisitorPass>,
+}
+
+/// A community's public key as gates use it (`GET /v1/gate/keys`), JWK-like.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateKey {
+    /// Key id (the COSE `kid`).
+    pub kid: String,
+    /// Always `OKP`.
+    pub kty: String,
+    /// Always `Ed25519`.
+    pub crv: String,
+    /// Always `EdDSA`.
+    pub alg: String,
+    /// Public key, base64url without padding.
+    pub x: String,
+    /// The community whose passes it signs.
+    pub community_id: CommunityId,
+    /// Passes are signed with it from here.
+    pub not_before: DateTime<Utc>,
+    /// Gates should trust it until here (passes it signed may still be valid).
+    #[serde(default)]
+    pub not_after: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/gate/keys`: every key a gate of the community should trust now (several during a
+/// rotation).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateKeySet {
+    /// The keys.
+    pub keys: Vec<GateKey>,
+}
+
+/// `GET /v1/gate/revocations?since=`: passes revoked after the cursor.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RevocationDelta {
+    /// Newly revoked passes.
+    pub revoked: Vec<PassId>,
+    /// Pass as `since` next time.
+    pub next: String,
+}
+
+/// One entry in a gate's upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateEntry {
+    /// Chosen by the gate (UUIDv7); a re-sent entry counts once.
+    pub id: EntryId,
+    /// The pass.
+    pub pass_id: PassId,
+    /// When it was let in.
+    pub at: DateTime<Utc>,
+}
+
+/// `POST /v1/gate/entries`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateEntries {
+    /// The entries, oldest first.
+    pub entries: Vec<GateEntry>,
+}
+
+/// `GET /v1/gate/codes/{code}`: what a short code opens (online only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CodeLookup {
+    /// The pass.
+    pub pass_id: PassId,
+    /// Its credential, to verify like a scanned one.
+    pub credential: Credential,
+}
