@@ -6,6 +6,7 @@
 mod support;
 
 mod auth;
+mod gate;
 mod offline;
 mod outbox;
 mod sync;

@@ -21,6 +21,7 @@ use linli_wire::passes::{CreatePass, Credential, PassEntry, PassList, PassState,
 use linli_wire::{CommunityId, EntryId, ErrorCode, MembershipId, PassId, Problem};
 use rand::{Rng, RngCore};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -50,11 +51,9 @@ pub(crate) async fn signing_key(
     }
     let mut seed = [0_u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut seed);
-    let kid = format!(
-        "{}-{}",
-        &community.simple().to_string()[..12],
-        now_ms / 1000
-    );
+    // Named after the public key itself (as a JWK thumbprint would be), so it is unique.
+    let signing = SigningKey::from_bytes(&seed);
+    let kid = hex::encode(&Sha256::digest(signing.verifying_key().as_bytes())[..8]);
     sqlx::query("INSERT INTO pass_keys (kid, community_id, seed, created_at) VALUES (?, ?, ?, ?)")
         .bind(&kid)
         .bind(community.to_string())
@@ -62,7 +61,7 @@ pub(crate) async fn signing_key(
         .bind(now_ms)
         .execute(&mut *conn)
         .await?;
-    Ok((kid, SigningKey::from_bytes(&seed)))
+    Ok((kid, signing))
 }
 
 /// `张*` from `张伟`: what the guard may compare with the visitor, and no more.
