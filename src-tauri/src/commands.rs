@@ -4,9 +4,9 @@
 //! here: put it in `linli-core` and call it.
 
 use linli_core::Core;
-use linli_wire::ipc::{AccountView, Locale, SessionView, SyncStatus};
+use linli_wire::ipc::{AccountView, Locale, NewPass, PassView, SessionView, SyncStatus};
 use linli_wire::notices::Notice;
-use linli_wire::{IpcError, MembershipId, NoticeId};
+use linli_wire::{IpcError, MembershipId, NoticeId, PassId};
 use tauri::State;
 
 /// Result of every command: the UI branches on `IpcError::code`.
@@ -77,4 +77,28 @@ pub async fn sync_now(core: State<'_, Core>) -> CommandResult<SyncStatus> {
 #[tauri::command]
 pub async fn sync_status(core: State<'_, Core>) -> CommandResult<SyncStatus> {
     Ok(core.status().await)
+}
+
+/// The current household's visitor passes (cache and outbox).
+#[tauri::command]
+pub async fn passes(core: State<'_, Core>) -> CommandResult<Vec<PassView>> {
+    Ok(core.passes().await?)
+}
+
+/// Invites a visitor; queued, issued when online.
+#[tauri::command]
+pub async fn create_pass(core: State<'_, Core>, input: NewPass) -> CommandResult<PassView> {
+    Ok(core.create_pass(input).await?)
+}
+
+/// Revokes a pass (needs the network).
+#[tauri::command]
+pub async fn revoke_pass(core: State<'_, Core>, id: PassId) -> CommandResult<PassView> {
+    Ok(core.revoke_pass(id).await?)
+}
+
+/// The QR code of an issued pass, as a PNG data URL.
+#[tauri::command]
+pub async fn pass_qr(core: State<'_, Core>, id: PassId) -> CommandResult<String> {
+    Ok(core.pass_qr(id).await?)
 }

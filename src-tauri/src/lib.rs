@@ -35,6 +35,10 @@ pub fn run() {
             commands::mark_notice_read,
             commands::sync_now,
             commands::sync_status,
+            commands::passes,
+            commands::create_pass,
+            commands::revoke_pass,
+            commands::pass_qr,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -9,6 +9,7 @@ mod auth;
 mod gate;
 mod offline;
 mod outbox;
+mod passes;
 mod sync;
 
 /// The real OS keyring, only with `LINLI_KEYRING_TESTS=1` (CI sets it inside

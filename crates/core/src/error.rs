@@ -65,6 +65,9 @@ pub enum Error {
     /// A bug or an unexpected local failure.
     #[error("internal error: {0}")]
     Internal(String),
+    /// What the resident entered cannot be accepted (checked before anything is queued).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 fn problem_summary(problem: &Problem) -> String {
@@ -93,6 +96,7 @@ impl Error {
             Self::MembershipRequired(_) => ErrorCode::MembershipRequired,
             Self::Storage { .. } => ErrorCode::StorageError,
             Self::Internal(_) => ErrorCode::Internal,
+            Self::Invalid(_) => ErrorCode::ValidationFailed,
         }
     }
 }

@@ -135,6 +135,13 @@ impl Call {
     }
 
     /// Adds a query parameter.
+    /// A POST without a body (an action such as revoke).
+    pub(crate) fn post_empty(path: impl Into<String>) -> Self {
+        let mut call = Self::get(path);
+        call.method = Method::POST;
+        call
+    }
+
     pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.query.push((name, value.into()));
         self

@@ -25,6 +25,7 @@ mod events;
 mod http;
 mod inner;
 pub mod outbox;
+pub mod passes;
 mod secret;
 mod store;
 mod sync;
@@ -42,11 +43,12 @@ use crate::inner::{Account, Inner};
 use crate::outbox::{OutboxKind, READ_MARKS_PAYLOAD_VERSION};
 use crate::store::app::AppDb;
 use crate::store::cache::arrange_notices;
-use linli_wire::ipc::{AccountView, CoreEvent, Locale, SessionView, SyncStatus};
+use linli_wire::ipc::{AccountView, CoreEvent, Locale, NewPass, PassView, SessionView, SyncStatus};
 use linli_wire::me::MembershipState;
 use linli_wire::notices::{Notice, ReadMarks};
+use linli_wire::passes::CreatePass;
 use linli_wire::sync::EntityKind;
-use linli_wire::{MembershipId, NoticeId};
+use linli_wire::{MembershipId, NoticeId, PassId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, RwLock, broadcast, watch};
@@ -307,6 +309,76 @@ impl Core {
             read_at: Some(now),
             ..notice
         })
+    }
+
+    /// The current household's visitor passes: queued ones first, then issued ones, newest
+    /// first. Works offline.
+    pub async fn passes(&self) -> Result<Vec<PassView>, Error> {
+        let account = self.inner.current_account().await?;
+        let Some(membership) = self.inner.app.household(account.user_id).await? else {
+            return Ok(Vec::new());
+        };
+        self.inner.pass_views(&account, membership).await
+    }
+
+    /// Invites a visitor for the current household: queued at once (shown as pending, "will
+    /// be issued when online"), issued by the backend when the outbox reaches it.
+    pub async fn create_pass(&self, input: NewPass) -> Result<PassView, Error> {
+        let account = self.inner.current_account().await?;
+        let now = self.inner.now();
+        passes::validate(&input, now)?;
+        let membership = self
+            .inner
+            .app
+            .household(account.user_id)
+            .await?
+            .ok_or_else(|| Error::MembershipRequired("choose a household first".into()))?;
+        let id = PassId(self.inner.ids.new_id());
+        let request = CreatePass {
+            id,
+            membership_id: membership,
+            visitor_name: input.visitor_name.trim().to_owned(),
+            visitor_phone: input.visitor_phone.filter(|p| !p.trim().is_empty()),
+            plate: input.plate.filter(|p| !p.trim().is_empty()),
+            purpose: input.purpose.trim().to_owned(),
+            valid_from: input.valid_from,
+            valid_until: input.valid_until,
+            max_entries: input.max_entries,
+        };
+        account
+            .cache
+            .enqueue(
+                id.0,
+                OutboxKind::CreatePass,
+                &format!("pass/{id}"),
+                passes::CREATE_PASS_PAYLOAD_VERSION,
+                &request,
+                now,
+            )
+            .await?;
+        self.inner.emit_outbox(&account).await;
+        self.inner.events.data_changed(vec![EntityKind::Pass]);
+        self.inner.wake.notify_one();
+        self.inner
+            .pass_views(&account, membership)
+            .await?
+            .into_iter()
+            .find(|view| view.id == id)
+            .ok_or_else(|| Error::Internal("the queued pass vanished".into()))
+    }
+
+    /// Revokes an issued pass. Needs the network: the backend tells the gates.
+    pub async fn revoke_pass(&self, id: PassId) -> Result<PassView, Error> {
+        let account = self.inner.current_account().await?;
+        let view = self.inner.revoke_pass(&account, id).await?;
+        self.inner.events.data_changed(vec![EntityKind::Pass]);
+        Ok(view)
+    }
+
+    /// The QR code of an issued pass as a PNG data URL (drawn here, works offline).
+    pub async fn pass_qr(&self, id: PassId) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.pass_qr(&account, id).await
     }
 
     /// Flushes the outbox and pulls the change feed now (pull-to-refresh). Being offline is

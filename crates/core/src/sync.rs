@@ -61,7 +61,10 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
             (EntityKind::Membership, ChangeOp::Delete) => {
                 Some(CacheChange::DeleteMembership(change.id))
             }
-            (EntityKind::Other, ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other)
+            (
+                EntityKind::Other | EntityKind::Pass,
+                ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other,
+            )
             | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {
                 tracing::debug!(id = %change.id, "skipping a change this build does not know");
                 None
@@ -103,6 +106,9 @@ impl Inner {
         }
         if let Ok(true) = self.ensure_household(account).await {
             kinds.extend([EntityKind::Membership, EntityKind::Notice]);
+        }
+        if result.is_ok() && self.pull_passes(account).await? {
+            kinds.push(EntityKind::Pass);
         }
         let mut unique = Vec::new();
         for kind in kinds {

@@ -42,6 +42,7 @@ fn kind_str(kind: EntityKind) -> &'static str {
     match kind {
         EntityKind::Notice => "notice",
         EntityKind::Membership => "membership",
+        EntityKind::Pass => "pass",
         EntityKind::Other => "other",
     }
 }

@@ -97,3 +97,74 @@ pub enum CoreEvent {
         code: ErrorCode,
     },
 }
+
+/// What the resident fills in to invite a visitor (the core adds the id and the household).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewPass {
+    /// Visitor's name.
+    pub visitor_name: String,
+    /// Visitor's phone, optional.
+    #[serde(default)]
+    pub visitor_phone: Option<String>,
+    /// Car plate, optional.
+    #[serde(default)]
+    pub plate: Option<String>,
+    /// Purpose.
+    pub purpose: String,
+    /// Valid from.
+    pub valid_from: DateTime<Utc>,
+    /// Valid until.
+    pub valid_until: DateTime<Utc>,
+    /// Entries allowed.
+    pub max_entries: u32,
+}
+
+/// Where a pass stands on this device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PassViewState {
+    /// Written here, waiting to be issued (offline or not yet sent).
+    Pending,
+    /// The backend refused to issue it (`error` says why).
+    Rejected,
+    /// Issued and valid now.
+    Active,
+    /// Issued; its window has not started.
+    Upcoming,
+    /// Its window has ended.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+/// A visitor pass as the app shows it: issued ones from the cache, pending ones from the
+/// outbox.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PassView {
+    /// Pass id.
+    pub id: crate::ids::PassId,
+    /// Household.
+    pub membership_id: MembershipId,
+    /// Visitor's name.
+    pub visitor_name: String,
+    /// Car plate.
+    pub plate: Option<String>,
+    /// Purpose.
+    pub purpose: String,
+    /// Valid from.
+    pub valid_from: DateTime<Utc>,
+    /// Valid until.
+    pub valid_until: DateTime<Utc>,
+    /// Entries allowed per gate group.
+    pub max_entries: u32,
+    /// Entries gates reported.
+    pub entries_used: u32,
+    /// State.
+    pub state: PassViewState,
+    /// The QR text, once issued.
+    pub payload: Option<String>,
+    /// The 8-digit code, once issued.
+    pub short_code: Option<String>,
+    /// Why issuing failed (`Rejected`).
+    pub error: Option<ErrorCode>,
+}

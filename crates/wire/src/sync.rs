@@ -19,6 +19,9 @@ pub enum EntityKind {
     Notice,
     /// `data` is a [`crate::me::Membership`].
     Membership,
+    /// A visitor pass (`data` is a [`crate::passes::VisitorPass`]); v1 servers list passes at
+    /// `/v1/passes` instead, and the core emits this kind when its cached passes change.
+    Pass,
     /// A kind this build does not know; skip it.
     #[serde(other)]
     Other,

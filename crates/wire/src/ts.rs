@@ -49,6 +49,9 @@ pub fn typescript() -> String {
         crate::ipc::SessionView::decl(),
         crate::ipc::SyncStatus::decl(),
         crate::ipc::CoreEvent::decl(),
+        crate::ipc::NewPass::decl(),
+        crate::ipc::PassViewState::decl(),
+        crate::ipc::PassView::decl(),
     ];
     let mut out = String::from(
         "// Generated from crates/wire by `cargo xtask gen-types`. Do not edit by hand.\n\n",

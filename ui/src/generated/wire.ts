@@ -427,7 +427,7 @@ export type PassList = {
  */
 items: Array<VisitorPass>, };
 
-export type EntityKind = "notice" | "membership" | "other";
+export type EntityKind = "notice" | "membership" | "pass" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";
 
@@ -540,3 +540,89 @@ rejected: number, } | { "type": "session-ended",
  * Why.
  */
 code: ErrorCode, };
+
+export type NewPass = { 
+/**
+ * Visitor's name.
+ */
+visitor_name: string, 
+/**
+ * Visitor's phone, optional.
+ */
+visitor_phone: string | null, 
+/**
+ * Car plate, optional.
+ */
+plate: string | null, 
+/**
+ * Purpose.
+ */
+purpose: string, 
+/**
+ * Valid from.
+ */
+valid_from: string, 
+/**
+ * Valid until.
+ */
+valid_until: string, 
+/**
+ * Entries allowed.
+ */
+max_entries: number, };
+
+export type PassViewState = "pending" | "rejected" | "active" | "upcoming" | "expired" | "revoked";
+
+export type PassView = { 
+/**
+ * Pass id.
+ */
+id: PassId, 
+/**
+ * Household.
+ */
+membership_id: MembershipId, 
+/**
+ * Visitor's name.
+ */
+visitor_name: string, 
+/**
+ * Car plate.
+ */
+plate: string | null, 
+/**
+ * Purpose.
+ */
+purpose: string, 
+/**
+ * Valid from.
+ */
+valid_from: string, 
+/**
+ * Valid until.
+ */
+valid_until: string, 
+/**
+ * Entries allowed per gate group.
+ */
+max_entries: number, 
+/**
+ * Entries gates reported.
+ */
+entries_used: number, 
+/**
+ * State.
+ */
+state: PassViewState, 
+/**
+ * The QR text, once issued.
+ */
+payload: string | null, 
+/**
+ * The 8-digit code, once issued.
+ */
+short_code: string | null, 
+/**
+ * Why issuing failed (`Rejected`).
+ */
+error: ErrorCode | null, };

@@ -29,6 +29,16 @@ fn request_for(item: &OutboxItem) -> Result<Call, String> {
                 .map(|call| call.idempotent(item.id))
                 .map_err(|err| err.to_string())
         }
+        Some(OutboxKind::CreatePass) => {
+            if item.payload_version != crate::passes::CREATE_PASS_PAYLOAD_VERSION {
+                return Err(format!("payload version {} unknown", item.payload_version));
+            }
+            let request: linli_wire::passes::CreatePass = serde_json::from_str(&item.payload)
+                .map_err(|err| format!("payload does not decode: {err}"))?;
+            Call::post("/v1/passes", &request)
+                .map(|call| call.idempotent(item.id))
+                .map_err(|err| err.to_string())
+        }
         None => Err(format!("kind {:?} unknown to this build", item.kind)),
     }
 }
@@ -121,7 +131,8 @@ impl Inner {
                 | Error::Internal(_)
                 | Error::InsecureUrl(_)
                 | Error::NotFound(_)
-                | Error::MembershipRequired(_),
+                | Error::MembershipRequired(_)
+                | Error::Invalid(_),
             ) => (OutboxEvent::Interrupted, None, None),
         };
         let next_attempt_at = match event {

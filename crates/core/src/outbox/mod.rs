@@ -76,6 +76,8 @@ impl OutboxState {
 pub enum OutboxKind {
     /// `POST /v1/notices/read-marks` with a [`ReadMarks`] body (payload version 1).
     NoticeReadMarks,
+    /// `POST /v1/passes` with a `CreatePass` body (payload version 1).
+    CreatePass,
 }
 
 impl OutboxKind {
@@ -83,12 +85,14 @@ impl OutboxKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NoticeReadMarks => "notice_read_marks",
+            Self::CreatePass => "create_pass",
         }
     }
 
     fn parse(text: &str) -> Option<Self> {
         match text {
             "notice_read_marks" => Some(Self::NoticeReadMarks),
+            "create_pass" => Some(Self::CreatePass),
             _ => None,
         }
     }
