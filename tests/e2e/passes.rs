@@ -48,6 +48,16 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
             .is_some_and(|p| p.starts_with("VP1:"))
     );
     assert_eq!(issued.short_code.as_deref().map(str::len), Some(8));
+    let payload = issued.payload.as_deref().expect("payload");
+    let (version, level) = linli_core::passes::qr_version(payload).expect("fits a QR code");
+    eprintln!(
+        "pass payload: {} characters, QR version {version}-{level}",
+        payload.len()
+    );
+    assert!(
+        version <= 13,
+        "stays scannable from a phone screen: version {version}"
+    );
 
     env.server.stop().await;
     let cached = core.passes().await.expect("offline");

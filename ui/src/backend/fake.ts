@@ -8,9 +8,12 @@ import type {
   Locale,
   Membership,
   MembershipId,
+  NewPass,
   Notice,
   NoticeCategory,
   NoticeId,
+  PassId,
+  PassView,
   SessionView,
   SyncStatus,
 } from '../generated/wire';
@@ -87,6 +90,8 @@ export class FakeBackend implements Backend {
   private readonly items: Notice[];
   private readonly pending = new Set<NoticeId>();
   private readonly listeners = new Set<(event: CoreEvent) => void>();
+  private readonly passList: PassView[] = [];
+  private passSeq = 0;
 
   constructor(options: { signedIn?: boolean; now?: number } = {}) {
     this.signedIn = options.signedIn ?? false;
@@ -200,6 +205,55 @@ export class FakeBackend implements Backend {
 
   async syncStatus(): Promise<SyncStatus> {
     return this.status();
+  }
+
+  async passes(): Promise<PassView[]> {
+    this.requireSession();
+    return this.passList.filter((p) => p.membership_id === this.current).map((p) => ({ ...p }));
+  }
+
+  async createPass(input: NewPass): Promise<PassView> {
+    this.requireSession();
+    if (!input.visitor_name.trim()) throw new BackendError('validation-failed', 'visitor name required');
+    if (Date.parse(input.valid_until) <= Date.parse(input.valid_from)) {
+      throw new BackendError('validation-failed', 'the window must end after it starts');
+    }
+    this.passSeq += 1;
+    const id = `0193a000-0000-7000-8000-0000000002${String(this.passSeq).padStart(2, '0')}`;
+    const view: PassView = {
+      id,
+      membership_id: this.current,
+      visitor_name: input.visitor_name.trim(),
+      plate: input.plate,
+      purpose: input.purpose,
+      valid_from: input.valid_from,
+      valid_until: input.valid_until,
+      max_entries: input.max_entries,
+      entries_used: 0,
+      state: this.online ? 'active' : 'pending',
+      payload: this.online ? `VP1:FAKE${this.passSeq}` : null,
+      short_code: this.online ? String(10_000_000 + this.passSeq * 7919) : null,
+      error: null,
+    };
+    this.passList.unshift(view);
+    this.emit({ type: 'data-changed', kinds: ['pass'] });
+    return { ...view };
+  }
+
+  async revokePass(id: PassId): Promise<PassView> {
+    this.requireSession();
+    if (!this.online) throw new BackendError('offline', 'revoking needs the network');
+    const pass = this.passList.find((p) => p.id === id);
+    if (!pass) throw new BackendError('not-found', 'no such pass');
+    pass.state = 'revoked';
+    return { ...pass };
+  }
+
+  async passQr(id: PassId): Promise<string> {
+    const pass = this.passList.find((p) => p.id === id);
+    if (!pass?.payload) throw new BackendError('not-found', 'not issued yet');
+    // A 1×1 PNG stands in for the core's drawing in a plain browser.
+    return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
   }
 
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {

@@ -8,8 +8,11 @@ import type {
   ErrorCode,
   Locale,
   MembershipId,
+  NewPass,
   Notice,
   NoticeId,
+  PassId,
+  PassView,
   SessionView,
   SyncStatus,
 } from '../generated/wire';
@@ -27,6 +30,11 @@ export interface Backend {
   markNoticeRead(id: NoticeId): Promise<Notice>;
   syncNow(): Promise<SyncStatus>;
   syncStatus(): Promise<SyncStatus>;
+  passes(): Promise<PassView[]>;
+  createPass(input: NewPass): Promise<PassView>;
+  revokePass(id: PassId): Promise<PassView>;
+  /** The pass's QR code as a PNG data URL (drawn by the core). */
+  passQr(id: PassId): Promise<string>;
   /** Subscribes to core events; resolves to an unsubscribe function. */
   onEvent(listener: (event: CoreEvent) => void): Promise<() => void>;
 }

@@ -7,8 +7,11 @@ import type {
   CoreEvent,
   Locale,
   MembershipId,
+  NewPass,
   Notice,
   NoticeId,
+  PassId,
+  PassView,
   SessionView,
   SyncStatus,
 } from '../generated/wire';
@@ -52,6 +55,18 @@ export class TauriBackend implements Backend {
   }
   syncStatus(): Promise<SyncStatus> {
     return call('sync_status');
+  }
+  passes(): Promise<PassView[]> {
+    return call('passes');
+  }
+  createPass(input: NewPass): Promise<PassView> {
+    return call('create_pass', { input });
+  }
+  revokePass(id: PassId): Promise<PassView> {
+    return call('revoke_pass', { id });
+  }
+  passQr(id: PassId): Promise<string> {
+    return call('pass_qr', { id });
   }
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
     return listen<CoreEvent>('core-event', (event) => listener(event.payload));

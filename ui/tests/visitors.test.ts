@@ -1,0 +1,60 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VueWrapper } from '@vue/test-utils';
+import { FakeBackend } from '../src/backend/fake';
+import { fromLocalInput, presetWindow, toLocalInput } from '../src/lib/passes';
+import { mountApp, settle } from './helpers';
+
+let mounted: VueWrapper | null = null;
+afterEach(() => {
+  mounted?.unmount();
+  mounted = null;
+  document.body.innerHTML = '';
+});
+
+const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+describe('pass windows in community time', () => {
+  it('today ends at 23:59 Beijing and tomorrow is the whole next day', () => {
+    const now = Date.parse('2026-11-22T02:00:00Z'); // 10:00 in Beijing
+    expect(presetWindow('today', now)).toEqual({ from: '2026-11-22T02:00:00.000Z', until: '2026-11-22T15:59:00.000Z' });
+    expect(presetWindow('afternoon', now)).toEqual({ from: '2026-11-22T05:00:00.000Z', until: '2026-11-22T10:00:00.000Z' });
+    expect(presetWindow('tomorrow', now).from).toBe('2026-11-22T16:00:00.000Z');
+  });
+
+  it('datetime-local values are read as community time', () => {
+    expect(toLocalInput('2026-11-22T01:00:00Z')).toBe('2026-11-22T09:00');
+    expect(fromLocalInput('2026-11-22T09:00')).toBe('2026-11-22T01:00:00.000Z');
+  });
+});
+
+describe('visitor passes', () => {
+  it('invites a visitor, shows the QR and code, and revokes', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper, router } = await mountApp(backend, '/visitors/new');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());
+    await wrapper.find('[data-testid="visitor-name"] input').setValue('刘洋');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('visitor-pass'));
+    await vi.waitFor(() => expect(byId('pass-qr')?.getAttribute('src')).toMatch(/^data:image\/png;base64,/));
+    expect(byId('pass-code')?.textContent?.replace(/\s/g, '')).toMatch(/^\d{8}$/);
+    byId('pass-revoke')!.click();
+    await settle();
+    byId('pass-revoke-confirm')!.click();
+    await vi.waitFor(() => expect(byId('pass-state')?.dataset.state).toBe('revoked'));
+  });
+
+  it('a pass made offline waits to be issued', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    backend.setOnline(false);
+    const { wrapper, router } = await mountApp(backend, '/visitors/new');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());
+    await wrapper.find('[data-testid="visitor-name"] input').setValue('陈静');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('visitor-pass'));
+    await vi.waitFor(() => expect(byId('pass-state')?.dataset.state).toBe('pending'));
+    expect(byId('pass-qr')).toBeNull();
+    expect(document.body.textContent).toContain('网络恢复后将自动签发');
+  });
+});
