@@ -16,6 +16,7 @@ fn new_pass() -> NewPass {
         valid_from: now - chrono::TimeDelta::minutes(5),
         valid_until: now + chrono::TimeDelta::hours(4),
         max_entries: 2,
+        schedule: None,
     }
 }
 
@@ -66,7 +67,22 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
         "shown from the cache offline"
     );
     let qr = core.pass_qr(issued.id).await.expect("QR drawn offline");
-    assert!(qr.starts_with("data:image/png;base64,"));
+    let png = base64::Engine::decode(
+        &base64::engine::general_purpose::STANDARD,
+        qr.strip_prefix("data:image/png;base64,")
+            .expect("a PNG data URL"),
+    )
+    .expect("base64");
+    let mut picture =
+        rqrr::PreparedImage::prepare(image::load_from_memory(&png).expect("png").to_luma8());
+    let grids = picture.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, decoded) = grids[0].decode().expect("a QR decoder reads it");
+    assert_eq!(
+        Some(decoded.as_str()),
+        issued.payload.as_deref(),
+        "exactly the issued credential"
+    );
     let err = core
         .revoke_pass(issued.id)
         .await

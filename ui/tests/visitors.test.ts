@@ -58,3 +58,34 @@ describe('visitor passes', () => {
     expect(document.body.textContent).toContain('网络恢复后将自动签发');
   });
 });
+
+describe('recurring passes', () => {
+  it('describe their days and hours', async () => {
+    const { scheduleText } = await import('../src/lib/passes');
+    const line = scheduleText(
+      { weekdays: [5, 1, 3], from_minute: 480, until_minute: 720 },
+      ['一', '二', '三', '四', '五', '六', '日'],
+      '、',
+      (days, from, to) => `每周${days} ${from}–${to}`,
+    );
+    expect(line).toBe('每周一、三、五 08:00–12:00');
+  });
+
+  it('are sent with their schedule', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper, router } = await mountApp(backend, '/visitors/new');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());
+    await wrapper.find('[data-testid="visitor-name"] input').setValue('王阿姨');
+    byId('visitor-preset-recurring')!.click();
+    await settle();
+    byId('visitor-day-3')!.click(); // Wednesday off
+    await settle();
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('visitor-pass'));
+    const [pass] = await backend.passes();
+    expect(pass?.schedule).toEqual({ weekdays: [1, 5], from_minute: 480, until_minute: 720 });
+    expect(Date.parse(pass!.valid_until) - Date.parse(pass!.valid_from)).toBeGreaterThan(20 * 24 * 3600_000);
+    await vi.waitFor(() => expect(document.body.textContent).toContain('每周一、五 08:00–12:00'));
+  });
+});

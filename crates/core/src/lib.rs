@@ -344,6 +344,7 @@ impl Core {
             valid_from: input.valid_from,
             valid_until: input.valid_until,
             max_entries: input.max_entries,
+            schedule: input.schedule,
         };
         account
             .cache

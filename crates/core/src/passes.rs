@@ -48,8 +48,23 @@ pub(crate) fn validate(input: &NewPass, now: DateTime<Utc>) -> Result<(), Error>
             "the window must end after it starts, in the future".into(),
         ));
     }
-    if input.valid_until - input.valid_from > chrono::TimeDelta::days(7) {
-        return Err(Error::Invalid("a pass lasts at most 7 days".into()));
+    let longest = if input.schedule.is_some() { 90 } else { 7 };
+    if input.valid_until - input.valid_from > chrono::TimeDelta::days(longest) {
+        return Err(Error::Invalid(format!(
+            "this pass lasts at most {longest} days"
+        )));
+    }
+    if let Some(schedule) = &input.schedule {
+        if schedule.weekdays.is_empty() || schedule.weekdays.iter().any(|d| !(1..=7).contains(d)) {
+            return Err(Error::Invalid(
+                "choose the days of the week (1 to 7)".into(),
+            ));
+        }
+        if schedule.from_minute >= schedule.until_minute || schedule.until_minute > 1440 {
+            return Err(Error::Invalid(
+                "the daily hours must end after they start".into(),
+            ));
+        }
     }
     Ok(())
 }
@@ -73,6 +88,7 @@ pub(crate) fn view_of(pass: &VisitorPass, now: DateTime<Utc>) -> PassView {
         valid_until: pass.valid_until,
         max_entries: pass.max_entries,
         entries_used: u32::try_from(pass.entries.len()).unwrap_or(u32::MAX),
+        schedule: pass.schedule.clone(),
         state,
         payload: Some(pass.credential.payload.clone()),
         short_code: Some(pass.short_code.clone()),
@@ -95,6 +111,7 @@ fn view_of_queued(
         valid_until: request.valid_until,
         max_entries: request.max_entries,
         entries_used: 0,
+        schedule: request.schedule.clone(),
         state,
         payload: None,
         short_code: None,
@@ -319,6 +336,7 @@ mod tests {
             valid_from: now,
             valid_until: now + chrono::TimeDelta::hours(2),
             max_entries: 1,
+            schedule: None,
         };
         assert!(validate(&ok, now).is_ok());
         let long = NewPass {

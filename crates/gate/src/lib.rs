@@ -68,7 +68,7 @@ pub enum ScanOutcome {
     /// Keep it closed, and why.
     Rejected {
         /// `expired`, `not_yet_valid`, `revoked`, `used_up`, `bad_signature`, `unknown_key`,
-        /// `wrong_gate`, `wrong_community`, `malformed`.
+        /// `wrong_gate`, `wrong_community`, `outside_schedule`, `malformed`.
         reason: String,
         /// Readable explanation.
         detail: String,
@@ -86,6 +86,7 @@ fn reason(rejection: &Rejection) -> &'static str {
         Rejection::UsedUp => "used_up",
         Rejection::WrongGate => "wrong_gate",
         Rejection::WrongCommunity => "wrong_community",
+        Rejection::OutsideSchedule => "outside_schedule",
     }
 }
 

@@ -39,6 +39,37 @@ pub struct Claims {
     pub gate_groups: Vec<String>,
     /// The visitor's initials, for the guard to compare (e.g. `张*`); never a full name.
     pub initials: String,
+    /// For a recurring pass: the days and hours within the window when it opens.
+    pub schedule: Option<Schedule>,
+}
+
+/// When a recurring pass opens (e.g. a housekeeper on Monday, Wednesday and Friday, 8:00 to
+/// 12:00), in the community's local time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Schedule {
+    /// Bit 0 = Monday … bit 6 = Sunday.
+    pub weekdays: u8,
+    /// Opens at this minute of the day (0–1439).
+    pub from_minute: u16,
+    /// Closes at this minute of the day (1–1440), after `from_minute`.
+    pub until_minute: u16,
+    /// The community's offset from UTC in minutes (480 for China Standard Time).
+    pub utc_offset_minutes: i16,
+}
+
+impl Schedule {
+    /// Whether Unix time `now` falls on a scheduled day and within the hours, ± `skew` s.
+    pub fn admits(&self, now: i64, skew: i64) -> bool {
+        let local = now + i64::from(self.utc_offset_minutes) * 60;
+        let day = local.div_euclid(86_400);
+        let second = local.rem_euclid(86_400);
+        // 1970-01-01 was a Thursday: day 0 → bit 3.
+        let weekday = (day + 3).rem_euclid(7);
+        let on_day = self.weekdays & (1 << weekday) != 0;
+        let from = i64::from(self.from_minute) * 60 - skew;
+        let until = i64::from(self.until_minute) * 60 + skew;
+        on_day && second >= from && second <= until
+    }
 }
 
 /// Why a gate refuses a pass. Each reason is shown to the guard and logged.
@@ -71,6 +102,9 @@ pub enum Rejection {
     /// Issued by another community than this gate's.
     #[error("issued for another community")]
     WrongCommunity,
+    /// A recurring pass outside its days or hours.
+    #[error("not valid at this day or hour")]
+    OutsideSchedule,
 }
 
 /// Public keys a gate trusts, by `kid`.
@@ -134,7 +168,7 @@ fn malformed(what: impl Into<String>) -> Rejection {
 
 /// Signs `claims` with the community's key; returns the QR text (`VP1:` + Base45).
 pub fn issue(claims: &Claims, key: &SigningKey, kid: &[u8]) -> Result<String, coset::CoseError> {
-    let pass_fields = Value::Map(vec![
+    let mut pass_fields = vec![
         (Value::from(1), Value::from(claims.max_entries)),
         (
             Value::from(2),
@@ -147,7 +181,19 @@ pub fn issue(claims: &Claims, key: &SigningKey, kid: &[u8]) -> Result<String, co
             ),
         ),
         (Value::from(3), Value::from(claims.initials.as_str())),
-    ]);
+    ];
+    if let Some(schedule) = &claims.schedule {
+        pass_fields.push((
+            Value::from(4),
+            Value::Array(vec![
+                Value::from(schedule.weekdays),
+                Value::from(schedule.from_minute),
+                Value::from(schedule.until_minute),
+                Value::from(schedule.utc_offset_minutes),
+            ]),
+        ));
+    }
+    let pass_fields = Value::Map(pass_fields);
     let cwt = ClaimsSetBuilder::new()
         .issuer(claims.community_id.to_string())
         .not_before(Timestamp::WholeSeconds(claims.not_before))
@@ -214,6 +260,11 @@ pub fn verify(payload: &str, keys: &KeySet, gate: &GateContext<'_>) -> Result<Ve
     }
     if gate.now - gate.skew > claims.expires {
         return Err(Rejection::Expired);
+    }
+    if let Some(schedule) = &claims.schedule
+        && !schedule.admits(gate.now, gate.skew)
+    {
+        return Err(Rejection::OutsideSchedule);
     }
     if (gate.revoked)(claims.pass_id) {
         return Err(Rejection::Revoked);
@@ -284,6 +335,36 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, Rejection> {
         .and_then(Value::as_text)
         .unwrap_or_default()
         .to_owned();
+    let schedule = match field(4) {
+        None => None,
+        Some(value) => {
+            let parts = value
+                .as_array()
+                .ok_or_else(|| malformed("schedule is not an array"))?;
+            let number = |i: usize| {
+                parts
+                    .get(i)
+                    .and_then(Value::as_integer)
+                    .map(i128::from)
+                    .ok_or_else(|| malformed("schedule member missing"))
+            };
+            let out_of_range = || malformed("schedule out of range");
+            let schedule = Schedule {
+                weekdays: u8::try_from(number(0)?).map_err(|_| out_of_range())?,
+                from_minute: u16::try_from(number(1)?).map_err(|_| out_of_range())?,
+                until_minute: u16::try_from(number(2)?).map_err(|_| out_of_range())?,
+                utc_offset_minutes: i16::try_from(number(3)?).map_err(|_| out_of_range())?,
+            };
+            if schedule.weekdays == 0
+                || schedule.weekdays > 0x7f
+                || schedule.from_minute >= schedule.until_minute
+                || schedule.until_minute > 1440
+            {
+                return Err(out_of_range());
+            }
+            Some(schedule)
+        }
+    };
     Ok(Claims {
         pass_id,
         community_id,
@@ -292,6 +373,7 @@ fn parse_claims(payload: &[u8]) -> Result<Claims, Rejection> {
         max_entries,
         gate_groups,
         initials,
+        schedule,
     })
 }
 
@@ -314,6 +396,7 @@ mod tests {
             max_entries: 2,
             gate_groups: vec!["pedestrian".to_owned()],
             initials: "张*".to_owned(),
+            schedule: None,
         }
     }
 
@@ -416,6 +499,39 @@ mod tests {
         assert_eq!(
             check(&w, &elsewhere, NOW, false, 0),
             Err(Rejection::WrongCommunity)
+        );
+    }
+
+    #[test]
+    fn a_recurring_pass_opens_only_on_its_days_and_hours() {
+        let w = world();
+        let mut c = claims(w.community);
+        // 2026-11-23 is a Monday. Mondays and Wednesdays, 8:00–12:00 Beijing time.
+        let monday_9am_beijing = 1_795_395_600; // 2026-11-23T01:00:00Z
+        c.not_before = monday_9am_beijing - 86_400;
+        c.expires = monday_9am_beijing + 14 * 86_400;
+        c.schedule = Some(Schedule {
+            weekdays: 0b000_0101,
+            from_minute: 8 * 60,
+            until_minute: 12 * 60,
+            utc_offset_minutes: 480,
+        });
+        let payload = issue(&c, &w.signing, b"k1").expect("issue");
+        assert_eq!(
+            check(&w, &payload, monday_9am_beijing, false, 0).map(|v| v.claims),
+            Ok(c)
+        );
+        let tuesday = monday_9am_beijing + 86_400;
+        assert_eq!(
+            check(&w, &payload, tuesday, false, 0),
+            Err(Rejection::OutsideSchedule)
+        );
+        let wednesday = monday_9am_beijing + 2 * 86_400;
+        assert!(check(&w, &payload, wednesday, false, 0).is_ok());
+        let monday_1pm = monday_9am_beijing + 4 * 3600;
+        assert_eq!(
+            check(&w, &payload, monday_1pm, false, 0),
+            Err(Rejection::OutsideSchedule)
         );
     }
 

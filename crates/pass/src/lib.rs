@@ -11,4 +11,6 @@
 pub mod base45;
 mod credential;
 
-pub use credential::{Claims, GateContext, KeySet, PREFIX, Rejection, Verified, issue, verify};
+pub use credential::{
+    Claims, GateContext, KeySet, PREFIX, Rejection, Schedule, Verified, issue, verify,
+};

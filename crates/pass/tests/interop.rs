@@ -32,6 +32,12 @@ fn pass_verifies_with_pypi_cwt_and_pycose() {
         max_entries: 2,
         gate_groups: vec!["pedestrian".to_owned(), "vehicle".to_owned()],
         initials: "李*".to_owned(),
+        schedule: Some(linli_pass::Schedule {
+            weekdays: 0b001_0101,
+            from_minute: 8 * 60,
+            until_minute: 18 * 60,
+            utc_offset_minutes: 480,
+        }),
     };
     let payload = issue(&claims, &signing, b"cuihu-2026").expect("issue");
     let request = serde_json::json!({

@@ -36,6 +36,15 @@ enum Command {
     },
     /// Print the demo accounts.
     DemoAccounts,
+    /// Rotate a community's pass signing key (the old one stays trusted for 90 days).
+    PassKeyRotate {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Community name, e.g. 翠湖花园.
+        #[arg(long)]
+        community: String,
+    },
     /// Register a gate device; prints its id and its token (shown once).
     GateAdd {
         /// Database and TLS files.
@@ -99,6 +108,15 @@ async fn main() -> anyhow::Result<()> {
             let (id, token) =
                 linli_server::routes::gate::add_gate(&db, &community, &group, &name, now).await?;
             println!("{}", serde_json::json!({"gate_id": id, "token": token}));
+        }
+        Command::PassKeyRotate {
+            data_dir,
+            community,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            let kid = linli_server::routes::passes::rotate_key(&db, &community, now).await?;
+            println!("{}", serde_json::json!({"kid": kid}));
         }
         Command::DemoAccounts => {
             println!("Demo accounts (password {DEMO_PASSWORD}):");

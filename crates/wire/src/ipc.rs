@@ -117,6 +117,9 @@ pub struct NewPass {
     pub valid_until: DateTime<Utc>,
     /// Entries allowed.
     pub max_entries: u32,
+    /// For a recurring pass: the days and hours it opens.
+    #[serde(default)]
+    pub schedule: Option<crate::passes::PassSchedule>,
 }
 
 /// Where a pass stands on this device.
@@ -159,6 +162,8 @@ pub struct PassView {
     pub max_entries: u32,
     /// Entries gates reported.
     pub entries_used: u32,
+    /// For a recurring pass: the days and hours it opens.
+    pub schedule: Option<crate::passes::PassSchedule>,
     /// State.
     pub state: PassViewState,
     /// The QR text, once issued.

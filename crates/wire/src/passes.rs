@@ -37,6 +37,20 @@ pub struct CreatePass {
     pub valid_until: DateTime<Utc>,
     /// Entries allowed per gate group, 1–10.
     pub max_entries: u32,
+    /// For a recurring pass (a window of up to 90 days): the days and hours it opens.
+    #[serde(default)]
+    pub schedule: Option<PassSchedule>,
+}
+
+/// When a recurring pass opens, in community time (China Standard Time).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PassSchedule {
+    /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    pub weekdays: Vec<u8>,
+    /// Opens at this minute of the day (0–1439).
+    pub from_minute: u16,
+    /// Closes at this minute of the day (1–1440), after `from_minute`.
+    pub until_minute: u16,
 }
 
 /// Where a pass stands.
@@ -105,6 +119,9 @@ pub struct VisitorPass {
     pub max_entries: u32,
     /// Gate groups it opens.
     pub gate_groups: Vec<String>,
+    /// For a recurring pass: the days and hours it opens.
+    #[serde(default)]
+    pub schedule: Option<PassSchedule>,
     /// State.
     pub state: PassState,
     /// What the gate scans.

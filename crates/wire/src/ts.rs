@@ -34,6 +34,7 @@ pub fn typescript() -> String {
         crate::notices::ReadMarks::decl(),
         crate::ids::PassId::decl(),
         crate::ids::EntryId::decl(),
+        crate::passes::PassSchedule::decl(),
         crate::passes::CreatePass::decl(),
         crate::passes::PassState::decl(),
         crate::passes::Credential::decl(),

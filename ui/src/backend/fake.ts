@@ -230,6 +230,7 @@ export class FakeBackend implements Backend {
       valid_until: input.valid_until,
       max_entries: input.max_entries,
       entries_used: 0,
+      schedule: input.schedule,
       state: this.online ? 'active' : 'pending',
       payload: this.online ? `VP1:FAKE${this.passSeq}` : null,
       short_code: this.online ? String(10_000_000 + this.passSeq * 7919) : null,

@@ -278,6 +278,20 @@ export type PassId = string;
 
 export type EntryId = string;
 
+export type PassSchedule = { 
+/**
+ * ISO weekdays, 1 = Monday … 7 = Sunday.
+ */
+weekdays: Array<number>, 
+/**
+ * Opens at this minute of the day (0–1439).
+ */
+from_minute: number, 
+/**
+ * Closes at this minute of the day (1–1440), after `from_minute`.
+ */
+until_minute: number, };
+
 export type CreatePass = { 
 /**
  * Client-chosen UUIDv7.
@@ -315,7 +329,11 @@ valid_until: string,
 /**
  * Entries allowed per gate group, 1–10.
  */
-max_entries: number, };
+max_entries: number, 
+/**
+ * For a recurring pass (a window of up to 90 days): the days and hours it opens.
+ */
+schedule: PassSchedule | null, };
 
 export type PassState = "active" | "revoked" | "expired" | "other";
 
@@ -396,6 +414,10 @@ max_entries: number,
  * Gate groups it opens.
  */
 gate_groups: Array<string>, 
+/**
+ * For a recurring pass: the days and hours it opens.
+ */
+schedule: PassSchedule | null, 
 /**
  * State.
  */
@@ -569,7 +591,11 @@ valid_until: string,
 /**
  * Entries allowed.
  */
-max_entries: number, };
+max_entries: number, 
+/**
+ * For a recurring pass: the days and hours it opens.
+ */
+schedule: PassSchedule | null, };
 
 export type PassViewState = "pending" | "rejected" | "active" | "upcoming" | "expired" | "revoked";
 
@@ -610,6 +636,10 @@ max_entries: number,
  * Entries gates reported.
  */
 entries_used: number, 
+/**
+ * For a recurring pass: the days and hours it opens.
+ */
+schedule: PassSchedule | null, 
 /**
  * State.
  */

@@ -31,6 +31,10 @@ use sqlx::SqlitePool;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+/// How long gates keep trusting a retired pass key: the longest a pass may last (a recurring
+/// one, 90 days), so every pass it signed keeps opening until it ends.
+const RETIRED_KEY_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
+
 /// Failed code lookups a gate may make in [`CODE_WINDOW_MS`].
 const MAX_CODE_FAILURES: i64 = 5;
 const CODE_WINDOW_MS: i64 = 10 * 60 * 1000;
@@ -113,11 +117,14 @@ pub async fn keys(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<G
     let mut conn = state.db.acquire().await?;
     // A community without passes yet still has a key to hand out.
     crate::routes::passes::signing_key(&mut conn, gate.community_id, state.clock.now_ms()).await?;
+    // Retired keys stay trusted as long as a pass they signed can still be valid.
     let rows: Vec<(String, Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
         "SELECT kid, seed, created_at, retired_at FROM pass_keys WHERE community_id = ?
+           AND (retired_at IS NULL OR retired_at > ?)
          ORDER BY created_at",
     )
     .bind(gate.community_id.to_string())
+    .bind(state.clock.now_ms() - RETIRED_KEY_TRUST_MS)
     .fetch_all(&mut *conn)
     .await?;
     let keys = rows
@@ -134,7 +141,7 @@ pub async fn keys(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<G
                 community_id: CommunityId(gate.community_id),
                 not_before: crate::clock::from_ms(created_at),
                 // A retired key still verifies the passes it signed, for up to 7 days.
-                not_after: retired_at.map(|at| crate::clock::from_ms(at + 7 * 24 * 3600 * 1000)),
+                not_after: retired_at.map(|at| crate::clock::from_ms(at + RETIRED_KEY_TRUST_MS)),
             })
         })
         .collect();

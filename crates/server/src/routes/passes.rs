@@ -17,7 +17,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use ed25519_dalek::SigningKey;
-use linli_wire::passes::{CreatePass, Credential, PassEntry, PassList, PassState, VisitorPass};
+use linli_wire::passes::{
+    CreatePass, Credential, PassEntry, PassList, PassSchedule, PassState, VisitorPass,
+};
 use linli_wire::{CommunityId, EntryId, ErrorCode, MembershipId, PassId, Problem};
 use rand::{Rng, RngCore};
 use serde::Deserialize;
@@ -28,6 +30,45 @@ use uuid::Uuid;
 
 /// The longest window a pass may have.
 const MAX_WINDOW: Duration = Duration::days(7);
+/// The longest window of a recurring pass (a housekeeper for a season).
+const MAX_RECURRING_WINDOW: Duration = Duration::days(90);
+/// Community time: China Standard Time, UTC+8 all year.
+const COMMUNITY_UTC_OFFSET_MINUTES: i16 = 480;
+
+/// The credential's schedule claim for a recurring pass, or why it is invalid.
+fn schedule_claim(schedule: &PassSchedule) -> ApiResult<linli_pass::Schedule> {
+    let mut weekdays = 0_u8;
+    for day in &schedule.weekdays {
+        if !(1..=7).contains(day) {
+            return Err(ApiError::invalid(
+                "/schedule/weekdays",
+                "out-of-range",
+                "weekdays are 1 (Monday) to 7 (Sunday)",
+            ));
+        }
+        weekdays |= 1 << (day - 1);
+    }
+    if weekdays == 0 {
+        return Err(ApiError::invalid(
+            "/schedule/weekdays",
+            "required",
+            "name at least one day",
+        ));
+    }
+    if schedule.from_minute >= schedule.until_minute || schedule.until_minute > 1440 {
+        return Err(ApiError::invalid(
+            "/schedule/until_minute",
+            "out-of-range",
+            "the daily hours must end after they start, within the day",
+        ));
+    }
+    Ok(linli_pass::Schedule {
+        weekdays,
+        from_minute: schedule.from_minute,
+        until_minute: schedule.until_minute,
+        utc_offset_minutes: COMMUNITY_UTC_OFFSET_MINUTES,
+    })
+}
 /// The credential format this server issues.
 pub const FORMAT: &str = "cwt-cose-base45";
 
@@ -64,6 +105,32 @@ pub(crate) async fn signing_key(
     Ok((kid, signing))
 }
 
+/// Rotates the signing key of the community named `community`: the current key is retired
+/// (gates keep trusting it for 90 more days, so passes it signed still open) and the next pass
+/// is signed with a new one. Returns the new key's id.
+pub async fn rotate_key(
+    db: &sqlx::SqlitePool,
+    community: &str,
+    now_ms: i64,
+) -> anyhow::Result<String> {
+    let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+    let id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+        .bind(community)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no community named {community}"))?;
+    sqlx::query(
+        "UPDATE pass_keys SET retired_at = ? WHERE community_id = ? AND retired_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(&id)
+    .execute(&mut *tx)
+    .await?;
+    let (kid, _) = signing_key(&mut tx, crate::db::parse_id(&id)?, now_ms).await?;
+    tx.commit().await?;
+    Ok(kid)
+}
+
 /// `张*` from `张伟`: what the guard may compare with the visitor, and no more.
 pub fn initials(name: &str) -> String {
     name.trim()
@@ -90,6 +157,7 @@ struct PassRow {
     short_code: String,
     created_at: i64,
     revoked_at: Option<i64>,
+    schedule: Option<String>,
 }
 
 async fn render(conn: &mut SqliteConnection, row: PassRow, now_ms: i64) -> ApiResult<VisitorPass> {
@@ -119,6 +187,10 @@ async fn render(conn: &mut SqliteConnection, row: PassRow, now_ms: i64) -> ApiRe
         valid_until: from(row.valid_until),
         max_entries: u32::try_from(row.max_entries).unwrap_or(1),
         gate_groups: row.gate_groups.split(',').map(str::to_owned).collect(),
+        schedule: row
+            .schedule
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok()),
         state,
         credential: Credential {
             format: FORMAT.to_owned(),
@@ -200,12 +272,20 @@ fn validate(request: &CreatePass, now_ms: i64) -> ApiResult<()> {
             "must be after valid_from",
         ));
     }
-    if request.valid_until - request.valid_from > MAX_WINDOW {
+    let longest = if request.schedule.is_some() {
+        MAX_RECURRING_WINDOW
+    } else {
+        MAX_WINDOW
+    };
+    if request.valid_until - request.valid_from > longest {
         return Err(ApiError::invalid(
             "/valid_until",
             "too-long",
-            "a pass lasts at most 7 days",
+            "a pass lasts at most 7 days (90 for a recurring one)",
         ));
+    }
+    if let Some(schedule) = &request.schedule {
+        schedule_claim(schedule)?;
     }
     if request.valid_until.timestamp_millis() <= now_ms {
         return Err(ApiError::invalid(
@@ -275,6 +355,7 @@ pub async fn create(
         max_entries: request.max_entries,
         gate_groups: gate_groups.clone(),
         initials: initials(&request.visitor_name),
+        schedule: request.schedule.as_ref().map(schedule_claim).transpose()?,
     };
     let credential =
         linli_pass::issue(&claims, &signer, kid.as_bytes()).map_err(ApiError::internal)?;
@@ -294,8 +375,8 @@ pub async fn create(
     sqlx::query(
         "INSERT INTO passes (id, membership_id, user_id, community_id, visitor_name, visitor_phone,
             plate, purpose, valid_from, valid_until, max_entries, gate_groups, kid, credential,
-            short_code, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            short_code, created_at, schedule)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(request.id.to_string())
     .bind(request.membership_id.to_string())
@@ -318,6 +399,12 @@ pub async fn create(
     .bind(&credential)
     .bind(&short_code)
     .bind(now)
+    .bind(
+        request
+            .schedule
+            .as_ref()
+            .and_then(|schedule| serde_json::to_string(schedule).ok()),
+    )
     .execute(&mut *tx)
     .await?;
     let row = own(&mut tx, resident.user_id, request.id.0)

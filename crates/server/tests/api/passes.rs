@@ -370,3 +370,169 @@ async fn short_codes_work_online_and_guessing_is_throttled() {
     let resident_token_at_gate = gate_get(&fx, &token, "/v1/gate/keys").await;
     expect_problem(resident_token_at_gate, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn a_recurring_pass_carries_its_schedule_and_may_last_a_season() {
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let household = first_membership(&fx, &token).await;
+    let mut body = pass_body(&fx, &household);
+    body["valid_until"] = json!(fx.clock.now() + chrono::Duration::days(60));
+    let problem = expect_problem(
+        create(&fx, &token, &body, "s1").await,
+        422,
+        "validation-failed",
+    )
+    .await;
+    assert_eq!(
+        problem["errors"][0]["pointer"], "/valid_until",
+        "60 days only with a schedule"
+    );
+    body["schedule"] = json!({"weekdays": [1, 3, 5], "from_minute": 480, "until_minute": 720});
+    let response = create(&fx, &token, &body, "s2").await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let pass: Value = response.json().await.expect("pass");
+    assert_eq!(pass["schedule"]["weekdays"], json!([1, 3, 5]));
+    let payload = pass["credential"]["payload"].as_str().expect("payload");
+    let (_, gate_token) = add_gate(
+        &fx.server.state.db,
+        "翠湖花园",
+        "pedestrian",
+        "东门",
+        fx.clock.now_ms(),
+    )
+    .await
+    .expect("gate");
+    let keys: Value = gate_get(&fx, &gate_token, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    let community = household["community"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let no = |_| false;
+    let none = |_| 0;
+    // The next Tuesday 10:00 Beijing time after today, inside the window: not a scheduled day.
+    let local_day = (fx.clock.now().timestamp() + 8 * 3600).div_euclid(86_400);
+    let weekday_from_monday = (local_day + 3).rem_euclid(7); // 1970-01-01 was a Thursday
+    let ahead = match (1 - weekday_from_monday).rem_euclid(7) {
+        0 => 7,
+        n => n,
+    };
+    let tuesday_10 = (local_day + ahead) * 86_400 + 10 * 3600 - 8 * 3600;
+    let verdict = linli_pass::verify(
+        payload,
+        &key_set(&keys),
+        &linli_pass::GateContext {
+            community_id: community,
+            gate_group: "pedestrian",
+            now: tuesday_10,
+            skew: 120,
+            revoked: &no,
+            entries_used: &none,
+        },
+    );
+    assert_eq!(
+        verdict.map(|_| ()),
+        Err(linli_pass::Rejection::OutsideSchedule)
+    );
+    let monday_10 = tuesday_10 + 6 * 86_400;
+    let verdict = linli_pass::verify(
+        payload,
+        &key_set(&keys),
+        &linli_pass::GateContext {
+            community_id: community,
+            gate_group: "pedestrian",
+            now: monday_10,
+            skew: 120,
+            revoked: &no,
+            entries_used: &none,
+        },
+    );
+    assert!(
+        verdict.is_ok(),
+        "a scheduled Monday morning opens: {verdict:?}"
+    );
+}
+
+#[tokio::test]
+async fn after_a_key_rotation_old_passes_still_open_and_new_ones_use_the_new_key() {
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let household = first_membership(&fx, &token).await;
+    let old: Value = create(&fx, &token, &pass_body(&fx, &household), "o")
+        .await
+        .json()
+        .await
+        .expect("pass");
+    let new_kid = linli_server::routes::passes::rotate_key(
+        &fx.server.state.db,
+        "翠湖花园",
+        fx.clock.now_ms(),
+    )
+    .await
+    .expect("rotate");
+    let new: Value = create(&fx, &token, &pass_body(&fx, &household), "n")
+        .await
+        .json()
+        .await
+        .expect("pass");
+    assert_eq!(new["credential"]["kid"], new_kid.as_str());
+    assert_ne!(old["credential"]["kid"], new["credential"]["kid"]);
+    let (_, gate) = add_gate(
+        &fx.server.state.db,
+        "翠湖花园",
+        "pedestrian",
+        "东门",
+        fx.clock.now_ms(),
+    )
+    .await
+    .expect("gate");
+    let keys: Value = gate_get(&fx, &gate, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    assert_eq!(
+        keys["keys"].as_array().expect("keys").len(),
+        2,
+        "both trusted during the overlap"
+    );
+    let community = household["community"]["id"]
+        .as_str()
+        .expect("id")
+        .parse()
+        .expect("uuid");
+    let no = |_| false;
+    let none = |_| 0;
+    for pass in [&old, &new] {
+        let verdict = linli_pass::verify(
+            pass["credential"]["payload"].as_str().expect("payload"),
+            &key_set(&keys),
+            &linli_pass::GateContext {
+                community_id: community,
+                gate_group: "pedestrian",
+                now: fx.clock.now().timestamp(),
+                skew: 120,
+                revoked: &no,
+                entries_used: &none,
+            },
+        );
+        assert!(verdict.is_ok(), "{verdict:?}");
+    }
+    fx.clock
+        .advance(std::time::Duration::from_secs(91 * 24 * 3600));
+    let keys: Value = gate_get(&fx, &gate, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    assert_eq!(
+        keys["keys"].as_array().expect("keys").len(),
+        1,
+        "the retired key ages out"
+    );
+}
