@@ -4,8 +4,11 @@ import { BackendError } from '../src/backend';
 import { knownCategory, paragraphs, sortNotices } from '../src/lib/notices';
 import zh from '../src/i18n/zh-CN';
 import { formatDateTime } from '../src/lib/format';
+import { errorText } from '../src/lib/errors';
+import { applyLocale } from '../src/i18n';
 import en from '../src/i18n/en';
 import type { ErrorCode, Notice } from '../src/generated/wire';
+import wire from '../src/generated/wire.ts?raw';
 
 describe('FakeBackend keeps the core rules', () => {
   it('refuses a wrong password with invalid-credentials', async () => {
@@ -78,13 +81,34 @@ describe('notice order and labels', () => {
 });
 
 describe('messages', () => {
-  it('has a message for every error code in both languages', () => {
-    const codes = Object.keys(zh.errors) as ErrorCode[];
-    expect(codes.length).toBeGreaterThan(25);
-    for (const code of codes) {
+  // The ErrorCode union as generated from Rust: a code added there must get a message here.
+  const union = /export type ErrorCode = ([^;]+);/.exec(wire)?.[1] ?? '';
+  const wireCodes = [...union.matchAll(/"([a-z-]+)"/g)].map((m) => m[1] as ErrorCode);
+
+  it('has a message for every error code of wire.ts in both languages', () => {
+    expect(wireCodes.length).toBeGreaterThan(25);
+    expect(Object.keys(zh.errors).sort()).toEqual([...wireCodes].sort());
+    expect(Object.keys(en.errors).sort()).toEqual([...wireCodes].sort());
+    for (const code of wireCodes) {
       expect(zh.errors[code], code).toMatch(/\S/);
       expect(en.errors[code], code).toMatch(/\S/);
       expect(en.errors[code], code).not.toBe(zh.errors[code]);
+    }
+  });
+
+  it('shows the message of the code in the current language, and a fallback for a new code', () => {
+    try {
+      applyLocale('zh-CN');
+      expect(errorText('invalid-credentials')).toBe('手机号或密码错误');
+      expect(errorText('rate-limited')).toBe('尝试次数过多，请稍后再试');
+      expect(errorText('keyring-unavailable')).toContain('GNOME');
+      expect(errorText('refresh-reused')).toBe('检测到登录凭证被重复使用，为保护账号安全已退出，请重新登录');
+      expect(errorText('some-future-code')).toBe(zh.errors.unknown);
+      applyLocale('en');
+      expect(errorText('invalid-credentials')).toBe(en.errors['invalid-credentials']);
+      expect(errorText('some-future-code')).toBe(en.errors.unknown);
+    } finally {
+      applyLocale('zh-CN');
     }
   });
 });

@@ -19,8 +19,11 @@ describe('sign-in screen', () => {
     const { wrapper } = await mountApp(backend, '/home');
     mounted = wrapper;
     expect(byId('login-submit')?.textContent).toContain('登录');
-    await wrapper.find('[data-testid="login-phone"] input').setValue(DEMO_PHONE);
-    await wrapper.find('[data-testid="login-password"] input').setValue('wrong');
+    // The WebDriver tests type into the marked element itself: it must be the <input>.
+    expect(byId('login-phone')?.tagName).toBe('INPUT');
+    expect(byId('login-password')?.tagName).toBe('INPUT');
+    await wrapper.find('input[data-testid="login-phone"]').setValue(DEMO_PHONE);
+    await wrapper.find('input[data-testid="login-password"]').setValue('wrong');
     await wrapper.find('form').trigger('submit');
     await settle();
     expect(byId('error-message')?.textContent).toContain('手机号或密码错误');
@@ -46,6 +49,18 @@ describe('sign-in screen', () => {
     await settle();
     expect(router.currentRoute.value.name).toBe('login');
     expect(byId('session-ended')?.textContent).toContain('重复使用');
+  });
+});
+
+describe('session ended before this start', () => {
+  it('opens on sign-in with the reason from session().ended_because', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    backend.endSession('session-expired');
+    const { wrapper, router } = await mountApp(backend, '/home');
+    mounted = wrapper;
+    expect(router.currentRoute.value.name).toBe('login');
+    expect(byId('session-ended')?.textContent).toContain('登录已失效，请重新登录');
+    expect(byId('home-community')).toBeNull();
   });
 });
 

@@ -61,6 +61,7 @@ function demoNotices(now: number): Notice[] {
     [JINXIU, 3, 'power_outage', true, true, '锦绣江南计划停电通知', '后天 7:00–17:00 因电网升级全小区停电。', false],
     [JINXIU, 30, 'water_outage', false, false, '8栋供水管道维修', '今晚 22:00–次日 2:00 8栋停水。', false],
     [JINXIU, 90, 'community_event', false, false, '周末亲子观影之夜', '周六 18:30 中心草坪露天电影，免费爆米花。', true],
+    [JINXIU, 150, 'general', false, false, '地下车库照明改造完成', '车库照明已全部更换为节能灯，感谢各位业主的理解与配合。', true],
   ];
   return rows.map(([community, hoursAgo, category, urgent, pinned, title, summary, read], i) => ({
     id: `0193a000-0000-7000-8000-0000000001${String(i).padStart(2, '0')}`,

@@ -79,5 +79,10 @@ export async function createBackend(): Promise<Backend> {
     return new TauriBackend();
   }
   const { FakeBackend } = await import('./fake');
-  return new FakeBackend();
+  // Browser preview hints: `?demo=signed-in` starts signed in, `?demo=offline` also offline
+  // (for looking at the screens without typing; the desktop app never takes this path).
+  const demo = new URLSearchParams(window.location.search).get('demo');
+  const fake = new FakeBackend({ signedIn: demo === 'signed-in' || demo === 'offline' });
+  if (demo === 'offline') fake.setOnline(false);
+  return fake;
 }

@@ -29,6 +29,12 @@ export const useSession = defineStore('session', () => {
     endedBecause.value = session.ended_because;
     backendUrl.value = session.backend_url;
     applyLocale(session.locale);
+    await refreshStatus(backend);
+    ready.value = true;
+  }
+
+  /** Re-reads connectivity and the outbox (events keep them current afterwards). */
+  async function refreshStatus(backend: Backend): Promise<void> {
     try {
       const status = await backend.syncStatus();
       online.value = status.online;
@@ -36,7 +42,6 @@ export const useSession = defineStore('session', () => {
     } catch {
       // Status is decoration; the events will correct it.
     }
-    ready.value = true;
   }
 
   async function signIn(backend: Backend, phone: string, password: string): Promise<void> {
@@ -90,6 +95,7 @@ export const useSession = defineStore('session', () => {
     current,
     activeHouseholds,
     load,
+    refreshStatus,
     signIn,
     signOut,
     switchHousehold,
