@@ -56,6 +56,30 @@ fn key_set(keys: &Value) -> linli_pass::KeySet {
     set
 }
 
+/// Verifies `payload` at a 翠湖花园 pedestrian gate that knows `keys`, with nothing revoked or
+/// used yet.
+fn at_gate(
+    payload: &str,
+    keys: &Value,
+    community: uuid::Uuid,
+    now: i64,
+) -> Result<linli_pass::Verified, linli_pass::Rejection> {
+    let no = |_| false;
+    let none = |_| 0;
+    linli_pass::verify(
+        payload,
+        &key_set(keys),
+        &linli_pass::GateContext {
+            community_id: community,
+            gate_group: "pedestrian",
+            now,
+            skew: 120,
+            revoked: &no,
+            entries_used: &none,
+        },
+    )
+}
+
 #[tokio::test]
 async fn an_issued_pass_verifies_at_the_gate_and_carries_no_personal_data() {
     let fx = Fixture::start().await;
@@ -107,21 +131,8 @@ async fn an_issued_pass_verifies_at_the_gate_and_carries_no_personal_data() {
         .expect("id")
         .parse()
         .expect("uuid");
-    let no = |_| false;
-    let none = |_| 0;
-    let verified = linli_pass::verify(
-        payload,
-        &key_set(&keys),
-        &linli_pass::GateContext {
-            community_id: community,
-            gate_group: "pedestrian",
-            now: fx.clock.now().timestamp(),
-            skew: 120,
-            revoked: &no,
-            entries_used: &none,
-        },
-    )
-    .expect("the gate accepts it offline with the published keys");
+    let verified = at_gate(payload, &keys, community, fx.clock.now().timestamp())
+        .expect("the gate accepts it offline with the published keys");
     assert_eq!(verified.claims.initials, "张*");
     assert_eq!(
         verified.claims.pass_id.to_string(),
@@ -413,8 +424,6 @@ async fn a_recurring_pass_carries_its_schedule_and_may_last_a_season() {
         .expect("id")
         .parse()
         .expect("uuid");
-    let no = |_| false;
-    let none = |_| 0;
     // The next Tuesday 10:00 Beijing time after today, inside the window: not a scheduled day.
     let local_day = (fx.clock.now().timestamp() + 8 * 3600).div_euclid(86_400);
     let weekday_from_monday = (local_day + 3).rem_euclid(7); // 1970-01-01 was a Thursday
@@ -423,35 +432,13 @@ async fn a_recurring_pass_carries_its_schedule_and_may_last_a_season() {
         n => n,
     };
     let tuesday_10 = (local_day + ahead) * 86_400 + 10 * 3600 - 8 * 3600;
-    let verdict = linli_pass::verify(
-        payload,
-        &key_set(&keys),
-        &linli_pass::GateContext {
-            community_id: community,
-            gate_group: "pedestrian",
-            now: tuesday_10,
-            skew: 120,
-            revoked: &no,
-            entries_used: &none,
-        },
-    );
+    let verdict = at_gate(payload, &keys, community, tuesday_10);
     assert_eq!(
         verdict.map(|_| ()),
         Err(linli_pass::Rejection::OutsideSchedule)
     );
     let monday_10 = tuesday_10 + 6 * 86_400;
-    let verdict = linli_pass::verify(
-        payload,
-        &key_set(&keys),
-        &linli_pass::GateContext {
-            community_id: community,
-            gate_group: "pedestrian",
-            now: monday_10,
-            skew: 120,
-            revoked: &no,
-            entries_used: &none,
-        },
-    );
+    let verdict = at_gate(payload, &keys, community, monday_10);
     assert!(
         verdict.is_ok(),
         "a scheduled Monday morning opens: {verdict:?}"
@@ -506,20 +493,12 @@ async fn after_a_key_rotation_old_passes_still_open_and_new_ones_use_the_new_key
         .expect("id")
         .parse()
         .expect("uuid");
-    let no = |_| false;
-    let none = |_| 0;
     for pass in [&old, &new] {
-        let verdict = linli_pass::verify(
+        let verdict = at_gate(
             pass["credential"]["payload"].as_str().expect("payload"),
-            &key_set(&keys),
-            &linli_pass::GateContext {
-                community_id: community,
-                gate_group: "pedestrian",
-                now: fx.clock.now().timestamp(),
-                skew: 120,
-                revoked: &no,
-                entries_used: &none,
-            },
+            &keys,
+            community,
+            fx.clock.now().timestamp(),
         );
         assert!(verdict.is_ok(), "{verdict:?}");
     }
