@@ -2,16 +2,10 @@
 // home → notices → an urgent notice → 我的 and writes a screenshot of the X display at each
 // step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
 
-import { startDriver, openApp, screenshot } from './lib/harness.mjs';
+import { startDriver, openApp, screenshot, byId, field } from './lib/harness.mjs';
 
 const shots = process.env.LINLI_SCREENSHOTS;
 if (!shots) throw new Error('LINLI_SCREENSHOTS is not set: run `cargo xtask demo`');
-const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
-async function input(browser, id) {
-  const el = await byId(browser, id);
-  await el.waitForExist({ timeout: 30000 });
-  return (await el.getTagName()).toLowerCase() === 'input' ? el : el.$('input');
-}
 // Lets transitions and web fonts settle before a picture is taken.
 const settle = (browser) => browser.pause(800);
 
@@ -24,8 +18,8 @@ try {
   await browser.pause(2500);
   console.log(screenshot(shots, '1-sign-in'));
 
-  await (await input(browser, 'login-phone')).setValue('13800000001');
-  await (await input(browser, 'login-password')).setValue('demo1234');
+  await (await field(browser, 'login-phone')).setValue('13800000001');
+  await (await field(browser, 'login-password')).setValue('demo1234');
   await submit.click();
   await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
   await settle(browser);

@@ -7,21 +7,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, field } from './lib/harness.mjs';
 
 const PHONE = '13800000001'; // 王芳: two households (翠湖花园 and 锦绣江南)
 const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'resident');
 
-const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
-/** The text input inside a Vant field marked with `id` (or the element itself). */
-async function field(browser, id) {
-  const el = await byId(browser, id);
-  await el.waitForExist({ timeout: 20000 });
-  if ((await el.getTagName()).toLowerCase() === 'input') return el;
-  return el.$('input');
-}
 
 async function unreadNotice(browser) {
   const items = await browser.$$('[data-testid="notice-item"][data-unread="true"]');

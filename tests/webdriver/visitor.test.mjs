@@ -5,19 +5,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, field } from './lib/harness.mjs';
 
 const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'visitor');
-const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
 
-async function field(browser, id) {
-  const el = await byId(browser, id);
-  await el.waitForExist({ timeout: 20000 });
-  if ((await el.getTagName()).toLowerCase() === 'input') return el;
-  return el.$('input');
-}
 
 const open = { browser: null, driver: null, server: null };
 after(async () => {

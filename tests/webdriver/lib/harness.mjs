@@ -22,6 +22,17 @@ function env(name) {
   return value;
 }
 
+/** The element marked `data-testid="id"`. */
+export const byId = (browser, id) => browser.$(`[data-testid="${id}"]`);
+
+/** The text input marked `id`: the element itself, or the input inside a Vant field. */
+export async function field(browser, id) {
+  const el = await byId(browser, id);
+  await el.waitForExist({ timeout: 20000 });
+  if ((await el.getTagName()).toLowerCase() === 'input') return el;
+  return el.$('input');
+}
+
 export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `linli-${prefix}-`));
 }
