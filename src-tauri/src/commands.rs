@@ -4,10 +4,12 @@
 //! here: put it in `linli-core` and call it.
 
 use linli_core::Core;
+use linli_core::share::ShareCard;
 use linli_wire::ipc::{AccountView, Locale, NewPass, PassView, SessionView, SyncStatus};
 use linli_wire::notices::Notice;
-use linli_wire::{IpcError, MembershipId, NoticeId, PassId};
-use tauri::State;
+use linli_wire::{ErrorCode, IpcError, MembershipId, NoticeId, PassId};
+use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
 
 /// Result of every command: the UI branches on `IpcError::code`.
 type CommandResult<T> = Result<T, IpcError>;
@@ -101,4 +103,36 @@ pub async fn revoke_pass(core: State<'_, Core>, id: PassId) -> CommandResult<Pas
 #[tauri::command]
 pub async fn pass_qr(core: State<'_, Core>, id: PassId) -> CommandResult<String> {
     Ok(core.pass_qr(id).await?)
+}
+
+/// Saves a picture the UI drew (PNG data URL) in the pictures folder; returns its path.
+#[tauri::command]
+pub async fn save_picture(
+    core: State<'_, Core>,
+    data_url: String,
+    name: String,
+) -> CommandResult<String> {
+    Ok(core.save_picture(&data_url, &name).await?)
+}
+
+/// Puts a picture the UI drew (PNG data URL, checked by the core) on the clipboard.
+#[tauri::command]
+pub async fn copy_picture(app: AppHandle, data_url: String) -> CommandResult<()> {
+    let card = ShareCard::from_data_url(&data_url)?;
+    let rgba = card.rgba()?;
+    let image = tauri::image::Image::new(&rgba, card.width, card.height);
+    app.clipboard().write_image(&image).map_err(clipboard_error)
+}
+
+/// Puts text on the clipboard.
+#[tauri::command]
+pub async fn copy_text(app: AppHandle, text: String) -> CommandResult<()> {
+    app.clipboard().write_text(text).map_err(clipboard_error)
+}
+
+fn clipboard_error(err: tauri_plugin_clipboard_manager::Error) -> IpcError {
+    IpcError {
+        code: ErrorCode::ClipboardUnavailable,
+        message: format!("the clipboard refused: {err}"),
+    }
 }

@@ -5,6 +5,8 @@
 //! - `LINLI_BACKEND_CA`: a PEM file with an extra root CA to trust, for a backend with a
 //!   private CA such as the demo's. Nothing extra is trusted unless this is set.
 //! - `LINLI_DATA_DIR`: where the cache and outbox live (default: the OS app-data folder).
+//! - `LINLI_PICTURES_DIR`: where shared pictures are saved (default: the OS pictures folder,
+//!   else the downloads folder, else `pictures/` in the data folder).
 
 use std::path::PathBuf;
 
@@ -13,8 +15,12 @@ use anyhow::Context;
 /// The reference backend started by `cargo xtask demo`.
 pub const DEFAULT_BACKEND_URL: &str = "https://127.0.0.1:8443";
 
-/// Reads the configuration; `default_data_dir` is the OS app-data folder.
-pub fn from_env(default_data_dir: PathBuf) -> anyhow::Result<linli_core::CoreConfig> {
+/// Reads the configuration; `default_data_dir` is the OS app-data folder and
+/// `default_pictures_dir` the OS pictures (or downloads) folder, when the OS has one.
+pub fn from_env(
+    default_data_dir: PathBuf,
+    default_pictures_dir: Option<PathBuf>,
+) -> anyhow::Result<linli_core::CoreConfig> {
     let base_url =
         std::env::var("LINLI_BACKEND_URL").unwrap_or_else(|_| DEFAULT_BACKEND_URL.to_owned());
     let extra_root_ca_pem = match std::env::var_os("LINLI_BACKEND_CA") {
@@ -24,7 +30,12 @@ pub fn from_env(default_data_dir: PathBuf) -> anyhow::Result<linli_core::CoreCon
         None => None,
     };
     let data_dir = std::env::var_os("LINLI_DATA_DIR").map_or(default_data_dir, PathBuf::from);
+    let pictures_dir = std::env::var_os("LINLI_PICTURES_DIR")
+        .map(PathBuf::from)
+        .or(default_pictures_dir)
+        .unwrap_or_else(|| data_dir.join("pictures"));
     Ok(linli_core::CoreConfig {
+        pictures_dir,
         data_dir,
         base_url,
         extra_root_ca_pem,

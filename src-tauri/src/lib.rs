@@ -16,8 +16,14 @@ use tauri::Manager;
 pub fn run() {
     init_logging();
     let app = tauri::Builder::default()
+        // Used from Rust commands only; the window gets no clipboard permission of its own.
+        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
-            let config = config::from_env(app.path().app_data_dir()?)?;
+            let pictures = app
+                .path()
+                .picture_dir()
+                .or_else(|_| app.path().download_dir());
+            let config = config::from_env(app.path().app_data_dir()?, pictures.ok())?;
             let deps = linli_core::CoreDeps::system()?;
             let core = tauri::async_runtime::block_on(linli_core::Core::open(config, deps))?;
             events::forward(app.handle().clone(), core.subscribe());
@@ -39,6 +45,9 @@ pub fn run() {
             commands::create_pass,
             commands::revoke_pass,
             commands::pass_qr,
+            commands::save_picture,
+            commands::copy_picture,
+            commands::copy_text,
         ])
         .build(tauri::generate_context!());
     let app = match app {

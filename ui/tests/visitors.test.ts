@@ -59,6 +59,35 @@ describe('visitor passes', () => {
   });
 });
 
+describe('pass entries and sharing', () => {
+  it('lists the entries gates reported, newest first, and copies the pass as text', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper, router } = await mountApp(backend, '/visitors/new');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());
+    await wrapper.find('[data-testid="visitor-name"] input').setValue('刘洋');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('visitor-pass'));
+    await vi.waitFor(() => expect(byId('pass-entries')?.textContent).toContain('暂无通行记录'));
+
+    const id = String(router.currentRoute.value.params.id);
+    backend.recordEntry(id, '东门人行道闸', '2026-11-22T01:05:00Z');
+    backend.recordEntry(id, '南门车行道闸', '2026-11-22T09:30:00Z');
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="pass-entry"]')).toHaveLength(2));
+    const rows = [...document.querySelectorAll('[data-testid="pass-entry"]')].map((r) => r.textContent ?? '');
+    expect(rows[0], 'the latest entry is on top').toContain('南门车行道闸');
+    expect(rows[1]).toContain('东门人行道闸');
+    expect(rows[1], 'entry times read in community time').toContain('09:05');
+
+    byId('pass-share')!.click();
+    await settle();
+    byId('share-copy-text')!.click();
+    await vi.waitFor(() => expect(backend.clipboard).toContain('刘洋'));
+    const code = byId('pass-code')!.textContent!.replace(/\s/g, '');
+    expect(backend.clipboard, 'the visitor gets the code to tell the guard').toContain(code);
+  });
+});
+
 describe('recurring passes', () => {
   it('describe their days and hours', async () => {
     const { scheduleText } = await import('../src/lib/passes');

@@ -25,6 +25,8 @@ const APT_PACKAGES: &[&str] = &[
     // The OS keyring the app keeps tokens in (Secret Service).
     "gnome-keyring",
     "libsecret-tools",
+    // Reading the clipboard the app wrote (sharing a visitor pass).
+    "xclip",
     // Screenshots, and Chinese text that renders as text rather than boxes.
     "imagemagick",
     "fonts-noto-cjk",

@@ -29,6 +29,7 @@ pub(crate) struct Inner {
     /// `host:port` of the backend, the second half of token store account keys.
     pub(crate) authority: String,
     pub(crate) data_dir: PathBuf,
+    pub(crate) pictures_dir: PathBuf,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGen>,
     pub(crate) token_store: Arc<dyn TokenStore>,

@@ -27,6 +27,7 @@ mod inner;
 pub mod outbox;
 pub mod passes;
 mod secret;
+pub mod share;
 mod store;
 mod sync;
 
@@ -68,13 +69,17 @@ pub struct CoreConfig {
     /// Run the background loop (sync every 30 s, on writes, probe when offline). Tests turn it
     /// off and call [`Core::sync_now`].
     pub background: bool,
+    /// Where shared pictures (visitor pass cards) are saved: the OS pictures folder in the app.
+    pub pictures_dir: PathBuf,
 }
 
 impl CoreConfig {
     /// A config with no extra CA, a generic user agent and the background loop on.
     pub fn new(data_dir: impl Into<PathBuf>, base_url: impl Into<String>) -> Self {
+        let data_dir = data_dir.into();
         Self {
-            data_dir: data_dir.into(),
+            pictures_dir: data_dir.join("pictures"),
+            data_dir,
             base_url: base_url.into(),
             extra_root_ca_pem: None,
             user_agent: format!("Linli/{} (core)", env!("CARGO_PKG_VERSION")),
@@ -154,6 +159,7 @@ impl Core {
             base_url: config.base_url.clone(),
             authority,
             data_dir: config.data_dir.clone(),
+            pictures_dir: config.pictures_dir.clone(),
             clock: deps.clock,
             ids: deps.ids,
             token_store: deps.tokens,
@@ -380,6 +386,14 @@ impl Core {
     pub async fn pass_qr(&self, id: PassId) -> Result<String, Error> {
         let account = self.inner.current_account().await?;
         self.inner.pass_qr(&account, id).await
+    }
+
+    /// Saves a picture the face drew (a PNG data URL) into the pictures folder as
+    /// `<name>.png`, never replacing one that is there; returns where it went. Works offline.
+    pub async fn save_picture(&self, data_url: &str, name: &str) -> Result<String, Error> {
+        let card = share::ShareCard::from_data_url(data_url)?;
+        let path = card.save(&self.inner.pictures_dir, name).await?;
+        Ok(path.display().to_string())
     }
 
     /// Flushes the outbox and pulls the change feed now (pull-to-refresh). Being offline is

@@ -187,6 +187,7 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         | C::NotSignedIn
         | C::SessionExpired
         | C::StorageError
+        | C::ClipboardUnavailable
         | C::Internal
         | C::Unknown => ("错误", "Error"),
     };

@@ -81,6 +81,8 @@ pub enum ErrorCode {
     SessionExpired,
     /// Local storage failed (disk full, permissions, corrupt database).
     StorageError,
+    /// The system clipboard cannot be used (no clipboard service, or it refused).
+    ClipboardUnavailable,
     /// A bug or an unexpected local failure.
     Internal,
 
@@ -121,6 +123,7 @@ impl ErrorCode {
         Self::NotSignedIn,
         Self::SessionExpired,
         Self::StorageError,
+        Self::ClipboardUnavailable,
         Self::Internal,
         Self::Unknown,
     ];
@@ -157,6 +160,7 @@ impl ErrorCode {
             Self::NotSignedIn => "not-signed-in",
             Self::SessionExpired => "session-expired",
             Self::StorageError => "storage-error",
+            Self::ClipboardUnavailable => "clipboard-unavailable",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -190,6 +194,7 @@ impl ErrorCode {
             | Self::NotSignedIn
             | Self::SessionExpired
             | Self::StorageError
+            | Self::ClipboardUnavailable
             | Self::Internal
             | Self::Unknown => 500,
         }

@@ -162,6 +162,8 @@ pub struct PassView {
     pub max_entries: u32,
     /// Entries gates reported.
     pub entries_used: u32,
+    /// Those entries, oldest first.
+    pub entries: Vec<crate::passes::PassEntry>,
     /// For a recurring pass: the days and hours it opens.
     pub schedule: Option<crate::passes::PassSchedule>,
     /// State.

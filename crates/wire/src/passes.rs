@@ -86,6 +86,8 @@ pub struct PassEntry {
     pub id: EntryId,
     /// The gate.
     pub gate_id: String,
+    /// The gate's name for people, e.g. 东门人行道闸.
+    pub gate_name: String,
     /// The gate's group.
     pub gate_group: String,
     /// When the visitor passed.

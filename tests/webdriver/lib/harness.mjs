@@ -5,6 +5,8 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -167,6 +169,32 @@ export function device(server) {
       if (res.status !== 200) throw new Error(`second device could not sign in: ${res.status}`);
       token = res.body.access_token;
     },
+    /** Calls as a gate (or anything else holding a bearer token) from now on. */
+    useToken(bearer) {
+      token = bearer;
+    },
     get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
   };
+}
+
+/** Enrols a gate at the running server through `linli-server gate-add`; returns its token. */
+export function addGate(server, community, name, group = 'pedestrian') {
+  const out = execFileSync(env('LINLI_SERVER_BIN'), ['gate-add', '--data-dir', server.dataDir, '--community', community, '--group', group, '--name', name], {
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/** What the system clipboard holds as `target` (text or image/png), read with xclip. */
+export function clipboard(target = 'UTF8_STRING') {
+  return execFileSync('xclip', ['-selection', 'clipboard', '-target', target, '-out'], { timeout: 10000 });
+}
+
+/** The text of the one QR code in a PNG (jsQR: a decoder nobody here wrote). */
+export function decodeQr(png) {
+  const image = PNG.sync.read(png);
+  const found = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
+  if (!found) throw new Error(`no QR code found in a ${image.width}×${image.height} picture`);
+  return found.data;
 }

@@ -93,6 +93,10 @@ export class FakeBackend implements Backend {
   private readonly listeners = new Set<(event: CoreEvent) => void>();
   private readonly passList: PassView[] = [];
   private passSeq = 0;
+  /** What the last copy put on the clipboard (tests read it). */
+  clipboard: string | null = null;
+  /** Paths of saved pictures (tests read them). */
+  readonly saved: string[] = [];
 
   constructor(options: { signedIn?: boolean; now?: number } = {}) {
     this.signedIn = options.signedIn ?? false;
@@ -231,6 +235,7 @@ export class FakeBackend implements Backend {
       valid_until: input.valid_until,
       max_entries: input.max_entries,
       entries_used: 0,
+      entries: [],
       schedule: input.schedule,
       state: this.online ? 'active' : 'pending',
       payload: this.online ? `VP1:FAKE${this.passSeq}` : null,
@@ -240,6 +245,15 @@ export class FakeBackend implements Backend {
     this.passList.unshift(view);
     this.emit({ type: 'data-changed', kinds: ['pass'] });
     return { ...view };
+  }
+
+  /** A gate reports that the pass's visitor came in (browser preview and tests). */
+  recordEntry(id: PassId, gateName: string, at: string): void {
+    const pass = this.passList.find((p) => p.id === id);
+    if (!pass) return;
+    pass.entries.push({ id: `0193a000-0000-7000-8000-00000000e${pass.entries.length}0`, gate_id: 'g1', gate_name: gateName, gate_group: 'pedestrian', at });
+    pass.entries_used = pass.entries.length;
+    this.emit({ type: 'data-changed', kinds: ['pass'] });
   }
 
   async revokePass(id: PassId): Promise<PassView> {
@@ -256,6 +270,22 @@ export class FakeBackend implements Backend {
     if (!pass?.payload) throw new BackendError('not-found', 'not issued yet');
     // A 1×1 PNG stands in for the core's drawing in a plain browser.
     return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
+  }
+
+  async savePicture(dataUrl: string, name: string): Promise<string> {
+    if (!dataUrl.startsWith('data:image/png;base64,')) throw new BackendError('validation-failed', 'not a PNG');
+    const path = `/home/resident/Pictures/${name}.png`;
+    this.saved.push(path);
+    return path;
+  }
+
+  async copyPicture(dataUrl: string): Promise<void> {
+    if (!dataUrl.startsWith('data:image/png;base64,')) throw new BackendError('validation-failed', 'not a PNG');
+    this.clipboard = dataUrl;
+  }
+
+  async copyText(text: string): Promise<void> {
+    this.clipboard = text;
   }
 
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {

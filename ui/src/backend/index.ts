@@ -35,6 +35,12 @@ export interface Backend {
   revokePass(id: PassId): Promise<PassView>;
   /** The pass's QR code as a PNG data URL (drawn by the core). */
   passQr(id: PassId): Promise<string>;
+  /** Saves a PNG data URL in the pictures folder as `<name>.png`; resolves to its path. */
+  savePicture(dataUrl: string, name: string): Promise<string>;
+  /** Puts a PNG data URL on the system clipboard as a picture. */
+  copyPicture(dataUrl: string): Promise<void>;
+  /** Puts text on the system clipboard. */
+  copyText(text: string): Promise<void>;
   /** Subscribes to core events; resolves to an unsubscribe function. */
   onEvent(listener: (event: CoreEvent) => void): Promise<() => void>;
 }

@@ -68,6 +68,15 @@ export class TauriBackend implements Backend {
   passQr(id: PassId): Promise<string> {
     return call('pass_qr', { id });
   }
+  savePicture(dataUrl: string, name: string): Promise<string> {
+    return call('save_picture', { dataUrl, name });
+  }
+  copyPicture(dataUrl: string): Promise<void> {
+    return call('copy_picture', { dataUrl });
+  }
+  copyText(text: string): Promise<void> {
+    return call('copy_text', { text });
+  }
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
     return listen<CoreEvent>('core-event', (event) => listener(event.payload));
   }

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -361,6 +361,10 @@ id: EntryId,
  */
 gate_id: string, 
 /**
+ * The gate's name for people, e.g. 东门人行道闸.
+ */
+gate_name: string, 
+/**
  * The gate's group.
  */
 gate_group: string, 
@@ -636,6 +640,10 @@ max_entries: number,
  * Entries gates reported.
  */
 entries_used: number, 
+/**
+ * Those entries, oldest first.
+ */
+entries: Array<PassEntry>, 
 /**
  * For a recurring pass: the days and hours it opens.
  */

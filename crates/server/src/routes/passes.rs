@@ -161,8 +161,9 @@ struct PassRow {
 }
 
 async fn render(conn: &mut SqliteConnection, row: PassRow, now_ms: i64) -> ApiResult<VisitorPass> {
-    let entries: Vec<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, gate_id, gate_group, at FROM pass_entries WHERE pass_id = ? ORDER BY at",
+    let entries: Vec<(String, String, String, String, i64)> = sqlx::query_as(
+        "SELECT e.id, e.gate_id, g.name, e.gate_group, e.at FROM pass_entries e \
+         JOIN gates g ON g.id = e.gate_id WHERE e.pass_id = ? ORDER BY e.at",
     )
     .bind(&row.id)
     .fetch_all(&mut *conn)
@@ -200,10 +201,11 @@ async fn render(conn: &mut SqliteConnection, row: PassRow, now_ms: i64) -> ApiRe
         short_code: row.short_code,
         entries: entries
             .into_iter()
-            .map(|(id, gate_id, gate_group, at)| {
+            .map(|(id, gate_id, gate_name, gate_group, at)| {
                 Ok(PassEntry {
                     id: EntryId(crate::db::parse_id(&id)?),
                     gate_id,
+                    gate_name,
                     gate_group,
                     at: from(at),
                 })
