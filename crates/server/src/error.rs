@@ -27,6 +27,10 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Seconds to wait (`rate-limited`, `service-unavailable`, `idempotency-in-progress`).
     pub retry_after_s: Option<u64>,
+    /// The total due now (`amount-changed`).
+    pub amount_minor: Option<i64>,
+    /// The open order (`payment-in-progress`).
+    pub order_id: Option<String>,
 }
 
 impl ApiError {
@@ -37,7 +41,23 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             retry_after_s: None,
+            amount_minor: None,
+            order_id: None,
         }
+    }
+
+    /// Adds the amount due now (`amount-changed`).
+    #[must_use]
+    pub fn amount(mut self, amount_minor: i64) -> Self {
+        self.amount_minor = Some(amount_minor);
+        self
+    }
+
+    /// Names the open order (`payment-in-progress`).
+    #[must_use]
+    pub fn order(mut self, order_id: String) -> Self {
+        self.order_id = Some(order_id);
+        self
     }
 
     /// Adds an explanation (never internals).
@@ -165,6 +185,9 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         C::NotFound => ("未找到", "Not found"),
         C::InvalidTransition => ("当前状态不允许此操作", "Not allowed in the current state"),
         C::AlreadyExists => ("已存在", "Already exists"),
+        C::AmountChanged => ("金额已变化", "Amount changed"),
+        C::PaymentInProgress => ("支付进行中", "Payment in progress"),
+        C::AlreadyPaid => ("无需支付", "Nothing to pay"),
         C::IdempotencyInProgress => ("相同请求正在处理中", "The same request is still running"),
         C::IdempotencyKeyReused => (
             "幂等键已用于不同的请求",
@@ -238,6 +261,8 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     problem.detail = error.detail;
     problem.errors = error.errors;
     problem.retry_after_s = error.retry_after_s;
+    problem.amount_minor = error.amount_minor;
+    problem.order_id = error.order_id.as_deref().and_then(|id| id.parse().ok());
     problem.instance = Some(instance);
     problem.trace_id = Some(trace_id);
     let body = serde_json::to_vec(&problem).unwrap_or_default();

@@ -16,6 +16,7 @@ pub mod db;
 pub mod error;
 mod extract;
 pub mod idempotency;
+pub mod payments;
 pub mod routes;
 pub mod seed;
 pub mod serve;
@@ -39,6 +40,28 @@ pub struct AppState {
     pub clock: Arc<ServerClock>,
     /// Token signing keys.
     pub keys: Arc<Keys>,
+    /// Test switches of the demo payment provider.
+    pub demo_provider: Arc<DemoProviderSwitches>,
+}
+
+/// Switches that make the demo payment provider misbehave the way real ones do.
+#[derive(Debug, Default)]
+pub struct DemoProviderSwitches {
+    lose_notifications: std::sync::atomic::AtomicBool,
+}
+
+impl DemoProviderSwitches {
+    /// Whether notifications are lost in transit (the backend must query).
+    pub fn lose_notifications(&self) -> bool {
+        self.lose_notifications
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Loses (or delivers again) notifications from now on.
+    pub fn set_lose_notifications(&self, lose: bool) {
+        self.lose_notifications
+            .store(lose, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl AppState {
@@ -46,7 +69,12 @@ impl AppState {
     pub async fn open(data_dir: &std::path::Path, clock: Arc<ServerClock>) -> anyhow::Result<Self> {
         let db = db::open(data_dir).await?;
         let keys = Arc::new(Keys::load_or_create(&db).await?);
-        Ok(Self { db, clock, keys })
+        Ok(Self {
+            db,
+            clock,
+            keys,
+            demo_provider: Arc::default(),
+        })
     }
 }
 

@@ -1,8 +1,11 @@
 //! Demo data (`linli-server serve --demo`): one property company, two communities, three
-//! residents (one with two households) and a couple of months of realistic notices.
+//! residents (one with two households), a couple of months of realistic notices, and a year
+//! of bills, payments and receipts with four quarters of the fee ledger ([`bills`]).
 //!
 //! Seeding runs only on an empty database, so restarting the demo keeps what residents did.
 //! Times are relative to the server clock, so the notices always look recent.
+
+mod bills;
 
 use crate::changes::{self, Scope};
 use crate::routes::auth::hash_password;
@@ -65,6 +68,9 @@ const UNITS: &[(usize, &str, &str, &str, i64)] = &[
     (1, "8栋", "", "601", 7_230),
     (1, "2栋", "", "1101", 14_388),
 ];
+
+/// Parking spaces: (index into [`UNITS`], space).
+const PARKING: &[(usize, &str)] = &[(0, "B2-117"), (4, "B1-032")];
 
 /// A household of a demo resident: (index into [`UNITS`], role).
 type Household = (usize, &'static str);
@@ -530,6 +536,8 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
         .await?;
         unit_ids.push(id);
     }
+    // The first household of each unit pays its bills in the demo history.
+    let mut payers: Vec<Option<(Uuid, Uuid)>> = vec![None; UNITS.len()];
     for (phone, name, households) in RESIDENTS {
         let user = Uuid::now_v7();
         sqlx::query(
@@ -556,6 +564,7 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
             .bind(now_ms + i64::try_from(order).unwrap_or(0))
             .execute(&mut *tx)
             .await?;
+            payers[*unit].get_or_insert((id, user));
             changes::record(
                 &mut tx,
                 EntityKind::Membership,
@@ -566,6 +575,32 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
             )
             .await?;
         }
+    }
+    for (index, payer) in payers.iter().enumerate() {
+        let Some((membership_id, user_id)) = payer else {
+            continue;
+        };
+        let unit = bills::SeedUnit {
+            unit_id: unit_ids[index],
+            membership_id: *membership_id,
+            user_id: *user_id,
+            area_centi_m2: UNITS[index].4,
+            parking: PARKING
+                .iter()
+                .find(|(u, _)| *u == index)
+                .map(|(_, space)| *space),
+            salt: i64::try_from(index).unwrap_or(0),
+        };
+        bills::seed_unit(&mut tx, &unit, now).await?;
+    }
+    for (index, community) in site_ids.iter().enumerate() {
+        bills::seed_ledger(
+            &mut tx,
+            *community,
+            100 + 18 * i64::try_from(index).unwrap_or(0),
+            now,
+        )
+        .await?;
     }
     tx.commit().await?;
 

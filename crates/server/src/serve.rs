@@ -3,7 +3,8 @@
 //! [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
 //! every hour: expired idempotency outcomes, old login failures and change log rows past
-//! their retention are deleted.
+//! their retention are deleted. Every two seconds the demo payment provider delivers (or
+//! retries) its notifications and unpaid orders past their time are expired.
 
 use crate::clock::ServerClock;
 use crate::tls::TlsFiles;
@@ -104,13 +105,33 @@ impl Running {
 }
 
 async fn housekeeping(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut hourly = tokio::time::interval(Duration::from_secs(3600));
+    let mut payments = tokio::time::interval(Duration::from_secs(2));
+    payments.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
-        if let Err(err) = tidy(&state).await {
-            tracing::warn!(error = %err, "housekeeping failed; will retry");
+        tokio::select! {
+            _ = hourly.tick() => {
+                if let Err(err) = tidy(&state).await {
+                    tracing::warn!(error = %err, "housekeeping failed; will retry");
+                }
+            }
+            _ = payments.tick() => {
+                if let Err(err) = settle_payments(&state).await {
+                    tracing::warn!(error = %err, "payment housekeeping failed; will retry");
+                }
+            }
         }
     }
+}
+
+async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
+    crate::routes::pay::deliver_demo_notifications(state).await?;
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    crate::payments::expire_due(&mut tx, state.clock.now_ms())
+        .await
+        .map_err(|err| anyhow::anyhow!("expire payment orders: {}", err.code))?;
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn tidy(state: &AppState) -> anyhow::Result<()> {

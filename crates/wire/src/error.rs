@@ -41,6 +41,12 @@ pub enum ErrorCode {
     InvalidTransition,
     /// 409: the client-chosen id is already used.
     AlreadyExists,
+    /// The bills' total changed since the resident saw it; `amount_minor` is the new total.
+    AmountChanged,
+    /// A payment for this bill is in progress; `order_id` names it. Do not pay again.
+    PaymentInProgress,
+    /// The bill has nothing left to pay.
+    AlreadyPaid,
     /// 409: the original request with this idempotency key is still running.
     IdempotencyInProgress,
     /// 422: the idempotency key was used before with a different payload.
@@ -104,6 +110,9 @@ impl ErrorCode {
         Self::NotFound,
         Self::InvalidTransition,
         Self::AlreadyExists,
+        Self::AmountChanged,
+        Self::PaymentInProgress,
+        Self::AlreadyPaid,
         Self::IdempotencyInProgress,
         Self::IdempotencyKeyReused,
         Self::IdempotencyKeyMissing,
@@ -141,6 +150,9 @@ impl ErrorCode {
             Self::NotFound => "not-found",
             Self::InvalidTransition => "invalid-transition",
             Self::AlreadyExists => "already-exists",
+            Self::AmountChanged => "amount-changed",
+            Self::PaymentInProgress => "payment-in-progress",
+            Self::AlreadyPaid => "already-paid",
             Self::IdempotencyInProgress => "idempotency-in-progress",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::IdempotencyKeyMissing => "idempotency-key-missing",
@@ -177,7 +189,12 @@ impl ErrorCode {
             | Self::RefreshReused => 401,
             Self::Forbidden | Self::MembershipRequired => 403,
             Self::NotFound => 404,
-            Self::InvalidTransition | Self::AlreadyExists | Self::IdempotencyInProgress => 409,
+            Self::InvalidTransition
+            | Self::AlreadyExists
+            | Self::IdempotencyInProgress
+            | Self::AmountChanged
+            | Self::PaymentInProgress
+            | Self::AlreadyPaid => 409,
             Self::SyncCursorExpired => 410,
             Self::PreconditionFailed => 412,
             Self::ValidationFailed | Self::IdempotencyKeyReused => 422,
@@ -268,6 +285,13 @@ pub struct Problem {
     /// For `invalid-transition`: the actions allowed in the current state.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allowed: Vec<String>,
+    /// For `amount-changed`: the total due now, in minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(type = "number | null")]
+    pub amount_minor: Option<i64>,
+    /// For `payment-in-progress`: the open payment order to follow instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<crate::ids::PaymentOrderId>,
     /// Mirrors the `Retry-After` header (seconds) for 429, 503 and 409 in-progress.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(type = "number | null")]
@@ -296,6 +320,8 @@ impl Problem {
             errors: Vec::new(),
             current_state: None,
             allowed: Vec::new(),
+            amount_minor: None,
+            order_id: None,
             retry_after_s: None,
         }
     }

@@ -78,3 +78,19 @@ id_type!(
     /// One entry a gate recorded, chosen by the gate so a re-uploaded log is counted once.
     EntryId
 );
+id_type!(
+    /// A bill (账单) of a unit.
+    BillId
+);
+id_type!(
+    /// One line of a bill.
+    BillLineId
+);
+id_type!(
+    /// A payment order, chosen by the client (UUIDv7) so a retried create is one order.
+    PaymentOrderId
+);
+id_type!(
+    /// A receipt (收据) of a successful payment.
+    ReceiptId
+);

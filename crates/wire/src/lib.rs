@@ -13,6 +13,7 @@
 //! - Ids are UUIDv7 strings; timestamps are RFC 3339 in UTC.
 
 pub mod auth;
+pub mod bills;
 pub mod error;
 pub mod headers;
 pub mod ids;

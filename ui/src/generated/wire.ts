@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -69,6 +69,14 @@ current_state: string | null,
  * For `invalid-transition`: the actions allowed in the current state.
  */
 allowed: Array<string>, 
+/**
+ * For `amount-changed`: the total due now, in minor units.
+ */
+amount_minor: number | null, 
+/**
+ * For `payment-in-progress`: the open payment order to follow instead.
+ */
+order_id: PaymentOrderId | null, 
 /**
  * Mirrors the `Retry-After` header (seconds) for 429, 503 and 409 in-progress.
  */
@@ -452,6 +460,523 @@ export type PassList = {
  * Newest first.
  */
 items: Array<VisitorPass>, };
+
+export type BillId = string;
+
+export type BillLineId = string;
+
+export type PaymentOrderId = string;
+
+export type ReceiptId = string;
+
+export type FeeItem = "property_fee" | "parking" | "water" | "electricity" | "shared_area" | "other";
+
+export type MeterReading = { 
+/**
+ * The reading the period starts from (decimal string).
+ */
+previous: string, 
+/**
+ * The reading the period ends at (decimal string).
+ */
+current: string, 
+/**
+ * When the current reading was taken.
+ */
+read_on: string, };
+
+export type BillLine = { 
+/**
+ * Line id.
+ */
+id: BillLineId, 
+/**
+ * What it charges for.
+ */
+fee_item: FeeItem, 
+/**
+ * Its name as printed, e.g. 物业费.
+ */
+name: string, 
+/**
+ * First day charged.
+ */
+period_from: string, 
+/**
+ * Last day charged.
+ */
+period_to: string, 
+/**
+ * How much (decimal string): floor area, spaces, tonnes, kWh.
+ */
+quantity: string, 
+/**
+ * Unit of `quantity` and `unit_price`, e.g. `m²`, `个`, `吨`, `度`.
+ */
+unit: string, 
+/**
+ * Price per unit (per month where `months` is set), in currency units (decimal string).
+ */
+unit_price: string, 
+/**
+ * Months charged, for monthly fees.
+ */
+months: number | null, 
+/**
+ * Meter readings, for metered fees.
+ */
+meter: MeterReading | null, 
+/**
+ * quantity × unit price (× months), rounded half up to the minor unit.
+ */
+amount_minor: bigint, 
+/**
+ * Late-payment penalty (滞纳金).
+ */
+penalty_minor: bigint, 
+/**
+ * Discount (减免).
+ */
+discount_minor: bigint, 
+/**
+ * Already paid.
+ */
+paid_minor: bigint, 
+/**
+ * Still due: amount + penalty − discount − paid.
+ */
+due_minor: bigint, 
+/**
+ * A remark the property company printed on the line.
+ */
+note: string | null, };
+
+export type BillState = "unpaid" | "partially_paid" | "paid" | "void" | "other";
+
+export type Bill = { 
+/**
+ * Bill id.
+ */
+id: BillId, 
+/**
+ * The unit billed (every household of the unit sees it).
+ */
+unit_id: UnitId, 
+/**
+ * Title as printed, e.g. 2026年第四季度物业费.
+ */
+title: string, 
+/**
+ * First day of the billing period.
+ */
+period_from: string, 
+/**
+ * Last day of the billing period.
+ */
+period_to: string, 
+/**
+ * When it was issued.
+ */
+issued_at: string, 
+/**
+ * Pay by this day (community time).
+ */
+due_date: string, 
+/**
+ * State.
+ */
+state: BillState, 
+/**
+ * Past its due date and not settled.
+ */
+overdue: boolean, 
+/**
+ * ISO 4217.
+ */
+currency: string, 
+/**
+ * Sum of the lines' amount + penalty − discount.
+ */
+total_minor: bigint, 
+/**
+ * Sum paid.
+ */
+paid_minor: bigint, 
+/**
+ * Still due.
+ */
+due_minor: bigint, 
+/**
+ * The lines.
+ */
+lines: Array<BillLine>, 
+/**
+ * The payment order that holds this bill while it is open (pay it, or wait).
+ */
+open_order_id: PaymentOrderId | null, 
+/**
+ * When it was settled.
+ */
+paid_at: string | null, };
+
+export type BillList = { 
+/**
+ * Unsettled bills first (oldest due date first), then settled ones, newest first.
+ */
+items: Array<Bill>, };
+
+export type PaymentChannel = "wechat_app" | "alipay_app" | "stripe" | "demo" | "other";
+
+export type CreatePaymentOrder = { 
+/**
+ * Client-chosen UUIDv7.
+ */
+id: PaymentOrderId, 
+/**
+ * Household whose bills these are.
+ */
+membership_id: MembershipId, 
+/**
+ * The bills to settle in full.
+ */
+bill_ids: Array<BillId>, 
+/**
+ * How the resident pays.
+ */
+channel: PaymentChannel, 
+/**
+ * The total the resident was shown; the backend refuses with 409 `amount-changed` when
+ * its own total differs.
+ */
+amount_expected_minor: bigint, 
+/**
+ * ISO 4217 of `amount_expected_minor`.
+ */
+currency: string, };
+
+export type ClientAction = { "type": "wechat_app_sdk", 
+/**
+ * App id.
+ */
+appid: string, 
+/**
+ * Merchant id.
+ */
+partnerid: string, 
+/**
+ * Prepay id.
+ */
+prepayid: string, 
+/**
+ * Always `Sign=WXPay`.
+ */
+package: string, 
+/**
+ * Nonce.
+ */
+noncestr: string, 
+/**
+ * Seconds since the epoch, as a string.
+ */
+timestamp: string, 
+/**
+ * RSA-SHA256 signature.
+ */
+sign: string, } | { "type": "alipay_app_sdk", 
+/**
+ * Signed order string.
+ */
+order_string: string, } | { "type": "stripe_sheet", 
+/**
+ * The PaymentIntent's client secret.
+ */
+client_secret: string, 
+/**
+ * Publishable key.
+ */
+publishable_key: string, } | { "type": "demo_confirm", 
+/**
+ * Absolute HTTPS URL of the checkout page.
+ */
+url: string, } | { "type": "other" };
+
+export type PaymentOrderState = "awaiting_payment" | "processing" | "succeeded" | "failed" | "canceled" | "expired" | "refunded" | "other";
+
+export type RefundReason = "bills_already_paid" | "other";
+
+export type Refund = { 
+/**
+ * Amount.
+ */
+amount_minor: bigint, 
+/**
+ * Why.
+ */
+reason: RefundReason, 
+/**
+ * When.
+ */
+refunded_at: string, };
+
+export type PaymentOrder = { 
+/**
+ * Client-chosen id.
+ */
+id: PaymentOrderId, 
+/**
+ * Household.
+ */
+membership_id: MembershipId, 
+/**
+ * The bills it settles.
+ */
+bill_ids: Array<BillId>, 
+/**
+ * Amount, recomputed by the backend.
+ */
+amount_minor: bigint, 
+/**
+ * ISO 4217.
+ */
+currency: string, 
+/**
+ * Channel.
+ */
+channel: PaymentChannel, 
+/**
+ * State.
+ */
+state: PaymentOrderState, 
+/**
+ * What the app does to pay, while the order awaits payment.
+ */
+client_action: ClientAction | null, 
+/**
+ * Created.
+ */
+created_at: string, 
+/**
+ * Unpaid orders expire at this time.
+ */
+expires_at: string, 
+/**
+ * When the provider took the money.
+ */
+paid_at: string | null, 
+/**
+ * The provider's transaction id.
+ */
+provider_txn_id: string | null, 
+/**
+ * The receipt, once succeeded.
+ */
+receipt_id: ReceiptId | null, 
+/**
+ * Why it failed, as the provider said (for people).
+ */
+failure_reason: string | null, 
+/**
+ * The payment arrived after the order had expired.
+ */
+late: boolean, 
+/**
+ * Money given back, if any.
+ */
+refund: Refund | null, };
+
+export type PaymentOrderList = { 
+/**
+ * Newest first.
+ */
+items: Array<PaymentOrder>, };
+
+export type ReceiptLine = { 
+/**
+ * The bill.
+ */
+bill_id: BillId, 
+/**
+ * The bill line.
+ */
+bill_line_id: BillLineId, 
+/**
+ * Its name, e.g. 物业费.
+ */
+name: string, 
+/**
+ * First day charged.
+ */
+period_from: string, 
+/**
+ * Last day charged.
+ */
+period_to: string, 
+/**
+ * Amount paid for it.
+ */
+amount_minor: bigint, };
+
+export type Receipt = { 
+/**
+ * Receipt id.
+ */
+id: ReceiptId, 
+/**
+ * Receipt number as printed, e.g. `SJ202611290001`.
+ */
+number: string, 
+/**
+ * The order it is for.
+ */
+order_id: PaymentOrderId, 
+/**
+ * The unit paid for.
+ */
+unit_id: UnitId, 
+/**
+ * Who paid (display name).
+ */
+payer: string, 
+/**
+ * Who issued it (the property company).
+ */
+issuer: string, 
+/**
+ * Community.
+ */
+community: string, 
+/**
+ * Unit, e.g. 3栋2单元1502.
+ */
+unit: string, 
+/**
+ * What was paid.
+ */
+lines: Array<ReceiptLine>, 
+/**
+ * Total.
+ */
+amount_minor: bigint, 
+/**
+ * ISO 4217.
+ */
+currency: string, 
+/**
+ * Channel.
+ */
+channel: PaymentChannel, 
+/**
+ * The provider's transaction id.
+ */
+provider_txn_id: string, 
+/**
+ * When it was paid.
+ */
+paid_at: string, };
+
+export type ReceiptList = { 
+/**
+ * Newest first.
+ */
+items: Array<Receipt>, };
+
+export type LedgerDirection = "income" | "expense" | "other";
+
+export type LedgerLine = { 
+/**
+ * Income or expense.
+ */
+direction: LedgerDirection, 
+/**
+ * Category, e.g. 保洁服务, 公共收益.
+ */
+category: string, 
+/**
+ * What it was, e.g. 电梯年检.
+ */
+name: string, 
+/**
+ * Amount (positive).
+ */
+amount_minor: bigint, 
+/**
+ * A remark.
+ */
+note: string | null, };
+
+export type LedgerAttachment = { 
+/**
+ * File name.
+ */
+name: string, 
+/**
+ * Media type.
+ */
+media_type: string, 
+/**
+ * Size in bytes.
+ */
+size: bigint, 
+/**
+ * Path on this backend (`/v1/…`), fetched with the resident's token.
+ */
+href: string, };
+
+export type LedgerPeriod = { 
+/**
+ * Community.
+ */
+community_id: CommunityId, 
+/**
+ * Period key, e.g. `2026-Q3`.
+ */
+period: string, 
+/**
+ * Title as published, e.g. 2026年第三季度收支公示.
+ */
+title: string, 
+/**
+ * First day.
+ */
+period_from: string, 
+/**
+ * Last day.
+ */
+period_to: string, 
+/**
+ * When it was published.
+ */
+published_at: string, 
+/**
+ * ISO 4217.
+ */
+currency: string, 
+/**
+ * Sum of income lines.
+ */
+income_minor: bigint, 
+/**
+ * Sum of expense lines.
+ */
+expense_minor: bigint, 
+/**
+ * Income − expense.
+ */
+balance_minor: bigint, 
+/**
+ * The lines, income first.
+ */
+lines: Array<LedgerLine>, 
+/**
+ * Published documents.
+ */
+attachments: Array<LedgerAttachment>, };
+
+export type LedgerList = { 
+/**
+ * Newest period first.
+ */
+items: Array<LedgerPeriod>, };
 
 export type EntityKind = "notice" | "membership" | "pass" | "other";
 

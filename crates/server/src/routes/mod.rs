@@ -4,11 +4,13 @@
 //! without being documented (and the committed document's drift test catches the rest).
 
 pub mod auth;
+pub mod bills;
 pub mod gate;
 pub mod me;
 pub mod meta;
 pub mod notices;
 pub mod passes;
+pub mod pay;
 pub mod sync;
 
 use crate::AppState;
@@ -43,6 +45,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "sync", description = "The change feed"),
         (name = "passes", description = "Visitor passes"),
         (name = "gate", description = "Gate devices: keys, revocations, entry logs"),
+        (name = "bills", description = "Bills, payment orders, receipts and the fee ledger"),
     )
 )]
 struct ApiDoc;
@@ -70,6 +73,16 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "demo_signature",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "Linli-Demo-Signature",
+                    "`t=<unix seconds>,sig=<base64url Ed25519 signature of t \".\" body>` \
+                     by the demo payment provider's key",
+                ),
+            )),
+        );
     }
 }
 
@@ -93,6 +106,16 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(gate::revocations))
         .routes(routes!(gate::entries))
         .routes(routes!(gate::code))
+        .routes(routes!(bills::list_bills))
+        .routes(routes!(bills::bill))
+        .routes(routes!(bills::create_order, bills::list_orders))
+        .routes(routes!(bills::order))
+        .routes(routes!(bills::cancel_order))
+        .routes(routes!(bills::list_receipts))
+        .routes(routes!(bills::receipt))
+        .routes(routes!(bills::ledger))
+        .routes(routes!(bills::ledger_attachment))
+        .routes(routes!(pay::demo_webhook))
 }
 
 /// The OpenAPI document.
@@ -105,6 +128,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (router, _) = api().split_for_parts();
     router
+        .merge(pay::provider_pages())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -4,6 +4,7 @@
 //! codes, headers, problem bodies, and the OpenAPI document the server publishes.
 
 mod auth;
+mod bills;
 mod contract;
 mod notices;
 mod passes;

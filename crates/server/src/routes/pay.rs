@@ -1,0 +1,342 @@
+//! The demo provider's side of a payment: its checkout page (where the payer confirms or
+//! makes the payment fail) and the webhook it notifies the backend at.
+//!
+//! The checkout page is the provider's, not the contract's: it lives outside `/v1`, takes the
+//! order's secret checkout token instead of a resident's bearer token, and is left out of the
+//! OpenAPI document. It works in any browser (plain forms) and inside the app's payment sheet,
+//! where a sandboxed frame cannot submit forms: there its script posts the chosen action's URL
+//! to the app, which sends it through the core. The webhook is part of the contract (a real
+//! provider's adapter posts there too) under its own security scheme: the signature.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use linli_wire::bills::{DemoNotification, PaymentOrderState};
+use linli_wire::{ErrorCode, Problem};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::payments::{self, demo};
+
+/// Applies one signed notification from the demo provider. Repeats of an event are
+/// acknowledged and change nothing.
+pub async fn receive_demo(state: &AppState, signature: Option<&str>, body: &[u8]) -> ApiResult<()> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let key = demo::signing_key(&mut tx).await?.verifying_key();
+    let signature = signature.ok_or_else(|| {
+        ApiError::new(ErrorCode::Unauthenticated).detail("the notification is not signed")
+    })?;
+    demo::verify(&key, signature, body, now / 1000).map_err(|err| {
+        tracing::warn!(?err, "a payment notification failed its signature check");
+        ApiError::new(ErrorCode::Unauthenticated)
+            .detail("the notification's signature does not verify")
+    })?;
+    let event: DemoNotification = serde_json::from_slice(body)
+        .map_err(|_| ApiError::bad_request("not a payment notification"))?;
+    let seen: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM payment_events WHERE provider = ? AND event_id = ?)",
+    )
+    .bind(demo::PROVIDER)
+    .bind(&event.event_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if seen {
+        return Ok(());
+    }
+    let order = payments::order_of_trade_no(&event.out_trade_no).ok_or_else(ApiError::not_found)?;
+    let row = payments::load(&mut tx, order)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let outcome = match event.status.as_str() {
+        "SUCCESS" => {
+            payments::apply_success(
+                &mut tx,
+                &row,
+                &event.provider_txn_id,
+                event.occurred_at.timestamp_millis(),
+                event.amount_minor,
+                &event.currency,
+                now,
+            )
+            .await?;
+            "applied"
+        }
+        "FAILED" => {
+            payments::apply_failure(&mut tx, &row, "支付未成功（沙箱模拟失败）").await?;
+            "applied"
+        }
+        _ => "ignored",
+    };
+    sqlx::query(
+        "INSERT INTO payment_events (provider, event_id, order_id, received_at, outcome)
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(demo::PROVIDER)
+    .bind(&event.event_id)
+    .bind(&row.id)
+    .bind(now)
+    .bind(outcome)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A payment notification from the demo provider.
+#[utoipa::path(post, path = "/v1/webhooks/payments/demo", tag = "bills",
+    security(("demo_signature" = [])),
+    request_body = DemoNotification,
+    responses(
+        (status = 204, description = "Applied, or a repeat that changes nothing"),
+        (status = 400, description = "`bad-request`: not a notification", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`: missing, stale or wrong signature", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such order", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: amount or currency differ from the order", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn demo_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let signature = headers
+        .get(demo::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    receive_demo(&state, signature, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Delivers the demo provider's due notifications (the provider's retry loop). Returns how
+/// many were attempted.
+pub async fn deliver_demo_notifications(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.clock.now_ms();
+    let (due, key) = {
+        let mut conn = state.db.acquire().await?;
+        (
+            demo::due(&mut conn, now).await?,
+            demo::signing_key(&mut conn).await?,
+        )
+    };
+    for (event_id, body) in &due {
+        let delivered = if state.demo_provider.lose_notifications() {
+            // Lost in transit: the backend must find out by querying.
+            true
+        } else {
+            let header = demo::sign(&key, now / 1000, body.as_bytes());
+            match receive_demo(state, Some(&header), body.as_bytes()).await {
+                Ok(()) => true,
+                Err(err) => {
+                    tracing::warn!(code = %err.code, "a demo notification was refused; it will be retried");
+                    false
+                }
+            }
+        };
+        let mut conn = state.db.acquire().await?;
+        demo::attempted(&mut conn, event_id, delivered, now).await?;
+    }
+    Ok(due.len())
+}
+
+/// The page's query: the order's checkout secret.
+#[derive(Debug, Deserialize)]
+pub struct CheckoutQuery {
+    t: String,
+}
+
+fn yuan(minor: i64) -> String {
+    format!("{}.{:02}", minor / 100, (minor % 100).abs())
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const PAGE_STYLE: &str = "body{margin:0;font-family:'Noto Sans CJK SC','PingFang SC',sans-serif;\
+background:#f2f4f7;color:#1f2937}.bar{background:#1aad19;color:#fff;padding:14px 18px;\
+font-size:15px}.bar b{font-size:17px}.card{margin:16px;background:#fff;border-radius:14px;\
+padding:20px;box-shadow:0 4px 14px rgba(0,0,0,.06)}.amount{font-size:38px;font-weight:700;\
+text-align:center;margin:8px 0 4px}.muted{color:#6b7280;font-size:13px;text-align:center}\
+dl{display:grid;grid-template-columns:auto 1fr;gap:8px 12px;font-size:14px;margin:18px 0 0}\
+dt{color:#6b7280}dd{margin:0;text-align:right}button{display:block;width:100%;border:0;\
+border-radius:22px;padding:12px;font-size:16px;margin-top:12px;cursor:pointer}\
+.pay{background:#1aad19;color:#fff}.fail{background:#fff;color:#ee0a24;border:1px solid #fbc4c4}\
+.note{margin:0 16px;color:#9ca3af;font-size:12px;line-height:1.6}.result{text-align:center;\
+font-size:18px;padding:26px 0}";
+
+/// In the app's sandboxed sheet, forms cannot submit: hand the chosen action to the app.
+const PAGE_SCRIPT: &str = "if(window.parent!==window){document.querySelectorAll('form').forEach(\
+function(f){f.addEventListener('submit',function(e){e.preventDefault();window.parent.postMessage(\
+{linli:'demo-checkout',action:f.dataset.action,url:f.action},'*');});});}";
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+<title>{}</title><style>{PAGE_STYLE}</style></head><body>\
+<div class=\"bar\"><b>安居支付</b> · 沙箱收银台</div>{body}<script>{PAGE_SCRIPT}</script></body></html>",
+        escape(title)
+    ))
+}
+
+async fn checkout_order(
+    state: &AppState,
+    id: uuid::Uuid,
+    token: &str,
+) -> ApiResult<payments::OrderRow> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    // Only an order past its time is settled here; following it is the backend's business.
+    let row = payments::load(&mut tx, id)
+        .await?
+        .filter(|row| row.checkout_token == token)
+        .ok_or_else(ApiError::not_found)?;
+    let row = if now >= row.expires_at {
+        payments::refresh(&mut tx, id, now, true)
+            .await?
+            .ok_or_else(ApiError::not_found)?
+    } else {
+        row
+    };
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// The checkout page of an order.
+pub async fn checkout_page(
+    State(state): State<AppState>,
+    crate::routes::bills::Origin(base): crate::routes::bills::Origin,
+    Path(id): Path<uuid::Uuid>,
+    Query(query): Query<CheckoutQuery>,
+) -> ApiResult<Response> {
+    let row = checkout_order(&state, id, &query.t).await?;
+    let bills: Vec<String> = sqlx::query_scalar(
+        "SELECT b.title FROM payment_order_bills ob JOIN bills b ON b.id = ob.bill_id
+         WHERE ob.order_id = ? ORDER BY ob.position",
+    )
+    .bind(&row.id)
+    .fetch_all(&state.db)
+    .await?;
+    let (company, community, building, entrance, room): (String, String, String, String, String) =
+        sqlx::query_as(
+            "SELECT c.property_company, c.name, u.building, u.entrance, u.room
+             FROM memberships m JOIN units u ON u.id = m.unit_id
+             JOIN communities c ON c.id = u.community_id WHERE m.id = ?",
+        )
+        .bind(&row.membership_id)
+        .fetch_one(&state.db)
+        .await?;
+    let action = |what: &str| {
+        format!(
+            "{base}/demo-pay/{}/{what}?t={}",
+            row.id,
+            escape(&row.checkout_token)
+        )
+    };
+    let open = row.state() == PaymentOrderState::AwaitingPayment;
+    let expires = (crate::clock::from_ms(row.expires_at) + chrono::Duration::hours(8))
+        .format("%H:%M")
+        .to_string();
+    let buttons = if open {
+        format!(
+            "<form method=\"post\" action=\"{}\" data-action=\"confirm\"><button class=\"pay\" \
+             data-testid=\"demo-confirm\" type=\"submit\">确认支付 ¥{}</button></form>\
+             <form method=\"post\" action=\"{}\" data-action=\"fail\"><button class=\"fail\" \
+             data-testid=\"demo-fail\" type=\"submit\">模拟支付失败</button></form>",
+            action("confirm"),
+            yuan(row.amount_minor),
+            action("fail"),
+        )
+    } else {
+        "<div class=\"result\">此订单已不能支付</div>".to_owned()
+    };
+    let body = format!(
+        "<div class=\"card\"><div class=\"muted\">{}</div><div class=\"amount\">¥{}</div>\
+<div class=\"muted\">{} {}{}{}</div><dl><dt>缴费项目</dt><dd>{}</dd><dt>订单号</dt><dd>{}</dd>\
+<dt>请在此时间前支付</dt><dd>{expires}</dd></dl>{buttons}</div>\
+<p class=\"note\">这是参考后端的沙箱支付渠道，不会产生真实扣款。真实环境中此步骤由微信支付或支付宝完成，\
+支付结果以物业后台收到的签名通知为准。</p>",
+        escape(&company),
+        yuan(row.amount_minor),
+        escape(&community),
+        escape(&building),
+        escape(&entrance),
+        escape(&room),
+        escape(&bills.join("、")),
+        payments::out_trade_no(row.uuid()?),
+    );
+    Ok(page("安居支付", &body).into_response())
+}
+
+async fn act(
+    state: &AppState,
+    id: uuid::Uuid,
+    token: &str,
+    action: demo::PayerAction,
+) -> ApiResult<Response> {
+    let row = checkout_order(state, id, token).await?;
+    let now = state.clock.now_ms();
+    let payment = {
+        let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+        let payment = demo::act(
+            &mut tx,
+            &payments::out_trade_no(row.uuid()?),
+            action,
+            false,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        payment
+    };
+    // The provider notifies at once; a refusal is retried by the delivery loop.
+    if let Err(err) = deliver_demo_notifications(state).await {
+        tracing::warn!("demo notification delivery failed: {err:#}");
+    }
+    let text = match payment.as_ref().map(|p| p.state.as_str()) {
+        Some("SUCCESS") => "支付成功，请返回邻里 App 查看缴费结果",
+        Some("PAYERROR") => "支付未成功，未扣款。请返回邻里 App 重新支付",
+        _ => "此订单已关闭，未扣款",
+    };
+    let status = if payment
+        .as_ref()
+        .is_some_and(|p| p.state == "SUCCESS" || p.state == "PAYERROR")
+    {
+        StatusCode::OK
+    } else {
+        StatusCode::CONFLICT
+    };
+    Ok((status, page("安居支付", &format!("<div class=\"card\"><div class=\"result\" data-testid=\"demo-result\">{text}</div></div>"))).into_response())
+}
+
+/// The payer confirms.
+pub async fn checkout_confirm(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    Query(query): Query<CheckoutQuery>,
+) -> ApiResult<Response> {
+    act(&state, id, &query.t, demo::PayerAction::Confirm).await
+}
+
+/// The payer makes it fail.
+pub async fn checkout_fail(
+    State(state): State<AppState>,
+    Path(id): Path<uuid::Uuid>,
+    Query(query): Query<CheckoutQuery>,
+) -> ApiResult<Response> {
+    act(&state, id, &query.t, demo::PayerAction::Fail).await
+}
+
+/// The provider's pages (outside the contract).
+pub fn provider_pages() -> Router<AppState> {
+    Router::new()
+        .route("/demo-pay/{id}", get(checkout_page))
+        .route("/demo-pay/{id}/confirm", post(checkout_confirm))
+        .route("/demo-pay/{id}/fail", post(checkout_fail))
+}
