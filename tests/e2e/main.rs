@@ -6,6 +6,7 @@
 mod support;
 
 mod auth;
+mod bills;
 mod gate;
 mod offline;
 mod outbox;

@@ -162,6 +162,11 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
+    /// The raw body (a provider's HTML page).
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
+    }
+
     /// Decodes the JSON body.
     pub(crate) fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Error> {
         serde_json::from_slice(&self.body)

@@ -19,6 +19,7 @@
 
 pub mod auth;
 mod background;
+mod bills;
 mod deps;
 mod error;
 mod events;
@@ -44,12 +45,13 @@ use crate::inner::{Account, Inner};
 use crate::outbox::{OutboxKind, READ_MARKS_PAYLOAD_VERSION};
 use crate::store::app::AppDb;
 use crate::store::cache::arrange_notices;
+use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
 use linli_wire::ipc::{AccountView, CoreEvent, Locale, NewPass, PassView, SessionView, SyncStatus};
 use linli_wire::me::MembershipState;
 use linli_wire::notices::{Notice, ReadMarks};
 use linli_wire::passes::CreatePass;
 use linli_wire::sync::EntityKind;
-use linli_wire::{MembershipId, NoticeId, PassId};
+use linli_wire::{BillId, MembershipId, NoticeId, PassId, PaymentOrderId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, RwLock, broadcast, watch};
@@ -386,6 +388,82 @@ impl Core {
     pub async fn pass_qr(&self, id: PassId) -> Result<String, Error> {
         let account = self.inner.current_account().await?;
         self.inner.pass_qr(&account, id).await
+    }
+
+    /// The current household's bills as last synced (unsettled first). Works offline.
+    pub async fn bills(&self) -> Result<Vec<Bill>, Error> {
+        let account = self.inner.current_account().await?;
+        Ok(self.inner.billing(&account).await?.0)
+    }
+
+    /// The current household's payment orders (payment history), newest first. Offline too.
+    pub async fn payment_orders(&self) -> Result<Vec<PaymentOrder>, Error> {
+        let account = self.inner.current_account().await?;
+        Ok(self.inner.billing(&account).await?.1)
+    }
+
+    /// The current household's receipts, newest first. Works offline.
+    pub async fn receipts(&self) -> Result<Vec<Receipt>, Error> {
+        let account = self.inner.current_account().await?;
+        Ok(self.inner.billing(&account).await?.2)
+    }
+
+    /// The community's published fee ledger, newest period first. Works offline.
+    pub async fn ledger(&self) -> Result<Vec<LedgerPeriod>, Error> {
+        let account = self.inner.current_account().await?;
+        Ok(self.inner.billing(&account).await?.3)
+    }
+
+    /// Starts paying whole bills: creates the payment order (kept before it is sent, so it is
+    /// never forgotten) and returns it with the provider action. Needs the network.
+    pub async fn pay(
+        &self,
+        bill_ids: &[BillId],
+        channel: PaymentChannel,
+    ) -> Result<PaymentOrder, Error> {
+        let account = self.inner.current_account().await?;
+        let result = self.inner.pay(&account, bill_ids, channel).await;
+        self.inner.events.data_changed(vec![EntityKind::Bill]);
+        result
+    }
+
+    /// A payment order as the backend has it now (the cached copy offline). Poll it while
+    /// the payment is open; its outcome is the backend's, never the app's guess.
+    pub async fn payment_order(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
+        let account = self.inner.current_account().await?;
+        let order = self.inner.payment_order(&account, id).await?;
+        if !order.state.is_open() {
+            self.inner.events.data_changed(vec![EntityKind::Bill]);
+        }
+        Ok(order)
+    }
+
+    /// Cancels an unpaid payment order; its bills can be paid again.
+    pub async fn cancel_payment(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
+        let account = self.inner.current_account().await?;
+        let order = self.inner.cancel_payment(&account, id).await?;
+        self.inner.events.data_changed(vec![EntityKind::Bill]);
+        Ok(order)
+    }
+
+    /// The demo provider's checkout page (HTML) of an order awaiting payment, fetched from
+    /// the backend's own origin.
+    pub async fn checkout_page(&self, id: PaymentOrderId) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.checkout_page(&account, id).await
+    }
+
+    /// Sends the payer's choice from the checkout page (its form's URL, which must be the
+    /// backend's `…/confirm` or `…/fail`) and returns the order afterwards.
+    pub async fn checkout_action(
+        &self,
+        id: PaymentOrderId,
+        action_url: &str,
+    ) -> Result<PaymentOrder, Error> {
+        let account = self.inner.current_account().await?;
+        let order = self.inner.checkout_action(&account, id, action_url).await?;
+        self.inner.events.data_changed(vec![EntityKind::Bill]);
+        Ok(order)
     }
 
     /// Saves a picture the face drew (a PNG data URL) into the pictures folder as

@@ -62,7 +62,7 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
                 Some(CacheChange::DeleteMembership(change.id))
             }
             (
-                EntityKind::Other | EntityKind::Pass,
+                EntityKind::Other | EntityKind::Pass | EntityKind::Bill,
                 ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other,
             )
             | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {
@@ -109,6 +109,9 @@ impl Inner {
         }
         if result.is_ok() && self.pull_passes(account).await? {
             kinds.push(EntityKind::Pass);
+        }
+        if result.is_ok() && self.pull_billing(account).await? {
+            kinds.push(EntityKind::Bill);
         }
         let mut unique = Vec::new();
         for kind in kinds {

@@ -43,6 +43,7 @@ fn kind_str(kind: EntityKind) -> &'static str {
         EntityKind::Notice => "notice",
         EntityKind::Membership => "membership",
         EntityKind::Pass => "pass",
+        EntityKind::Bill => "bill",
         EntityKind::Other => "other",
     }
 }

@@ -95,6 +95,15 @@ impl TestServer {
         self.clock.advance(by);
     }
 
+    /// The single integer a `SELECT COUNT(*) …` (or similar) answers, straight from the
+    /// database (an auditor's view).
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&self.db)
+            .await
+            .expect("count query")
+    }
+
     /// How many notices the resident with `phone` has marked read, as the server records it.
     pub async fn read_mark_count(&self, phone: &str) -> i64 {
         sqlx::query_scalar(

@@ -22,6 +22,10 @@ pub enum EntityKind {
     /// A visitor pass (`data` is a [`crate::passes::VisitorPass`]); v1 servers list passes at
     /// `/v1/passes` instead, and the core emits this kind when its cached passes change.
     Pass,
+    /// Bills, payment orders, receipts or the fee ledger; v1 servers list them at
+    /// `/v1/bills` and neighbours instead, and the core emits this kind when its cached copies
+    /// change.
+    Bill,
     /// A kind this build does not know; skip it.
     #[serde(other)]
     Other,

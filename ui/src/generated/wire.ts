@@ -978,7 +978,7 @@ export type LedgerList = {
  */
 items: Array<LedgerPeriod>, };
 
-export type EntityKind = "notice" | "membership" | "pass" | "other";
+export type EntityKind = "notice" | "membership" | "pass" | "bill" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";
 
