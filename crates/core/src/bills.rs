@@ -47,6 +47,44 @@ fn refused(code: ErrorCode, detail: &str) -> Error {
     }
 }
 
+/// What a household's cached billing holds, to tell whether a sync changed it.
+async fn snapshot(
+    conn: &mut sqlx::SqliteConnection,
+    membership: &Membership,
+) -> Result<Vec<String>, Error> {
+    sqlx::query_scalar(
+        "SELECT data FROM bills WHERE unit_id = ?1
+         UNION ALL SELECT coalesce(data, '') FROM payment_orders WHERE membership_id = ?2
+         UNION ALL SELECT data FROM receipts WHERE unit_id = ?1",
+    )
+    .bind(membership.unit.id.to_string())
+    .bind(membership.id.to_string())
+    .fetch_all(&mut *conn)
+    .await
+    .storage("read bills")
+}
+
+/// Stores the backend's view of an order; an order the backend knows no longer needs its
+/// request kept.
+async fn upsert_order(
+    conn: &mut sqlx::SqliteConnection,
+    order: &PaymentOrder,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO payment_orders (id, membership_id, created_at_ms, request, data)
+         VALUES (?, ?, ?, NULL, ?)
+         ON CONFLICT (id) DO UPDATE SET request = NULL, data = excluded.data",
+    )
+    .bind(order.id.to_string())
+    .bind(order.membership_id.to_string())
+    .bind(order.created_at.timestamp_millis())
+    .bind(encode(order, "a payment order")?)
+    .execute(&mut *conn)
+    .await
+    .storage("store a payment order")?;
+    Ok(())
+}
+
 impl Cache {
     /// Replaces what the backend lists for one household; true when anything changed.
     pub(crate) async fn replace_billing(
@@ -59,16 +97,7 @@ impl Cache {
     ) -> Result<bool, Error> {
         let unit = membership.unit.id.to_string();
         let mut tx = self.pool.begin().await.storage("store bills")?;
-        let before: Vec<String> = sqlx::query_scalar(
-            "SELECT data FROM bills WHERE unit_id = ?1
-             UNION ALL SELECT coalesce(data, '') FROM payment_orders WHERE membership_id = ?2
-             UNION ALL SELECT data FROM receipts WHERE unit_id = ?1",
-        )
-        .bind(&unit)
-        .bind(membership.id.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .storage("read bills")?;
+        let before = snapshot(&mut tx, membership).await?;
         sqlx::query("DELETE FROM bills WHERE unit_id = ?")
             .bind(&unit)
             .execute(&mut *tx)
@@ -85,19 +114,7 @@ impl Cache {
                 .storage("store bills")?;
         }
         for order in orders {
-            // An order the backend knows no longer needs its request kept.
-            sqlx::query(
-                "INSERT INTO payment_orders (id, membership_id, created_at_ms, request, data)
-                 VALUES (?, ?, ?, NULL, ?)
-                 ON CONFLICT (id) DO UPDATE SET request = NULL, data = excluded.data",
-            )
-            .bind(order.id.to_string())
-            .bind(order.membership_id.to_string())
-            .bind(order.created_at.timestamp_millis())
-            .bind(encode(order, "a payment order")?)
-            .execute(&mut *tx)
-            .await
-            .storage("store payment orders")?;
+            upsert_order(&mut tx, order).await?;
         }
         sqlx::query("DELETE FROM receipts WHERE unit_id = ?")
             .bind(&unit)
@@ -128,16 +145,7 @@ impl Cache {
                 .await
                 .storage("store the ledger")?;
         }
-        let after: Vec<String> = sqlx::query_scalar(
-            "SELECT data FROM bills WHERE unit_id = ?1
-             UNION ALL SELECT coalesce(data, '') FROM payment_orders WHERE membership_id = ?2
-             UNION ALL SELECT data FROM receipts WHERE unit_id = ?1",
-        )
-        .bind(&unit)
-        .bind(membership.id.to_string())
-        .fetch_all(&mut *tx)
-        .await
-        .storage("read bills")?;
+        let after = snapshot(&mut tx, membership).await?;
         tx.commit().await.storage("store bills")?;
         Ok(before != after)
     }
@@ -208,19 +216,8 @@ impl Cache {
 
     /// Stores the backend's view of an order (its request is no longer needed).
     pub(crate) async fn store_order(&self, order: &PaymentOrder) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO payment_orders (id, membership_id, created_at_ms, request, data)
-             VALUES (?, ?, ?, NULL, ?)
-             ON CONFLICT (id) DO UPDATE SET request = NULL, data = excluded.data",
-        )
-        .bind(order.id.to_string())
-        .bind(order.membership_id.to_string())
-        .bind(order.created_at.timestamp_millis())
-        .bind(encode(order, "a payment order")?)
-        .execute(&self.pool)
-        .await
-        .storage("store a payment order")?;
-        Ok(())
+        let mut conn = self.pool.acquire().await.storage("store a payment order")?;
+        upsert_order(&mut conn, order).await
     }
 
     /// Forgets an order the backend refused outright (it never existed there).

@@ -255,19 +255,7 @@ pub async fn refresh(
         demo::query(conn, &trade_no).await?
     };
     match payment {
-        Some(p) if p.state == "SUCCESS" => {
-            let txn = p.txn_id.clone().unwrap_or_default();
-            apply_success(
-                conn,
-                &row,
-                &txn,
-                p.paid_at.unwrap_or(now_ms),
-                p.amount_minor,
-                &p.currency,
-                now_ms,
-            )
-            .await?;
-        }
+        Some(p) if p.state == "SUCCESS" => settle_from_provider(conn, &row, &p, now_ms).await?,
         Some(p) if p.state == "PAYERROR" => {
             apply_failure(conn, &row, "支付未成功").await?;
         }
@@ -278,6 +266,41 @@ pub async fn refresh(
         _ => {}
     }
     Ok(load(conn, id).await?)
+}
+
+/// Cancels an open order: closed at the provider first; if the payer was faster, the order
+/// succeeds instead.
+pub async fn cancel(conn: &mut SqliteConnection, row: &OrderRow, now_ms: i64) -> ApiResult<()> {
+    if !row.state().is_open() {
+        return Ok(());
+    }
+    match demo::close(conn, &out_trade_no(row.uuid()?)).await? {
+        Some(p) if p.state == "SUCCESS" => settle_from_provider(conn, row, &p, now_ms).await,
+        _ => {
+            set_state(conn, &row.id, PaymentOrderState::Canceled).await?;
+            release(conn, &row.id).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Applies what the provider's books say was paid.
+async fn settle_from_provider(
+    conn: &mut SqliteConnection,
+    row: &OrderRow,
+    payment: &demo::ProviderPayment,
+    now_ms: i64,
+) -> ApiResult<()> {
+    apply_success(
+        conn,
+        row,
+        payment.txn_id.as_deref().unwrap_or_default(),
+        payment.paid_at.unwrap_or(now_ms),
+        payment.amount_minor,
+        &payment.currency,
+        now_ms,
+    )
+    .await
 }
 
 /// The provider declined the payment: nothing was taken; the bills are free again.

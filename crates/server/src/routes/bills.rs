@@ -577,33 +577,7 @@ pub async fn cancel_order(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let row = own_order(&mut tx, resident.user_id, id.0, now).await?;
-    if row.state().is_open() {
-        let closed = demo::close(&mut tx, &payments::out_trade_no(id.0)).await?;
-        match closed {
-            Some(p) if p.state == "SUCCESS" => {
-                payments::apply_success(
-                    &mut tx,
-                    &row,
-                    &p.txn_id.clone().unwrap_or_default(),
-                    p.paid_at.unwrap_or(now),
-                    p.amount_minor,
-                    &p.currency,
-                    now,
-                )
-                .await?;
-            }
-            _ => {
-                sqlx::query("UPDATE payment_orders SET state = 'canceled' WHERE id = ?")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-                sqlx::query("UPDATE bills SET open_order_id = NULL WHERE open_order_id = ?")
-                    .bind(id.to_string())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-    }
+    payments::cancel(&mut tx, &row, now).await?;
     let row = payments::load(&mut tx, id.0)
         .await?
         .ok_or_else(ApiError::not_found)?;
