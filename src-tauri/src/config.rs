@@ -7,6 +7,10 @@
 //! - `LINLI_DATA_DIR`: where the cache and outbox live (default: the OS app-data folder).
 //! - `LINLI_PICTURES_DIR`: where shared pictures are saved (default: the OS pictures folder,
 //!   else the downloads folder, else `pictures/` in the data folder).
+//! - `LINLI_DOCUMENTS_DIR`: where receipt PDFs and ledger CSVs are saved (default: the OS
+//!   downloads folder, else `documents/` in the data folder).
+//! - `LINLI_CJK_FONT`: a font file that can write Chinese, for receipt PDFs (default: a known
+//!   system font such as Noto Sans CJK).
 
 use std::path::PathBuf;
 
@@ -20,6 +24,7 @@ pub const DEFAULT_BACKEND_URL: &str = "https://127.0.0.1:8443";
 pub fn from_env(
     default_data_dir: PathBuf,
     default_pictures_dir: Option<PathBuf>,
+    default_documents_dir: Option<PathBuf>,
 ) -> anyhow::Result<linli_core::CoreConfig> {
     let base_url =
         std::env::var("LINLI_BACKEND_URL").unwrap_or_else(|_| DEFAULT_BACKEND_URL.to_owned());
@@ -34,8 +39,14 @@ pub fn from_env(
         .map(PathBuf::from)
         .or(default_pictures_dir)
         .unwrap_or_else(|| data_dir.join("pictures"));
+    let documents_dir = std::env::var_os("LINLI_DOCUMENTS_DIR")
+        .map(PathBuf::from)
+        .or(default_documents_dir)
+        .unwrap_or_else(|| data_dir.join("documents"));
     Ok(linli_core::CoreConfig {
         pictures_dir,
+        documents_dir,
+        cjk_font: std::env::var_os("LINLI_CJK_FONT").map(PathBuf::from),
         data_dir,
         base_url,
         extra_root_ca_pem,

@@ -23,7 +23,8 @@ pub fn run() {
                 .path()
                 .picture_dir()
                 .or_else(|_| app.path().download_dir());
-            let config = config::from_env(app.path().app_data_dir()?, pictures.ok())?;
+            let downloads = app.path().download_dir().ok();
+            let config = config::from_env(app.path().app_data_dir()?, pictures.ok(), downloads)?;
             let deps = linli_core::CoreDeps::system()?;
             let core = tauri::async_runtime::block_on(linli_core::Core::open(config, deps))?;
             events::forward(app.handle().clone(), core.subscribe());

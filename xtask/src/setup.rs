@@ -27,6 +27,8 @@ const APT_PACKAGES: &[&str] = &[
     "libsecret-tools",
     // Reading the clipboard the app wrote (sharing a visitor pass).
     "xclip",
+    // Rendering and reading back the receipt PDFs the app exports.
+    "poppler-utils",
     // Screenshots, and Chinese text that renders as text rather than boxes.
     "imagemagick",
     "fonts-noto-cjk",

@@ -30,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) authority: String,
     pub(crate) data_dir: PathBuf,
     pub(crate) pictures_dir: PathBuf,
+    pub(crate) documents_dir: PathBuf,
+    pub(crate) cjk_font: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) ids: Arc<dyn IdGen>,
     pub(crate) token_store: Arc<dyn TokenStore>,

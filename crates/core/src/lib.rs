@@ -21,6 +21,7 @@ pub mod auth;
 mod background;
 mod bills;
 mod deps;
+pub mod documents;
 mod error;
 mod events;
 mod http;
@@ -51,7 +52,7 @@ use linli_wire::me::MembershipState;
 use linli_wire::notices::{Notice, ReadMarks};
 use linli_wire::passes::CreatePass;
 use linli_wire::sync::EntityKind;
-use linli_wire::{BillId, MembershipId, NoticeId, PassId, PaymentOrderId};
+use linli_wire::{BillId, MembershipId, NoticeId, PassId, PaymentOrderId, ReceiptId};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, RwLock, broadcast, watch};
@@ -73,6 +74,10 @@ pub struct CoreConfig {
     pub background: bool,
     /// Where shared pictures (visitor pass cards) are saved: the OS pictures folder in the app.
     pub pictures_dir: PathBuf,
+    /// Where exported documents (receipt PDFs, ledger CSV) are saved: the OS downloads folder.
+    pub documents_dir: PathBuf,
+    /// A font file that can write Chinese, for receipt PDFs (else a known system font).
+    pub cjk_font: Option<PathBuf>,
 }
 
 impl CoreConfig {
@@ -81,6 +86,8 @@ impl CoreConfig {
         let data_dir = data_dir.into();
         Self {
             pictures_dir: data_dir.join("pictures"),
+            documents_dir: data_dir.join("documents"),
+            cjk_font: None,
             data_dir,
             base_url: base_url.into(),
             extra_root_ca_pem: None,
@@ -162,6 +169,8 @@ impl Core {
             authority,
             data_dir: config.data_dir.clone(),
             pictures_dir: config.pictures_dir.clone(),
+            documents_dir: config.documents_dir.clone(),
+            cjk_font: config.cjk_font.clone(),
             clock: deps.clock,
             ids: deps.ids,
             token_store: deps.tokens,
@@ -464,6 +473,51 @@ impl Core {
         let order = self.inner.checkout_action(&account, id, action_url).await?;
         self.inner.events.data_changed(vec![EntityKind::Bill]);
         Ok(order)
+    }
+
+    /// Exports a receipt as a PDF into the documents folder; returns its path. Works offline.
+    pub async fn export_receipt_pdf(&self, id: ReceiptId) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        let receipt = self
+            .inner
+            .billing(&account)
+            .await?
+            .2
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| Error::NotFound(format!("receipt {id}")))?;
+        let name = format!("收据-{}", receipt.number);
+        let font_path = self.inner.cjk_font.clone();
+        let pdf = tokio::task::spawn_blocking(move || {
+            let font = documents::CjkFont::find(font_path.as_deref())?;
+            documents::receipt_pdf(&receipt, &font)
+        })
+        .await
+        .map_err(|err| Error::Internal(format!("draw the receipt: {err}")))??;
+        let path = share::save_new(&self.inner.documents_dir, &name, "pdf", pdf).await?;
+        Ok(path.display().to_string())
+    }
+
+    /// Exports one published ledger period as CSV into the documents folder. Works offline.
+    pub async fn export_ledger_csv(&self, period: &str) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        let found = self
+            .inner
+            .billing(&account)
+            .await?
+            .3
+            .into_iter()
+            .find(|p| p.period == period)
+            .ok_or_else(|| Error::NotFound(format!("ledger period {period}")))?;
+        let csv = documents::ledger_csv(&found);
+        let path = share::save_new(
+            &self.inner.documents_dir,
+            &format!("收支公示-{}", found.period),
+            "csv",
+            csv,
+        )
+        .await?;
+        Ok(path.display().to_string())
     }
 
     /// Saves a picture the face drew (a PNG data URL) into the pictures folder as

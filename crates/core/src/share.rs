@@ -69,7 +69,7 @@ impl ShareCard {
         let dir = dir.to_owned();
         let stem = file_stem(stem);
         let png = self.png.clone();
-        tokio::task::spawn_blocking(move || write_new(&dir, &stem, &png))
+        tokio::task::spawn_blocking(move || write_new(&dir, &stem, "png", &png))
             .await
             .map_err(|err| Error::Internal(format!("save the picture: {err}")))?
     }
@@ -94,7 +94,22 @@ fn file_stem(stem: &str) -> String {
     }
 }
 
-fn write_new(dir: &Path, stem: &str, png: &[u8]) -> Result<PathBuf, Error> {
+/// Writes `bytes` into `dir` as `<stem>.<ext>` (or `<stem> (2).<ext>` … when taken) and
+/// returns the path; a file already there is never replaced.
+pub async fn save_new(
+    dir: &Path,
+    stem: &str,
+    ext: &'static str,
+    bytes: Vec<u8>,
+) -> Result<PathBuf, Error> {
+    let dir = dir.to_owned();
+    let stem = file_stem(stem);
+    tokio::task::spawn_blocking(move || write_new(&dir, &stem, ext, &bytes))
+        .await
+        .map_err(|err| Error::Internal(format!("save a file: {err}")))?
+}
+
+fn write_new(dir: &Path, stem: &str, ext: &str, png: &[u8]) -> Result<PathBuf, Error> {
     use std::io::Write as _;
     std::fs::create_dir_all(dir).storage(&format!("create {}", dir.display()))?;
     let part = dir.join(format!(".{stem}.{}.part", std::process::id()));
@@ -105,9 +120,9 @@ fn write_new(dir: &Path, stem: &str, png: &[u8]) -> Result<PathBuf, Error> {
     }
     for n in 1..1000 {
         let name = if n == 1 {
-            format!("{stem}.png")
+            format!("{stem}.{ext}")
         } else {
-            format!("{stem} ({n}).png")
+            format!("{stem} ({n}).{ext}")
         };
         let target = dir.join(name);
         // A hard link fails when the name is taken, so an existing picture is never replaced.
