@@ -5,9 +5,12 @@
 
 use linli_core::Core;
 use linli_core::share::ShareCard;
+use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
 use linli_wire::ipc::{AccountView, Locale, NewPass, PassView, SessionView, SyncStatus};
 use linli_wire::notices::Notice;
-use linli_wire::{ErrorCode, IpcError, MembershipId, NoticeId, PassId};
+use linli_wire::{
+    BillId, ErrorCode, IpcError, MembershipId, NoticeId, PassId, PaymentOrderId, ReceiptId,
+};
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
@@ -103,6 +106,86 @@ pub async fn revoke_pass(core: State<'_, Core>, id: PassId) -> CommandResult<Pas
 #[tauri::command]
 pub async fn pass_qr(core: State<'_, Core>, id: PassId) -> CommandResult<String> {
     Ok(core.pass_qr(id).await?)
+}
+
+/// The household's bills (cache).
+#[tauri::command]
+pub async fn bills(core: State<'_, Core>) -> CommandResult<Vec<Bill>> {
+    Ok(core.bills().await?)
+}
+
+/// The household's payment orders, newest first (cache).
+#[tauri::command]
+pub async fn payment_orders(core: State<'_, Core>) -> CommandResult<Vec<PaymentOrder>> {
+    Ok(core.payment_orders().await?)
+}
+
+/// The household's receipts, newest first (cache).
+#[tauri::command]
+pub async fn receipts(core: State<'_, Core>) -> CommandResult<Vec<Receipt>> {
+    Ok(core.receipts().await?)
+}
+
+/// The community's published fee ledger (cache).
+#[tauri::command]
+pub async fn ledger(core: State<'_, Core>) -> CommandResult<Vec<LedgerPeriod>> {
+    Ok(core.ledger().await?)
+}
+
+/// Starts paying whole bills; the order carries the provider action.
+#[tauri::command]
+pub async fn pay(
+    core: State<'_, Core>,
+    bill_ids: Vec<BillId>,
+    channel: PaymentChannel,
+) -> CommandResult<PaymentOrder> {
+    Ok(core.pay(&bill_ids, channel).await?)
+}
+
+/// A payment order as the backend has it now.
+#[tauri::command]
+pub async fn payment_order(
+    core: State<'_, Core>,
+    id: PaymentOrderId,
+) -> CommandResult<PaymentOrder> {
+    Ok(core.payment_order(id).await?)
+}
+
+/// Cancels an unpaid payment order.
+#[tauri::command]
+pub async fn cancel_payment(
+    core: State<'_, Core>,
+    id: PaymentOrderId,
+) -> CommandResult<PaymentOrder> {
+    Ok(core.cancel_payment(id).await?)
+}
+
+/// The demo provider's checkout page (HTML).
+#[tauri::command]
+pub async fn checkout_page(core: State<'_, Core>, id: PaymentOrderId) -> CommandResult<String> {
+    Ok(core.checkout_page(id).await?)
+}
+
+/// Sends the payer's choice from the checkout page.
+#[tauri::command]
+pub async fn checkout_action(
+    core: State<'_, Core>,
+    id: PaymentOrderId,
+    url: String,
+) -> CommandResult<PaymentOrder> {
+    Ok(core.checkout_action(id, &url).await?)
+}
+
+/// Exports a receipt as a PDF; returns its path.
+#[tauri::command]
+pub async fn export_receipt_pdf(core: State<'_, Core>, id: ReceiptId) -> CommandResult<String> {
+    Ok(core.export_receipt_pdf(id).await?)
+}
+
+/// Exports a ledger period as CSV; returns its path.
+#[tauri::command]
+pub async fn export_ledger_csv(core: State<'_, Core>, period: String) -> CommandResult<String> {
+    Ok(core.export_ledger_csv(&period).await?)
 }
 
 /// Saves a picture the UI drew (PNG data URL) in the pictures folder; returns its path.

@@ -49,6 +49,17 @@ pub fn run() {
             commands::save_picture,
             commands::copy_picture,
             commands::copy_text,
+            commands::bills,
+            commands::payment_orders,
+            commands::receipts,
+            commands::ledger,
+            commands::pay,
+            commands::payment_order,
+            commands::cancel_payment,
+            commands::checkout_page,
+            commands::checkout_action,
+            commands::export_receipt_pdf,
+            commands::export_ledger_csv,
         ])
         .build(tauri::generate_context!());
     let app = match app {

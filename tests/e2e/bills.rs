@@ -195,24 +195,61 @@ async fn a_receipt_exports_as_a_pdf_that_renders_and_the_ledger_as_csv() {
     // poppler renders it to a picture with real ink on it …
     let out = tempfile::tempdir().expect("tempdir");
     let prefix = out.path().join("page");
-    let rendered = poppler("pdftoppm", &["-png".as_ref(), "-r".as_ref(), "72".as_ref(), path.as_os_str(), prefix.as_os_str()]);
-    assert!(rendered.status.success(), "pdftoppm: {}", String::from_utf8_lossy(&rendered.stderr));
-    let page = image::open(out.path().join("page-1.png")).expect("page 1 rendered").to_luma8();
+    let rendered = poppler(
+        "pdftoppm",
+        &[
+            "-png".as_ref(),
+            "-r".as_ref(),
+            "72".as_ref(),
+            path.as_os_str(),
+            prefix.as_os_str(),
+        ],
+    );
+    assert!(
+        rendered.status.success(),
+        "pdftoppm: {}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+    let page = image::open(out.path().join("page-1.png"))
+        .expect("page 1 rendered")
+        .to_luma8();
     let dark = page.pixels().filter(|p| p.0[0] < 128).count();
     assert!(dark > 2_000, "the page has text on it ({dark} dark pixels)");
 
     // … and its text is real text: Chinese, the number and the amount can be read back.
-    let text = poppler("pdftotext", &["-enc".as_ref(), "UTF-8".as_ref(), path.as_os_str(), "-".as_ref()]);
+    let text = poppler(
+        "pdftotext",
+        &[
+            "-enc".as_ref(),
+            "UTF-8".as_ref(),
+            path.as_os_str(),
+            "-".as_ref(),
+        ],
+    );
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("收款收据"), "{text}");
     assert!(text.contains(&receipt.number), "{text}");
-    assert!(text.contains(&linli_core::documents::yuan(receipt.amount_minor)), "{text}");
+    assert!(
+        text.contains(&linli_core::documents::yuan(receipt.amount_minor)),
+        "{text}"
+    );
     assert!(text.contains("王芳") && text.contains("翠湖花园"), "{text}");
 
     let period = core.ledger().await.expect("ledger").remove(0);
-    let csv = std::fs::read(core.export_ledger_csv(&period.period).await.expect("csv")).expect("read csv");
+    let csv = std::fs::read(core.export_ledger_csv(&period.period).await.expect("csv"))
+        .expect("read csv");
     let csv = String::from_utf8(csv).expect("UTF-8");
-    assert!(csv.starts_with('\u{feff}'), "a BOM so spreadsheets read Chinese");
-    assert_eq!(csv.lines().count(), period.lines.len() + 4, "header, lines, three totals");
-    assert!(csv.contains(&format!("结余,{}", linli_core::documents::yuan(period.balance_minor))));
+    assert!(
+        csv.starts_with('\u{feff}'),
+        "a BOM so spreadsheets read Chinese"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        period.lines.len() + 4,
+        "header, lines, three totals"
+    );
+    assert!(csv.contains(&format!(
+        "结余,{}",
+        linli_core::documents::yuan(period.balance_minor)
+    )));
 }

@@ -1,5 +1,6 @@
 // `cargo xtask demo` on a machine with no display: walks the real window through sign-in →
-// home → notices → an urgent notice → 我的 and writes a screenshot of the X display at each
+// home → notices → an urgent notice → 我的 → 缴费 (a bill, the checkout, paid, its receipt) →
+// payments → the fee ledger, and writes a screenshot of the X display at each
 // step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
 
 import { startDriver, openApp, screenshot, byId, field } from './lib/harness.mjs';
@@ -41,6 +42,39 @@ try {
   await (await byId(browser, 'signout-button')).waitForDisplayed({ timeout: 20000 });
   await settle(browser);
   console.log(screenshot(shots, '5-me'));
+
+  const go = (hash) => browser.execute((h) => {
+    window.location.hash = h;
+  }, hash);
+  await go('#/bills');
+  await (await byId(browser, 'bill-item')).waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '6-bills'));
+  await (await (await byId(browser, 'bill-item')).$('.body')).click();
+  await (await byId(browser, 'bill-pay')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '7-bill'));
+  await (await byId(browser, 'bill-pay')).click();
+  const frame = await byId(browser, 'pay-checkout');
+  await frame.waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '8-checkout'));
+  await (await byId(browser, 'pay-action-confirm')).click();
+  await (await byId(browser, 'pay-receipt')).waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '9-paid'));
+  await (await byId(browser, 'pay-receipt')).click();
+  await (await byId(browser, 'receipt-detail')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '10-receipt'));
+  await go('#/payments');
+  await (await byId(browser, 'payment-item')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '11-payments'));
+  await go('#/ledger');
+  await (await byId(browser, 'ledger-summary')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '12-ledger'));
 } finally {
   await browser.deleteSession().catch(() => {});
   await driver.stop();

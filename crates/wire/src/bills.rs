@@ -81,14 +81,19 @@ pub struct BillLine {
     #[serde(default)]
     pub meter: Option<MeterReading>,
     /// quantity × unit price (× months), rounded half up to the minor unit.
+    #[ts(type = "number")]
     pub amount_minor: i64,
     /// Late-payment penalty (滞纳金).
+    #[ts(type = "number")]
     pub penalty_minor: i64,
     /// Discount (减免).
+    #[ts(type = "number")]
     pub discount_minor: i64,
     /// Already paid.
+    #[ts(type = "number")]
     pub paid_minor: i64,
     /// Still due: amount + penalty − discount − paid.
+    #[ts(type = "number")]
     pub due_minor: i64,
     /// A remark the property company printed on the line.
     #[serde(default)]
@@ -136,10 +141,13 @@ pub struct Bill {
     /// ISO 4217.
     pub currency: String,
     /// Sum of the lines' amount + penalty − discount.
+    #[ts(type = "number")]
     pub total_minor: i64,
     /// Sum paid.
+    #[ts(type = "number")]
     pub paid_minor: i64,
     /// Still due.
+    #[ts(type = "number")]
     pub due_minor: i64,
     /// The lines.
     pub lines: Vec<BillLine>,
@@ -188,6 +196,7 @@ pub struct CreatePaymentOrder {
     pub channel: PaymentChannel,
     /// The total the resident was shown; the backend refuses with 409 `amount-changed` when
     /// its own total differs.
+    #[ts(type = "number")]
     pub amount_expected_minor: i64,
     /// ISO 4217 of `amount_expected_minor`.
     pub currency: String,
@@ -282,6 +291,7 @@ pub enum RefundReason {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Refund {
     /// Amount.
+    #[ts(type = "number")]
     pub amount_minor: i64,
     /// Why.
     pub reason: RefundReason,
@@ -299,6 +309,7 @@ pub struct PaymentOrder {
     /// The bills it settles.
     pub bill_ids: Vec<crate::ids::BillId>,
     /// Amount, recomputed by the backend.
+    #[ts(type = "number")]
     pub amount_minor: i64,
     /// ISO 4217.
     pub currency: String,
@@ -354,6 +365,7 @@ pub struct ReceiptLine {
     /// Last day charged.
     pub period_to: NaiveDate,
     /// Amount paid for it.
+    #[ts(type = "number")]
     pub amount_minor: i64,
 }
 
@@ -379,6 +391,7 @@ pub struct Receipt {
     /// What was paid.
     pub lines: Vec<ReceiptLine>,
     /// Total.
+    #[ts(type = "number")]
     pub amount_minor: i64,
     /// ISO 4217.
     pub currency: String,
@@ -420,6 +433,7 @@ pub struct LedgerLine {
     /// What it was, e.g. 电梯年检.
     pub name: String,
     /// Amount (positive).
+    #[ts(type = "number")]
     pub amount_minor: i64,
     /// A remark.
     #[serde(default)]
@@ -434,6 +448,7 @@ pub struct LedgerAttachment {
     /// Media type.
     pub media_type: String,
     /// Size in bytes.
+    #[ts(type = "number")]
     pub size: u64,
     /// Path on this backend (`/v1/…`), fetched with the resident's token.
     pub href: String,
@@ -457,10 +472,13 @@ pub struct LedgerPeriod {
     /// ISO 4217.
     pub currency: String,
     /// Sum of income lines.
+    #[ts(type = "number")]
     pub income_minor: i64,
     /// Sum of expense lines.
+    #[ts(type = "number")]
     pub expense_minor: i64,
     /// Income − expense.
+    #[ts(type = "number")]
     pub balance_minor: i64,
     /// The lines, income first.
     pub lines: Vec<LedgerLine>,

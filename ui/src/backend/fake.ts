@@ -4,6 +4,13 @@
 // `setOnline(true)`.
 import type {
   AccountView,
+  Bill,
+  BillId,
+  LedgerPeriod,
+  PaymentOrder,
+  PaymentOrderId,
+  Receipt,
+  ReceiptId,
   CoreEvent,
   Locale,
   Membership,
@@ -18,6 +25,7 @@ import type {
   SyncStatus,
 } from '../generated/wire';
 import { type Backend, BackendError } from './index';
+import { FakeBilling } from './fakeBilling';
 
 export const DEMO_PHONE = '13800000001';
 export const DEMO_PASSWORD = 'demo1234';
@@ -93,6 +101,8 @@ export class FakeBackend implements Backend {
   private readonly listeners = new Set<(event: CoreEvent) => void>();
   private readonly passList: PassView[] = [];
   private passSeq = 0;
+  /** Bills, orders, receipts and the ledger (tests reach in to check them). */
+  readonly billing = new FakeBilling();
   /** What the last copy put on the clipboard (tests read it). */
   clipboard: string | null = null;
   /** Paths of saved pictures (tests read them). */
@@ -286,6 +296,68 @@ export class FakeBackend implements Backend {
 
   async copyText(text: string): Promise<void> {
     this.clipboard = text;
+  }
+
+  async bills(): Promise<Bill[]> {
+    this.requireSession();
+    return this.billing.bills.map((b) => structuredClone(b));
+  }
+
+  async paymentOrders(): Promise<PaymentOrder[]> {
+    this.requireSession();
+    return this.billing.orders.map((o) => ({ ...o }));
+  }
+
+  async receipts(): Promise<Receipt[]> {
+    this.requireSession();
+    return this.billing.receipts.map((r) => structuredClone(r));
+  }
+
+  async ledger(): Promise<LedgerPeriod[]> {
+    this.requireSession();
+    return this.billing.ledger.map((p) => structuredClone(p));
+  }
+
+  async pay(billIds: BillId[]): Promise<PaymentOrder> {
+    this.requireSession();
+    if (!this.online) throw new BackendError('offline', 'paying needs the network');
+    const order = this.billing.pay(billIds);
+    this.emit({ type: 'data-changed', kinds: ['bill'] });
+    return order;
+  }
+
+  async paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> {
+    this.requireSession();
+    return this.billing.order(id);
+  }
+
+  async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
+    this.requireSession();
+    const order = this.billing.cancel(id);
+    this.emit({ type: 'data-changed', kinds: ['bill'] });
+    return order;
+  }
+
+  async checkoutPage(id: PaymentOrderId): Promise<string> {
+    this.requireSession();
+    return this.billing.checkoutPage(id);
+  }
+
+  async checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> {
+    this.requireSession();
+    const order = this.billing.act(id, url);
+    this.emit({ type: 'data-changed', kinds: ['bill'] });
+    return order;
+  }
+
+  async exportReceiptPdf(id: ReceiptId): Promise<string> {
+    const receipt = this.billing.receipts.find((r) => r.id === id);
+    if (!receipt) throw new BackendError('not-found', 'no such receipt');
+    return `/home/resident/Downloads/收据-${receipt.number}.pdf`;
+  }
+
+  async exportLedgerCsv(period: string): Promise<string> {
+    return `/home/resident/Downloads/收支公示-${period}.csv`;
   }
 
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {

@@ -4,6 +4,14 @@
 // whose `code` is a linli-wire ErrorCode; the UI branches on the code only.
 import type {
   AccountView,
+  Bill,
+  BillId,
+  LedgerPeriod,
+  PaymentChannel,
+  PaymentOrder,
+  PaymentOrderId,
+  Receipt,
+  ReceiptId,
   CoreEvent,
   ErrorCode,
   Locale,
@@ -41,6 +49,28 @@ export interface Backend {
   copyPicture(dataUrl: string): Promise<void>;
   /** Puts text on the system clipboard. */
   copyText(text: string): Promise<void>;
+  /** The household's bills (unsettled first), from the cache. */
+  bills(): Promise<Bill[]>;
+  /** The household's payment orders, newest first, from the cache. */
+  paymentOrders(): Promise<PaymentOrder[]>;
+  /** The household's receipts, newest first, from the cache. */
+  receipts(): Promise<Receipt[]>;
+  /** The community's published fee ledger, newest first, from the cache. */
+  ledger(): Promise<LedgerPeriod[]>;
+  /** Starts paying whole bills; the order says how (its client action). Needs the network. */
+  pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder>;
+  /** The order as the backend has it now (poll while paying). */
+  paymentOrder(id: PaymentOrderId): Promise<PaymentOrder>;
+  /** Cancels an unpaid order. */
+  cancelPayment(id: PaymentOrderId): Promise<PaymentOrder>;
+  /** The demo provider's checkout page (HTML) for an order awaiting payment. */
+  checkoutPage(id: PaymentOrderId): Promise<string>;
+  /** Sends the payer's choice from the checkout page (its form's URL). */
+  checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder>;
+  /** Exports a receipt as a PDF; resolves to its path. */
+  exportReceiptPdf(id: ReceiptId): Promise<string>;
+  /** Exports a ledger period as CSV; resolves to its path. */
+  exportLedgerCsv(period: string): Promise<string>;
   /** Subscribes to core events; resolves to an unsubscribe function. */
   onEvent(listener: (event: CoreEvent) => void): Promise<() => void>;
 }

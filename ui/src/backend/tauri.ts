@@ -4,6 +4,14 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   AccountView,
+  Bill,
+  BillId,
+  LedgerPeriod,
+  PaymentChannel,
+  PaymentOrder,
+  PaymentOrderId,
+  Receipt,
+  ReceiptId,
   CoreEvent,
   Locale,
   MembershipId,
@@ -76,6 +84,39 @@ export class TauriBackend implements Backend {
   }
   copyText(text: string): Promise<void> {
     return call('copy_text', { text });
+  }
+  bills(): Promise<Bill[]> {
+    return call('bills');
+  }
+  paymentOrders(): Promise<PaymentOrder[]> {
+    return call('payment_orders');
+  }
+  receipts(): Promise<Receipt[]> {
+    return call('receipts');
+  }
+  ledger(): Promise<LedgerPeriod[]> {
+    return call('ledger');
+  }
+  pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder> {
+    return call('pay', { billIds, channel });
+  }
+  paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> {
+    return call('payment_order', { id });
+  }
+  cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
+    return call('cancel_payment', { id });
+  }
+  checkoutPage(id: PaymentOrderId): Promise<string> {
+    return call('checkout_page', { id });
+  }
+  checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> {
+    return call('checkout_action', { id, url });
+  }
+  exportReceiptPdf(id: ReceiptId): Promise<string> {
+    return call('export_receipt_pdf', { id });
+  }
+  exportLedgerCsv(period: string): Promise<string> {
+    return call('export_ledger_csv', { period });
   }
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
     return listen<CoreEvent>('core-event', (event) => listener(event.payload));

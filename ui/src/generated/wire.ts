@@ -529,23 +529,23 @@ meter: MeterReading | null,
 /**
  * quantity × unit price (× months), rounded half up to the minor unit.
  */
-amount_minor: bigint, 
+amount_minor: number, 
 /**
  * Late-payment penalty (滞纳金).
  */
-penalty_minor: bigint, 
+penalty_minor: number, 
 /**
  * Discount (减免).
  */
-discount_minor: bigint, 
+discount_minor: number, 
 /**
  * Already paid.
  */
-paid_minor: bigint, 
+paid_minor: number, 
 /**
  * Still due: amount + penalty − discount − paid.
  */
-due_minor: bigint, 
+due_minor: number, 
 /**
  * A remark the property company printed on the line.
  */
@@ -597,15 +597,15 @@ currency: string,
 /**
  * Sum of the lines' amount + penalty − discount.
  */
-total_minor: bigint, 
+total_minor: number, 
 /**
  * Sum paid.
  */
-paid_minor: bigint, 
+paid_minor: number, 
 /**
  * Still due.
  */
-due_minor: bigint, 
+due_minor: number, 
 /**
  * The lines.
  */
@@ -648,7 +648,7 @@ channel: PaymentChannel,
  * The total the resident was shown; the backend refuses with 409 `amount-changed` when
  * its own total differs.
  */
-amount_expected_minor: bigint, 
+amount_expected_minor: number, 
 /**
  * ISO 4217 of `amount_expected_minor`.
  */
@@ -708,7 +708,7 @@ export type Refund = {
 /**
  * Amount.
  */
-amount_minor: bigint, 
+amount_minor: number, 
 /**
  * Why.
  */
@@ -734,7 +734,7 @@ bill_ids: Array<BillId>,
 /**
  * Amount, recomputed by the backend.
  */
-amount_minor: bigint, 
+amount_minor: number, 
 /**
  * ISO 4217.
  */
@@ -814,7 +814,7 @@ period_to: string,
 /**
  * Amount paid for it.
  */
-amount_minor: bigint, };
+amount_minor: number, };
 
 export type Receipt = { 
 /**
@@ -856,7 +856,7 @@ lines: Array<ReceiptLine>,
 /**
  * Total.
  */
-amount_minor: bigint, 
+amount_minor: number, 
 /**
  * ISO 4217.
  */
@@ -898,7 +898,7 @@ name: string,
 /**
  * Amount (positive).
  */
-amount_minor: bigint, 
+amount_minor: number, 
 /**
  * A remark.
  */
@@ -916,7 +916,7 @@ media_type: string,
 /**
  * Size in bytes.
  */
-size: bigint, 
+size: number, 
 /**
  * Path on this backend (`/v1/…`), fetched with the resident's token.
  */
@@ -954,15 +954,15 @@ currency: string,
 /**
  * Sum of income lines.
  */
-income_minor: bigint, 
+income_minor: number, 
 /**
  * Sum of expense lines.
  */
-expense_minor: bigint, 
+expense_minor: number, 
 /**
  * Income − expense.
  */
-balance_minor: bigint, 
+balance_minor: number, 
 /**
  * The lines, income first.
  */

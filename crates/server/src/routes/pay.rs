@@ -3,9 +3,9 @@
 //!
 //! The checkout page is the provider's, not the contract's: it lives outside `/v1`, takes the
 //! order's secret checkout token instead of a resident's bearer token, and is left out of the
-//! OpenAPI document. It works in any browser (plain forms) and inside the app's payment sheet,
-//! where a sandboxed frame cannot submit forms: there its script posts the chosen action's URL
-//! to the app, which sends it through the core. The webhook is part of the contract (a real
+//! OpenAPI document. It is plain HTML with no script: in a browser its forms post the payer's
+//! choice; the app shows it in a sandboxed frame and offers the forms' actions (`data-action`)
+//! as its own buttons, posting the chosen form's URL through the core. The webhook is part of the contract (a real
 //! provider's adapter posts there too) under its own security scheme: the signature.
 
 use axum::Router;
@@ -170,17 +170,12 @@ border-radius:22px;padding:12px;font-size:16px;margin-top:12px;cursor:pointer}\
 .note{margin:0 16px;color:#9ca3af;font-size:12px;line-height:1.6}.result{text-align:center;\
 font-size:18px;padding:26px 0}";
 
-/// In the app's sandboxed sheet, forms cannot submit: hand the chosen action to the app.
-const PAGE_SCRIPT: &str = "if(window.parent!==window){document.querySelectorAll('form').forEach(\
-function(f){f.addEventListener('submit',function(e){e.preventDefault();window.parent.postMessage(\
-{linli:'demo-checkout',action:f.dataset.action,url:f.action},'*');});});}";
-
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
 <title>{}</title><style>{PAGE_STYLE}</style></head><body>\
-<div class=\"bar\"><b>安居支付</b> · 沙箱收银台</div>{body}<script>{PAGE_SCRIPT}</script></body></html>",
+<div class=\"bar\"><b>安居支付</b> · 沙箱收银台</div>{body}</body></html>",
         escape(title)
     ))
 }

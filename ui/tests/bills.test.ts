@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VueWrapper } from '@vue/test-utils';
+import { FakeBackend } from '../src/backend/fake';
+import { money, yuan } from '../src/lib/money';
+import { lineFormula } from '../src/lib/bills';
+import { demoBills } from '../src/backend/fakeBilling';
+import { mountApp } from './helpers';
+
+let mounted: VueWrapper | null = null;
+afterEach(() => {
+  mounted?.unmount();
+  mounted = null;
+  document.body.innerHTML = '';
+});
+
+const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
+const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+describe('money', () => {
+  it('is integer fen shown as ¥ with two decimals, never through a float', () => {
+    expect(yuan(75180)).toBe('751.80');
+    expect(yuan(5)).toBe('0.05');
+    expect(yuan(-1205)).toBe('-12.05');
+    expect(money(126_840_000)).toBe('¥1,268,400.00');
+    // 0.1 + 0.2 style errors cannot happen: 10 fen + 20 fen is 30 fen.
+    expect(money(10 + 20)).toBe('¥0.30');
+  });
+
+  it('explains how a line was computed', () => {
+    const [fee, water] = [demoBills()[0]!.lines[0]!, demoBills()[1]!.lines[0]!];
+    const months = (n: number) => `${n} 个月`;
+    const usage = (p: string, c: string) => `上期 ${p} → 本期 ${c}`;
+    expect(lineFormula(fee, months, usage)).toBe('89.50 m² × ¥2.80 × 3 个月');
+    expect(lineFormula(water, months, usage)).toBe('上期 1062.4 → 本期 1073.7，11.3 吨 × ¥3.90');
+  });
+});
+
+describe('the bills screen', () => {
+  it('lists unpaid bills first with the total due and marks overdue ones', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper } = await mountApp(backend, '/bills');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(all('bill-item')).toHaveLength(3));
+    const due = backend.billing.bills.filter((b) => b.state === 'unpaid').reduce((s, b) => s + b.due_minor, 0);
+    expect(byId('bills-due')?.textContent).toBe(money(due));
+    expect(document.body.textContent).toContain('已逾期');
+  });
+
+  it('says a payment is in progress and never lets the bill be picked again', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const first = backend.billing.bills[0]!;
+    backend.billing.pay([first.id]);
+    const { wrapper } = await mountApp(backend, '/bills');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('bills-in-progress')).not.toBeNull());
+    expect(byId('bills-in-progress')?.textContent).toContain('请勿重复支付');
+    await expect(backend.pay([first.id])).rejects.toMatchObject({ code: 'payment-in-progress' });
+  });
+
+  it('paying offline says so plainly', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    backend.setOnline(false);
+    await expect(backend.pay([backend.billing.bills[0]!.id])).rejects.toMatchObject({ code: 'offline' });
+  });
+});
+
+describe('paying', () => {
+  it("offers the checkout page's own actions and shows the backend's outcome with the receipt", async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const bill = backend.billing.bills[0]!;
+    const { wrapper } = await mountApp(backend, `/bills/${bill.id}`);
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('bill-pay')).not.toBeNull());
+    byId('bill-pay')!.click();
+    await vi.waitFor(() => expect(byId('pay-action-confirm')).not.toBeNull());
+    const frame = byId('pay-checkout') as HTMLIFrameElement;
+    expect(frame.getAttribute('sandbox'), 'nothing of the page runs').toBe('');
+    expect(frame.getAttribute('srcdoc')).toContain('¥751.80');
+    expect(frame.getAttribute('srcdoc'), 'its forms are offered natively instead').not.toContain('<form');
+    byId('pay-action-confirm')!.click();
+    await vi.waitFor(() => expect(byId('pay-result')?.dataset.state).toBe('succeeded'));
+    expect(backend.billing.receipts).toHaveLength(1);
+    expect(backend.billing.bills[0]!.state).toBe('paid');
+  });
+});
