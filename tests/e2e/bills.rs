@@ -131,7 +131,11 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     core.shutdown().await;
     drop(core);
 
-    // The payer finished in the provider's page while the app was closed.
+    // The payer finished in the provider's page while the app was closed, and the provider's
+    // notification never arrived.
+    env.server.lose_payment_notifications(true).await;
+    // The app starts again a little later (the backend asks a provider at most every 5 s).
+    env.server.advance_clock(std::time::Duration::from_secs(10));
     let client = reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(
@@ -151,7 +155,15 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     let remembered = core.payment_orders().await.expect("history");
     assert_eq!(remembered[0].id, order.id, "the order is not forgotten");
     core.sync_now().await.expect("sync");
-    let followed = core.payment_order(order.id).await.expect("order");
+    // A plain sync followed the open order (the backend asked the provider) and then read the
+    // bills it settled.
+    let followed = core
+        .payment_orders()
+        .await
+        .expect("history")
+        .into_iter()
+        .find(|o| o.id == order.id)
+        .expect("the order");
     assert_eq!(followed.state, PaymentOrderState::Succeeded);
     let bill = core
         .bills()

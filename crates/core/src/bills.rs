@@ -291,6 +291,25 @@ impl Inner {
             }
         }
         let household = membership.id.to_string();
+        let mut orders: PaymentOrderList = self
+            .authed(
+                account,
+                &Call::get("/v1/payment-orders").query("membership_id", household.clone()),
+            )
+            .await?
+            .json("the payment orders")?;
+        // Follow open orders one by one: that GET makes the backend ask the provider, so a
+        // payment finished while the app was closed (and its notification lost) shows up.
+        for order in orders.items.iter_mut().filter(|o| o.state.is_open()) {
+            *order = self
+                .authed(
+                    account,
+                    &Call::get(format!("/v1/payment-orders/{}", order.id)),
+                )
+                .await?
+                .json("the payment order")?;
+        }
+        // Bills after orders: an order that just became final has settled them.
         let bills: BillList = self
             .authed(
                 account,
@@ -298,13 +317,6 @@ impl Inner {
             )
             .await?
             .json("the bills")?;
-        let orders: PaymentOrderList = self
-            .authed(
-                account,
-                &Call::get("/v1/payment-orders").query("membership_id", household.clone()),
-            )
-            .await?
-            .json("the payment orders")?;
         let receipts: ReceiptList = self
             .authed(
                 account,

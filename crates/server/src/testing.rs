@@ -95,6 +95,14 @@ impl TestServer {
         self.clock.advance(by);
     }
 
+    /// Makes the demo payment provider lose (or deliver again) its notifications, so the
+    /// backend must find out about payments by asking it.
+    pub async fn lose_payment_notifications(&self, lose: bool) {
+        if let Some(running) = self.running.lock().await.as_ref() {
+            running.state.demo_provider.set_lose_notifications(lose);
+        }
+    }
+
     /// The single integer a `SELECT COUNT(*) …` (or similar) answers, straight from the
     /// database (an auditor's view).
     pub async fn count(&self, sql: &str) -> i64 {
