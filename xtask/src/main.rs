@@ -6,11 +6,14 @@
 //! - `cargo xtask test` runs everything CI runs: rustfmt, clippy -D warnings, the Rust tests
 //!   (keyring tests inside a private D-Bus session with an unlocked gnome-keyring), the UI type
 //!   check and unit tests, and the real app window driven by WebDriver under Xvfb.
+//! - `cargo xtask bench [photo]` measures speed, memory and quality and writes the figures to
+//!   docs/benchmarks.md with the machine and the date (never part of `test`).
 //! - `cargo xtask gen-types` regenerates `ui/src/generated/wire.ts` from linli-wire.
 //!
 //! Both set-up commands install what a fresh Debian machine lacks (apt and npm packages,
 //! tauri-driver) before they start, so a clean clone needs nothing else.
 
+mod bench;
 mod demo;
 mod setup;
 mod sh;
@@ -31,6 +34,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run every check and test that CI runs.
     Test(test::TestArgs),
+    /// Measure (photo preparation against vipsthumbnail and ImageMagick) into docs/benchmarks.md.
+    Bench {
+        /// Which benchmark: `photo` (all when omitted).
+        which: Option<String>,
+    },
     /// Regenerate ui/src/generated/wire.ts from crates/wire.
     GenTypes,
 }
@@ -39,6 +47,7 @@ fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo(args) => demo::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Bench { which } => bench::run(which.as_deref()),
         Command::GenTypes => sh::cargo(&["test", "-q", "-p", "linli-wire", "ts::"])
             .env("LINLI_BLESS", "1")
             .run(),

@@ -16,6 +16,9 @@ const APT_PACKAGES: &[&str] = &[
     "pkg-config",
     "libssl-dev",
     "libdbus-1-dev",
+    // libjpeg-turbo 3, vendored by the turbojpeg crate for photo preparation.
+    "cmake",
+    "nasm",
     // Running the real window headless and driving it.
     "xvfb",
     "xauth",
@@ -34,9 +37,14 @@ const APT_PACKAGES: &[&str] = &[
     "fonts-noto-cjk",
 ];
 
-/// Installs missing Debian packages (needs root or sudo; both are tried).
+/// Installs the missing Debian packages of the app and its tests (needs root or sudo).
 pub fn apt() -> anyhow::Result<()> {
-    let missing: Vec<&str> = APT_PACKAGES
+    apt_packages(APT_PACKAGES)
+}
+
+/// Installs whichever of `packages` are missing (needs root or sudo; both are tried).
+pub fn apt_packages(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| !dpkg_installed(p))

@@ -28,6 +28,7 @@ mod http;
 mod inner;
 pub mod outbox;
 pub mod passes;
+pub mod photo;
 mod secret;
 pub mod share;
 mod store;
