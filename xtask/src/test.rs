@@ -19,6 +19,8 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     setup::apt()?;
     setup::npm("ui")?;
     setup::npm("tests/webdriver")?;
+    // @tus/server, the tus peer the e2e tests run linli-core's client against.
+    setup::npm("tests/tus-peer")?;
     let python = setup::python_verifiers()?;
     if !args.no_window {
         setup::tauri_driver()?;

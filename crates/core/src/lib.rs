@@ -33,6 +33,7 @@ mod secret;
 pub mod share;
 mod store;
 mod sync;
+pub mod tus;
 
 pub use auth::{
     KEYRING_SERVICE, KeyringTokenStore, MemoryTokenStore, TokenStore, TokenStoreError, account_key,

@@ -188,6 +188,11 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         C::AmountChanged => ("金额已变化", "Amount changed"),
         C::PaymentInProgress => ("支付进行中", "Payment in progress"),
         C::AlreadyPaid => ("无需支付", "Nothing to pay"),
+        C::UploadOffsetMismatch => ("上传位置不一致", "Upload offset mismatch"),
+        C::ChecksumMismatch => ("校验和不匹配", "Checksum mismatch"),
+        C::TusVersionUnsupported => ("不支持的 tus 版本", "Unsupported tus version"),
+        C::PayloadTooLarge => ("内容过大", "Payload too large"),
+        C::UnsupportedMediaType => ("不支持的内容类型", "Unsupported media type"),
         C::IdempotencyInProgress => ("相同请求正在处理中", "The same request is still running"),
         C::IdempotencyKeyReused => (
             "幂等键已用于不同的请求",

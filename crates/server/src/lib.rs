@@ -10,6 +10,7 @@
 //! ([`changes`]); a resident only ever sees their own households' communities and their own
 //! marks; internal errors are logged, never described to the client.
 
+pub mod attachments;
 pub mod changes;
 pub mod clock;
 pub mod db;
@@ -42,6 +43,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// Test switches of the demo payment provider.
     pub demo_provider: Arc<DemoProviderSwitches>,
+    /// Where upload bytes are kept.
+    pub uploads_dir: std::path::PathBuf,
+    /// One lock per upload being written.
+    pub upload_locks: Arc<routes::uploads::UploadLocks>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -69,11 +74,15 @@ impl AppState {
     pub async fn open(data_dir: &std::path::Path, clock: Arc<ServerClock>) -> anyhow::Result<Self> {
         let db = db::open(data_dir).await?;
         let keys = Arc::new(Keys::load_or_create(&db).await?);
+        let uploads_dir = data_dir.join("uploads");
+        std::fs::create_dir_all(&uploads_dir)?;
         Ok(Self {
             db,
             clock,
             keys,
             demo_provider: Arc::default(),
+            uploads_dir,
+            upload_locks: Arc::default(),
         })
     }
 }

@@ -143,6 +143,7 @@ async fn tidy(state: &AppState) -> anyhow::Result<()> {
         .await?;
     let retention = i64::try_from(changes::RETENTION.as_millis()).unwrap_or(i64::MAX);
     changes::compact(&state.db, now - retention).await?;
+    crate::routes::uploads::purge_expired(state).await?;
     Ok(())
 }
 

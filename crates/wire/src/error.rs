@@ -47,6 +47,16 @@ pub enum ErrorCode {
     PaymentInProgress,
     /// The bill has nothing left to pay.
     AlreadyPaid,
+    /// tus: `Upload-Offset` is not the upload's offset (the response carries the right one).
+    UploadOffsetMismatch,
+    /// tus: the chunk's `Upload-Checksum` does not match; it was discarded (HTTP 460).
+    ChecksumMismatch,
+    /// tus: the request's `Tus-Resumable` version is not spoken here (see `Tus-Version`).
+    TusVersionUnsupported,
+    /// The body or upload is larger than allowed.
+    PayloadTooLarge,
+    /// The body's media type is not accepted.
+    UnsupportedMediaType,
     /// 409: the original request with this idempotency key is still running.
     IdempotencyInProgress,
     /// 422: the idempotency key was used before with a different payload.
@@ -113,6 +123,11 @@ impl ErrorCode {
         Self::AmountChanged,
         Self::PaymentInProgress,
         Self::AlreadyPaid,
+        Self::UploadOffsetMismatch,
+        Self::ChecksumMismatch,
+        Self::TusVersionUnsupported,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
         Self::IdempotencyInProgress,
         Self::IdempotencyKeyReused,
         Self::IdempotencyKeyMissing,
@@ -153,6 +168,11 @@ impl ErrorCode {
             Self::AmountChanged => "amount-changed",
             Self::PaymentInProgress => "payment-in-progress",
             Self::AlreadyPaid => "already-paid",
+            Self::UploadOffsetMismatch => "upload-offset-mismatch",
+            Self::ChecksumMismatch => "checksum-mismatch",
+            Self::TusVersionUnsupported => "tus-version-unsupported",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
             Self::IdempotencyInProgress => "idempotency-in-progress",
             Self::IdempotencyKeyReused => "idempotency-key-reused",
             Self::IdempotencyKeyMissing => "idempotency-key-missing",
@@ -194,7 +214,12 @@ impl ErrorCode {
             | Self::IdempotencyInProgress
             | Self::AmountChanged
             | Self::PaymentInProgress
-            | Self::AlreadyPaid => 409,
+            | Self::AlreadyPaid
+            | Self::UploadOffsetMismatch => 409,
+            Self::ChecksumMismatch => 460,
+            Self::TusVersionUnsupported => 412,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
             Self::SyncCursorExpired => 410,
             Self::PreconditionFailed => 412,
             Self::ValidationFailed | Self::IdempotencyKeyReused => 422,

@@ -139,7 +139,7 @@ export async function eventually(what, check, timeoutMs = 30000) {
 export function device(server) {
   const ca = readFileSync(server.ca);
   let token = null;
-  const call = (method, path, body) =>
+  const call = (method, path, body, extra = {}) =>
     new Promise((resolve, reject) => {
       const url = new URL(path, server.url);
       const req = https.request(
@@ -151,12 +151,13 @@ export function device(server) {
             accept: 'application/json',
             ...(body ? { 'content-type': 'application/json' } : {}),
             ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...extra,
           },
         },
         (res) => {
           let data = '';
           res.on('data', (chunk) => (data += chunk));
-          res.on('end', () => resolve({ status: res.statusCode, body: data ? JSON.parse(data) : null }));
+          res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: data ? JSON.parse(data) : null }));
         },
       );
       req.on('error', reject);
@@ -173,7 +174,10 @@ export function device(server) {
     useToken(bearer) {
       token = bearer;
     },
+    /** The bearer token this device holds. */
+    token: () => token,
     get: (path) => call('GET', path),
+    head: (path) => call('HEAD', path, undefined, { 'tus-resumable': '1.0.0' }),
     post: (path, body) => call('POST', path, body),
   };
 }

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
 
 export type FieldError = { 
 /**

@@ -12,6 +12,7 @@ pub mod notices;
 pub mod passes;
 pub mod pay;
 pub mod sync;
+pub mod uploads;
 
 use crate::AppState;
 use axum::Router;
@@ -46,6 +47,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "passes", description = "Visitor passes"),
         (name = "gate", description = "Gate devices: keys, revocations, entry logs"),
         (name = "bills", description = "Bills, payment orders, receipts and the fee ledger"),
+        (name = "uploads", description = "Resumable photo uploads (tus 1.0.0: creation, creation-with-upload, expiration, checksum, termination)"),
     )
 )]
 struct ApiDoc;
@@ -116,6 +118,8 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(bills::ledger))
         .routes(routes!(bills::ledger_attachment))
         .routes(routes!(pay::demo_webhook))
+        .routes(routes!(uploads::options, uploads::create))
+        .routes(routes!(uploads::head, uploads::patch, uploads::delete))
 }
 
 /// The OpenAPI document.

@@ -9,6 +9,7 @@ mod contract;
 mod notices;
 mod passes;
 mod sync;
+mod uploads;
 
 use linli_server::clock::ServerClock;
 use linli_server::seed::{DEMO_PASSWORD, WANG_FANG_PHONE};

@@ -1,0 +1,682 @@
+//! Resumable uploads: tus 1.0.0 at `/v1/uploads` with the creation, creation-with-upload,
+//! expiration, checksum (sha1, sha256) and termination extensions.
+//!
+//! Invariants:
+//! - The upload's id is the attachment id the client chose (metadata `attachment_id`, a UUID);
+//!   a retried creation with the same id and length answers the same upload (200 + Location)
+//!   instead of making a second one. Without that key the server picks an id.
+//! - The offset only moves over bytes that are on disk (flushed) and, when the request carried
+//!   `Upload-Checksum`, whose digest matched; a mismatch (460) or a dropped connection under a
+//!   checksum discards that request's bytes. Without a checksum, whatever arrived before a drop
+//!   is kept (the spec's SHOULD), so a cut upload resends at most what was in flight.
+//! - PATCHes of one upload are serialised (a per-upload lock); the offset check happens under it.
+//! - When the last byte arrives the content is checked (a picture we can read, within size
+//!   limits, and the `sha256` metadata if sent). The result, `Attachment-Id` and
+//!   `Attachment-Status` (`complete` or `rejected`), is on the final PATCH response and on every
+//!   HEAD, so a client that lost that response learns it from HEAD.
+//! - Unfinished uploads expire after [`UPLOAD_TTL`] (`Upload-Expires`); expired ones answer 404
+//!   and are deleted by housekeeping. Another resident's upload answers 404.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use futures::StreamExt as _;
+use linli_wire::{ErrorCode, Problem};
+use sha2::Digest as _;
+use tokio::io::AsyncWriteExt as _;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Resident;
+
+/// The tus version spoken.
+pub const TUS_VERSION: &str = "1.0.0";
+/// Extensions offered.
+pub const TUS_EXTENSIONS: &str = "creation,creation-with-upload,expiration,checksum,termination";
+/// Checksum algorithms offered (sha1 is mandatory in tus).
+pub const TUS_CHECKSUMS: &str = "sha1,sha256";
+/// The largest upload accepted.
+pub const MAX_UPLOAD: u64 = 25 * 1024 * 1024;
+/// How long an unfinished upload is kept.
+pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
+/// The media type of upload bodies.
+const OFFSET_STREAM: &str = "application/offset+octet-stream";
+
+/// One lock per upload being written.
+#[derive(Debug, Default)]
+pub struct UploadLocks(StdMutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
+
+impl UploadLocks {
+    fn of(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|_, lock| Arc::strong_count(lock) > 1);
+        map.entry(id).or_default().clone()
+    }
+}
+
+fn h(name: &'static str) -> HeaderName {
+    HeaderName::from_static(name)
+}
+
+fn tus_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(h("tus-resumable"), HeaderValue::from_static(TUS_VERSION));
+    headers
+}
+
+fn fail(code: ErrorCode, detail: &str) -> Response {
+    let mut headers = tus_headers();
+    if code == ErrorCode::TusVersionUnsupported {
+        headers.insert(h("tus-version"), HeaderValue::from_static(TUS_VERSION));
+    }
+    (headers, ApiError::new(code).detail(detail)).into_response()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+/// A request refused before anything was read or written.
+struct Refusal(ErrorCode, &'static str);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        fail(self.0, self.1)
+    }
+}
+
+fn check_version(headers: &HeaderMap) -> Result<(), Refusal> {
+    match header_str(headers, "tus-resumable") {
+        Some(TUS_VERSION) => Ok(()),
+        _ => Err(Refusal(
+            ErrorCode::TusVersionUnsupported,
+            "this server speaks tus 1.0.0",
+        )),
+    }
+}
+
+fn http_date(ms: i64) -> String {
+    crate::clock::from_ms(ms)
+        .format("%a, %d %b %Y %H:%M:%S GMT")
+        .to_string()
+}
+
+/// `key base64,key2 base64` → pairs (values decoded; a key may come without a value).
+fn parse_metadata(raw: &str) -> Result<HashMap<String, String>, ()> {
+    let mut out = HashMap::new();
+    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut parts = pair.splitn(2, ' ');
+        let key = parts.next().ok_or(())?.to_owned();
+        let value = match parts.next() {
+            Some(v) => String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(v.trim())
+                    .map_err(|_| ())?,
+            )
+            .map_err(|_| ())?,
+            None => String::new(),
+        };
+        if key.is_empty() || out.insert(key, value).is_some() {
+            return Err(());
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct UploadRow {
+    id: String,
+    user_id: String,
+    length: i64,
+    offset: i64,
+    metadata: String,
+    expected_sha256: Option<String>,
+    expires_at: i64,
+    status: String,
+    reason: Option<String>,
+}
+
+fn path_of(state: &AppState, id: &str) -> PathBuf {
+    state.uploads_dir.join(id)
+}
+
+async fn load(state: &AppState, user: Uuid, id: Uuid, now: i64) -> ApiResult<UploadRow> {
+    let row: Option<UploadRow> = sqlx::query_as(
+        "SELECT id, user_id, length, offset, metadata, expected_sha256, expires_at, status, reason
+         FROM uploads WHERE id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&state.db)
+    .await?;
+    match row {
+        Some(row)
+            if row.user_id == user.to_string()
+                && (row.status != "uploading" || row.expires_at > now) =>
+        {
+            Ok(row)
+        }
+        _ => Err(ApiError::not_found()),
+    }
+}
+
+fn describe(row: &UploadRow, headers: &mut HeaderMap) {
+    let mut put = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(h(name), v);
+        }
+    };
+    put("upload-offset", row.offset.to_string());
+    put("upload-length", row.length.to_string());
+    if row.status == "uploading" {
+        put("upload-expires", http_date(row.expires_at));
+    } else {
+        put("attachment-id", row.id.clone());
+        put("attachment-status", row.status.clone());
+        if let Some(reason) = &row.reason {
+            put("attachment-reason", reason.clone());
+        }
+    }
+    if !row.metadata.is_empty() {
+        put("upload-metadata", row.metadata.clone());
+    }
+}
+
+/// `OPTIONS /v1/uploads`: what this server speaks.
+#[utoipa::path(options, path = "/v1/uploads", tag = "uploads",
+    responses((status = 204, description = "tus 1.0.0 capabilities", headers(
+        ("Tus-Version" = String, description = "1.0.0"),
+        ("Tus-Extension" = String, description = "creation,creation-with-upload,expiration,checksum,termination"),
+        ("Tus-Checksum-Algorithm" = String, description = "sha1,sha256"),
+        ("Tus-Max-Size" = u64, description = "Largest upload in bytes"),
+    ))))]
+pub async fn options() -> Response {
+    let mut headers = tus_headers();
+    headers.insert(h("tus-version"), HeaderValue::from_static(TUS_VERSION));
+    headers.insert(h("tus-extension"), HeaderValue::from_static(TUS_EXTENSIONS));
+    headers.insert(
+        h("tus-checksum-algorithm"),
+        HeaderValue::from_static(TUS_CHECKSUMS),
+    );
+    if let Ok(v) = HeaderValue::from_str(&MAX_UPLOAD.to_string()) {
+        headers.insert(h("tus-max-size"), v);
+    }
+    (StatusCode::NO_CONTENT, headers).into_response()
+}
+
+/// A checksum the client asked for: the algorithm and the digest it expects.
+enum Checksum {
+    Sha1(sha1::Sha1, Vec<u8>),
+    Sha256(sha2::Sha256, Vec<u8>),
+}
+
+fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, Refusal> {
+    let Some(raw) = header_str(headers, "upload-checksum") else {
+        return Ok(None);
+    };
+    let (algo, digest) = raw.split_once(' ').ok_or(Refusal(
+        ErrorCode::BadRequest,
+        "Upload-Checksum is `<algorithm> <base64>`",
+    ))?;
+    let digest = base64::engine::general_purpose::STANDARD
+        .decode(digest.trim())
+        .map_err(|_| Refusal(ErrorCode::BadRequest, "the checksum is not Base64"))?;
+    match algo {
+        "sha1" => Ok(Some(Checksum::Sha1(sha1::Sha1::new(), digest))),
+        "sha256" => Ok(Some(Checksum::Sha256(sha2::Sha256::new(), digest))),
+        _ => Err(Refusal(
+            ErrorCode::BadRequest,
+            "unsupported checksum algorithm; use sha1 or sha256",
+        )),
+    }
+}
+
+impl Checksum {
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Sha1(hasher, _) => hasher.update(bytes),
+            Self::Sha256(hasher, _) => hasher.update(bytes),
+        }
+    }
+    fn matches(self) -> bool {
+        match self {
+            Self::Sha1(hasher, want) => hasher.finalize().as_slice() == want.as_slice(),
+            Self::Sha256(hasher, want) => hasher.finalize().as_slice() == want.as_slice(),
+        }
+    }
+}
+
+/// Appends the request body at the upload's offset. Returns the new offset.
+async fn append(
+    state: &AppState,
+    row: &UploadRow,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<i64, Response> {
+    let mut checksum = parse_checksum(headers).map_err(IntoResponse::into_response)?;
+    let path = path_of(state, &row.id);
+    let mut file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .await
+        .map_err(|err| ApiError::internal(format_args!("open upload: {err}")).into_response())?;
+    let room = row.length - row.offset;
+    let mut written: i64 = 0;
+    let mut stream = body.into_data_stream();
+    let mut cut = false;
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            cut = true;
+            break;
+        };
+        let len = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
+        if written + len > room {
+            let _ = file.set_len(u64::try_from(row.offset).unwrap_or(0)).await;
+            return Err(fail(
+                ErrorCode::PayloadTooLarge,
+                "more bytes than Upload-Length",
+            ));
+        }
+        if let Some(c) = checksum.as_mut() {
+            c.update(&chunk);
+        }
+        file.write_all(&chunk).await.map_err(|err| {
+            ApiError::internal(format_args!("write upload: {err}")).into_response()
+        })?;
+        written += len;
+    }
+    file.flush().await.ok();
+    file.sync_data()
+        .await
+        .map_err(|err| ApiError::internal(format_args!("sync upload: {err}")).into_response())?;
+    let keep = match checksum {
+        // Bytes that cannot be verified (a cut) or do not match are discarded.
+        Some(c) => !cut && c.matches(),
+        None => true,
+    };
+    if !keep {
+        file.set_len(u64::try_from(row.offset).unwrap_or(0))
+            .await
+            .map_err(|err| {
+                ApiError::internal(format_args!("truncate upload: {err}")).into_response()
+            })?;
+        if !cut {
+            return Err(fail(
+                ErrorCode::ChecksumMismatch,
+                "the chunk's checksum does not match; it was discarded",
+            ));
+        }
+        return Ok(row.offset);
+    }
+    Ok(row.offset + written)
+}
+
+/// Checks a finished upload: a readable picture within limits, and the announced SHA-256.
+async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
+    let bytes = tokio::fs::read(path_of(state, &row.id))
+        .await
+        .map_err(|err| ApiError::internal(format_args!("read upload: {err}")))?;
+    let sha256: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let (status, reason, size) = match crate::attachments::inspect(&bytes) {
+        Err(reason) => ("rejected", Some(reason), None),
+        Ok(_)
+            if row
+                .expected_sha256
+                .as_deref()
+                .is_some_and(|want| !want.eq_ignore_ascii_case(&sha256)) =>
+        {
+            ("rejected", Some("sha256-mismatch".to_owned()), None)
+        }
+        Ok(size) => ("complete", None, Some(size)),
+    };
+    sqlx::query(
+        "UPDATE uploads SET status = ?, reason = ?, sha256 = ?, width = ?, height = ? WHERE id = ?",
+    )
+    .bind(status)
+    .bind(reason)
+    .bind(&sha256)
+    .bind(size.map(|(w, _)| i64::from(w)))
+    .bind(size.map(|(_, h)| i64::from(h)))
+    .bind(&row.id)
+    .execute(&state.db)
+    .await?;
+    Ok(())
+}
+
+/// `POST /v1/uploads`: creates an upload (creation), optionally with its first bytes
+/// (creation-with-upload).
+#[utoipa::path(post, path = "/v1/uploads", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("Upload-Length" = u64, Header, description = "Total size in bytes"),
+        ("Upload-Metadata" = Option<String>, Header, description = "tus metadata: `attachment_id` (client UUIDv7, makes a retried creation find the same upload), `filename`, `content_type`, `purpose`, `sha256` (hex, checked when complete)"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of the bytes in this request"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream", description = "Optional first bytes (creation-with-upload)"),
+    responses(
+        (status = 201, description = "Created; `Location`, `Upload-Offset`, `Upload-Expires` (and `Attachment-Id`/`Attachment-Status` if already complete)"),
+        (status = 200, description = "A retried creation of the same `attachment_id`: the existing upload"),
+        (status = 400, description = "`bad-request`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already-exists`: the attachment id is someone else's or has another length", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`tus-version-unsupported` (with `Tus-Version`)", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 460, description = "`checksum-mismatch`: the bytes were discarded", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    resident: Resident,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    if let Err(response) = check_version(&headers) {
+        return response.into_response();
+    }
+    if header_str(&headers, "upload-defer-length").is_some() {
+        return fail(
+            ErrorCode::BadRequest,
+            "Upload-Length is required (creation-defer-length is not offered)",
+        );
+    }
+    let Some(length) = header_str(&headers, "upload-length").and_then(|v| v.parse::<u64>().ok())
+    else {
+        return fail(ErrorCode::BadRequest, "Upload-Length is required");
+    };
+    if length > MAX_UPLOAD {
+        return fail(
+            ErrorCode::PayloadTooLarge,
+            "the upload is larger than Tus-Max-Size",
+        );
+    }
+    let raw_metadata = header_str(&headers, "upload-metadata")
+        .unwrap_or("")
+        .to_owned();
+    let Ok(metadata) = parse_metadata(&raw_metadata) else {
+        return fail(
+            ErrorCode::BadRequest,
+            "Upload-Metadata is not `key base64` pairs",
+        );
+    };
+    let id = match metadata.get("attachment_id") {
+        Some(v) => match Uuid::parse_str(v) {
+            Ok(id) => id,
+            Err(_) => return fail(ErrorCode::BadRequest, "attachment_id is not a UUID"),
+        },
+        None => Uuid::now_v7(),
+    };
+    let now = state.clock.now_ms();
+    let lock = state.upload_locks.of(id);
+    let _guard = lock.lock().await;
+    let existing: Option<UploadRow> = match sqlx::query_as(
+        "SELECT id, user_id, length, offset, metadata, expected_sha256, expires_at, status, reason
+         FROM uploads WHERE id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&state.db)
+    .await
+    {
+        Ok(row) => row,
+        Err(err) => return ApiError::from(err).into_response(),
+    };
+    let location = format!("/v1/uploads/{id}");
+    if let Some(row) = existing {
+        // A retried creation: the same upload, not a second one.
+        if row.user_id != resident.user_id.to_string()
+            || row.length != i64::try_from(length).unwrap_or(-1)
+        {
+            return fail(ErrorCode::AlreadyExists, "this attachment id is taken");
+        }
+        let mut out = tus_headers();
+        describe(&row, &mut out);
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            out.insert(header::LOCATION, v);
+        }
+        return (StatusCode::OK, out).into_response();
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO uploads (id, user_id, length, metadata, filename, content_type, purpose,
+            expected_sha256, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(resident.user_id.to_string())
+    .bind(i64::try_from(length).unwrap_or(0))
+    .bind(&raw_metadata)
+    .bind(metadata.get("filename"))
+    .bind(
+        metadata
+            .get("content_type")
+            .or_else(|| metadata.get("filetype")),
+    )
+    .bind(metadata.get("purpose"))
+    .bind(metadata.get("sha256"))
+    .bind(now)
+    .bind(now + UPLOAD_TTL_MS)
+    .execute(&state.db)
+    .await;
+    if let Err(err) = inserted {
+        return ApiError::from(err).into_response();
+    }
+    if let Err(err) = tokio::fs::File::create(path_of(&state, &id.to_string())).await {
+        return ApiError::internal(format_args!("create upload file: {err}")).into_response();
+    }
+    let mut row = match load(&state, resident.user_id, id, now).await {
+        Ok(row) => row,
+        Err(err) => return err.into_response(),
+    };
+    let with_body = header_str(&headers, "content-type") == Some(OFFSET_STREAM);
+    if with_body || length == 0 {
+        match commit(&state, &row, &headers, body, now).await {
+            Ok(updated) => row = updated,
+            Err(response) => return response,
+        }
+    }
+    let mut out = tus_headers();
+    describe(&row, &mut out);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        out.insert(header::LOCATION, v);
+    }
+    (StatusCode::CREATED, out).into_response()
+}
+
+/// Appends, records the new offset, and checks the content once complete.
+async fn commit(
+    state: &AppState,
+    row: &UploadRow,
+    headers: &HeaderMap,
+    body: Body,
+    now: i64,
+) -> Result<UploadRow, Response> {
+    let offset = append(state, row, headers, body).await?;
+    sqlx::query("UPDATE uploads SET offset = ? WHERE id = ?")
+        .bind(offset)
+        .bind(&row.id)
+        .execute(&state.db)
+        .await
+        .map_err(|err| ApiError::from(err).into_response())?;
+    let mut updated = UploadRow {
+        offset,
+        ..row.clone()
+    };
+    if offset == row.length && row.status == "uploading" {
+        finish(state, &updated)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let id = Uuid::parse_str(&row.id).map_err(|_| ApiError::not_found().into_response())?;
+        let user =
+            Uuid::parse_str(&row.user_id).map_err(|_| ApiError::not_found().into_response())?;
+        updated = load(state, user, id, now)
+            .await
+            .map_err(IntoResponse::into_response)?;
+    }
+    Ok(updated)
+}
+
+/// `HEAD /v1/uploads/{id}`: the offset, and the attachment's result once complete.
+#[utoipa::path(head, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    responses(
+        (status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires` while unfinished; `Attachment-Id`, `Attachment-Status` (`complete` or `rejected`, with `Attachment-Reason`) once complete; `Cache-Control: no-store`"),
+        (status = 404, description = "Unknown, expired, or another resident's"),
+    ))]
+pub async fn head(
+    State(state): State<AppState>,
+    resident: Resident,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Response {
+    if let Err(response) = check_version(&headers) {
+        return response.into_response();
+    }
+    match load(&state, resident.user_id, id, state.clock.now_ms()).await {
+        Ok(row) => {
+            let mut out = tus_headers();
+            describe(&row, &mut out);
+            out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            (StatusCode::OK, out).into_response()
+        }
+        Err(_) => {
+            let mut out = tus_headers();
+            out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            (StatusCode::NOT_FOUND, out).into_response()
+        }
+    }
+}
+
+/// `PATCH /v1/uploads/{id}`: appends bytes at `Upload-Offset`.
+#[utoipa::path(patch, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "Upload (attachment) id"),
+        ("Tus-Resumable" = String, Header, description = "1.0.0"),
+        ("Upload-Offset" = u64, Header, description = "Must equal the upload's offset"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this request's bytes"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Appended: the new `Upload-Offset`, `Upload-Expires`; on the last bytes also `Attachment-Id` and `Attachment-Status`"),
+        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`upload-offset-mismatch` (with the current `Upload-Offset`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`", body = Problem, content_type = "application/problem+json"),
+        (status = 460, description = "`checksum-mismatch`: the bytes were discarded", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn patch(
+    State(state): State<AppState>,
+    resident: Resident,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+    body: Body,
+) -> Response {
+    if let Err(response) = check_version(&headers) {
+        return response.into_response();
+    }
+    if header_str(&headers, "content-type") != Some(OFFSET_STREAM) {
+        return fail(
+            ErrorCode::UnsupportedMediaType,
+            "PATCH bodies are application/offset+octet-stream",
+        );
+    }
+    let Some(offset) = header_str(&headers, "upload-offset").and_then(|v| v.parse::<i64>().ok())
+    else {
+        return fail(ErrorCode::BadRequest, "Upload-Offset is required");
+    };
+    let now = state.clock.now_ms();
+    let lock = state.upload_locks.of(id);
+    let _guard = lock.lock().await;
+    let row = match load(&state, resident.user_id, id, now).await {
+        Ok(row) => row,
+        Err(err) => return (tus_headers(), err).into_response(),
+    };
+    if offset != row.offset {
+        let mut out = tus_headers();
+        describe(&row, &mut out);
+        return (
+            out,
+            ApiError::new(ErrorCode::UploadOffsetMismatch)
+                .detail("Upload-Offset is not the upload's offset; ask HEAD"),
+        )
+            .into_response();
+    }
+    if row.status != "uploading" {
+        let mut out = tus_headers();
+        describe(&row, &mut out);
+        return (StatusCode::NO_CONTENT, out).into_response();
+    }
+    match commit(&state, &row, &headers, body, now).await {
+        Ok(updated) => {
+            let mut out = tus_headers();
+            describe(&updated, &mut out);
+            out.insert(
+                h("upload-expires"),
+                HeaderValue::from_str(&http_date(row.expires_at))
+                    .unwrap_or(HeaderValue::from_static("")),
+            );
+            (StatusCode::NO_CONTENT, out).into_response()
+        }
+        Err(response) => response,
+    }
+}
+
+/// `DELETE /v1/uploads/{id}`: termination.
+#[utoipa::path(delete, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    responses((status = 204, description = "Terminated"), (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete(
+    State(state): State<AppState>,
+    resident: Resident,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> Response {
+    if let Err(response) = check_version(&headers) {
+        return response.into_response();
+    }
+    let lock = state.upload_locks.of(id);
+    let _guard = lock.lock().await;
+    match load(&state, resident.user_id, id, state.clock.now_ms()).await {
+        Ok(row) => {
+            if let Err(err) = sqlx::query("DELETE FROM uploads WHERE id = ?")
+                .bind(&row.id)
+                .execute(&state.db)
+                .await
+            {
+                return ApiError::from(err).into_response();
+            }
+            let _ = tokio::fs::remove_file(path_of(&state, &row.id)).await;
+            (StatusCode::NO_CONTENT, tus_headers()).into_response()
+        }
+        Err(err) => (tus_headers(), err).into_response(),
+    }
+}
+
+/// Deletes unfinished uploads past their expiry (housekeeping).
+pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
+    let now = state.clock.now_ms();
+    let expired: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM uploads WHERE status = 'uploading' AND expires_at <= ?")
+            .bind(now)
+            .fetch_all(&state.db)
+            .await?;
+    for id in &expired {
+        sqlx::query("DELETE FROM uploads WHERE id = ?")
+            .bind(id)
+            .execute(&state.db)
+            .await?;
+        let _ = tokio::fs::remove_file(path_of(state, id)).await;
+    }
+    Ok(expired.len())
+}

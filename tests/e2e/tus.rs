@@ -1,0 +1,187 @@
+//! linli-core's tus client: against our server (checksums, a pause and a resume that sends
+//! nothing twice, a lost response) and against @tus/server from npm, an implementation nobody
+//! here wrote.
+
+use std::ops::ControlFlow;
+
+use linli_core::tus::{Outcome, TusClient, UploadState};
+use linli_server::testing::{DEMO_PASSWORD, TestServer, WANG_FANG_PHONE};
+use reqwest::Url;
+use tokio::io::AsyncBufReadExt as _;
+
+const CHUNK: usize = 16 * 1024;
+
+/// A prepared photo (what the app uploads), about 200 KB.
+fn photo() -> Vec<u8> {
+    let image = image::RgbImage::from_fn(1600, 1200, |x, y| {
+        let n = (x.wrapping_mul(2_654_435_761) ^ y.wrapping_mul(40_503)) % 256;
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, n as u8])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    linli_core::photo::prepare(&png).expect("prepared").jpeg
+}
+
+async fn bearer(server: &TestServer, client: &reqwest::Client) -> String {
+    let tokens: serde_json::Value = client
+        .post(format!("{}/v1/auth/login", server.base_url()))
+        .json(&serde_json::json!({"phone": WANG_FANG_PHONE, "password": DEMO_PASSWORD}))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("tokens");
+    tokens["access_token"].as_str().expect("token").to_owned()
+}
+
+fn trusting(server: &TestServer) -> reqwest::Client {
+    // The server and core may race to install the process-wide TLS provider; either is fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(server.ca_pem().as_bytes()).expect("pem"),
+        )
+        .build()
+        .expect("client")
+}
+
+/// Uploads, pausing after `pause_after` chunks; returns the outcome and the bytes sent.
+async fn run(
+    client: &TusClient,
+    creation: &Url,
+    metadata: &[(&str, &str)],
+    bytes: &[u8],
+    state: &mut UploadState,
+    pause_after: Option<usize>,
+) -> (Outcome, u64) {
+    let mut calls = 0;
+    let mut last = 0;
+    let mut sent = 0;
+    let outcome = client
+        .upload(creation, metadata, bytes, state, |offset, _| {
+            // The first call says where the server is; later ones follow confirmed chunks.
+            if calls > 0 {
+                sent += offset.saturating_sub(last);
+            }
+            calls += 1;
+            last = offset;
+            let chunks = calls - 1;
+            match pause_after {
+                Some(n) if chunks >= n => ControlFlow::Break(()),
+                _ => ControlFlow::Continue(()),
+            }
+        })
+        .await
+        .expect("upload");
+    (outcome, sent)
+}
+
+#[tokio::test]
+async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() {
+    let server = TestServer::start().await;
+    let http = trusting(&server);
+    let token = bearer(&server, &http).await;
+    let bytes = photo();
+    let id = uuid::Uuid::now_v7().to_string();
+    let metadata = [
+        ("attachment_id", id.as_str()),
+        ("filename", "门锁.jpg"),
+        ("content_type", "image/jpeg"),
+    ];
+    let creation = Url::parse(&format!("{}/v1/uploads", server.base_url())).expect("url");
+
+    let mut state = UploadState::default();
+    let (outcome, _) = run(
+        &TusClient::new(http.clone(), Some(token.clone()), CHUNK),
+        &creation,
+        &metadata,
+        &bytes,
+        &mut state,
+        Some(3),
+    )
+    .await;
+    assert_eq!(outcome, Outcome::Paused);
+    assert_eq!(state.offset, 3 * CHUNK as u64, "three chunks confirmed");
+    let saved = state.clone();
+
+    // The app restarts with the state it had persisted, but the last confirmation was lost:
+    // its offset is one chunk behind the server's.
+    let mut stale = UploadState {
+        url: saved.url.clone(),
+        offset: 2 * CHUNK as u64,
+    };
+    let client = TusClient::new(http.clone(), Some(token.clone()), CHUNK);
+    let (outcome, sent) = run(&client, &creation, &metadata, &bytes, &mut stale, None).await;
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(
+        sent,
+        bytes.len() as u64 - saved.offset,
+        "HEAD told it where to go on: no byte sent twice"
+    );
+    let stored = std::fs::read(server.data_dir().join("uploads").join(&id)).expect("stored");
+    assert_eq!(stored, bytes, "the server holds the exact bytes");
+
+    // Sending it all again (a replayed outbox item) creates nothing new and sends nothing.
+    let mut again = UploadState::default();
+    let (outcome, sent) = run(&client, &creation, &metadata, &bytes, &mut again, None).await;
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(sent, 0, "the same attachment id finds the finished upload");
+}
+
+#[tokio::test]
+async fn the_client_works_with_the_official_node_tus_server() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tus-peer/server.mjs");
+    let mut peer = tokio::process::Command::new("node")
+        .arg(&script)
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs tests/tus-peer/server.mjs (npm ci in tests/tus-peer; cargo xtask test does it)");
+    let stdout = peer.stdout.take().expect("stdout");
+    let line = tokio::io::BufReader::new(stdout)
+        .lines()
+        .next_line()
+        .await
+        .expect("read")
+        .expect("a line");
+    let announced: serde_json::Value = serde_json::from_str(&line).expect("json");
+    let creation = Url::parse(announced["url"].as_str().expect("url")).expect("url");
+
+    let bytes = photo();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let client = TusClient::new(http, None, CHUNK);
+    let metadata = [("filename", "门锁.jpg"), ("filetype", "image/jpeg")];
+    let mut state = UploadState::default();
+    let (outcome, _) = run(&client, &creation, &metadata, &bytes, &mut state, Some(2)).await;
+    assert_eq!(outcome, Outcome::Paused);
+    let before = state.offset;
+    let (outcome, sent) = run(&client, &creation, &metadata, &bytes, &mut state, None).await;
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(
+        sent,
+        bytes.len() as u64 - before,
+        "resumed where @tus/server said"
+    );
+    let stored = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.extension().is_none())
+        .expect("the uploaded file");
+    assert_eq!(
+        std::fs::read(stored).expect("read"),
+        bytes,
+        "@tus/server holds the exact bytes"
+    );
+    peer.kill().await.ok();
+}
