@@ -27,10 +27,21 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Seconds to wait (`rate-limited`, `service-unavailable`, `idempotency-in-progress`).
     pub retry_after_s: Option<u64>,
+    /// Members only some codes carry (boxed: most errors have none).
+    pub extra: Option<Box<ProblemExtra>>,
+}
+
+/// Problem members of particular codes.
+#[derive(Clone, Debug, Default)]
+pub struct ProblemExtra {
     /// The total due now (`amount-changed`).
     pub amount_minor: Option<i64>,
     /// The open order (`payment-in-progress`).
     pub order_id: Option<String>,
+    /// The resource's state (`invalid-transition`).
+    pub current_state: Option<String>,
+    /// The actions its state allows (`invalid-transition`).
+    pub allowed: Vec<String>,
 }
 
 impl ApiError {
@@ -41,22 +52,30 @@ impl ApiError {
             detail: None,
             errors: Vec::new(),
             retry_after_s: None,
-            amount_minor: None,
-            order_id: None,
+            extra: None,
         }
     }
 
     /// Adds the amount due now (`amount-changed`).
     #[must_use]
     pub fn amount(mut self, amount_minor: i64) -> Self {
-        self.amount_minor = Some(amount_minor);
+        self.extra.get_or_insert_default().amount_minor = Some(amount_minor);
         self
     }
 
     /// Names the open order (`payment-in-progress`).
     #[must_use]
     pub fn order(mut self, order_id: String) -> Self {
-        self.order_id = Some(order_id);
+        self.extra.get_or_insert_default().order_id = Some(order_id);
+        self
+    }
+
+    /// Adds the current state and the actions it allows (`invalid-transition`).
+    #[must_use]
+    pub fn transition(mut self, current_state: String, allowed: Vec<String>) -> Self {
+        let extra = self.extra.get_or_insert_default();
+        extra.current_state = Some(current_state);
+        extra.allowed = allowed;
         self
     }
 
@@ -266,8 +285,12 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     problem.detail = error.detail;
     problem.errors = error.errors;
     problem.retry_after_s = error.retry_after_s;
-    problem.amount_minor = error.amount_minor;
-    problem.order_id = error.order_id.as_deref().and_then(|id| id.parse().ok());
+    if let Some(extra) = error.extra {
+        problem.amount_minor = extra.amount_minor;
+        problem.order_id = extra.order_id.as_deref().and_then(|id| id.parse().ok());
+        problem.current_state = extra.current_state;
+        problem.allowed = extra.allowed;
+    }
     problem.instance = Some(instance);
     problem.trace_id = Some(trace_id);
     let body = serde_json::to_vec(&problem).unwrap_or_default();

@@ -60,6 +60,93 @@ enum Command {
         #[arg(long, default_value = "gate")]
         name: String,
     },
+    /// Register a staff member; prints their id and token (shown once).
+    StaffAdd {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Name, e.g. 李娜.
+        #[arg(long)]
+        name: String,
+        /// Post, e.g. 客服.
+        #[arg(long, default_value = "客服")]
+        post: String,
+    },
+    /// Act on a ticket as staff (the service desk from a terminal); prints the ticket.
+    Staff {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Who acts, as residents see it.
+        #[arg(long, default_value = "李娜（客服）")]
+        by: String,
+        /// The ticket: its id, its number (BX…), or `latest`.
+        ticket: String,
+        #[command(subcommand)]
+        action: StaffCommand,
+    },
+}
+
+/// What staff do to a ticket.
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// 受理.
+    Accept,
+    /// 派单.
+    Assign {
+        /// e.g. 王师傅（水电工）.
+        assignee: String,
+    },
+    /// 开始处理.
+    Start,
+    /// 暂缓 until a day (YYYY-MM-DD).
+    Defer {
+        /// The day work resumes.
+        resume_on: chrono::NaiveDate,
+        /// Why.
+        reason: String,
+    },
+    /// 驳回.
+    Reject {
+        /// Why.
+        reason: String,
+    },
+    /// 完成.
+    Complete {
+        /// What was done.
+        note: String,
+    },
+    /// A paid repair: ask the resident to pay (amount in fen).
+    RequestPayment {
+        /// Amount in fen.
+        amount_fen: i64,
+        /// What for.
+        note: String,
+    },
+    /// A comment to the resident.
+    Comment {
+        /// Text.
+        text: String,
+    },
+}
+
+impl From<StaffCommand> for linli_wire::tickets::StaffAction {
+    fn from(command: StaffCommand) -> Self {
+        use linli_wire::tickets::StaffAction as A;
+        match command {
+            StaffCommand::Accept => A::Accept,
+            StaffCommand::Assign { assignee } => A::Assign { assignee },
+            StaffCommand::Start => A::Start,
+            StaffCommand::Defer { resume_on, reason } => A::Defer { resume_on, reason },
+            StaffCommand::Reject { reason } => A::Reject { reason },
+            StaffCommand::Complete { note } => A::Complete { note },
+            StaffCommand::RequestPayment { amount_fen, note } => A::RequestPayment {
+                amount_minor: amount_fen,
+                note,
+            },
+            StaffCommand::Comment { text } => A::Comment { text },
+        }
+    }
 }
 
 #[tokio::main]
@@ -108,6 +195,44 @@ async fn main() -> anyhow::Result<()> {
             let (id, token) =
                 linli_server::routes::gate::add_gate(&db, &community, &group, &name, now).await?;
             println!("{}", serde_json::json!({"gate_id": id, "token": token}));
+        }
+        Command::StaffAdd {
+            data_dir,
+            name,
+            post,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            let (id, token) =
+                linli_server::routes::tickets::add_staff(&db, &name, &post, now).await?;
+            println!("{}", serde_json::json!({"staff_id": id, "token": token}));
+        }
+        Command::Staff {
+            data_dir,
+            by,
+            ticket,
+            action,
+        } => {
+            let state =
+                linli_server::AppState::open(&data_dir, Arc::new(ServerClock::system())).await?;
+            let ticket = if ticket == "latest" {
+                linli_server::routes::tickets::latest_number(&state.db)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("there is no ticket yet"))?
+            } else {
+                ticket
+            };
+            let done =
+                linli_server::routes::tickets::staff_act(&state, &by, &ticket, action.into())
+                    .await
+                    .map_err(|err| {
+                        anyhow::anyhow!(
+                            "{}{}",
+                            err.code,
+                            err.detail.map(|d| format!(": {d}")).unwrap_or_default()
+                        )
+                    })?;
+            println!("{}", serde_json::to_string(&done)?);
         }
         Command::PassKeyRotate {
             data_dir,

@@ -68,7 +68,7 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
             .handle(handle.clone())
             .serve(app(state.clone()).into_make_service()),
     );
-    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), options.demo));
     let host = match addr {
         SocketAddr::V4(v4) => v4.ip().to_string(),
         SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
@@ -104,7 +104,7 @@ impl Running {
     }
 }
 
-async fn housekeeping(state: AppState) {
+async fn housekeeping(state: AppState, demo: bool) {
     let mut hourly = tokio::time::interval(Duration::from_secs(3600));
     let mut payments = tokio::time::interval(Duration::from_secs(2));
     payments.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -118,6 +118,12 @@ async fn housekeeping(state: AppState) {
             _ = payments.tick() => {
                 if let Err(err) = settle_payments(&state).await {
                     tracing::warn!(error = %err, "payment housekeeping failed; will retry");
+                }
+                if let Err(err) = crate::routes::tickets::advance_all(&state).await {
+                    tracing::warn!(error = %err, "ticket housekeeping failed; will retry");
+                }
+                if demo && let Err(err) = crate::routes::tickets::demo_progress(&state).await {
+                    tracing::warn!(error = %err, "demo ticket steps failed; will retry");
                 }
             }
         }

@@ -94,3 +94,7 @@ id_type!(
     /// A receipt (收据) of a successful payment.
     ReceiptId
 );
+id_type!(
+    /// A service ticket (报修, 投诉, 建议, 表扬), chosen by the client (UUIDv7).
+    TicketId
+);

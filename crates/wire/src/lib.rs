@@ -22,6 +22,7 @@ pub mod me;
 pub mod notices;
 pub mod passes;
 pub mod sync;
+pub mod tickets;
 pub mod ts;
 
 pub use error::{ErrorCode, FieldError, IpcError, Problem};

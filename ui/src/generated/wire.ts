@@ -978,6 +978,252 @@ export type LedgerList = {
  */
 items: Array<LedgerPeriod>, };
 
+export type TicketId = string;
+
+export type TicketKind = "repair" | "complaint" | "suggestion" | "praise" | "other";
+
+export type TicketPlace = "unit" | "public" | "other";
+
+export type TicketUrgency = "normal" | "urgent" | "other";
+
+export type VisitWindow = { 
+/**
+ * From.
+ */
+from: string, 
+/**
+ * Until.
+ */
+until: string, };
+
+export type CreateTicket = { 
+/**
+ * Client-chosen UUIDv7.
+ */
+id: TicketId, 
+/**
+ * Household.
+ */
+membership_id: MembershipId, 
+/**
+ * Kind.
+ */
+kind: TicketKind, 
+/**
+ * Category code (see the contract's list per kind), e.g. `water_electric`.
+ */
+category: string, 
+/**
+ * Where.
+ */
+place: TicketPlace, 
+/**
+ * For a public place: where exactly.
+ */
+place_note: string | null, 
+/**
+ * How urgent (repairs).
+ */
+urgency: TicketUrgency, 
+/**
+ * What happened.
+ */
+description: string, 
+/**
+ * One to three preferred visit windows (repairs in the unit).
+ */
+visit_windows: Array<VisitWindow>, 
+/**
+ * Photos, uploaded first (at most 9).
+ */
+attachment_ids: Array<string>, 
+/**
+ * A suggestion staff see without the resident's name.
+ */
+anonymous: boolean, 
+/**
+ * A complaint about a bill line ("dispute this line").
+ */
+bill_line_id: BillLineId | null, };
+
+export type TicketState = "submitted" | "accepted" | "assigned" | "in_progress" | "deferred" | "awaiting_payment" | "completed" | "confirmed" | "closed" | "rejected" | "canceled" | "reopened" | "other";
+
+export type Actor = "resident" | "staff" | "system" | "other";
+
+export type TicketEvent = { 
+/**
+ * Event id.
+ */
+id: string, 
+/**
+ * When.
+ */
+at: string, 
+/**
+ * Who, by role.
+ */
+actor: Actor, 
+/**
+ * Their name as shown (staff name and post, or the resident).
+ */
+actor_name: string, 
+/**
+ * What: `created`, `accepted`, `assigned`, `started`, `deferred`, `resumed`, `rejected`,
+ * `completed`, `payment_requested`, `comment`, `canceled`, `confirmed`, `reopened`,
+ * `rated`, `auto_confirmed`, `auto_closed`.
+ */
+action: string, 
+/**
+ * A note (reason, comment text).
+ */
+note: string | null, 
+/**
+ * Photos attached to this step.
+ */
+attachment_ids: Array<string>, };
+
+export type Rating = { 
+/**
+ * Overall, 1–5.
+ */
+overall: number, 
+/**
+ * Speed, 1–5.
+ */
+speed: number, 
+/**
+ * Service attitude, 1–5.
+ */
+service: number, 
+/**
+ * Tags, e.g. 上门准时.
+ */
+tags: Array<string>, 
+/**
+ * Comment.
+ */
+comment: string | null, };
+
+export type Ticket = { 
+/**
+ * Ticket id.
+ */
+id: TicketId, 
+/**
+ * Number as staff say it, e.g. BX202611290012.
+ */
+number: string, 
+/**
+ * Household.
+ */
+membership_id: MembershipId, 
+/**
+ * Kind.
+ */
+kind: TicketKind, 
+/**
+ * Category code.
+ */
+category: string, 
+/**
+ * Where.
+ */
+place: TicketPlace, 
+/**
+ * Where exactly, for a public place.
+ */
+place_note: string | null, 
+/**
+ * Urgency.
+ */
+urgency: TicketUrgency, 
+/**
+ * What happened.
+ */
+description: string, 
+/**
+ * Preferred visit windows.
+ */
+visit_windows: Array<VisitWindow>, 
+/**
+ * Photos of the report.
+ */
+attachment_ids: Array<string>, 
+/**
+ * Anonymous to staff.
+ */
+anonymous: boolean, 
+/**
+ * The bill line disputed, for such a complaint.
+ */
+bill_line_id: BillLineId | null, 
+/**
+ * State.
+ */
+state: TicketState, 
+/**
+ * Actions the resident may take now: `comment`, `cancel`, `confirm`, `reopen`, `rate`.
+ */
+allowed: Array<string>, 
+/**
+ * Created.
+ */
+created_at: string, 
+/**
+ * The property company promises a response by then.
+ */
+response_due_at: string, 
+/**
+ * … and a fix by then.
+ */
+fix_due_at: string, 
+/**
+ * Past a promised deadline and not done.
+ */
+overdue: boolean, 
+/**
+ * For `deferred`: the day work resumes.
+ */
+resume_on: string | null, 
+/**
+ * For `awaiting_payment`: the amount, in minor units.
+ */
+payment_minor: number | null, 
+/**
+ * Who is assigned (name and post).
+ */
+assignee: string | null, 
+/**
+ * The rating, once given.
+ */
+rating: Rating | null, 
+/**
+ * The timeline, oldest first.
+ */
+events: Array<TicketEvent>, };
+
+export type TicketList = { 
+/**
+ * Newest first.
+ */
+items: Array<Ticket>, };
+
+export type TicketComment = { 
+/**
+ * Text.
+ */
+text: string, 
+/**
+ * Photos, uploaded first.
+ */
+attachment_ids: Array<string>, };
+
+export type TicketReason = { 
+/**
+ * Why.
+ */
+reason: string, };
+
 export type EntityKind = "notice" | "membership" | "pass" | "bill" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";

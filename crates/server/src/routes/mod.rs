@@ -12,6 +12,7 @@ pub mod notices;
 pub mod passes;
 pub mod pay;
 pub mod sync;
+pub mod tickets;
 pub mod uploads;
 
 use crate::AppState;
@@ -47,6 +48,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "passes", description = "Visitor passes"),
         (name = "gate", description = "Gate devices: keys, revocations, entry logs"),
         (name = "bills", description = "Bills, payment orders, receipts and the fee ledger"),
+        (name = "tickets", description = "Repairs, complaints, suggestions and praise, followed to a rating; staff actions"),
         (name = "uploads", description = "Resumable photo uploads (tus 1.0.0: creation, creation-with-upload, expiration, checksum, termination)"),
     )
 )]
@@ -72,6 +74,15 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("A gate device's token (`linli-server gate add`)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "staff",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A staff member's token (`linli-server staff-add`)"))
                     .build(),
             ),
         );
@@ -118,6 +129,14 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(bills::ledger))
         .routes(routes!(bills::ledger_attachment))
         .routes(routes!(pay::demo_webhook))
+        .routes(routes!(tickets::create, tickets::list))
+        .routes(routes!(tickets::detail))
+        .routes(routes!(tickets::comment))
+        .routes(routes!(tickets::cancel))
+        .routes(routes!(tickets::confirm))
+        .routes(routes!(tickets::reopen))
+        .routes(routes!(tickets::rate))
+        .routes(routes!(tickets::staff_action))
         .routes(routes!(uploads::options, uploads::create))
         .routes(routes!(uploads::head, uploads::patch, uploads::delete))
 }

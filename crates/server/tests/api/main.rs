@@ -9,6 +9,7 @@ mod contract;
 mod notices;
 mod passes;
 mod sync;
+mod tickets;
 mod uploads;
 
 use linli_server::clock::ServerClock;
