@@ -12,6 +12,7 @@ mod offline;
 mod outbox;
 mod passes;
 mod sync;
+mod tickets;
 mod tus;
 
 /// The real OS keyring, only with `LINLI_KEYRING_TESTS=1` (CI sets it inside

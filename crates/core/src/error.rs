@@ -68,6 +68,9 @@ pub enum Error {
     /// What the resident entered cannot be accepted (checked before anything is queued).
     #[error("{0}")]
     Invalid(String),
+    /// A picked photo cannot be used.
+    #[error("{0}")]
+    Photo(crate::photo::PhotoError),
 }
 
 fn problem_summary(problem: &Problem) -> String {
@@ -97,6 +100,7 @@ impl Error {
             Self::Storage { .. } => ErrorCode::StorageError,
             Self::Internal(_) => ErrorCode::Internal,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
+            Self::Photo(err) => crate::tickets::photo_code(err),
         }
     }
 }

@@ -254,7 +254,7 @@ impl Http {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn set_online(&self, online: bool) {
+    pub(crate) fn set_online(&self, online: bool) {
         let changed = {
             let mut state = self
                 .online
@@ -267,6 +267,16 @@ impl Http {
         if changed {
             self.events.emit(CoreEvent::Connectivity { online });
         }
+    }
+
+    /// The HTTP client (its TLS roots, timeouts and User-Agent), for the tus client.
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The absolute URL of an API path.
+    pub(crate) fn endpoint(&self, path: &str) -> Url {
+        self.url(&Call::get(path))
     }
 
     fn url(&self, call: &Call) -> Url {

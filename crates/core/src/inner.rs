@@ -30,6 +30,8 @@ pub(crate) struct Inner {
     pub(crate) authority: String,
     pub(crate) data_dir: PathBuf,
     pub(crate) pictures_dir: PathBuf,
+    /// Upload progress per attachment (bytes confirmed, total), for the UI.
+    pub(crate) upload_progress: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (u64, u64)>>,
     pub(crate) documents_dir: PathBuf,
     pub(crate) cjk_font: Option<PathBuf>,
     pub(crate) clock: Arc<dyn Clock>,

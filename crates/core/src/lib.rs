@@ -33,6 +33,7 @@ mod secret;
 pub mod share;
 mod store;
 mod sync;
+pub mod tickets;
 pub mod tus;
 
 pub use auth::{
@@ -171,6 +172,7 @@ impl Core {
             authority,
             data_dir: config.data_dir.clone(),
             pictures_dir: config.pictures_dir.clone(),
+            upload_progress: std::sync::Mutex::default(),
             documents_dir: config.documents_dir.clone(),
             cjk_font: config.cjk_font.clone(),
             clock: deps.clock,
@@ -475,6 +477,32 @@ impl Core {
         let order = self.inner.checkout_action(&account, id, action_url).await?;
         self.inner.events.data_changed(vec![EntityKind::Bill]);
         Ok(order)
+    }
+
+    /// Prepares a picked photo now (oriented, ≤ 2048 px, metadata stripped) and keeps it for a
+    /// report; a photo that cannot be used gets its own `photo-*` code. Works offline.
+    pub async fn prepare_photo(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.prepare_photo(&account, path).await
+    }
+
+    /// Queues a report with its prepared photos (sent when online: photos, then the report,
+    /// each once). Returns the ticket id.
+    pub async fn submit_ticket(
+        &self,
+        input: linli_wire::ipc::NewTicket,
+    ) -> Result<uuid::Uuid, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.submit_ticket(&account, input).await
+    }
+
+    /// The household's tickets: queued ones (with photo progress), then the backend's.
+    pub async fn tickets(&self) -> Result<Vec<linli_wire::ipc::TicketView>, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_views(&account).await
     }
 
     /// Exports a receipt as a PDF into the documents folder; returns its path. Works offline.

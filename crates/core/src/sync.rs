@@ -62,7 +62,7 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
                 Some(CacheChange::DeleteMembership(change.id))
             }
             (
-                EntityKind::Other | EntityKind::Pass | EntityKind::Bill,
+                EntityKind::Other | EntityKind::Pass | EntityKind::Bill | EntityKind::Ticket,
                 ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other,
             )
             | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {
@@ -112,6 +112,9 @@ impl Inner {
         }
         if result.is_ok() && self.pull_billing(account).await? {
             kinds.push(EntityKind::Bill);
+        }
+        if result.is_ok() && self.pull_tickets(account).await? {
+            kinds.push(EntityKind::Ticket);
         }
         let mut unique = Vec::new();
         for kind in kinds {

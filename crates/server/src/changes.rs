@@ -44,6 +44,7 @@ fn kind_str(kind: EntityKind) -> &'static str {
         EntityKind::Membership => "membership",
         EntityKind::Pass => "pass",
         EntityKind::Bill => "bill",
+        EntityKind::Ticket => "ticket",
         EntityKind::Other => "other",
     }
 }

@@ -235,6 +235,11 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         | C::SessionExpired
         | C::StorageError
         | C::ClipboardUnavailable
+        | C::PhotoEmpty
+        | C::PhotoUnreadable
+        | C::PhotoHeic
+        | C::PhotoTooLarge
+        | C::PhotoDamaged
         | C::Internal
         | C::Unknown => ("错误", "Error"),
     };

@@ -103,6 +103,20 @@ impl TestServer {
         }
     }
 
+    /// Acts on a ticket as staff (李娜（客服）), as the service desk's command line does.
+    pub async fn staff(&self, ticket: &str, action: linli_wire::tickets::StaffAction) {
+        let state = self
+            .running
+            .lock()
+            .await
+            .as_ref()
+            .map(|r| r.state.clone())
+            .expect("the server is running");
+        crate::routes::tickets::staff_act(&state, "李娜（客服）", ticket, action)
+            .await
+            .expect("a staff step the ticket allows");
+    }
+
     /// The single integer a `SELECT COUNT(*) …` (or similar) answers, straight from the
     /// database (an auditor's view).
     pub async fn count(&self, sql: &str) -> i64 {

@@ -99,6 +99,16 @@ pub enum ErrorCode {
     StorageError,
     /// The system clipboard cannot be used (no clipboard service, or it refused).
     ClipboardUnavailable,
+    /// A picked photo is an empty file.
+    PhotoEmpty,
+    /// A picked file is not a picture (JPEG, PNG or WebP).
+    PhotoUnreadable,
+    /// A HEIC photo: not supported yet; export it as JPEG.
+    PhotoHeic,
+    /// A picked photo is too large to prepare.
+    PhotoTooLarge,
+    /// A picked photo is truncated or damaged (or the server refused it).
+    PhotoDamaged,
     /// A bug or an unexpected local failure.
     Internal,
 
@@ -148,6 +158,11 @@ impl ErrorCode {
         Self::SessionExpired,
         Self::StorageError,
         Self::ClipboardUnavailable,
+        Self::PhotoEmpty,
+        Self::PhotoUnreadable,
+        Self::PhotoHeic,
+        Self::PhotoTooLarge,
+        Self::PhotoDamaged,
         Self::Internal,
         Self::Unknown,
     ];
@@ -193,6 +208,11 @@ impl ErrorCode {
             Self::SessionExpired => "session-expired",
             Self::StorageError => "storage-error",
             Self::ClipboardUnavailable => "clipboard-unavailable",
+            Self::PhotoEmpty => "photo-empty",
+            Self::PhotoUnreadable => "photo-unreadable",
+            Self::PhotoHeic => "photo-heic",
+            Self::PhotoTooLarge => "photo-too-large",
+            Self::PhotoDamaged => "photo-damaged",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -237,6 +257,11 @@ impl ErrorCode {
             | Self::SessionExpired
             | Self::StorageError
             | Self::ClipboardUnavailable
+            | Self::PhotoEmpty
+            | Self::PhotoUnreadable
+            | Self::PhotoHeic
+            | Self::PhotoTooLarge
+            | Self::PhotoDamaged
             | Self::Internal
             | Self::Unknown => 500,
         }

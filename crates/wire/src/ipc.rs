@@ -175,3 +175,88 @@ pub struct PassView {
     /// Why issuing failed (`Rejected`).
     pub error: Option<ErrorCode>,
 }
+
+/// A photo the resident picked, prepared on the device and kept for a report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PhotoDraft {
+    /// Its attachment id (the upload's key).
+    pub id: uuid::Uuid,
+    /// A small JPEG data URL to show at once.
+    pub thumbnail: String,
+    /// Prepared width.
+    pub width: u32,
+    /// Prepared height.
+    pub height: u32,
+    /// Prepared size in bytes.
+    #[ts(type = "number")]
+    pub bytes: u64,
+}
+
+/// What the resident fills in for a report, complaint, suggestion or praise.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewTicket {
+    /// Kind.
+    pub kind: crate::tickets::TicketKind,
+    /// Category code.
+    pub category: String,
+    /// Where.
+    pub place: crate::tickets::TicketPlace,
+    /// For a public place: where exactly.
+    pub place_note: Option<String>,
+    /// Urgency.
+    pub urgency: crate::tickets::TicketUrgency,
+    /// What happened.
+    pub description: String,
+    /// Preferred visit windows.
+    pub visit_windows: Vec<crate::tickets::VisitWindow>,
+    /// Prepared photos (their draft ids).
+    pub photo_ids: Vec<uuid::Uuid>,
+    /// A suggestion staff see without the name.
+    pub anonymous: bool,
+    /// The bill line disputed.
+    pub bill_line_id: Option<crate::ids::BillLineId>,
+}
+
+/// Where a ticket stands on the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum TicketViewState {
+    /// 待发送: queued, with its photos.
+    Pending,
+    /// A photo was refused: waiting for the resident (retry, edit, discard).
+    Blocked,
+    /// The backend has it (`ticket`).
+    Sent,
+}
+
+/// One photo of a queued report, and how far its upload got.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PhotoProgress {
+    /// Attachment id.
+    pub id: uuid::Uuid,
+    /// Bytes the server confirmed.
+    #[ts(type = "number")]
+    pub sent: u64,
+    /// Bytes in all.
+    #[ts(type = "number")]
+    pub total: u64,
+    /// `waiting`, `done` or `rejected`.
+    pub state: String,
+}
+
+/// A ticket as the app shows it: queued (`request`, `photos`) or the backend's (`ticket`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TicketView {
+    /// Ticket id.
+    pub id: crate::ids::TicketId,
+    /// Where it stands on the device.
+    pub state: TicketViewState,
+    /// The queued report, until the backend has it.
+    pub request: Option<crate::tickets::CreateTicket>,
+    /// The backend's ticket, once sent.
+    pub ticket: Option<crate::tickets::Ticket>,
+    /// Upload progress of a queued report's photos.
+    pub photos: Vec<PhotoProgress>,
+    /// The last problem sending it.
+    pub error: Option<ErrorCode>,
+}

@@ -26,6 +26,9 @@ pub enum EntityKind {
     /// `/v1/bills` and neighbours instead, and the core emits this kind when its cached copies
     /// change.
     Bill,
+    /// Service tickets; v1 servers list them at `/v1/tickets`, and the core emits this kind
+    /// when its cached or queued tickets change.
+    Ticket,
     /// A kind this build does not know; skip it.
     #[serde(other)]
     Other,

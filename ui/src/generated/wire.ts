@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -1224,7 +1224,117 @@ export type TicketReason = {
  */
 reason: string, };
 
-export type EntityKind = "notice" | "membership" | "pass" | "bill" | "other";
+export type PhotoDraft = { 
+/**
+ * Its attachment id (the upload's key).
+ */
+id: string, 
+/**
+ * A small JPEG data URL to show at once.
+ */
+thumbnail: string, 
+/**
+ * Prepared width.
+ */
+width: number, 
+/**
+ * Prepared height.
+ */
+height: number, 
+/**
+ * Prepared size in bytes.
+ */
+bytes: number, };
+
+export type NewTicket = { 
+/**
+ * Kind.
+ */
+kind: TicketKind, 
+/**
+ * Category code.
+ */
+category: string, 
+/**
+ * Where.
+ */
+place: TicketPlace, 
+/**
+ * For a public place: where exactly.
+ */
+place_note: string | null, 
+/**
+ * Urgency.
+ */
+urgency: TicketUrgency, 
+/**
+ * What happened.
+ */
+description: string, 
+/**
+ * Preferred visit windows.
+ */
+visit_windows: Array<VisitWindow>, 
+/**
+ * Prepared photos (their draft ids).
+ */
+photo_ids: Array<string>, 
+/**
+ * A suggestion staff see without the name.
+ */
+anonymous: boolean, 
+/**
+ * The bill line disputed.
+ */
+bill_line_id: BillLineId | null, };
+
+export type TicketViewState = "pending" | "blocked" | "sent";
+
+export type PhotoProgress = { 
+/**
+ * Attachment id.
+ */
+id: string, 
+/**
+ * Bytes the server confirmed.
+ */
+sent: number, 
+/**
+ * Bytes in all.
+ */
+total: number, 
+/**
+ * `waiting`, `done` or `rejected`.
+ */
+state: string, };
+
+export type TicketView = { 
+/**
+ * Ticket id.
+ */
+id: TicketId, 
+/**
+ * Where it stands on the device.
+ */
+state: TicketViewState, 
+/**
+ * The queued report, until the backend has it.
+ */
+request: CreateTicket | null, 
+/**
+ * The backend's ticket, once sent.
+ */
+ticket: Ticket | null, 
+/**
+ * Upload progress of a queued report's photos.
+ */
+photos: Array<PhotoProgress>, 
+/**
+ * The last problem sending it.
+ */
+error: ErrorCode | null, };
+
+export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";
 

@@ -40,6 +40,11 @@ const errors: Record<ErrorCode, string> = {
   'session-expired': 'Your session has ended. Please sign in again.',
   'storage-error': 'Local storage failed. Check the free disk space.',
   'clipboard-unavailable': 'The clipboard cannot be used right now. Save the picture instead.',
+  'photo-empty': 'This photo is an empty file.',
+  'photo-unreadable': 'This is not a photo (JPEG, PNG or WebP).',
+  'photo-heic': 'HEIC photos are not supported yet. Export it as JPEG and pick it again.',
+  'photo-too-large': 'This photo is too large to prepare.',
+  'photo-damaged': 'This photo file is damaged. Take or pick it again.',
   internal: 'Something went wrong in the app. Please try again.',
   unknown: 'That did not work. Please try again later.',
 };

@@ -41,6 +41,11 @@ const errors: Record<ErrorCode, string> = {
   'session-expired': '登录已失效，请重新登录',
   'storage-error': '本地存储出错，请检查磁盘空间',
   'clipboard-unavailable': '暂时无法使用剪贴板，请改为保存图片',
+  'photo-empty': '这张照片是空文件',
+  'photo-unreadable': '这不是照片文件（支持 JPEG、PNG、WebP）',
+  'photo-heic': '暂不支持 HEIC 格式，请在相册中导出为 JPEG 后再选择',
+  'photo-too-large': '照片尺寸过大，无法处理',
+  'photo-damaged': '照片文件已损坏，请重新拍摄或选择',
   internal: '应用出现异常，请重试',
   unknown: '操作失败，请稍后重试',
 };

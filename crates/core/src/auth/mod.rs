@@ -100,6 +100,18 @@ impl Inner {
             .ok_or(Error::SessionExpired(ErrorCode::Unauthenticated))
     }
 
+    /// A valid access token (refreshed when about to expire), for requests outside `authed`.
+    pub(crate) async fn fresh_access(
+        &self,
+        account: &Account,
+    ) -> Result<crate::secret::Secret, Error> {
+        let mut pair = self.tokens_for(account).await?;
+        if pair.access_expired(self.now(), EXPIRY_MARGIN) {
+            pair = self.refresh(account, &pair).await?;
+        }
+        Ok(pair.access)
+    }
+
     /// Sends `call` with the account's access token, refreshing once when needed.
     pub(crate) async fn authed(&self, account: &Account, call: &Call) -> Result<Reply, Error> {
         let mut pair = self.tokens_for(account).await?;

@@ -10,6 +10,8 @@ use super::{OutboxItem, OutboxKind, READ_MARKS_PAYLOAD_VERSION};
 use crate::error::Error;
 use crate::http::Call;
 use crate::inner::{Account, Inner};
+use crate::tickets::UploadPayload;
+use crate::tus::{Outcome, TusClient, TusError};
 use linli_wire::ErrorCode;
 use linli_wire::notices::ReadMarks;
 use rand::Rng;
@@ -39,6 +41,17 @@ fn request_for(item: &OutboxItem) -> Result<Call, String> {
                 .map(|call| call.idempotent(item.id))
                 .map_err(|err| err.to_string())
         }
+        Some(OutboxKind::CreateTicket) => {
+            if item.payload_version != crate::tickets::CREATE_TICKET_PAYLOAD_VERSION {
+                return Err(format!("payload version {} unknown", item.payload_version));
+            }
+            let request: linli_wire::tickets::CreateTicket = serde_json::from_str(&item.payload)
+                .map_err(|err| format!("payload does not decode: {err}"))?;
+            Call::post("/v1/tickets", &request)
+                .map(|call| call.idempotent(item.id))
+                .map_err(|err| err.to_string())
+        }
+        Some(OutboxKind::UploadPhoto) => Err("uploads are not a single request".into()),
         None => Err(format!("kind {:?} unknown to this build", item.kind)),
     }
 }
@@ -84,6 +97,9 @@ impl Inner {
     }
 
     async fn send_item(&self, account: &Account, item: &OutboxItem) -> Result<Flow, Error> {
+        if item.kind() == Some(OutboxKind::UploadPhoto) {
+            return self.send_upload(account, item).await;
+        }
         let call = match request_for(item) {
             Ok(call) => call,
             Err(why) => {
@@ -132,7 +148,8 @@ impl Inner {
                 | Error::InsecureUrl(_)
                 | Error::NotFound(_)
                 | Error::MembershipRequired(_)
-                | Error::Invalid(_),
+                | Error::Invalid(_)
+                | Error::Photo(_),
             ) => (OutboxEvent::Interrupted, None, None),
         };
         let next_attempt_at = match event {
@@ -165,6 +182,14 @@ impl Inner {
             "outbox item sent");
         match event {
             OutboxEvent::Accepted => {
+                if item.kind() == Some(OutboxKind::CreateTicket)
+                    && let Ok(reply) = &result
+                    && let Ok(ticket) = reply.json::<linli_wire::tickets::Ticket>("the ticket")
+                {
+                    account.cache.upsert_ticket(&ticket).await?;
+                    self.events
+                        .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
+                }
                 if let (Some(OutboxKind::NoticeReadMarks), Ok(marks)) = (
                     item.kind(),
                     serde_json::from_str::<ReadMarks>(&item.payload),
@@ -197,6 +222,134 @@ impl Inner {
         }
     }
 }
+
+impl Inner {
+    /// Uploads one prepared photo (tus), resuming where the server says; a refused photo
+    /// blocks the rest of its report until the resident decides.
+    async fn send_upload(&self, account: &Account, item: &OutboxItem) -> Result<Flow, Error> {
+        let Ok(mut payload) = serde_json::from_str::<UploadPayload>(&item.payload) else {
+            tracing::warn!(id = %item.id, "skipping an upload this build cannot read");
+            return Ok(Flow::Continue);
+        };
+        let state = account
+            .cache
+            .record_outbox_event(item, OutboxEvent::Send, None, None, self.now())
+            .await?;
+        let sent = OutboxItem {
+            state,
+            attempts: item.attempts.saturating_add(1),
+            ..item.clone()
+        };
+        let file =
+            crate::tickets::photos_dir(account).join(format!("{}.jpg", payload.attachment_id));
+        let Ok(bytes) = tokio::fs::read(&file).await else {
+            account
+                .cache
+                .record_outbox_event(
+                    &sent,
+                    OutboxEvent::Refused,
+                    None,
+                    Some(ErrorCode::PhotoDamaged),
+                    self.now(),
+                )
+                .await?;
+            account
+                .cache
+                .block_aggregate(&item.aggregate, self.now())
+                .await?;
+            return Ok(Flow::Continue);
+        };
+        let token = match self.fresh_access(account).await {
+            Ok(token) => token,
+            Err(err) => {
+                account
+                    .cache
+                    .record_outbox_event(&sent, OutboxEvent::Interrupted, None, None, self.now())
+                    .await?;
+                return Ok(Flow::Stop(err));
+            }
+        };
+        let client = TusClient::new(
+            self.http.client().clone(),
+            Some(token.expose().to_owned()),
+            UPLOAD_CHUNK,
+        );
+        let creation = self.http.endpoint("/v1/uploads");
+        let id = payload.attachment_id.to_string();
+        let metadata = [
+            ("attachment_id", id.as_str()),
+            ("content_type", "image/jpeg"),
+            ("purpose", "ticket_photo"),
+            ("sha256", payload.sha256.as_str()),
+        ];
+        let attachment = payload.attachment_id;
+        let progress = &self.upload_progress;
+        let result = client
+            .upload(
+                &creation,
+                &metadata,
+                &bytes,
+                &mut payload.state,
+                |done, total| {
+                    if let Ok(mut map) = progress.lock() {
+                        map.insert(attachment, (done, total));
+                    }
+                    std::ops::ControlFlow::Continue(())
+                },
+            )
+            .await;
+        account.cache.update_payload(item.id, &payload).await?;
+        // The tus client talks to the backend too: what it saw is the connectivity.
+        self.http
+            .set_online(!matches!(result, Err(TusError::Offline(_))));
+        let (event, code, stop) = match &result {
+            Ok(Outcome::Complete) => (OutboxEvent::Accepted, None, None),
+            Ok(Outcome::Rejected(reason)) => {
+                tracing::warn!(%reason, "the server refused a photo");
+                (OutboxEvent::Refused, Some(ErrorCode::PhotoDamaged), None)
+            }
+            Ok(Outcome::Paused) => (OutboxEvent::RetryLater, None, None),
+            Err(TusError::Offline(why)) => (
+                OutboxEvent::RetryLater,
+                Some(ErrorCode::Offline),
+                Some(Error::Offline(why.clone())),
+            ),
+            Err(TusError::Refused { status: 401, .. }) => (
+                OutboxEvent::RetryLater,
+                Some(ErrorCode::Unauthenticated),
+                None,
+            ),
+            Err(TusError::Refused { status, .. }) => {
+                tracing::warn!(status, "the server refused an upload");
+                (OutboxEvent::Refused, Some(ErrorCode::BadRequest), None)
+            }
+        };
+        let next_attempt_at = (event == OutboxEvent::RetryLater).then(|| {
+            let jitter = rand::thread_rng().r#gen::<f64>();
+            let delay = OUTBOX_BACKOFF.delay(sent.attempts, jitter, None);
+            self.now() + chrono::TimeDelta::from_std(delay).unwrap_or(chrono::TimeDelta::MAX)
+        });
+        account
+            .cache
+            .record_outbox_event(&sent, event, next_attempt_at, code, self.now())
+            .await?;
+        if event == OutboxEvent::Refused {
+            account
+                .cache
+                .block_aggregate(&item.aggregate, self.now())
+                .await?;
+        }
+        self.events
+            .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
+        Ok(match stop {
+            Some(err) => Flow::Stop(err),
+            None => Flow::Continue,
+        })
+    }
+}
+
+/// Bytes per PATCH: small enough that a cut costs little on a phone connection.
+const UPLOAD_CHUNK: usize = 256 * 1024;
 
 #[cfg(test)]
 mod tests {

@@ -78,6 +78,10 @@ pub enum OutboxKind {
     NoticeReadMarks,
     /// `POST /v1/passes` with a `CreatePass` body (payload version 1).
     CreatePass,
+    /// A tus upload of a prepared photo ([`crate::tickets::UploadPayload`], version 1).
+    UploadPhoto,
+    /// `POST /v1/tickets` with a `CreateTicket` body (payload version 1), after its photos.
+    CreateTicket,
 }
 
 impl OutboxKind {
@@ -86,6 +90,8 @@ impl OutboxKind {
         match self {
             Self::NoticeReadMarks => "notice_read_marks",
             Self::CreatePass => "create_pass",
+            Self::UploadPhoto => "upload_photo",
+            Self::CreateTicket => "create_ticket",
         }
     }
 
@@ -93,6 +99,8 @@ impl OutboxKind {
         match text {
             "notice_read_marks" => Some(Self::NoticeReadMarks),
             "create_pass" => Some(Self::CreatePass),
+            "upload_photo" => Some(Self::UploadPhoto),
+            "create_ticket" => Some(Self::CreateTicket),
             _ => None,
         }
     }
@@ -229,6 +237,41 @@ impl Cache {
 
     /// Moves `item` along `event` (checked by [`transition`]); answers the new state. The
     /// update only applies if the row is still in the state the caller saw.
+    /// Rewrites an item's payload (an upload's saved progress).
+    pub(crate) async fn update_payload(
+        &self,
+        id: Uuid,
+        payload: &impl serde::Serialize,
+    ) -> Result<(), Error> {
+        let json = serde_json::to_string(payload)
+            .map_err(|err| Error::Internal(format!("encode a payload: {err}")))?;
+        sqlx::query("UPDATE outbox SET payload = ? WHERE id = ?")
+            .bind(json)
+            .bind(id.to_string())
+            .execute(&self.pool)
+            .await
+            .storage("save upload progress")?;
+        Ok(())
+    }
+
+    /// Blocks the pending items of an aggregate (an item they depend on was refused).
+    pub(crate) async fn block_aggregate(
+        &self,
+        aggregate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE outbox SET state = 'blocked', updated_at_ms = ?
+             WHERE aggregate = ? AND state = 'pending'",
+        )
+        .bind(to_ms(now))
+        .bind(aggregate)
+        .execute(&self.pool)
+        .await
+        .storage("block a queued report")?;
+        Ok(())
+    }
+
     pub(crate) async fn record_outbox_event(
         &self,
         item: &OutboxItem,

@@ -1,0 +1,360 @@
+//! Service tickets on the device: photos prepared at once, the report kept in the outbox,
+//! the photos uploaded (resumable, each once) before the report is created (once).
+//!
+//! Invariants:
+//! - A picked photo is prepared immediately (oriented, ≤ 2048 px, metadata stripped) and kept
+//!   under the account's `photos/` as `<attachment id>.jpg`; only that file ever leaves the
+//!   device. A photo that cannot be used is refused with its own code; the others go on.
+//! - Submitting writes one outbox aggregate `ticket/<id>`: an `upload_photo` item per photo,
+//!   then the `create_ticket` item. Items of one aggregate go in order, so the report is sent
+//!   only after its photos; each upload is keyed by its attachment id on the server, so a
+//!   crash at any point resumes the same upload instead of making a second one, and the
+//!   report's Idempotency-Key makes its creation happen once. A photo the server refuses blocks
+//!   the report until the resident decides.
+//! - The ticket shows at once as pending (with per-photo progress) and becomes the server's
+//!   ticket once created; each sync replaces the cached tickets with the server's.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use linli_wire::ErrorCode;
+use linli_wire::ipc::{NewTicket, PhotoDraft, PhotoProgress, TicketView, TicketViewState};
+use linli_wire::tickets::{CreateTicket, Ticket, TicketList};
+use uuid::Uuid;
+
+use crate::error::{Error, StorageContext};
+use crate::http::Call;
+use crate::inner::{Account, Inner};
+use crate::outbox::OutboxKind;
+use crate::photo::{self, PhotoError};
+use crate::store::cache::Cache;
+use crate::tus::UploadState;
+
+/// Payload version of `upload_photo` items.
+pub const UPLOAD_PAYLOAD_VERSION: i64 = 1;
+/// Payload version of `create_ticket` items.
+pub const CREATE_TICKET_PAYLOAD_VERSION: i64 = 1;
+
+/// What an `upload_photo` outbox item carries.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UploadPayload {
+    /// The attachment id (the upload's key on the server).
+    pub attachment_id: Uuid,
+    /// Its size.
+    pub length: u64,
+    /// SHA-256 of the prepared JPEG (hex), checked by the server when complete.
+    pub sha256: String,
+    /// Where the upload stood when last saved.
+    pub state: UploadState,
+}
+
+impl From<PhotoError> for Error {
+    fn from(err: PhotoError) -> Self {
+        Error::Photo(err)
+    }
+}
+
+/// The folder of prepared photos of an account.
+pub(crate) fn photos_dir(account: &Account) -> PathBuf {
+    account.dir.join("photos")
+}
+
+fn photo_file(account: &Account, id: Uuid) -> PathBuf {
+    photos_dir(account).join(format!("{id}.jpg"))
+}
+
+impl Cache {
+    /// Replaces the cached tickets with the server's list.
+    pub(crate) async fn replace_tickets(&self, tickets: &[Ticket]) -> Result<bool, Error> {
+        let mut tx = self.pool.begin().await.storage("store tickets")?;
+        let before: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .storage("read tickets")?;
+        sqlx::query("DELETE FROM tickets")
+            .execute(&mut *tx)
+            .await
+            .storage("store tickets")?;
+        let mut after = Vec::new();
+        for ticket in tickets {
+            let data = serde_json::to_string(ticket)
+                .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
+            sqlx::query(
+                "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)",
+            )
+            .bind(ticket.id.to_string())
+            .bind(ticket.membership_id.to_string())
+            .bind(ticket.created_at.timestamp_millis())
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .storage("store tickets")?;
+            after.push((ticket.id.to_string(), data));
+        }
+        tx.commit().await.storage("store tickets")?;
+        after.sort();
+        Ok(before != after.into_iter().map(|(_, d)| d).collect::<Vec<_>>())
+    }
+
+    /// Stores one ticket the server returned.
+    pub(crate) async fn upsert_ticket(&self, ticket: &Ticket) -> Result<(), Error> {
+        let data = serde_json::to_string(ticket)
+            .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
+        sqlx::query(
+            "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        )
+        .bind(ticket.id.to_string())
+        .bind(ticket.membership_id.to_string())
+        .bind(ticket.created_at.timestamp_millis())
+        .bind(data)
+        .execute(&self.pool)
+        .await
+        .storage("store a ticket")?;
+        Ok(())
+    }
+
+    /// Cached tickets of a household, newest first.
+    pub(crate) async fn tickets_of(&self, membership: &str) -> Result<Vec<Ticket>, Error> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM tickets WHERE membership_id = ? ORDER BY created_at_ms DESC",
+        )
+        .bind(membership)
+        .fetch_all(&self.pool)
+        .await
+        .storage("read tickets")?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect())
+    }
+}
+
+impl Inner {
+    /// Prepares a picked photo now and keeps it for the report.
+    pub(crate) async fn prepare_photo(
+        &self,
+        account: &Account,
+        path: &Path,
+    ) -> Result<PhotoDraft, Error> {
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|_| Error::Photo(PhotoError::NotAnImage))?;
+        let prepared = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
+            .await
+            .map_err(|err| Error::Internal(format!("prepare a photo: {err}")))??;
+        let id = self.ids.new_id();
+        tokio::fs::create_dir_all(photos_dir(account))
+            .await
+            .storage("keep the photo")?;
+        tokio::fs::write(photo_file(account, id), &prepared.jpeg)
+            .await
+            .storage("keep the photo")?;
+        Ok(PhotoDraft {
+            id,
+            thumbnail: format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(&prepared.thumb)
+            ),
+            width: prepared.width,
+            height: prepared.height,
+            bytes: prepared.jpeg.len() as u64,
+        })
+    }
+
+    /// Queues a ticket and its photos.
+    pub(crate) async fn submit_ticket(
+        &self,
+        account: &Account,
+        input: NewTicket,
+    ) -> Result<Uuid, Error> {
+        let membership = self
+            .app
+            .household(account.user_id)
+            .await?
+            .ok_or_else(|| Error::MembershipRequired("choose a household first".into()))?;
+        if input.description.trim().chars().count() < 2 {
+            return Err(Error::Invalid("describe the problem".into()));
+        }
+        if input.photo_ids.len() > 9 {
+            return Err(Error::Invalid("at most 9 photos".into()));
+        }
+        let id = self.ids.new_id();
+        let aggregate = format!("ticket/{id}");
+        let now = self.now();
+        for photo in &input.photo_ids {
+            let bytes = tokio::fs::read(photo_file(account, *photo))
+                .await
+                .map_err(|_| Error::NotFound(format!("photo {photo}")))?;
+            let sha256 = {
+                use sha2::Digest as _;
+                sha2::Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>()
+            };
+            let payload = UploadPayload {
+                attachment_id: *photo,
+                length: bytes.len() as u64,
+                sha256,
+                state: UploadState::default(),
+            };
+            account
+                .cache
+                .enqueue(
+                    self.ids.new_id(),
+                    OutboxKind::UploadPhoto,
+                    &aggregate,
+                    UPLOAD_PAYLOAD_VERSION,
+                    &payload,
+                    now,
+                )
+                .await?;
+        }
+        let request = CreateTicket {
+            id: linli_wire::TicketId(id),
+            membership_id: membership,
+            kind: input.kind,
+            category: input.category,
+            place: input.place,
+            place_note: input.place_note.filter(|n| !n.trim().is_empty()),
+            urgency: input.urgency,
+            description: input.description.trim().to_owned(),
+            visit_windows: input.visit_windows,
+            attachment_ids: input.photo_ids,
+            anonymous: input.anonymous,
+            bill_line_id: input.bill_line_id,
+        };
+        account
+            .cache
+            .enqueue(
+                id,
+                OutboxKind::CreateTicket,
+                &aggregate,
+                CREATE_TICKET_PAYLOAD_VERSION,
+                &request,
+                now,
+            )
+            .await?;
+        self.emit_outbox(account).await;
+        self.events
+            .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
+        self.wake.notify_one();
+        Ok(id)
+    }
+
+    /// Pulls the resident's tickets.
+    pub(crate) async fn pull_tickets(&self, account: &Account) -> Result<bool, Error> {
+        let list: TicketList = self
+            .authed(account, &Call::get("/v1/tickets"))
+            .await?
+            .json("the tickets")?;
+        account.cache.replace_tickets(&list.items).await
+    }
+
+    /// The household's tickets: queued ones (with photo progress) first, then the server's.
+    pub(crate) async fn ticket_views(&self, account: &Account) -> Result<Vec<TicketView>, Error> {
+        let Some(membership) = self.app.household(account.user_id).await? else {
+            return Ok(Vec::new());
+        };
+        let items = account.cache.open_items().await?;
+        let progress = self
+            .upload_progress
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_default();
+        let mut by_aggregate: HashMap<String, Vec<&crate::outbox::OutboxItem>> = HashMap::new();
+        for item in &items {
+            if item.aggregate.starts_with("ticket/") {
+                by_aggregate
+                    .entry(item.aggregate.clone())
+                    .or_default()
+                    .push(item);
+            }
+        }
+        let cached = account.cache.tickets_of(&membership.to_string()).await?;
+        let mut views = Vec::new();
+        for item in items
+            .iter()
+            .filter(|i| i.kind() == Some(OutboxKind::CreateTicket))
+            .rev()
+        {
+            let Ok(request) = serde_json::from_str::<CreateTicket>(&item.payload) else {
+                continue;
+            };
+            if request.membership_id != membership || cached.iter().any(|t| t.id == request.id) {
+                continue;
+            }
+            let siblings = by_aggregate
+                .get(&item.aggregate)
+                .cloned()
+                .unwrap_or_default();
+            let photos = request
+                .attachment_ids
+                .iter()
+                .map(|photo| {
+                    let upload = siblings.iter().find(|i| {
+                        i.kind() == Some(OutboxKind::UploadPhoto)
+                            && serde_json::from_str::<UploadPayload>(&i.payload)
+                                .is_ok_and(|p| p.attachment_id == *photo)
+                    });
+                    let total = upload
+                        .and_then(|u| serde_json::from_str::<UploadPayload>(&u.payload).ok())
+                        .map_or(0, |p| p.length);
+                    let (sent, state) = match upload {
+                        None => (total, "done"),
+                        Some(u) if u.state == crate::outbox::OutboxState::Rejected => {
+                            (0, "rejected")
+                        }
+                        Some(_) => (progress.get(photo).map_or(0, |(s, _)| *s), "waiting"),
+                    };
+                    PhotoProgress {
+                        id: *photo,
+                        sent,
+                        total,
+                        state: state.to_owned(),
+                    }
+                })
+                .collect();
+            let blocked = item.state == crate::outbox::OutboxState::Blocked
+                || siblings
+                    .iter()
+                    .any(|s| s.state == crate::outbox::OutboxState::Rejected);
+            views.push(TicketView {
+                id: request.id,
+                state: if blocked {
+                    TicketViewState::Blocked
+                } else {
+                    TicketViewState::Pending
+                },
+                request: Some(request),
+                ticket: None,
+                photos,
+                error: item
+                    .last_error_code
+                    .or_else(|| siblings.iter().find_map(|s| s.last_error_code)),
+            });
+        }
+        views.extend(cached.into_iter().map(|ticket| TicketView {
+            id: ticket.id,
+            state: TicketViewState::Sent,
+            request: None,
+            photos: Vec::new(),
+            error: None,
+            ticket: Some(ticket),
+        }));
+        Ok(views)
+    }
+}
+
+/// The code a photo problem shows as.
+pub fn photo_code(err: &PhotoError) -> ErrorCode {
+    match err {
+        PhotoError::Empty => ErrorCode::PhotoEmpty,
+        PhotoError::NotAnImage => ErrorCode::PhotoUnreadable,
+        PhotoError::Heic => ErrorCode::PhotoHeic,
+        PhotoError::TooLarge { .. } => ErrorCode::PhotoTooLarge,
+        PhotoError::Damaged(_) => ErrorCode::PhotoDamaged,
+    }
+}

@@ -1,0 +1,185 @@
+//! A repair report written with no signal: its photos are prepared at once, the report shows
+//! as pending, and when the backend is back the photos are uploaded and the report created,
+//! each exactly once; staff then act on it and the resident sees every step.
+
+use crate::support::Env;
+use linli_core::Core;
+use linli_wire::ErrorCode;
+use linli_wire::ipc::{NewTicket, TicketViewState};
+use linli_wire::tickets::{StaffAction, TicketKind, TicketPlace, TicketState, TicketUrgency};
+
+/// A phone-sized JPEG with EXIF orientation 6 (and nothing else), written to `dir`.
+fn camera_photo(dir: &std::path::Path, name: &str, shade: u8) -> std::path::PathBuf {
+    let image = image::RgbImage::from_fn(1200, 900, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, shade])
+    });
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image)
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let path = dir.join(name);
+    std::fs::write(&path, png).expect("write");
+    path
+}
+
+fn report(photos: Vec<uuid::Uuid>) -> NewTicket {
+    NewTicket {
+        kind: TicketKind::Repair,
+        category: "pipes".into(),
+        place: TicketPlace::Unit,
+        place_note: None,
+        urgency: TicketUrgency::Urgent,
+        description: "厨房水槽下方水管漏水".into(),
+        visit_windows: Vec::new(),
+        photo_ids: photos,
+        anonymous: false,
+        bill_line_id: None,
+    }
+}
+
+async fn server_tickets(env: &Env) -> i64 {
+    env.server.count("SELECT COUNT(*) FROM tickets").await
+}
+
+#[tokio::test]
+async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    let files = tempfile::tempdir().expect("tempdir");
+    env.server.stop().await;
+
+    let first = core
+        .prepare_photo(&camera_photo(files.path(), "a.png", 10))
+        .await
+        .expect("prepared offline");
+    let second = core
+        .prepare_photo(&camera_photo(files.path(), "b.png", 200))
+        .await
+        .expect("prepared offline");
+    assert!(
+        first.thumbnail.starts_with("data:image/jpeg;base64,"),
+        "a thumbnail at once"
+    );
+    let broken = files.path().join("broken.jpg");
+    std::fs::write(&broken, b"\xff\xd8\xff\xe0 not really").expect("write");
+    let refused = core
+        .prepare_photo(&broken)
+        .await
+        .expect_err("a broken photo");
+    assert_eq!(
+        refused.code(),
+        ErrorCode::PhotoDamaged,
+        "its own clear reason"
+    );
+
+    let id = core
+        .submit_ticket(report(vec![first.id, second.id]))
+        .await
+        .expect("queued");
+    let views = core.tickets().await.expect("tickets");
+    assert_eq!(views[0].id.0, id);
+    assert_eq!(
+        views[0].state,
+        TicketViewState::Pending,
+        "shown at once as waiting to be sent"
+    );
+    assert_eq!(views[0].photos.len(), 2);
+    let sync = core.sync_now().await.expect("offline is not an error");
+    assert!(!sync.online);
+
+    env.server.restart().await;
+    core.sync_now().await.expect("sync");
+    core.sync_now()
+        .await
+        .expect("a second sync sends nothing new");
+    assert_eq!(server_tickets(&env).await, 1, "the report exists once");
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
+            .await,
+        2,
+        "each photo once"
+    );
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM ticket_attachments")
+            .await,
+        2
+    );
+    let stored = std::fs::read(
+        env.server
+            .data_dir()
+            .join("uploads")
+            .join(first.id.to_string()),
+    )
+    .expect("stored photo");
+    assert!(
+        !stored.windows(4).any(|w| w == b"Exif"),
+        "no EXIF left the device"
+    );
+
+    let views = core.tickets().await.expect("tickets");
+    assert_eq!(
+        views.len(),
+        1,
+        "the pending report became the server's ticket"
+    );
+    let ticket = views[0].ticket.as_ref().expect("sent");
+    assert_eq!(ticket.state, TicketState::Submitted);
+    assert_eq!(ticket.attachment_ids.len(), 2);
+
+    // Staff act (as the service desk's command line does); the resident sees each step.
+    for action in [
+        StaffAction::Accept,
+        StaffAction::Assign {
+            assignee: "王师傅（水电工）".into(),
+        },
+        StaffAction::Start,
+        StaffAction::Complete {
+            note: "已更换水管".into(),
+        },
+    ] {
+        env.server.staff(&ticket.number, action).await;
+    }
+    core.sync_now().await.expect("sync");
+    let done = core
+        .tickets()
+        .await
+        .expect("tickets")
+        .remove(0)
+        .ticket
+        .expect("ticket");
+    assert_eq!(done.state, TicketState::Completed);
+    let actions: Vec<&str> = done.events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["created", "accepted", "assigned", "started", "completed"]
+    );
+}
+
+#[tokio::test]
+async fn an_app_killed_after_queueing_sends_the_report_once_on_its_next_start() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    let files = tempfile::tempdir().expect("tempdir");
+    env.server.stop().await;
+    let photo = core
+        .prepare_photo(&camera_photo(files.path(), "a.png", 90))
+        .await
+        .expect("prepared");
+    core.submit_ticket(report(vec![photo.id]))
+        .await
+        .expect("queued");
+    drop::<Core>(core);
+
+    env.server.restart().await;
+    let core = env.open_core().await;
+    assert_eq!(
+        core.tickets().await.expect("tickets")[0].state,
+        TicketViewState::Pending,
+        "still there after the restart"
+    );
+    core.sync_now().await.expect("sync");
+    assert_eq!(server_tickets(&env).await, 1);
+    assert_eq!(env.server.count("SELECT COUNT(*) FROM uploads").await, 1);
+}
