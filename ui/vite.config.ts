@@ -18,6 +18,7 @@ export default defineConfig({
   test: {
     environment: 'jsdom',
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['tests/setup.ts'],
     css: false,
     server: { deps: { inline: ['vant'] } },
   },

@@ -7,9 +7,12 @@ use linli_core::Core;
 use linli_core::share::ShareCard;
 use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
 use linli_wire::ipc::{AccountView, Locale, NewPass, PassView, SessionView, SyncStatus};
+use linli_wire::ipc::{NewTicket, PhotoDraft, TicketStep, TicketView};
 use linli_wire::notices::Notice;
+use linli_wire::tickets::Ticket;
 use linli_wire::{
     BillId, ErrorCode, IpcError, MembershipId, NoticeId, PassId, PaymentOrderId, ReceiptId,
+    TicketId,
 };
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -186,6 +189,34 @@ pub async fn export_receipt_pdf(core: State<'_, Core>, id: ReceiptId) -> Command
 #[tauri::command]
 pub async fn export_ledger_csv(core: State<'_, Core>, period: String) -> CommandResult<String> {
     Ok(core.export_ledger_csv(&period).await?)
+}
+
+/// Prepares a photo the UI read from a picked file (Base64); `photo-*` codes when unusable.
+#[tauri::command]
+pub async fn prepare_photo(core: State<'_, Core>, data: String) -> CommandResult<PhotoDraft> {
+    Ok(core.prepare_photo_data(&data).await?)
+}
+
+/// Queues a report with its prepared photos; returns the ticket id.
+#[tauri::command]
+pub async fn submit_ticket(core: State<'_, Core>, input: NewTicket) -> CommandResult<TicketId> {
+    Ok(core.submit_ticket(input).await?)
+}
+
+/// The household's tickets: queued ones first, then the backend's.
+#[tauri::command]
+pub async fn tickets(core: State<'_, Core>) -> CommandResult<Vec<TicketView>> {
+    Ok(core.tickets().await?)
+}
+
+/// A resident's step on a sent ticket.
+#[tauri::command]
+pub async fn ticket_step(
+    core: State<'_, Core>,
+    id: TicketId,
+    step: TicketStep,
+) -> CommandResult<Ticket> {
+    Ok(core.ticket_step(id, step).await?)
 }
 
 /// Saves a picture the UI drew (PNG data URL) in the pictures folder; returns its path.

@@ -60,6 +60,10 @@ pub fn run() {
             commands::checkout_action,
             commands::export_receipt_pdf,
             commands::export_ledger_csv,
+            commands::prepare_photo,
+            commands::submit_ticket,
+            commands::tickets,
+            commands::ticket_step,
         ])
         .build(tauri::generate_context!());
     let app = match app {

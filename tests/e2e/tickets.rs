@@ -77,7 +77,7 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         .await
         .expect("queued");
     let views = core.tickets().await.expect("tickets");
-    assert_eq!(views[0].id.0, id);
+    assert_eq!(views[0].id, id);
     assert_eq!(
         views[0].state,
         TicketViewState::Pending,

@@ -23,6 +23,26 @@ after(async () => {
   await open.server?.stop().catch(() => {});
 });
 
+/**
+ * Presses the checkout's confirm button until the sheet shows the outcome. A click that lands
+ * while the sheet is still sliding in misses the button; pressing again is safe, because the
+ * sheet acts on the first press only.
+ */
+async function confirmPayment(browser) {
+  const result = await byId(browser, 'pay-result');
+  await eventually(
+    'the payment is confirmed',
+    async () => {
+      if (await result.isDisplayed()) return true;
+      const button = await byId(browser, 'pay-action-confirm');
+      if (await button.isDisplayed()) await button.click().catch(() => {});
+      return result.waitForDisplayed({ timeout: 3000 }).then(() => true, () => false);
+    },
+    45000,
+  );
+  return result;
+}
+
 test('resident pays one bill through the demo checkout and keeps its receipt as a PDF', async () => {
   const server = await startServer(tempDir('server'));
   open.server = server;
@@ -56,10 +76,7 @@ test('resident pays one bill through the demo checkout and keeps its receipt as 
   screenshot(shots, '03-checkout');
   const page = await browser.execute(() => document.querySelector('[data-testid="pay-checkout"]')?.getAttribute('srcdoc') ?? '');
   assert.match(page, /安居支付/, "the backend's sandbox checkout page is shown");
-  await (await byId(browser, 'pay-action-confirm')).click();
-
-  const result = await byId(browser, 'pay-result');
-  await result.waitForDisplayed({ timeout: 30000 });
+  const result = await confirmPayment(browser);
   assert.equal(await result.getAttribute('data-state'), 'succeeded', 'the backend says it is paid');
   screenshot(shots, '04-paid');
   await (await byId(browser, 'pay-receipt')).click();
@@ -105,9 +122,7 @@ test('resident pays one bill through the demo checkout and keeps its receipt as 
   await (await byId(again, 'bills-continue')).click();
   const frame2 = await byId(again, 'pay-checkout');
   await frame2.waitForDisplayed({ timeout: 30000 });
-  await (await byId(again, 'pay-action-confirm')).click();
-  const result2 = await byId(again, 'pay-result');
-  await result2.waitForDisplayed({ timeout: 30000 });
+  const result2 = await confirmPayment(again);
   assert.equal(await result2.getAttribute('data-state'), 'succeeded');
 
   const phone2 = device(server);

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
 import { money, yuan } from '../src/lib/money';
@@ -12,9 +12,6 @@ afterEach(() => {
   mounted = null;
   document.body.innerHTML = '';
 });
-// Vant measures fixed bars (the submit bar) once more 100 ms after mounting; let that timer
-// run before the DOM environment is torn down, or it throws into the next file's run.
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 150)));
 
 const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);

@@ -32,6 +32,8 @@ const APT_PACKAGES: &[&str] = &[
     "xclip",
     // Rendering and reading back the receipt PDFs the app exports.
     "poppler-utils",
+    // Checking that photos the server stored carry no GPS or device tags.
+    "libimage-exiftool-perl",
     // Screenshots, and Chinese text that renders as text rather than boxes.
     "imagemagick",
     "fonts-noto-cjk",

@@ -489,14 +489,40 @@ impl Core {
         self.inner.prepare_photo(&account, path).await
     }
 
+    /// Prepares a photo the face read from a file the resident picked (Base64), like
+    /// [`Core::prepare_photo`].
+    pub async fn prepare_photo_data(
+        &self,
+        base64_data: &str,
+    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
+        use base64::Engine as _;
+        let account = self.inner.current_account().await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64_data.trim())
+            .map_err(|_| Error::Photo(photo::PhotoError::NotAnImage))?;
+        self.inner.prepare_photo_bytes(&account, bytes).await
+    }
+
+    /// A resident's step on a sent ticket: comment, cancel, confirm, reopen, rate.
+    pub async fn ticket_step(
+        &self,
+        id: linli_wire::TicketId,
+        step: linli_wire::ipc::TicketStep,
+    ) -> Result<linli_wire::tickets::Ticket, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_step(&account, id, step).await
+    }
+
     /// Queues a report with its prepared photos (sent when online: photos, then the report,
     /// each once). Returns the ticket id.
     pub async fn submit_ticket(
         &self,
         input: linli_wire::ipc::NewTicket,
-    ) -> Result<uuid::Uuid, Error> {
+    ) -> Result<linli_wire::TicketId, Error> {
         let account = self.inner.current_account().await?;
-        self.inner.submit_ticket(&account, input).await
+        Ok(linli_wire::TicketId(
+            self.inner.submit_ticket(&account, input).await?,
+        ))
     }
 
     /// The household's tickets: queued ones (with photo progress), then the backend's.

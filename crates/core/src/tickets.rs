@@ -141,6 +141,15 @@ impl Inner {
         let bytes = tokio::fs::read(path)
             .await
             .map_err(|_| Error::Photo(PhotoError::NotAnImage))?;
+        self.prepare_photo_bytes(account, bytes).await
+    }
+
+    /// Prepares a photo's bytes (as the face read them from the file the resident picked).
+    pub(crate) async fn prepare_photo_bytes(
+        &self,
+        account: &Account,
+        bytes: Vec<u8>,
+    ) -> Result<PhotoDraft, Error> {
         let prepared = tokio::task::spawn_blocking(move || photo::prepare(&bytes))
             .await
             .map_err(|err| Error::Internal(format!("prepare a photo: {err}")))??;
@@ -242,6 +251,39 @@ impl Inner {
             .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
         self.wake.notify_one();
         Ok(id)
+    }
+
+    /// Takes a resident's step on a ticket the backend has, and caches the answer.
+    pub(crate) async fn ticket_step(
+        &self,
+        account: &Account,
+        id: linli_wire::TicketId,
+        step: linli_wire::ipc::TicketStep,
+    ) -> Result<Ticket, Error> {
+        use linli_wire::ipc::TicketStep as S;
+        let call = match &step {
+            S::Comment { text } => Call::post(
+                format!("/v1/tickets/{id}/comments"),
+                &linli_wire::tickets::TicketComment {
+                    text: text.clone(),
+                    attachment_ids: Vec::new(),
+                },
+            )?,
+            S::Cancel => Call::post_empty(format!("/v1/tickets/{id}/cancel")),
+            S::Confirm => Call::post_empty(format!("/v1/tickets/{id}/confirm")),
+            S::Reopen { reason } => Call::post(
+                format!("/v1/tickets/{id}/reopen"),
+                &linli_wire::tickets::TicketReason {
+                    reason: reason.clone(),
+                },
+            )?,
+            S::Rate { rating } => Call::post(format!("/v1/tickets/{id}/rating"), rating)?,
+        };
+        let ticket: Ticket = self.authed(account, &call).await?.json("the ticket")?;
+        account.cache.upsert_ticket(&ticket).await?;
+        self.events
+            .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
+        Ok(ticket)
     }
 
     /// Pulls the resident's tickets.

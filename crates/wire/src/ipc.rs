@@ -260,3 +260,28 @@ pub struct TicketView {
     /// The last problem sending it.
     pub error: Option<ErrorCode>,
 }
+
+/// What the resident does to a ticket the backend has (needs the network).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum TicketStep {
+    /// Adds a comment.
+    Comment {
+        /// Text.
+        text: String,
+    },
+    /// Cancels it (before acceptance).
+    Cancel,
+    /// Confirms the work is done.
+    Confirm,
+    /// Says it is not fixed.
+    Reopen {
+        /// What is still wrong.
+        reason: String,
+    },
+    /// Rates it (closes it).
+    Rate {
+        /// The rating.
+        rating: crate::tickets::Rating,
+    },
+}

@@ -86,6 +86,7 @@ pub fn typescript() -> String {
         crate::ipc::TicketViewState::decl(),
         crate::ipc::PhotoProgress::decl(),
         crate::ipc::TicketView::decl(),
+        crate::ipc::TicketStep::decl(),
         crate::sync::EntityKind::decl(),
         crate::sync::ChangeOp::decl(),
         crate::sync::Change::decl(),

@@ -4,6 +4,12 @@
 // `setOnline(true)`.
 import type {
   AccountView,
+  NewTicket,
+  PhotoDraft,
+  Ticket,
+  TicketId,
+  TicketStep,
+  TicketView,
   Bill,
   BillId,
   LedgerPeriod,
@@ -296,6 +302,52 @@ export class FakeBackend implements Backend {
 
   async copyText(text: string): Promise<void> {
     this.clipboard = text;
+  }
+
+  /** Queued and sent tickets (tests reach in). */
+  readonly ticketList: TicketView[] = [];
+
+  async preparePhoto(data: string): Promise<PhotoDraft> {
+    this.requireSession();
+    if (!data) throw new BackendError('photo-empty', 'empty');
+    if (!data.startsWith('/9j/') && !data.startsWith('iVBOR')) throw new BackendError('photo-unreadable', 'not a picture');
+    return { id: crypto.randomUUID(), thumbnail: `data:image/jpeg;base64,${data}`, width: 2016, height: 1512, bytes: 300_000 };
+  }
+
+  async submitTicket(input: NewTicket): Promise<TicketId> {
+    this.requireSession();
+    const id = crypto.randomUUID();
+    const request = { ...input, id, membership_id: this.current, place_note: input.place_note, attachment_ids: input.photo_ids, bill_line_id: input.bill_line_id };
+    const { photo_ids: _ids, ...rest } = request;
+    this.ticketList.unshift({
+      id,
+      state: 'pending',
+      request: rest,
+      ticket: null,
+      photos: input.photo_ids.map((p) => ({ id: p, sent: 0, total: 300_000, state: 'waiting' })),
+      error: null,
+    });
+    this.emit({ type: 'data-changed', kinds: ['ticket'] });
+    return id;
+  }
+
+  async tickets(): Promise<TicketView[]> {
+    this.requireSession();
+    return this.ticketList.map((t) => structuredClone(t));
+  }
+
+  async ticketStep(id: TicketId, step: TicketStep): Promise<Ticket> {
+    this.requireSession();
+    const view = this.ticketList.find((t) => t.id === id);
+    if (!view?.ticket) throw new BackendError('not-found', 'no such ticket');
+    const now = new Date().toISOString();
+    const next: Record<string, Ticket['state']> = { cancel: 'canceled', confirm: 'confirmed', reopen: 'reopened', rate: 'closed' };
+    if (step.step !== 'comment') view.ticket.state = next[step.step] ?? view.ticket.state;
+    view.ticket.events.push({ id: crypto.randomUUID(), at: now, actor: 'resident', actor_name: '王芳', action: step.step === 'rate' ? 'rated' : step.step === 'comment' ? 'comment' : `${step.step}ed`, note: step.step === 'comment' ? step.text : null, attachment_ids: [] });
+    if (step.step === 'rate') view.ticket.rating = step.rating;
+    view.ticket.allowed = view.ticket.state === 'closed' ? [] : ['comment'];
+    this.emit({ type: 'data-changed', kinds: ['ticket'] });
+    return structuredClone(view.ticket);
   }
 
   async bills(): Promise<Bill[]> {

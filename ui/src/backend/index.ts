@@ -4,6 +4,12 @@
 // whose `code` is a linli-wire ErrorCode; the UI branches on the code only.
 import type {
   AccountView,
+  NewTicket,
+  PhotoDraft,
+  Ticket,
+  TicketId,
+  TicketStep,
+  TicketView,
   Bill,
   BillId,
   LedgerPeriod,
@@ -49,6 +55,14 @@ export interface Backend {
   copyPicture(dataUrl: string): Promise<void>;
   /** Puts text on the system clipboard. */
   copyText(text: string): Promise<void>;
+  /** Prepares a picked photo (Base64 of the file) at once; `photo-*` codes when unusable. */
+  preparePhoto(data: string): Promise<PhotoDraft>;
+  /** Queues a report with its prepared photos (sent when online); resolves to its id. */
+  submitTicket(input: NewTicket): Promise<TicketId>;
+  /** The household's tickets: queued ones (with photo progress) first, then the backend's. */
+  tickets(): Promise<TicketView[]>;
+  /** A resident's step on a sent ticket (needs the network). */
+  ticketStep(id: TicketId, step: TicketStep): Promise<Ticket>;
   /** The household's bills (unsettled first), from the cache. */
   bills(): Promise<Bill[]>;
   /** The household's payment orders, newest first, from the cache. */

@@ -4,6 +4,12 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   AccountView,
+  NewTicket,
+  PhotoDraft,
+  Ticket,
+  TicketId,
+  TicketStep,
+  TicketView,
   Bill,
   BillId,
   LedgerPeriod,
@@ -84,6 +90,18 @@ export class TauriBackend implements Backend {
   }
   copyText(text: string): Promise<void> {
     return call('copy_text', { text });
+  }
+  preparePhoto(data: string): Promise<PhotoDraft> {
+    return call('prepare_photo', { data });
+  }
+  submitTicket(input: NewTicket): Promise<TicketId> {
+    return call('submit_ticket', { input });
+  }
+  tickets(): Promise<TicketView[]> {
+    return call('tickets');
+  }
+  ticketStep(id: TicketId, step: TicketStep): Promise<Ticket> {
+    return call('ticket_step', { id, step });
   }
   bills(): Promise<Bill[]> {
     return call('bills');

@@ -1334,6 +1334,20 @@ photos: Array<PhotoProgress>,
  */
 error: ErrorCode | null, };
 
+export type TicketStep = { "step": "comment", 
+/**
+ * Text.
+ */
+text: string, } | { "step": "cancel" } | { "step": "confirm" } | { "step": "reopen", 
+/**
+ * What is still wrong.
+ */
+reason: string, } | { "step": "rate", 
+/**
+ * The rating.
+ */
+rating: Rating, };
+
 export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";

@@ -1,0 +1,106 @@
+// A repair report in the real window (issue: repairs and complaints with photos): written with
+// two photos while the backend is down, shown as waiting to be sent, sent when it is back
+// (photos first, then the report, each once), completed by the service desk's command line,
+// confirmed as rated by the resident. The backend agrees, and what it stored carries no GPS
+// or device tags.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, field } from './lib/harness.mjs';
+
+const PHONE = '13800000001';
+const PASSWORD = 'demo1234';
+const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'repair');
+const icons = join(import.meta.dirname, '../../icons');
+
+const open = { browser: null, driver: null, server: null };
+after(async () => {
+  await open.browser?.deleteSession().catch(() => {});
+  await open.driver?.stop().catch(() => {});
+  await open.server?.stop().catch(() => {});
+});
+
+function staff(server, ...args) {
+  execFileSync(process.env.LINLI_SERVER_BIN, ['staff', '--data-dir', server.dataDir, 'latest', ...args], { encoding: 'utf8' });
+}
+
+test('a repair written offline with two photos is sent once, completed by staff and rated', async () => {
+  let server = await startServer(tempDir('server'));
+  open.server = server;
+  open.driver = await startDriver({
+    LINLI_BACKEND_URL: server.url,
+    LINLI_BACKEND_CA: server.ca,
+    LINLI_DATA_DIR: tempDir('app'),
+  });
+  const browser = await openApp();
+  open.browser = browser;
+  await (await field(browser, 'login-phone')).setValue(PHONE);
+  await (await field(browser, 'login-password')).setValue(PASSWORD);
+  await (await byId(browser, 'login-submit')).click();
+  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+
+  // The backend goes away; the resident writes the report anyway.
+  await server.stop();
+  await (await byId(browser, 'service-repair')).click();
+  await (await byId(browser, 'ticket-new')).waitForDisplayed({ timeout: 10000 });
+  await (await byId(browser, 'ticket-new')).click();
+  await (await byId(browser, 'ticket-category-pipes')).click();
+  const description = await (await byId(browser, 'ticket-description')).$('textarea');
+  await description.waitForExist({ timeout: 10000 });
+  await description.setValue('厨房水槽下方水管漏水，地面有积水');
+  const input = await byId(browser, 'ticket-photo-input');
+  await input.addValue(join(icons, 'icon.png'));
+  await eventually('the first photo is prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 1);
+  await (await byId(browser, 'ticket-photo-input')).addValue(join(icons, '128x128@2x.png'));
+  await eventually('both photos are prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 2);
+  screenshot(shots, '01-report');
+  await (await byId(browser, 'ticket-submit')).click();
+  const state = await byId(browser, 'ticket-state');
+  await state.waitForDisplayed({ timeout: 10000 });
+  assert.equal(await state.getAttribute('data-state'), 'pending', 'kept on the device, waiting to be sent');
+  screenshot(shots, '02-pending');
+
+  // The backend comes back on the same address.
+  server = await startServer(server.dataDir, server.addr);
+  open.server = server;
+  await browser.back();
+  await eventually(
+    'the report is sent',
+    async () => {
+      const now = await browser.$('[data-testid="tickets-send-now"]');
+      if (await now.isExisting()) await now.click().catch(() => {});
+      const item = await byId(browser, 'ticket-item');
+      return (await item.getAttribute('data-state')) === 'submitted';
+    },
+    60000,
+  );
+  screenshot(shots, '03-submitted');
+
+  // The service desk works on it from a terminal.
+  staff(server, 'accept');
+  staff(server, 'assign', '王师傅（水电工）');
+  staff(server, 'start');
+  staff(server, 'complete', '已更换水槽下方的软管，试水正常');
+  await (await byId(browser, 'ticket-item')).click();
+  await eventually('the resident sees it completed', async () => (await (await byId(browser, 'ticket-state')).getAttribute('data-state')) === 'completed', 30000);
+  screenshot(shots, '04-completed');
+  await (await byId(browser, 'ticket-rate-submit')).click();
+  await eventually('rated and closed', async () => (await (await byId(browser, 'ticket-state')).getAttribute('data-state')) === 'closed', 20000);
+  screenshot(shots, '05-rated');
+
+  const phone = device(server);
+  await phone.signIn(PHONE, PASSWORD);
+  const list = (await phone.get('/v1/tickets')).body.items;
+  assert.equal(list.length, 1, 'the report exists once');
+  assert.equal(list[0].attachment_ids.length, 2, 'with both photos');
+  assert.equal(list[0].state, 'closed');
+  assert.equal(list[0].rating.overall, 5);
+  const actions = list[0].events.map((e) => e.action);
+  assert.deepEqual(actions, ['created', 'accepted', 'assigned', 'started', 'completed', 'rated']);
+  for (const id of list[0].attachment_ids) {
+    const tags = execFileSync('exiftool', ['-s', '-GPS:all', '-Make', '-Model', '-SerialNumber', join(server.dataDir, 'uploads', id)], { encoding: 'utf8' });
+    assert.equal(tags.trim(), '', `no GPS or device tags in what the server stored: ${tags}`);
+  }
+});
