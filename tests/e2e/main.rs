@@ -8,6 +8,7 @@ mod support;
 mod auth;
 mod bills;
 mod gate;
+mod kill;
 mod offline;
 mod outbox;
 mod passes;

@@ -183,3 +183,70 @@ async fn an_app_killed_after_queueing_sends_the_report_once_on_its_next_start() 
     assert_eq!(server_tickets(&env).await, 1);
     assert_eq!(env.server.count("SELECT COUNT(*) FROM uploads").await, 1);
 }
+
+#[tokio::test]
+async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_upload_each() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    let files = tempfile::tempdir().expect("tempdir");
+    let first = core
+        .prepare_photo(&camera_photo(files.path(), "a.png", 30))
+        .await
+        .expect("prepared");
+    let second = core
+        .prepare_photo(&camera_photo(files.path(), "b.png", 220))
+        .await
+        .expect("prepared");
+    core.submit_ticket(report(vec![first.id, second.id]))
+        .await
+        .expect("queued");
+    // Eight writes in a row (upload PATCHes, the report's creation and its replays): each
+    // committed by the server, its answer cut on the way back.
+    env.server.drop_write_responses(8).await;
+    for _ in 0..30 {
+        let status = core.sync_now().await.expect("sync");
+        if status.online && status.outbox_pending == 0 {
+            break;
+        }
+    }
+    assert_eq!(
+        core.sync_now().await.expect("sync").outbox_pending,
+        0,
+        "everything was sent in the end"
+    );
+    assert_eq!(
+        env.server.dropped_responses_left().await,
+        0,
+        "all eight answers were cut"
+    );
+    assert_eq!(
+        server_tickets(&env).await,
+        1,
+        "one report, though its answer was lost"
+    );
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
+            .await,
+        2,
+        "one upload per photo"
+    );
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM ticket_attachments")
+            .await,
+        2
+    );
+    let stored = std::fs::read(
+        env.server
+            .data_dir()
+            .join("uploads")
+            .join(second.id.to_string()),
+    )
+    .expect("stored");
+    assert_eq!(
+        stored.len() as u64,
+        second.bytes,
+        "the photo's bytes, once, in full"
+    );
+}

@@ -103,6 +103,21 @@ impl TestServer {
         }
     }
 
+    /// Cuts the connection of the next `count` ticket creations and upload PATCHes after the
+    /// server committed them, before the client gets the answer.
+    pub async fn drop_write_responses(&self, count: u32) {
+        if let Some(running) = self.running.lock().await.as_ref() {
+            running.state.demo_provider.drop_write_responses(count);
+        }
+    }
+
+    /// How many of the responses to drop are still to come.
+    pub async fn dropped_responses_left(&self) -> u32 {
+        self.running.lock().await.as_ref().map_or(0, |running| {
+            running.state.demo_provider.dropped_responses_left()
+        })
+    }
+
     /// Acts on a ticket as staff (李娜（客服）), as the service desk's command line does.
     pub async fn staff(&self, ticket: &str, action: linli_wire::tickets::StaffAction) {
         let state = self
