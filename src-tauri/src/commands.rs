@@ -7,7 +7,7 @@ use linli_core::Core;
 use linli_core::share::ShareCard;
 use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
 use linli_wire::ipc::{AccountView, Locale, NewPass, PassView, SessionView, SyncStatus};
-use linli_wire::ipc::{NewTicket, PhotoDraft, TicketStep, TicketView};
+use linli_wire::ipc::{BlockedChoice, NewTicket, PhotoDraft, TicketStep, TicketView};
 use linli_wire::notices::Notice;
 use linli_wire::tickets::Ticket;
 use linli_wire::{
@@ -207,6 +207,16 @@ pub async fn submit_ticket(core: State<'_, Core>, input: NewTicket) -> CommandRe
 #[tauri::command]
 pub async fn tickets(core: State<'_, Core>) -> CommandResult<Vec<TicketView>> {
     Ok(core.tickets().await?)
+}
+
+/// Decides for a report blocked by a refused photo.
+#[tauri::command]
+pub async fn resolve_blocked_ticket(
+    core: State<'_, Core>,
+    id: TicketId,
+    choice: BlockedChoice,
+) -> CommandResult<()> {
+    Ok(core.resolve_blocked_ticket(id, choice).await?)
 }
 
 /// A resident's step on a sent ticket.

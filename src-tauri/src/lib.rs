@@ -64,6 +64,7 @@ pub fn run() {
             commands::submit_ticket,
             commands::tickets,
             commands::ticket_step,
+            commands::resolve_blocked_ticket,
         ])
         .build(tauri::generate_context!());
     let app = match app {

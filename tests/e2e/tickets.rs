@@ -250,3 +250,86 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
         "the photo's bytes, once, in full"
     );
 }
+
+#[tokio::test]
+async fn a_refused_photo_blocks_its_report_until_the_resident_decides() {
+    let env = Env::start().await;
+    let (core, account) = env.signed_in().await;
+    let files = tempfile::tempdir().expect("tempdir");
+    let good = core
+        .prepare_photo(&camera_photo(files.path(), "a.png", 30))
+        .await
+        .expect("prepared");
+    let bad = core
+        .prepare_photo(&camera_photo(files.path(), "b.png", 220))
+        .await
+        .expect("prepared");
+    // The kept file is damaged on the device before it is sent: the server refuses it.
+    let kept = env
+        .account_dir(&account)
+        .join("photos")
+        .join(format!("{}.jpg", bad.id));
+    std::fs::write(&kept, b"this is no longer a photo").expect("damage");
+    let id = core
+        .submit_ticket(report(vec![good.id, bad.id]))
+        .await
+        .expect("queued");
+    core.sync_now().await.expect("sync");
+    let view = core.tickets().await.expect("tickets").remove(0);
+    assert_eq!(
+        view.state,
+        TicketViewState::Blocked,
+        "the report waits for the resident"
+    );
+    assert_eq!(server_tickets(&env).await, 0, "nothing half-sent");
+    let refused: Vec<_> = view
+        .photos
+        .iter()
+        .filter(|p| p.state == "rejected")
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(
+        refused,
+        vec![bad.id],
+        "the refused photo is shown as refused"
+    );
+
+    core.resolve_blocked_ticket(id, linli_wire::ipc::BlockedChoice::SendWithout)
+        .await
+        .expect("decided");
+    core.sync_now().await.expect("sync");
+    let sent = core
+        .tickets()
+        .await
+        .expect("tickets")
+        .remove(0)
+        .ticket
+        .expect("sent");
+    assert_eq!(
+        sent.attachment_ids,
+        vec![good.id],
+        "sent with the photo that was fine"
+    );
+
+    // A second report is discarded instead: nothing of it reaches the server.
+    let again = core
+        .prepare_photo(&camera_photo(files.path(), "c.png", 90))
+        .await
+        .expect("prepared");
+    let kept = env
+        .account_dir(&account)
+        .join("photos")
+        .join(format!("{}.jpg", again.id));
+    std::fs::write(&kept, b"broken").expect("damage");
+    let other = core
+        .submit_ticket(report(vec![again.id]))
+        .await
+        .expect("queued");
+    core.sync_now().await.expect("sync");
+    core.resolve_blocked_ticket(other, linli_wire::ipc::BlockedChoice::Discard)
+        .await
+        .expect("discarded");
+    assert_eq!(core.sync_now().await.expect("sync").outbox_pending, 0);
+    assert_eq!(server_tickets(&env).await, 1, "only the first report");
+    assert_eq!(core.tickets().await.expect("tickets").len(), 1);
+}

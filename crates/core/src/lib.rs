@@ -513,6 +513,16 @@ impl Core {
         self.inner.ticket_step(&account, id, step).await
     }
 
+    /// Decides for a report blocked by a refused photo: send it without, or discard it.
+    pub async fn resolve_blocked_ticket(
+        &self,
+        id: linli_wire::TicketId,
+        choice: linli_wire::ipc::BlockedChoice,
+    ) -> Result<(), Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.resolve_blocked(&account, id, choice).await
+    }
+
     /// Queues a report with its prepared photos (sent when online: photos, then the report,
     /// each once). Returns the ticket id.
     pub async fn submit_ticket(

@@ -14,7 +14,6 @@
 //! - The ticket shows at once as pending (with per-photo progress) and becomes the server's
 //!   ticket once created; each sync replaces the cached tickets with the server's.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -286,6 +285,56 @@ impl Inner {
         Ok(ticket)
     }
 
+    /// The resident's decision on a blocked report: send it without the refused photos, or
+    /// drop it (and its prepared photos).
+    pub(crate) async fn resolve_blocked(
+        &self,
+        account: &Account,
+        id: linli_wire::TicketId,
+        choice: linli_wire::ipc::BlockedChoice,
+    ) -> Result<(), Error> {
+        let aggregate = format!("ticket/{id}");
+        let items = account.cache.unsent_items_of(&aggregate).await?;
+        let report = items
+            .iter()
+            .find(|i| i.kind() == Some(OutboxKind::CreateTicket))
+            .ok_or_else(|| Error::NotFound(format!("queued report {id}")))?;
+        let mut request: CreateTicket = serde_json::from_str(&report.payload)
+            .map_err(|err| Error::Internal(format!("a queued report does not decode: {err}")))?;
+        match choice {
+            linli_wire::ipc::BlockedChoice::Discard => {
+                for photo in &request.attachment_ids {
+                    let _ = tokio::fs::remove_file(photo_file(account, *photo)).await;
+                }
+                account.cache.forget_aggregate(&aggregate).await?;
+            }
+            linli_wire::ipc::BlockedChoice::SendWithout => {
+                let refused: Vec<Uuid> = items
+                    .iter()
+                    .filter(|i| {
+                        i.kind() == Some(OutboxKind::UploadPhoto)
+                            && i.state == crate::outbox::OutboxState::Rejected
+                    })
+                    .filter_map(|i| serde_json::from_str::<UploadPayload>(&i.payload).ok())
+                    .map(|p| p.attachment_id)
+                    .collect();
+                request
+                    .attachment_ids
+                    .retain(|photo| !refused.contains(photo));
+                account.cache.update_payload(report.id, &request).await?;
+                account
+                    .cache
+                    .drop_refused_uploads(&aggregate, self.now())
+                    .await?;
+            }
+        }
+        self.emit_outbox(account).await;
+        self.events
+            .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);
+        self.wake.notify_one();
+        Ok(())
+    }
+
     /// Pulls the resident's tickets.
     pub(crate) async fn pull_tickets(&self, account: &Account) -> Result<bool, Error> {
         let list: TicketList = self
@@ -306,15 +355,6 @@ impl Inner {
             .lock()
             .map(|p| p.clone())
             .unwrap_or_default();
-        let mut by_aggregate: HashMap<String, Vec<&crate::outbox::OutboxItem>> = HashMap::new();
-        for item in &items {
-            if item.aggregate.starts_with("ticket/") {
-                by_aggregate
-                    .entry(item.aggregate.clone())
-                    .or_default()
-                    .push(item);
-            }
-        }
         let cached = account.cache.tickets_of(&membership.to_string()).await?;
         let mut views = Vec::new();
         for item in items
@@ -328,10 +368,9 @@ impl Inner {
             if request.membership_id != membership || cached.iter().any(|t| t.id == request.id) {
                 continue;
             }
-            let siblings = by_aggregate
-                .get(&item.aggregate)
-                .cloned()
-                .unwrap_or_default();
+            // Refused uploads included: they show as refused photos.
+            let all = account.cache.unsent_items_of(&item.aggregate).await?;
+            let siblings: Vec<&crate::outbox::OutboxItem> = all.iter().collect();
             let photos = request
                 .attachment_ids
                 .iter()

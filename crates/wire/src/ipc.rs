@@ -285,3 +285,13 @@ pub enum TicketStep {
         rating: crate::tickets::Rating,
     },
 }
+
+/// What the resident decides for a report a photo of which the backend refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockedChoice {
+    /// Send the report without the refused photos.
+    SendWithout,
+    /// Drop the report and its photos.
+    Discard,
+}

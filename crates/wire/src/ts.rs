@@ -87,6 +87,7 @@ pub fn typescript() -> String {
         crate::ipc::PhotoProgress::decl(),
         crate::ipc::TicketView::decl(),
         crate::ipc::TicketStep::decl(),
+        crate::ipc::BlockedChoice::decl(),
         crate::sync::EntityKind::decl(),
         crate::sync::ChangeOp::decl(),
         crate::sync::Change::decl(),

@@ -4,6 +4,7 @@
 // `setOnline(true)`.
 import type {
   AccountView,
+  BlockedChoice,
   NewTicket,
   PhotoDraft,
   Ticket,
@@ -334,6 +335,18 @@ export class FakeBackend implements Backend {
   async tickets(): Promise<TicketView[]> {
     this.requireSession();
     return this.ticketList.map((t) => structuredClone(t));
+  }
+
+  async resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void> {
+    const index = this.ticketList.findIndex((t) => t.id === id);
+    if (index < 0) throw new BackendError('not-found', 'no such report');
+    if (choice === 'discard') this.ticketList.splice(index, 1);
+    else {
+      const view = this.ticketList[index]!;
+      view.photos = view.photos.filter((p) => p.state !== 'rejected');
+      view.state = 'pending';
+    }
+    this.emit({ type: 'data-changed', kinds: ['ticket'] });
   }
 
   async ticketStep(id: TicketId, step: TicketStep): Promise<Ticket> {

@@ -4,6 +4,7 @@
 // whose `code` is a linli-wire ErrorCode; the UI branches on the code only.
 import type {
   AccountView,
+  BlockedChoice,
   NewTicket,
   PhotoDraft,
   Ticket,
@@ -61,6 +62,8 @@ export interface Backend {
   submitTicket(input: NewTicket): Promise<TicketId>;
   /** The household's tickets: queued ones (with photo progress) first, then the backend's. */
   tickets(): Promise<TicketView[]>;
+  /** Decides for a report blocked by a refused photo: send it without, or discard it. */
+  resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void>;
   /** A resident's step on a sent ticket (needs the network). */
   ticketStep(id: TicketId, step: TicketStep): Promise<Ticket>;
   /** The household's bills (unsettled first), from the cache. */

@@ -4,6 +4,7 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
   AccountView,
+  BlockedChoice,
   NewTicket,
   PhotoDraft,
   Ticket,
@@ -99,6 +100,9 @@ export class TauriBackend implements Backend {
   }
   tickets(): Promise<TicketView[]> {
     return call('tickets');
+  }
+  resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void> {
+    return call('resolve_blocked_ticket', { id, choice });
   }
   ticketStep(id: TicketId, step: TicketStep): Promise<Ticket> {
     return call('ticket_step', { id, step });

@@ -1348,6 +1348,8 @@ reason: string, } | { "step": "rate",
  */
 rating: Rating, };
 
+export type BlockedChoice = "send_without" | "discard";
+
 export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";

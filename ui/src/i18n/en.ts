@@ -305,6 +305,8 @@ export default {
     sending: 'Sending…',
     waitingNetwork: 'Offline: sent when you are back online',
     sendNow: 'Send now',
+    sendWithout: 'Send without the refused photo',
+    discard: 'Discard this report',
   },
   me: {
     title: 'Me',

@@ -306,6 +306,8 @@ export default {
     sending: '正在发送…',
     waitingNetwork: '暂无网络，联网后自动发送',
     sendNow: '立即发送',
+    sendWithout: '不带未上传的照片发送',
+    discard: '放弃这份工单',
   },
   me: {
     title: '我的',

@@ -235,6 +235,46 @@ impl Cache {
         Ok(items)
     }
 
+    /// Every item of an aggregate not yet accepted, refused ones included.
+    pub(crate) async fn unsent_items_of(&self, aggregate: &str) -> Result<Vec<OutboxItem>, Error> {
+        let rows = sqlx::query(
+            "SELECT id, kind, aggregate, payload_version, payload, state, attempts,
+             next_attempt_at_ms, last_error_code
+             FROM outbox WHERE aggregate = ? AND state != 'done' ORDER BY seq",
+        )
+        .bind(aggregate)
+        .fetch_all(&self.pool)
+        .await
+        .storage("read the outbox")?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: String = row.try_get("id").storage("read the outbox")?;
+            let state: String = row.try_get("state").storage("read the outbox")?;
+            let (Ok(id), Some(state)) = (id.parse::<Uuid>(), OutboxState::parse(&state)) else {
+                tracing::warn!("skipping an unreadable outbox row {id}");
+                continue;
+            };
+            let attempts: i64 = row.try_get("attempts").storage("read the outbox")?;
+            items.push(OutboxItem {
+                id,
+                kind: row.try_get("kind").storage("read the outbox")?,
+                aggregate: row.try_get("aggregate").storage("read the outbox")?,
+                payload_version: row.try_get("payload_version").storage("read the outbox")?,
+                payload: row.try_get("payload").storage("read the outbox")?,
+                state,
+                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                next_attempt_at: from_ms(
+                    row.try_get("next_attempt_at_ms")
+                        .storage("read the outbox")?,
+                ),
+                last_error_code: parse_code(
+                    row.try_get("last_error_code").storage("read the outbox")?,
+                ),
+            });
+        }
+        Ok(items)
+    }
+
     /// Moves `item` along `event` (checked by [`transition`]); answers the new state. The
     /// update only applies if the row is still in the state the caller saw.
     /// Rewrites an item's payload (an upload's saved progress).
@@ -251,6 +291,42 @@ impl Cache {
             .execute(&self.pool)
             .await
             .storage("save upload progress")?;
+        Ok(())
+    }
+
+    /// Removes every unsent item of an aggregate (a report the resident discarded).
+    pub(crate) async fn forget_aggregate(&self, aggregate: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND state != 'done'")
+            .bind(aggregate)
+            .execute(&self.pool)
+            .await
+            .storage("discard a queued report")?;
+        Ok(())
+    }
+
+    /// Drops an aggregate's refused uploads and lets its blocked items go again.
+    pub(crate) async fn drop_refused_uploads(
+        &self,
+        aggregate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await.storage("resume a queued report")?;
+        sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND kind = 'upload_photo' AND state = 'rejected'")
+            .bind(aggregate)
+            .execute(&mut *tx)
+            .await
+            .storage("resume a queued report")?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?
+             WHERE aggregate = ? AND state = 'blocked'",
+        )
+        .bind(to_ms(now))
+        .bind(to_ms(now))
+        .bind(aggregate)
+        .execute(&mut *tx)
+        .await
+        .storage("resume a queued report")?;
+        tx.commit().await.storage("resume a queued report")?;
         Ok(())
     }
 
