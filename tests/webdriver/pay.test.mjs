@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, field } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn } from './lib/harness.mjs';
 
 const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
@@ -56,10 +56,7 @@ test('resident pays one bill through the demo checkout and keeps its receipt as 
   const browser = await openApp();
   open.browser = browser;
 
-  await (await field(browser, 'login-phone')).setValue(PHONE);
-  await (await field(browser, 'login-password')).setValue(PASSWORD);
-  await (await byId(browser, 'login-submit')).click();
-  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+  await signIn(browser, PHONE, PASSWORD);
 
   await (await byId(browser, 'service-bills')).click();
   const first = await byId(browser, 'bill-item');

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, field } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn } from './lib/harness.mjs';
 
 const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
@@ -36,10 +36,7 @@ test('a repair written offline with two photos is sent once, completed by staff 
   });
   const browser = await openApp();
   open.browser = browser;
-  await (await field(browser, 'login-phone')).setValue(PHONE);
-  await (await field(browser, 'login-password')).setValue(PASSWORD);
-  await (await byId(browser, 'login-submit')).click();
-  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+  await signIn(browser, PHONE, PASSWORD);
 
   // The backend goes away; the resident writes the report anyway.
   await server.stop();

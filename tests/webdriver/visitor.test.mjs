@@ -22,6 +22,7 @@ import {
   addGate,
   clipboard,
   decodeQr,
+  signIn,
 } from './lib/harness.mjs';
 
 const PHONE = '13800000001';
@@ -57,10 +58,7 @@ test('resident invites a visitor, shares the pass, sees an entry, and revokes it
   const browser = await openApp();
   open.browser = browser;
 
-  await (await field(browser, 'login-phone')).setValue(PHONE);
-  await (await field(browser, 'login-password')).setValue(PASSWORD);
-  await (await byId(browser, 'login-submit')).click();
-  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+  await signIn(browser, PHONE, PASSWORD);
 
   await (await byId(browser, 'service-visitor')).click();
   await (await byId(browser, 'visitor-new')).waitForDisplayed({ timeout: 10000 });

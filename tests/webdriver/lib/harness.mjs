@@ -39,6 +39,14 @@ export function tempDir(prefix) {
   return mkdtempSync(join(tmpdir(), `linli-${prefix}-`));
 }
 
+/** Signs in as `phone` in the app window and waits for the home screen. */
+export async function signIn(browser, phone = '13800000001', password = 'demo1234') {
+  await (await field(browser, 'login-phone')).setValue(phone);
+  await (await field(browser, 'login-password')).setValue(password);
+  await (await byId(browser, 'login-submit')).click();
+  await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
+}
+
 /** Starts linli-server with demo data; `addr` 127.0.0.1:0 picks a free port. */
 export async function startServer(dataDir, addr = '127.0.0.1:0') {
   const child = spawn(env('LINLI_SERVER_BIN'), ['serve', '--data-dir', dataDir, '--addr', addr, '--demo'], {

@@ -145,6 +145,38 @@ pub(crate) struct OutboxCounts {
 }
 
 /// Queue operations on one account's cache database.
+const ITEM_COLUMNS: &str = "SELECT id, kind, aggregate, payload_version, payload, state, \
+    attempts, next_attempt_at_ms, last_error_code FROM outbox";
+
+/// Outbox rows as items; a row this build cannot read is skipped and logged.
+fn decode_items(rows: Vec<sqlx::sqlite::SqliteRow>) -> Result<Vec<OutboxItem>, Error> {
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.try_get("id").storage("read the outbox")?;
+        let state: String = row.try_get("state").storage("read the outbox")?;
+        let (Ok(id), Some(state)) = (id.parse::<Uuid>(), OutboxState::parse(&state)) else {
+            tracing::warn!("skipping an unreadable outbox row {id}");
+            continue;
+        };
+        let attempts: i64 = row.try_get("attempts").storage("read the outbox")?;
+        items.push(OutboxItem {
+            id,
+            kind: row.try_get("kind").storage("read the outbox")?,
+            aggregate: row.try_get("aggregate").storage("read the outbox")?,
+            payload_version: row.try_get("payload_version").storage("read the outbox")?,
+            payload: row.try_get("payload").storage("read the outbox")?,
+            state,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            next_attempt_at: from_ms(
+                row.try_get("next_attempt_at_ms")
+                    .storage("read the outbox")?,
+            ),
+            last_error_code: parse_code(row.try_get("last_error_code").storage("read the outbox")?),
+        });
+    }
+    Ok(items)
+}
+
 impl Cache {
     /// Adds an item in state `pending`, due now.
     pub(crate) async fn enqueue(
@@ -198,81 +230,25 @@ impl Cache {
 
     /// Every item still to be sent or decided on (pending, in flight, blocked), in queue order.
     pub(crate) async fn open_items(&self) -> Result<Vec<OutboxItem>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, kind, aggregate, payload_version, payload, state, attempts,
-             next_attempt_at_ms, last_error_code
-             FROM outbox WHERE state IN ('pending', 'in_flight', 'blocked') ORDER BY seq",
-        )
+        let rows = sqlx::query(&format!(
+            "{ITEM_COLUMNS} WHERE state IN ('pending', 'in_flight', 'blocked') ORDER BY seq"
+        ))
         .fetch_all(&self.pool)
         .await
         .storage("read the outbox")?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("id").storage("read the outbox")?;
-            let state: String = row.try_get("state").storage("read the outbox")?;
-            let (Ok(id), Some(state)) = (id.parse::<Uuid>(), OutboxState::parse(&state)) else {
-                tracing::warn!("skipping an unreadable outbox row {id}");
-                continue;
-            };
-            let attempts: i64 = row.try_get("attempts").storage("read the outbox")?;
-            items.push(OutboxItem {
-                id,
-                kind: row.try_get("kind").storage("read the outbox")?,
-                aggregate: row.try_get("aggregate").storage("read the outbox")?,
-                payload_version: row.try_get("payload_version").storage("read the outbox")?,
-                payload: row.try_get("payload").storage("read the outbox")?,
-                state,
-                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                next_attempt_at: from_ms(
-                    row.try_get("next_attempt_at_ms")
-                        .storage("read the outbox")?,
-                ),
-                last_error_code: parse_code(
-                    row.try_get("last_error_code").storage("read the outbox")?,
-                ),
-            });
-        }
-        Ok(items)
+        decode_items(rows)
     }
 
     /// Every item of an aggregate not yet accepted, refused ones included.
     pub(crate) async fn unsent_items_of(&self, aggregate: &str) -> Result<Vec<OutboxItem>, Error> {
-        let rows = sqlx::query(
-            "SELECT id, kind, aggregate, payload_version, payload, state, attempts,
-             next_attempt_at_ms, last_error_code
-             FROM outbox WHERE aggregate = ? AND state != 'done' ORDER BY seq",
-        )
+        let rows = sqlx::query(&format!(
+            "{ITEM_COLUMNS} WHERE aggregate = ? AND state != 'done' ORDER BY seq"
+        ))
         .bind(aggregate)
         .fetch_all(&self.pool)
         .await
         .storage("read the outbox")?;
-        let mut items = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: String = row.try_get("id").storage("read the outbox")?;
-            let state: String = row.try_get("state").storage("read the outbox")?;
-            let (Ok(id), Some(state)) = (id.parse::<Uuid>(), OutboxState::parse(&state)) else {
-                tracing::warn!("skipping an unreadable outbox row {id}");
-                continue;
-            };
-            let attempts: i64 = row.try_get("attempts").storage("read the outbox")?;
-            items.push(OutboxItem {
-                id,
-                kind: row.try_get("kind").storage("read the outbox")?,
-                aggregate: row.try_get("aggregate").storage("read the outbox")?,
-                payload_version: row.try_get("payload_version").storage("read the outbox")?,
-                payload: row.try_get("payload").storage("read the outbox")?,
-                state,
-                attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-                next_attempt_at: from_ms(
-                    row.try_get("next_attempt_at_ms")
-                        .storage("read the outbox")?,
-                ),
-                last_error_code: parse_code(
-                    row.try_get("last_error_code").storage("read the outbox")?,
-                ),
-            });
-        }
-        Ok(items)
+        decode_items(rows)
     }
 
     /// Moves `item` along `event` (checked by [`transition`]); answers the new state. The

@@ -325,6 +325,8 @@ async fn append(
 }
 
 /// Checks a finished upload: a readable picture within limits, and the announced SHA-256.
+/// Records the last bytes and the verdict in one statement, so nobody ever sees a full offset
+/// on an upload that is not yet complete (a client would take it as done too early).
 async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
     let bytes = tokio::fs::read(path_of(state, &row.id))
         .await
@@ -346,8 +348,10 @@ async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
         Ok(size) => ("complete", None, Some(size)),
     };
     sqlx::query(
-        "UPDATE uploads SET status = ?, reason = ?, sha256 = ?, width = ?, height = ? WHERE id = ?",
+        "UPDATE uploads SET offset = ?, status = ?, reason = ?, sha256 = ?, width = ?, height = ?
+         WHERE id = ?",
     )
+    .bind(row.offset)
     .bind(status)
     .bind(reason)
     .bind(&sha256)
@@ -504,17 +508,20 @@ async fn commit(
     now: i64,
 ) -> Result<UploadRow, Response> {
     let offset = append(state, row, headers, body).await?;
-    sqlx::query("UPDATE uploads SET offset = ? WHERE id = ?")
-        .bind(offset)
-        .bind(&row.id)
-        .execute(&state.db)
-        .await
-        .map_err(|err| ApiError::from(err).into_response())?;
+    let finished = offset == row.length && row.status == "uploading";
+    if !finished {
+        sqlx::query("UPDATE uploads SET offset = ? WHERE id = ?")
+            .bind(offset)
+            .bind(&row.id)
+            .execute(&state.db)
+            .await
+            .map_err(|err| ApiError::from(err).into_response())?;
+    }
     let mut updated = UploadRow {
         offset,
         ..row.clone()
     };
-    if offset == row.length && row.status == "uploading" {
+    if finished {
         finish(state, &updated)
             .await
             .map_err(IntoResponse::into_response)?;
