@@ -59,6 +59,25 @@ async fn create_order(
         .expect("create order")
 }
 
+/// Creates an order for `bills` at their due total with a fresh key; the order's JSON.
+async fn open_order(fx: &Fixture, token: &str, membership: &str, bills: &[&Value]) -> Value {
+    let response = create_order(
+        fx,
+        token,
+        membership,
+        bills,
+        due(bills),
+        &Uuid::now_v7().to_string(),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CREATED,
+        "an order for bills that are due"
+    );
+    response.json().await.expect("order")
+}
+
 fn due(bills: &[&Value]) -> i64 {
     bills
         .iter()
@@ -352,18 +371,7 @@ async fn notifications_are_verified_and_repeats_change_nothing() {
     let membership = household(&fx, &token).await;
     let open = unpaid(&bills(&fx, &token, &membership).await);
     let amount = due(&[&open[0]]);
-    let created: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[&open[0]],
-        amount,
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let created: Value = open_order(&fx, &token, &membership, &[&open[0]]).await;
     let id = created["id"].as_str().expect("id");
     let event = json!({
         "event_id": "evt_test_1",
@@ -418,18 +426,7 @@ async fn a_lost_notification_is_recovered_by_querying_the_provider() {
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
     let open = unpaid(&bills(&fx, &token, &membership).await);
-    let created: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[&open[0]],
-        due(&[&open[0]]),
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let created: Value = open_order(&fx, &token, &membership, &[&open[0]]).await;
     assert_eq!(checkout(&fx, &created, "confirm").await, StatusCode::OK);
     let handled: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM payment_events")
         .fetch_one(&fx.server.state.db)
@@ -450,36 +447,13 @@ async fn a_failed_or_cancelled_payment_frees_the_bills() {
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
     let open = unpaid(&bills(&fx, &token, &membership).await);
-    let amount = due(&[&open[0]]);
-    let first: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[&open[0]],
-        amount,
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let first: Value = open_order(&fx, &token, &membership, &[&open[0]]).await;
     assert_eq!(checkout(&fx, &first, "fail").await, StatusCode::OK);
     let failed = order(&fx, &token, first["id"].as_str().expect("id")).await;
     assert_eq!(failed["state"], "failed");
     assert!(failed["failure_reason"].is_string());
 
-    let second: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[&open[0]],
-        amount,
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let second: Value = open_order(&fx, &token, &membership, &[&open[0]]).await;
     assert_eq!(
         second["state"], "awaiting_payment",
         "the bill could be paid again"
@@ -558,30 +532,8 @@ async fn a_late_success_is_applied_when_the_bills_are_unpaid_and_refunded_when_n
     let open = unpaid(&bills(&fx, &token, &membership).await);
     let (a, b) = (&open[0], &open[1]);
 
-    let order_a: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[a],
-        due(&[a]),
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
-    let order_b: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[b],
-        due(&[b]),
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let order_a: Value = open_order(&fx, &token, &membership, &[a]).await;
+    let order_b: Value = open_order(&fx, &token, &membership, &[b]).await;
     fx.clock.advance(std::time::Duration::from_secs(16 * 60));
     let token = fx.wang_fang().await; // the old access token expired meanwhile
     let id_a = order_a["id"].as_str().expect("id");
@@ -590,18 +542,7 @@ async fn a_late_success_is_applied_when_the_bills_are_unpaid_and_refunded_when_n
     assert_eq!(order(&fx, &token, id_b).await["state"], "expired");
 
     // Bill b is paid by a new order meanwhile.
-    let order_c: Value = create_order(
-        &fx,
-        &token,
-        &membership,
-        &[b],
-        due(&[b]),
-        &Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("order");
+    let order_c: Value = open_order(&fx, &token, &membership, &[b]).await;
     assert_eq!(checkout(&fx, &order_c, "confirm").await, StatusCode::OK);
     assert_eq!(
         order(&fx, &token, order_c["id"].as_str().expect("id")).await["state"],
