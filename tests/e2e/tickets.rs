@@ -44,7 +44,7 @@ async fn server_tickets(env: &Env) -> i64 {
 #[tokio::test]
 async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
     let env = Env::start().await;
-    let (core, _) = env.signed_in().await;
+    let (core, account) = env.signed_in().await;
     let files = tempfile::tempdir().expect("tempdir");
     env.server.stop().await;
 
@@ -117,6 +117,11 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         !stored.windows(4).any(|w| w == b"Exif"),
         "no EXIF left the device"
     );
+    let kept = env
+        .account_dir(&account)
+        .join("photos")
+        .join(format!("{}.jpg", first.id));
+    assert!(!kept.exists(), "a sent photo is not kept on the device");
 
     let views = core.tickets().await.expect("tickets");
     assert_eq!(

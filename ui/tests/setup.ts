@@ -1,6 +1,6 @@
-// Runs in every test file. Vant measures fixed bars (tab bar, submit bar) once more 100 ms
-// after they mount; let that timer run before the file's DOM environment is torn down, or it
-// throws "window is not defined" into the run.
+// Runs in every test file. Vant measures fixed bars with a safe area (tab bar, submit bar)
+// again 100, 200 and 300 ms after they mount; let those timers run before the file's DOM
+// environment is torn down, or they throw "window is not defined" into the run.
 import { afterAll } from 'vitest';
 
-afterAll(() => new Promise((resolve) => setTimeout(resolve, 150)));
+afterAll(() => new Promise((resolve) => setTimeout(resolve, 350)));

@@ -562,32 +562,18 @@ impl Inner {
         self.payment_order(account, id).await
     }
 
-    /// The household's bills, orders, receipts and ledger from the cache.
-    pub(crate) async fn billing(
+    /// The household's payment orders the backend answered, newest first (cache).
+    pub(crate) async fn payment_history(
         &self,
         account: &Account,
-    ) -> Result<
-        (
-            Vec<Bill>,
-            Vec<PaymentOrder>,
-            Vec<Receipt>,
-            Vec<LedgerPeriod>,
-        ),
-        Error,
-    > {
+    ) -> Result<Vec<PaymentOrder>, Error> {
         let membership = self.current_membership(account).await?;
-        let orders = account
+        Ok(account
             .cache
             .orders_of(&membership)
             .await?
             .into_iter()
             .filter_map(|(.., order)| order)
-            .collect();
-        Ok((
-            account.cache.bills_of(&membership).await?,
-            orders,
-            account.cache.receipts_of(&membership).await?,
-            account.cache.ledger_of(&membership).await?,
-        ))
+            .collect())
     }
 }

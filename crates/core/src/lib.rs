@@ -406,25 +406,28 @@ impl Core {
     /// The current household's bills as last synced (unsettled first). Works offline.
     pub async fn bills(&self) -> Result<Vec<Bill>, Error> {
         let account = self.inner.current_account().await?;
-        Ok(self.inner.billing(&account).await?.0)
+        let membership = self.inner.current_membership(&account).await?;
+        account.cache.bills_of(&membership).await
     }
 
     /// The current household's payment orders (payment history), newest first. Offline too.
     pub async fn payment_orders(&self) -> Result<Vec<PaymentOrder>, Error> {
         let account = self.inner.current_account().await?;
-        Ok(self.inner.billing(&account).await?.1)
+        self.inner.payment_history(&account).await
     }
 
     /// The current household's receipts, newest first. Works offline.
     pub async fn receipts(&self) -> Result<Vec<Receipt>, Error> {
         let account = self.inner.current_account().await?;
-        Ok(self.inner.billing(&account).await?.2)
+        let membership = self.inner.current_membership(&account).await?;
+        account.cache.receipts_of(&membership).await
     }
 
     /// The community's published fee ledger, newest period first. Works offline.
     pub async fn ledger(&self) -> Result<Vec<LedgerPeriod>, Error> {
         let account = self.inner.current_account().await?;
-        Ok(self.inner.billing(&account).await?.3)
+        let membership = self.inner.current_membership(&account).await?;
+        account.cache.ledger_of(&membership).await
     }
 
     /// Starts paying whole bills: creates the payment order (kept before it is sent, so it is
@@ -543,12 +546,9 @@ impl Core {
 
     /// Exports a receipt as a PDF into the documents folder; returns its path. Works offline.
     pub async fn export_receipt_pdf(&self, id: ReceiptId) -> Result<String, Error> {
-        let account = self.inner.current_account().await?;
         let receipt = self
-            .inner
-            .billing(&account)
+            .receipts()
             .await?
-            .2
             .into_iter()
             .find(|r| r.id == id)
             .ok_or_else(|| Error::NotFound(format!("receipt {id}")))?;
@@ -566,12 +566,9 @@ impl Core {
 
     /// Exports one published ledger period as CSV into the documents folder. Works offline.
     pub async fn export_ledger_csv(&self, period: &str) -> Result<String, Error> {
-        let account = self.inner.current_account().await?;
         let found = self
-            .inner
-            .billing(&account)
+            .ledger()
             .await?
-            .3
             .into_iter()
             .find(|p| p.period == period)
             .ok_or_else(|| Error::NotFound(format!("ledger period {period}")))?;

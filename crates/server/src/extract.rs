@@ -14,6 +14,19 @@ use linli_wire::headers::IDEMPOTENCY_KEY;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+/// The bearer token of a request (resident, gate or staff), or `unauthenticated`.
+pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))
+}
+
 /// The signed-in resident making the request.
 #[derive(Clone, Copy, Debug)]
 pub struct Resident {
@@ -27,15 +40,7 @@ impl FromRequestParts<AppState> for Resident {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| {
-                let (scheme, token) = value.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let token = bearer(parts)?;
         let claims = state
             .keys
             .verify_access(token, state.clock.now().timestamp())

@@ -2,9 +2,10 @@
 //!
 //! [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
-//! every hour: expired idempotency outcomes, old login failures and change log rows past
-//! their retention are deleted. Every two seconds the demo payment provider delivers (or
-//! retries) its notifications and unpaid orders past their time are expired.
+//! every hour: expired idempotency outcomes, old login failures, change log rows past their
+//! retention and unfinished uploads past their expiry are deleted. Every two seconds the demo
+//! payment provider delivers (or retries) its notifications, unpaid orders past their time are
+//! expired, and tickets take their automatic steps (and, with `--demo`, their demo steps).
 
 use crate::clock::ServerClock;
 use crate::tls::TlsFiles;

@@ -333,11 +333,18 @@ impl Inner {
             .cache
             .record_outbox_event(&sent, event, next_attempt_at, code, self.now())
             .await?;
-        if event == OutboxEvent::Refused {
-            account
-                .cache
-                .block_aggregate(&item.aggregate, self.now())
-                .await?;
+        match event {
+            OutboxEvent::Refused => {
+                account
+                    .cache
+                    .block_aggregate(&item.aggregate, self.now())
+                    .await?;
+            }
+            // The server has every byte: the device keeps no copy of a sent photo.
+            OutboxEvent::Accepted => {
+                let _ = tokio::fs::remove_file(&file).await;
+            }
+            _ => {}
         }
         self.events
             .data_changed(vec![linli_wire::sync::EntityKind::Ticket]);

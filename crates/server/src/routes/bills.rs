@@ -228,13 +228,6 @@ async fn render_bill(conn: &mut SqliteConnection, row: BillRow, now_ms: i64) -> 
     })
 }
 
-/// Expires open orders past their time before anything shows bills (a bill must not look
-/// held by an order nobody can pay any more).
-async fn settle_expired(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<()> {
-    payments::expire_due(conn, now_ms).await?;
-    Ok(())
-}
-
 /// The bills of the resident's households: unsettled first (earliest due first), then
 /// settled ones, newest first.
 #[utoipa::path(get, path = "/v1/bills", tag = "bills", security(("bearer" = [])),
@@ -251,7 +244,8 @@ pub async fn list_bills(
 ) -> ApiResult<Json<BillList>> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    settle_expired(&mut tx, now).await?;
+    // An order past its time must not hold bills nobody can pay any more.
+    payments::expire_due(&mut tx, now).await?;
     let units = units_of(&mut tx, resident.user_id, query.membership_id).await?;
     let mut items = Vec::new();
     for unit in units {
@@ -305,7 +299,8 @@ pub async fn bill(
 ) -> ApiResult<Json<Bill>> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    settle_expired(&mut tx, now).await?;
+    // An order past its time must not hold bills nobody can pay any more.
+    payments::expire_due(&mut tx, now).await?;
     let row = own_bill(&mut tx, resident.user_id, id.0)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -365,7 +360,8 @@ pub async fn create_order(
     {
         return Ok(stored.into_response());
     }
-    settle_expired(&mut tx, now).await?;
+    // An order past its time must not hold bills nobody can pay any more.
+    payments::expire_due(&mut tx, now).await?;
     let unit: Option<String> = sqlx::query_scalar(
         "SELECT unit_id FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
     )
@@ -541,7 +537,8 @@ pub async fn list_orders(
 ) -> ApiResult<Json<PaymentOrderList>> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    settle_expired(&mut tx, now).await?;
+    // An order past its time must not hold bills nobody can pay any more.
+    payments::expire_due(&mut tx, now).await?;
     let rows: Vec<OrderRow> = sqlx::query_as(
         "SELECT * FROM payment_orders WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
          ORDER BY created_at DESC, id DESC LIMIT 200",

@@ -15,7 +15,6 @@ use crate::routes::passes::FORMAT;
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -54,12 +53,7 @@ impl FromRequestParts<AppState> for Gate {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let token = crate::extract::bearer(parts)?;
         let row: Option<(String, String, String)> =
             sqlx::query_as("SELECT id, community_id, gate_group FROM gates WHERE token_hash = ?")
                 .bind(Sha256::digest(token.trim().as_bytes()).to_vec())

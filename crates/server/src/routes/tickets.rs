@@ -15,7 +15,6 @@
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
@@ -943,12 +942,7 @@ impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let token = crate::extract::bearer(parts)?;
         let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
         let row: Option<(String, String, String)> =
             sqlx::query_as("SELECT id, name, post FROM staff WHERE token_hash = ?")
