@@ -1,7 +1,8 @@
 //! A resident's app as a bare process, for the kill -9 scenarios in `e2e/kill.rs`: it opens the
 //! core with the real OS keyring on a data folder, signs in if needed, optionally queues a
 //! repair report with two photos (printing `queued <ticket id>` once it is durable), then syncs
-//! until its outbox is empty (printing `done`). The test kills it at random moments.
+//! until its outbox is empty (printing `done`; a refused or blocked item makes it fail). The
+//! test kills it at random moments.
 //!
 //! Usage: outbox_runner DATA_DIR BASE_URL CA_FILE [PHOTO PHOTO]
 
@@ -48,6 +49,12 @@ async fn main() -> anyhow::Result<()> {
     loop {
         let status = core.sync_now().await?;
         if status.online && status.outbox_pending == 0 {
+            // An empty queue with a refused or blocked item is a loss, not a success.
+            anyhow::ensure!(
+                status.outbox_rejected == 0,
+                "{} outbox items were refused or blocked",
+                status.outbox_rejected
+            );
             break;
         }
     }

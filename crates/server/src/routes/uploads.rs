@@ -10,6 +10,9 @@
 //!   checksum discards that request's bytes. Without a checksum, whatever arrived before a drop
 //!   is kept (the spec's SHOULD), so a cut upload resends at most what was in flight.
 //! - PATCHes of one upload are serialised (a per-upload lock); the offset check happens under it.
+//! - The file is only trusted up to the recorded offset: each append first cuts whatever lies
+//!   past it (left by a handler dropped between writing and recording when its client vanished)
+//!   and writes at that offset, never at the file's end.
 //! - When the last byte arrives the content is checked (a picture we can read, within size
 //!   limits, and the `sha256` metadata if sent). The result, `Attachment-Id` and
 //!   `Attachment-Status` (`complete` or `rejected`), is on the final PATCH response and on every
@@ -29,7 +32,7 @@ use base64::Engine as _;
 use futures::StreamExt as _;
 use linli_wire::{ErrorCode, Problem};
 use sha2::Digest as _;
-use tokio::io::AsyncWriteExt as _;
+use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 use uuid::Uuid;
 
 use crate::AppState;
@@ -269,10 +272,21 @@ async fn append(
     let path = path_of(state, &row.id);
     let mut file = tokio::fs::OpenOptions::new()
         .create(true)
-        .append(true)
+        .write(true)
+        .truncate(false)
         .open(&path)
         .await
         .map_err(|err| ApiError::internal(format_args!("open upload: {err}")).into_response())?;
+    // The recorded offset is the only truth about the file. A request cancelled after writing
+    // but before recording (the client vanished mid-handler, so hyper dropped it) leaves bytes
+    // past it; they are cut here, under the upload's lock, before anything is appended.
+    let start = u64::try_from(row.offset).unwrap_or(0);
+    file.set_len(start)
+        .await
+        .map_err(|err| ApiError::internal(format_args!("trim upload: {err}")).into_response())?;
+    file.seek(std::io::SeekFrom::Start(start))
+        .await
+        .map_err(|err| ApiError::internal(format_args!("seek upload: {err}")).into_response())?;
     let room = row.length - row.offset;
     let mut written: i64 = 0;
     let mut stream = body.into_data_stream();

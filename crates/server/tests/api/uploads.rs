@@ -270,6 +270,50 @@ async fn wrong_offsets_checksums_versions_and_types_are_refused_without_moving()
 }
 
 #[tokio::test]
+async fn bytes_past_the_recorded_offset_are_never_part_of_the_upload() {
+    // A PATCH whose client vanishes can be dropped by the server after its bytes reach the
+    // file but before the new offset is recorded (the kill -9 test met exactly this). The file
+    // then holds more than the offset says; the next PATCH must write at the offset, not after
+    // the stray bytes, or the photo ends up corrupt and refused.
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let bytes = photo();
+    let id = Uuid::now_v7();
+    assert_eq!(
+        create(&fx, &token, id, &bytes).await.status(),
+        StatusCode::CREATED
+    );
+    let half = bytes.len() / 2;
+    let first = patch(&fx, &token, id, 0, &bytes[..half], None).await;
+    assert_eq!(first.status(), StatusCode::NO_CONTENT);
+    let file = fx.server.state.uploads_dir.join(id.to_string());
+    let mut stray = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&file)
+        .expect("the upload's file");
+    std::io::Write::write_all(&mut stray, &bytes[half..half + 1000]).expect("stray bytes");
+    drop(stray);
+    assert_eq!(
+        header(&head(&fx, &token, id).await, "upload-offset"),
+        Some(half.to_string()),
+        "HEAD answers the recorded offset, not the file's length"
+    );
+    let sum = format!("sha256 {}", b64(&sha2::Sha256::digest(&bytes[half..])));
+    let last = patch(&fx, &token, id, half, &bytes[half..], Some(sum)).await;
+    assert_eq!(last.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        header(&last, "attachment-status").as_deref(),
+        Some("complete"),
+        "the announced sha256 matches: nothing stray got in"
+    );
+    assert_eq!(
+        std::fs::read(&file).expect("stored"),
+        bytes,
+        "byte for byte"
+    );
+}
+
+#[tokio::test]
 async fn creation_with_upload_termination_expiry_privacy_and_content_checks() {
     let fx = Fixture::start().await;
     let token = fx.wang_fang().await;
