@@ -197,6 +197,16 @@ pub async fn prepare_photo(core: State<'_, Core>, data: String) -> CommandResult
     Ok(core.prepare_photo_data(&data).await?)
 }
 
+/// One of a ticket's photos as a `data:` URL (thumbnail, or `full`).
+#[tauri::command]
+pub async fn ticket_photo(
+    core: State<'_, Core>,
+    id: uuid::Uuid,
+    full: bool,
+) -> CommandResult<String> {
+    Ok(core.ticket_photo(id, full).await?)
+}
+
 /// Queues a report with its prepared photos; returns the ticket id.
 #[tauri::command]
 pub async fn submit_ticket(core: State<'_, Core>, input: NewTicket) -> CommandResult<TicketId> {

@@ -1,7 +1,10 @@
-//! Forwards the core's events to the webview as `core-event`, unchanged.
+//! Forwards the core's events to the webview as `core-event`, unchanged, and shows the core's
+//! `Notification` events as desktop notifications. Whether one appears is the OS's call (its
+//! permission for the app, do-not-disturb); the core already chose what to say and when.
 
 use linli_wire::ipc::CoreEvent;
 use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::{NotificationExt, PermissionState};
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 
 /// Name of the event the UI listens to.
@@ -13,6 +16,9 @@ pub fn forward(app: AppHandle, mut events: Receiver<CoreEvent>) {
         loop {
             match events.recv().await {
                 Ok(event) => {
+                    if let CoreEvent::Notification { title, body, .. } = &event {
+                        notify(&app, title, body);
+                    }
                     if let Err(err) = app.emit(CORE_EVENT, &event) {
                         tracing::warn!("could not forward a core event: {err}");
                     }
@@ -23,4 +29,19 @@ pub fn forward(app: AppHandle, mut events: Receiver<CoreEvent>) {
             }
         }
     });
+}
+
+fn notify(app: &AppHandle, title: &str, body: &str) {
+    let notification = app.notification();
+    match notification.permission_state() {
+        Ok(PermissionState::Granted) => {}
+        state => {
+            tracing::debug!(?state, "the OS does not let this app notify; not shown");
+            return;
+        }
+    }
+    if let Err(err) = notification.builder().title(title).body(body).show() {
+        // No notification service (a bare session): the timeline still shows it.
+        tracing::warn!("could not show a notification: {err}");
+    }
 }

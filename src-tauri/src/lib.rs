@@ -18,6 +18,8 @@ pub fn run() {
     let app = tauri::Builder::default()
         // Used from Rust commands only; the window gets no clipboard permission of its own.
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Shown from Rust for the core's `Notification` events; the window cannot send any.
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let pictures = app
                 .path()
@@ -49,6 +51,7 @@ pub fn run() {
             commands::save_picture,
             commands::copy_picture,
             commands::copy_text,
+            commands::ticket_photo,
             commands::bills,
             commands::payment_orders,
             commands::receipts,

@@ -3,12 +3,27 @@
 //! each exactly once; staff then act on it and the resident sees every step.
 
 use crate::support::Env;
+use base64::Engine as _;
 use linli_core::Core;
 use linli_wire::ErrorCode;
-use linli_wire::ipc::{NewTicket, TicketViewState};
+use linli_wire::ipc::{CoreEvent, NewTicket, TicketViewState};
 use linli_wire::tickets::{StaffAction, TicketKind, TicketPlace, TicketState, TicketUrgency};
 
-/// A phone-sized JPEG with EXIF orientation 6 (and nothing else), written to `dir`.
+/// The desktop notifications the core asked for since the last call: (ticket, text).
+fn notifications(
+    events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
+) -> Vec<(Option<linli_wire::TicketId>, String)> {
+    std::iter::from_fn(|| events.try_recv().ok())
+        .filter_map(|event| match event {
+            CoreEvent::Notification {
+                ticket_id, body, ..
+            } => Some((ticket_id, body)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A phone-sized picture (PNG, no metadata), written to `dir`.
 fn camera_photo(dir: &std::path::Path, name: &str, shade: u8) -> std::path::PathBuf {
     let image = image::RgbImage::from_fn(1200, 900, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, shade])
@@ -133,7 +148,14 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
     assert_eq!(ticket.state, TicketState::Submitted);
     assert_eq!(ticket.attachment_ids.len(), 2);
 
-    // Staff act (as the service desk's command line does); the resident sees each step.
+    // Staff act (as the service desk's command line does), completing with an after-photo
+    // straight from a phone; the resident sees each step, hears of each once, and sees the photo.
+    let after_file = camera_photo(files.path(), "after.png", 200);
+    let after = env
+        .server
+        .staff_photo(&std::fs::read(&after_file).expect("after-photo"))
+        .await;
+    let mut events = core.subscribe();
     for action in [
         StaffAction::Accept,
         StaffAction::Assign {
@@ -142,11 +164,23 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         StaffAction::Start,
         StaffAction::Complete {
             note: "已更换水管".into(),
+            attachment_ids: vec![after],
         },
     ] {
         env.server.staff(&ticket.number, action).await;
     }
     core.sync_now().await.expect("sync");
+    let notices = notifications(&mut events);
+    assert_eq!(
+        notices.len(),
+        1,
+        "four staff steps in one sync: one summary, not a flood ({notices:?})"
+    );
+    core.sync_now().await.expect("sync again");
+    assert!(
+        notifications(&mut events).is_empty(),
+        "nothing announced twice"
+    );
     let done = core
         .tickets()
         .await
@@ -159,6 +193,44 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
     assert_eq!(
         actions,
         ["created", "accepted", "assigned", "started", "completed"]
+    );
+    assert_eq!(done.events[4].attachment_ids, [after]);
+    let thumb = core.ticket_photo(after, false).await.expect("after-photo");
+    assert!(thumb.starts_with("data:image/jpeg;base64,"));
+    let own = core
+        .ticket_photo(first.id, true)
+        .await
+        .expect("the resident's own photo, from the server now");
+    assert_eq!(
+        own,
+        format!(
+            "data:image/jpeg;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(&stored)
+        ),
+        "the same bytes the server stored"
+    );
+    env.server
+        .staff(
+            &ticket.number,
+            StaffAction::Comment {
+                text: "如再漏水请随时联系".into(),
+            },
+        )
+        .await;
+    core.sync_now().await.expect("sync");
+    assert_eq!(
+        notifications(&mut events),
+        [(
+            Some(ticket.id),
+            "李娜（客服）：如再漏水请随时联系".to_owned()
+        )],
+        "one staff comment, one notification naming its ticket"
+    );
+    env.server.stop().await;
+    assert_eq!(
+        core.ticket_photo(after, false).await.expect("kept"),
+        thumb,
+        "shown offline once fetched"
     );
 }
 

@@ -9,14 +9,16 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn } from './lib/harness.mjs';
+import { startNotificationService } from './lib/notifications.mjs';
 
 const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'repair');
 const icons = join(import.meta.dirname, '../../icons');
 
-const open = { browser: null, driver: null, server: null };
+const open = { browser: null, driver: null, server: null, notifications: null };
 after(async () => {
+  open.notifications?.stop();
   await open.browser?.deleteSession().catch(() => {});
   await open.driver?.stop().catch(() => {});
   await open.server?.stop().catch(() => {});
@@ -26,7 +28,18 @@ function staff(server, ...args) {
   execFileSync(process.env.LINLI_SERVER_BIN, ['staff', '--data-dir', server.dataDir, 'latest', ...args], { encoding: 'utf8' });
 }
 
+/** A phone's after-photo: a JPEG that says where it was taken, by which phone, held sideways. */
+function phonePhoto() {
+  const file = join(tempDir('staff'), 'after.jpg');
+  execFileSync('convert', [join(icons, 'icon.png'), '-resize', '640x480!', '-background', 'white', '-flatten', file]);
+  execFileSync('exiftool', ['-q', '-overwrite_original', '-GPSLatitude=30.2741', '-GPSLatitudeRef=N', '-GPSLongitude=120.1551', '-GPSLongitudeRef=E', '-Make=Xiaomi', '-Model=Redmi Note 13', '-Orientation#=6', file]);
+  assert.match(execFileSync('exiftool', ['-s', '-GPSLatitude', file], { encoding: 'utf8' }), /GPSLatitude/, 'the input carries GPS, or this proves nothing');
+  return file;
+}
+
 test('a repair written offline with two photos is sent once, completed by staff and rated', async () => {
+  const notifications = await startNotificationService();
+  open.notifications = notifications;
   let server = await startServer(tempDir('server'));
   open.server = server;
   open.driver = await startDriver({
@@ -79,10 +92,32 @@ test('a repair written offline with two photos is sent once, completed by staff 
   staff(server, 'accept');
   staff(server, 'assign', '王师傅（水电工）');
   staff(server, 'start');
-  staff(server, 'complete', '已更换水槽下方的软管，试水正常');
+  staff(server, 'complete', '已更换水槽下方的软管，试水正常', '--photo', phonePhoto());
   await (await byId(browser, 'ticket-item')).click();
   await eventually('the resident sees it completed', async () => (await (await byId(browser, 'ticket-state')).getAttribute('data-state')) === 'completed', 30000);
+  // The staff after-photo shows on the completion step, upright (the phone held it sideways).
+  await eventually('the after-photo shows', async () => {
+    const img = await browser.$('[data-testid="ticket-event"][data-action="completed"] [data-testid="ticket-photo-shown"] img');
+    if (!(await img.isExisting())) return false;
+    const [w, h] = await browser.execute((el) => [el.naturalWidth, el.naturalHeight], img);
+    return w > 0 && h > w;
+  });
+  assert.equal((await browser.$$('.head [data-testid="ticket-photo-shown"]')).length, 2, "the resident's two photos, from the backend now");
   screenshot(shots, '04-completed');
+  // Told once per step, never twice: one line each, or one summary when several came at once.
+  await eventually('a desktop notification', async () => notifications.shown.length > 0);
+  const staffSteps = 4;
+  assert.ok(notifications.shown.length <= staffSteps, `no flood: ${JSON.stringify(notifications.shown)}`);
+  const last = notifications.shown.at(-1);
+  assert.match(last.body, /已处理完成|条新进展/, JSON.stringify(last));
+  const before = notifications.shown.length;
+  staff(server, 'comment', '如果再漏水请随时联系我们');
+  await browser.back();
+  await (await byId(browser, 'ticket-item')).click();
+  await eventually('the comment is announced', async () => notifications.shown.length > before);
+  assert.equal(notifications.shown.length, before + 1, 'one comment, one notification');
+  assert.match(notifications.shown.at(-1).summary, /^报修 BX\d{12}$/);
+  assert.equal(notifications.shown.at(-1).body, '李娜（客服）：如果再漏水请随时联系我们');
   await (await byId(browser, 'ticket-rate-submit')).click();
   await eventually('rated and closed', async () => (await (await byId(browser, 'ticket-state')).getAttribute('data-state')) === 'closed', 20000);
   screenshot(shots, '05-rated');
@@ -95,8 +130,10 @@ test('a repair written offline with two photos is sent once, completed by staff 
   assert.equal(list[0].state, 'closed');
   assert.equal(list[0].rating.overall, 5);
   const actions = list[0].events.map((e) => e.action);
-  assert.deepEqual(actions, ['created', 'accepted', 'assigned', 'started', 'completed', 'rated']);
-  for (const id of list[0].attachment_ids) {
+  assert.deepEqual(actions, ['created', 'accepted', 'assigned', 'started', 'completed', 'comment', 'rated']);
+  const afterPhotos = list[0].events.find((e) => e.action === 'completed').attachment_ids;
+  assert.equal(afterPhotos.length, 1, 'the after-photo is on the completion step');
+  for (const id of [...list[0].attachment_ids, ...afterPhotos]) {
     const tags = execFileSync('exiftool', ['-s', '-GPS:all', '-Make', '-Model', '-SerialNumber', join(server.dataDir, 'uploads', id)], { encoding: 'utf8' });
     assert.equal(tags.trim(), '', `no GPS or device tags in what the server stored: ${tags}`);
   }

@@ -234,7 +234,7 @@ impl Http {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = locale;
     }
 
-    fn locale(&self) -> Locale {
+    pub(crate) fn locale(&self) -> Locale {
         *self
             .locale
             .read()

@@ -26,6 +26,7 @@ mod error;
 mod events;
 mod http;
 mod inner;
+pub mod notify;
 pub mod outbox;
 pub mod passes;
 pub mod photo;
@@ -504,6 +505,13 @@ impl Core {
             .decode(base64_data.trim())
             .map_err(|_| Error::Photo(photo::PhotoError::NotAnImage))?;
         self.inner.prepare_photo_bytes(&account, bytes).await
+    }
+
+    /// One of a ticket's photos (the resident's or a staff after-photo) as a `data:` URL: the
+    /// thumbnail, or with `full` the whole photo. Kept on the device once fetched.
+    pub async fn ticket_photo(&self, id: uuid::Uuid, full: bool) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_photo(&account, id, full).await
     }
 
     /// A resident's step on a sent ticket: comment, cancel, confirm, reopen, rate.

@@ -13,6 +13,10 @@
 //!   the report until the resident decides.
 //! - The ticket shows at once as pending (with per-photo progress) and becomes the server's
 //!   ticket once created; each sync replaces the cached tickets with the server's.
+//! - A ticket's photos (the resident's own and staff after-photos) show from, in order: the
+//!   prepared file while unsent, the account's `attachments/` cache, or the backend
+//!   (`GET /v1/attachments/{id}`), whose bytes never change and are then kept. Thumbnails are
+//!   made once and kept beside them.
 
 use std::path::{Path, PathBuf};
 
@@ -114,6 +118,18 @@ impl Cache {
         Ok(())
     }
 
+    /// Every cached ticket (all households of the account).
+    pub(crate) async fn all_tickets(&self) -> Result<Vec<Ticket>, Error> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets")
+            .fetch_all(&self.pool)
+            .await
+            .storage("read tickets")?;
+        Ok(rows
+            .iter()
+            .filter_map(|data| serde_json::from_str(data).ok())
+            .collect())
+    }
+
     /// Cached tickets of a household, newest first.
     pub(crate) async fn tickets_of(&self, membership: &str) -> Result<Vec<Ticket>, Error> {
         let rows: Vec<String> = sqlx::query_scalar(
@@ -161,10 +177,7 @@ impl Inner {
             .storage("keep the photo")?;
         Ok(PhotoDraft {
             id,
-            thumbnail: format!(
-                "data:image/jpeg;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(&prepared.thumb)
-            ),
+            thumbnail: data_url(&prepared.thumb),
             width: prepared.width,
             height: prepared.height,
             bytes: prepared.jpeg.len() as u64,
@@ -335,13 +348,60 @@ impl Inner {
         Ok(())
     }
 
+    /// One of a ticket's photos as a `data:` URL: the 320 px thumbnail, or the whole photo.
+    pub(crate) async fn ticket_photo(
+        &self,
+        account: &Account,
+        id: Uuid,
+        full: bool,
+    ) -> Result<String, Error> {
+        let dir = account.dir.join("attachments");
+        let kept = dir.join(format!("{id}.jpg"));
+        let thumb = dir.join(format!("{id}.thumb.jpg"));
+        if !full && let Ok(bytes) = tokio::fs::read(&thumb).await {
+            return Ok(data_url(&bytes));
+        }
+        let bytes = match tokio::fs::read(photo_file(account, id)).await {
+            Ok(bytes) => bytes,
+            Err(_) => match tokio::fs::read(&kept).await {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    let reply = self
+                        .authed(account, &Call::get(format!("/v1/attachments/{id}")))
+                        .await?;
+                    let bytes = reply.body().to_vec();
+                    write_atomically(&dir, &kept, &bytes).await?;
+                    bytes
+                }
+            },
+        };
+        if full {
+            return Ok(data_url(&bytes));
+        }
+        let small = tokio::task::spawn_blocking(move || photo::prepare(&bytes).map(|p| p.thumb))
+            .await
+            .map_err(|err| Error::Internal(format!("make a thumbnail: {err}")))??;
+        write_atomically(&dir, &thumb, &small).await?;
+        Ok(data_url(&small))
+    }
+
     /// Pulls the resident's tickets.
     pub(crate) async fn pull_tickets(&self, account: &Account) -> Result<bool, Error> {
         let list: TicketList = self
             .authed(account, &Call::get("/v1/tickets"))
             .await?
             .json("the tickets")?;
-        account.cache.replace_tickets(&list.items).await
+        let before = account.cache.all_tickets().await?;
+        let changed = account.cache.replace_tickets(&list.items).await?;
+        // Announced only once stored: a crash before this point announces it next time.
+        for notice in crate::notify::ticket_notices(&before, &list.items, self.http.locale()) {
+            self.events.emit(linli_wire::ipc::CoreEvent::Notification {
+                title: notice.title,
+                body: notice.body,
+                ticket_id: notice.ticket,
+            });
+        }
+        Ok(changed)
     }
 
     /// The household's tickets: queued ones (with photo progress) first, then the server's.
@@ -427,6 +487,29 @@ impl Inner {
         }));
         Ok(views)
     }
+}
+
+fn data_url(jpeg: &[u8]) -> String {
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
+
+/// Writes a kept file whole or not at all (a part-file renamed into place), so a crash never
+/// leaves half a photo that would then be shown for good.
+async fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    tokio::fs::create_dir_all(dir)
+        .await
+        .storage("keep a ticket photo")?;
+    let part = path.with_extension("part");
+    tokio::fs::write(&part, bytes)
+        .await
+        .storage("keep a ticket photo")?;
+    tokio::fs::rename(&part, path)
+        .await
+        .storage("keep a ticket photo")?;
+    Ok(())
 }
 
 /// The code a photo problem shows as.

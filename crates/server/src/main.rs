@@ -5,6 +5,7 @@
 //! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
 //! sign-ins.
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use linli_server::clock::ServerClock;
 use linli_server::seed::{DEMO_ACCOUNTS, DEMO_PASSWORD};
@@ -115,6 +116,9 @@ enum StaffCommand {
     Complete {
         /// What was done.
         note: String,
+        /// After-photos (JPEG, PNG or WebP; prepared here: oriented, scaled, metadata removed).
+        #[arg(long = "photo")]
+        photos: Vec<PathBuf>,
     },
     /// A paid repair: ask the resident to pay (amount in fen).
     RequestPayment {
@@ -139,7 +143,10 @@ impl From<StaffCommand> for linli_wire::tickets::StaffAction {
             StaffCommand::Start => A::Start,
             StaffCommand::Defer { resume_on, reason } => A::Defer { resume_on, reason },
             StaffCommand::Reject { reason } => A::Reject { reason },
-            StaffCommand::Complete { note } => A::Complete { note },
+            StaffCommand::Complete { note, photos: _ } => A::Complete {
+                note,
+                attachment_ids: Vec::new(),
+            },
             StaffCommand::RequestPayment { amount_fen, note } => A::RequestPayment {
                 amount_minor: amount_fen,
                 note,
@@ -222,16 +229,49 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 ticket
             };
-            let done =
-                linli_server::routes::tickets::staff_act(&state, &by, &ticket, action.into())
+            let now = ServerClock::system().now_ms();
+            let staff_id = linli_server::routes::tickets::desk_staff(&state.db, &by, now).await?;
+            let photos = match &action {
+                StaffCommand::Complete { photos, .. } => photos.clone(),
+                _ => Vec::new(),
+            };
+            let mut attachment_ids = Vec::new();
+            for photo in &photos {
+                let bytes = std::fs::read(photo)
+                    .with_context(|| format!("read the photo {}", photo.display()))?;
+                let id = linli_server::attachments::store_staff_photo(&state, &staff_id, &bytes)
                     .await
                     .map_err(|err| {
                         anyhow::anyhow!(
-                            "{}{}",
+                            "{}: {}{}",
+                            photo.display(),
                             err.code,
                             err.detail.map(|d| format!(": {d}")).unwrap_or_default()
                         )
                     })?;
+                attachment_ids.push(id);
+            }
+            let mut action: linli_wire::tickets::StaffAction = action.into();
+            if let linli_wire::tickets::StaffAction::Complete {
+                attachment_ids: ids,
+                ..
+            } = &mut action
+            {
+                *ids = attachment_ids;
+            }
+            let desk = linli_server::routes::tickets::Desk {
+                staff_id: Some(&staff_id),
+                display: &by,
+            };
+            let done = linli_server::routes::tickets::staff_act(&state, &desk, &ticket, action)
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!(
+                        "{}{}",
+                        err.code,
+                        err.detail.map(|d| format!(": {d}")).unwrap_or_default()
+                    )
+                })?;
             println!("{}", serde_json::to_string(&done)?);
         }
         Command::PassKeyRotate {

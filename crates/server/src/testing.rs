@@ -16,6 +16,9 @@ use std::time::Duration;
 
 pub use crate::seed::{DEMO_PASSWORD, LI_QIANG_PHONE, WANG_FANG_PHONE, ZHANG_WEI_PHONE};
 
+/// The service desk the test helpers act as.
+const DESK: &str = "李娜（客服）";
+
 /// A running (or stopped) reference backend with demo data.
 pub struct TestServer {
     dir: tempfile::TempDir,
@@ -127,9 +130,33 @@ impl TestServer {
             .as_ref()
             .map(|r| r.state.clone())
             .expect("the server is running");
-        crate::routes::tickets::staff_act(&state, "李娜（客服）", ticket, action)
+        let staff = crate::routes::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
+            .await
+            .expect("the desk's staff record");
+        let desk = crate::routes::tickets::Desk {
+            staff_id: Some(&staff),
+            display: DESK,
+        };
+        crate::routes::tickets::staff_act(&state, &desk, ticket, action)
             .await
             .expect("a staff step the ticket allows");
+    }
+
+    /// Files an after-photo as the desk staff of [`Self::staff`] does; its attachment id.
+    pub async fn staff_photo(&self, bytes: &[u8]) -> uuid::Uuid {
+        let state = self
+            .running
+            .lock()
+            .await
+            .as_ref()
+            .map(|r| r.state.clone())
+            .expect("the server is running");
+        let staff = crate::routes::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
+            .await
+            .expect("the desk's staff record");
+        crate::attachments::store_staff_photo(&state, &staff, bytes)
+            .await
+            .expect("a usable photo")
     }
 
     /// The single integer a `SELECT COUNT(*) …` (or similar) answers, straight from the

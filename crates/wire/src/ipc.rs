@@ -96,6 +96,16 @@ pub enum CoreEvent {
         /// Why.
         code: ErrorCode,
     },
+    /// Something to tell the resident as a desktop notification (a staff step or comment on
+    /// their ticket), already in their language; the shell shows it as it is.
+    Notification {
+        /// Title.
+        title: String,
+        /// Text.
+        body: String,
+        /// The ticket it is about (none for a summary of several).
+        ticket_id: Option<crate::ids::TicketId>,
+    },
 }
 
 /// What the resident fills in to invite a visitor (the core adds the id and the household).

@@ -299,6 +299,10 @@ pub enum StaffAction {
     Complete {
         /// What was done.
         note: String,
+        /// After-photos: the acting staff member's own finished uploads (`/v1/uploads` with
+        /// their staff token), shown on the completion step of the timeline.
+        #[serde(default)]
+        attachment_ids: Vec<uuid::Uuid>,
     },
     /// A paid repair: the resident pays before completion.
     RequestPayment {

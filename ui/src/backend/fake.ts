@@ -312,7 +312,20 @@ export class FakeBackend implements Backend {
     this.requireSession();
     if (!data) throw new BackendError('photo-empty', 'empty');
     if (!data.startsWith('/9j/') && !data.startsWith('iVBOR')) throw new BackendError('photo-unreadable', 'not a picture');
-    return { id: crypto.randomUUID(), thumbnail: `data:image/jpeg;base64,${data}`, width: 2016, height: 1512, bytes: 300_000 };
+    const id = crypto.randomUUID();
+    const thumbnail = `data:image/jpeg;base64,${data}`;
+    this.photos.set(id, thumbnail);
+    return { id, thumbnail, width: 2016, height: 1512, bytes: 300_000 };
+  }
+
+  /** Photos the fake "server" holds, by attachment id (tests put after-photos here). */
+  readonly photos = new Map<string, string>();
+
+  async ticketPhoto(id: string, _full: boolean): Promise<string> {
+    this.requireSession();
+    const photo = this.photos.get(id);
+    if (!photo) throw new BackendError('not-found', 'no such photo');
+    return photo;
   }
 
   async submitTicket(input: NewTicket): Promise<TicketId> {

@@ -58,6 +58,9 @@ export interface Backend {
   copyText(text: string): Promise<void>;
   /** Prepares a picked photo (Base64 of the file) at once; `photo-*` codes when unusable. */
   preparePhoto(data: string): Promise<PhotoDraft>;
+  /** One of a ticket's photos (the resident's or a staff after-photo) as a data URL: its
+   *  thumbnail, or with `full` the whole photo. Kept on the device once fetched. */
+  ticketPhoto(id: string, full: boolean): Promise<string>;
   /** Queues a report with its prepared photos (sent when online); resolves to its id. */
   submitTicket(input: NewTicket): Promise<TicketId>;
   /** The household's tickets: queued ones (with photo progress) first, then the backend's. */

@@ -95,6 +95,9 @@ export class TauriBackend implements Backend {
   preparePhoto(data: string): Promise<PhotoDraft> {
     return call('prepare_photo', { data });
   }
+  ticketPhoto(id: string, full: boolean): Promise<string> {
+    return call('ticket_photo', { id, full });
+  }
   submitTicket(input: NewTicket): Promise<TicketId> {
     return call('submit_ticket', { input });
   }

@@ -1462,7 +1462,19 @@ rejected: number, } | { "type": "session-ended",
 /**
  * Why.
  */
-code: ErrorCode, };
+code: ErrorCode, } | { "type": "notification", 
+/**
+ * Title.
+ */
+title: string, 
+/**
+ * Text.
+ */
+body: string, 
+/**
+ * The ticket it is about (none for a summary of several).
+ */
+ticket_id: TicketId | null, };
 
 export type NewPass = { 
 /**

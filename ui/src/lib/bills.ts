@@ -1,13 +1,20 @@
 // How bills, their lines and payments are described on screen.
-import type { BillLine, PaymentOrderState } from '../generated/wire';
+import type { Bill, BillLine, PaymentOrderState } from '../generated/wire';
 
-/** Complaints about a bill line open in the complaints screen once it exists (issue: repairs
- * and complaints); until then the "dispute" button stays hidden. Flip this with that screen. */
-export const COMPLAINTS_AVAILABLE = false;
-
-/** Where "dispute this line" leads: a complaint prefilled with the bill and line. */
+/** Where "dispute this line" leads: a fees complaint linked to the bill and line. */
 export function disputeLink(billId: string, lineId: string): string {
-  return `/complaints/new?category=fees&bill=${encodeURIComponent(billId)}&line=${encodeURIComponent(lineId)}`;
+  return `/tickets/new?kind=complaint&category=fees&bill=${encodeURIComponent(billId)}&line=${encodeURIComponent(lineId)}`;
+}
+
+/** A line and its bill among the cached bills; with `billId`, only in that bill. Null when
+ * the cache does not have it (another household's, or not synced yet). */
+export function findBillLine(bills: Bill[], lineId: string, billId?: string): { bill: Bill; line: BillLine } | null {
+  for (const bill of bills) {
+    if (billId !== undefined && bill.id !== billId) continue;
+    const line = bill.lines.find((l) => l.id === lineId);
+    if (line) return { bill, line };
+  }
+  return null;
 }
 
 /** The formula behind a line, e.g. "89.50 m² × ¥2.80 × 3 个月" or "1062.4 → 1073.7，11.3 吨 × ¥3.90". */

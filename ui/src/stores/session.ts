@@ -80,6 +80,8 @@ export const useSession = defineStore('session', () => {
         endedBecause.value = event.code;
         return true;
       case 'data-changed':
+      // Shown by the shell as a desktop notification; the screens reload on data-changed.
+      case 'notification':
         return false;
     }
   }

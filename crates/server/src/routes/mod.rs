@@ -139,6 +139,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(tickets::staff_action))
         .routes(routes!(uploads::options, uploads::create))
         .routes(routes!(uploads::head, uploads::patch, uploads::delete))
+        .routes(routes!(uploads::download))
 }
 
 /// The OpenAPI document.

@@ -228,9 +228,17 @@ async fn set_state(conn: &mut SqliteConnection, ticket: &str, state: TicketState
 }
 
 /// Binds complete uploads of `user` to the ticket (and an event). Refuses anything else.
+/// Who uploaded the photos being attached: a resident (their report or comment) or a staff
+/// member (after-photos); only their own finished, unattached uploads can be attached.
+#[derive(Clone, Copy, Debug)]
+enum PhotoOwner<'a> {
+    Resident(&'a str),
+    Staff(&'a str),
+}
+
 async fn bind_photos(
     conn: &mut SqliteConnection,
-    user: &str,
+    owner: PhotoOwner<'_>,
     ticket: &str,
     event_id: Option<&str>,
     ids: &[Uuid],
@@ -244,11 +252,19 @@ async fn bind_photos(
     }
     for (position, id) in ids.iter().enumerate() {
         let ok: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM uploads u WHERE u.id = ? AND u.user_id = ? AND u.status = 'complete'
+            "SELECT EXISTS (SELECT 1 FROM uploads u WHERE u.id = ? AND u.user_id IS ? AND u.staff_id IS ?
+                AND u.status = 'complete'
                 AND NOT EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.upload_id = u.id))",
         )
         .bind(id.to_string())
-        .bind(user)
+        .bind(match owner {
+            PhotoOwner::Resident(user) => Some(user),
+            PhotoOwner::Staff(_) => None,
+        })
+        .bind(match owner {
+            PhotoOwner::Resident(_) => None,
+            PhotoOwner::Staff(staff) => Some(staff),
+        })
         .fetch_one(&mut *conn)
         .await?;
         if !ok {
@@ -564,6 +580,25 @@ pub async fn create(
     if load(&mut tx, &request.id.to_string()).await?.is_some() {
         return Err(ApiError::new(ErrorCode::AlreadyExists).detail("this ticket id is taken"));
     }
+    if let Some(line) = request.bill_line_id {
+        // A disputed bill line: a complaint about one of this household's own bills.
+        let ours: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM bill_lines l JOIN bills b ON b.id = l.bill_id
+               JOIN memberships m ON m.unit_id = b.unit_id
+             WHERE l.id = ? AND m.id = ?)",
+        )
+        .bind(line.to_string())
+        .bind(request.membership_id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+        if request.kind != TicketKind::Complaint || !ours {
+            return Err(ApiError::invalid(
+                "/bill_line_id",
+                "not-available",
+                "only a complaint can name a bill line, and only one of this household's bills",
+            ));
+        }
+    }
     let prefix = match request.kind {
         TicketKind::Repair => "BX",
         TicketKind::Complaint => "TS",
@@ -618,7 +653,7 @@ pub async fn create(
     .await?;
     bind_photos(
         &mut tx,
-        &resident.user_id.to_string(),
+        PhotoOwner::Resident(&resident.user_id.to_string()),
         &request.id.to_string(),
         None,
         &request.attachment_ids,
@@ -763,7 +798,7 @@ async fn resident_step(
             .await?;
             bind_photos(
                 &mut tx,
-                &row.user_id,
+                PhotoOwner::Resident(&row.user_id),
                 &row.id,
                 Some(&event_id),
                 &comment.attachment_ids,
@@ -984,14 +1019,39 @@ pub async fn add_staff(
     Ok((id, token))
 }
 
+/// The staff record behind the service-desk terminal's `--by` name, made on first use: it owns
+/// the after-photos filed from the terminal. Its token is thrown away, so it cannot sign in.
+pub async fn desk_staff(db: &sqlx::SqlitePool, display: &str, now: i64) -> anyhow::Result<String> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT id FROM staff WHERE name = ? AND post = 'desk'")
+            .bind(display)
+            .fetch_optional(db)
+            .await?;
+    match found {
+        Some(id) => Ok(id),
+        None => Ok(add_staff(db, display, "desk", now).await?.0),
+    }
+}
+
+/// Who acts for the property company: a staff member (whose uploads can be attached as
+/// after-photos) or the demo's desk (no id, so no photos).
+#[derive(Clone, Copy, Debug)]
+pub struct Desk<'a> {
+    /// The staff id, if a staff member acts.
+    pub staff_id: Option<&'a str>,
+    /// The name residents see, e.g. 李娜（客服）.
+    pub display: &'a str,
+}
+
 /// Applies a staff action to a ticket (by id or number): the staff endpoint, the command line
 /// and the demo all come through here.
 pub async fn staff_act(
     state: &AppState,
-    who: &str,
+    desk: &Desk<'_>,
     ticket: &str,
     action: StaffAction,
 ) -> ApiResult<Ticket> {
+    let who = desk.display;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let row = load(&mut tx, ticket)
@@ -1095,14 +1155,17 @@ pub async fn staff_act(
             )
             .await?;
         }
-        StaffAction::Complete { note } => {
+        StaffAction::Complete {
+            note,
+            attachment_ids,
+        } => {
             set_state(&mut tx, &row.id, TicketState::Completed).await?;
             sqlx::query("UPDATE tickets SET completed_at = ? WHERE id = ?")
                 .bind(now)
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
+            let event_id = event(
                 &mut tx,
                 &row.id,
                 now,
@@ -1112,6 +1175,23 @@ pub async fn staff_act(
                 Some(note.trim()),
             )
             .await?;
+            if !attachment_ids.is_empty() {
+                let staff = desk.staff_id.ok_or_else(|| {
+                    ApiError::invalid(
+                        "/attachment_ids",
+                        "not-available",
+                        "only a staff member's own uploads can be attached",
+                    )
+                })?;
+                bind_photos(
+                    &mut tx,
+                    PhotoOwner::Staff(staff),
+                    &row.id,
+                    Some(&event_id),
+                    &attachment_ids,
+                )
+                .await?;
+            }
         }
         StaffAction::RequestPayment { amount_minor, note } => {
             if amount_minor <= 0 {
@@ -1174,7 +1254,11 @@ pub async fn staff_action(
     Path(id): Path<String>,
     AppJson(action): AppJson<StaffAction>,
 ) -> ApiResult<Json<Ticket>> {
-    Ok(Json(staff_act(&state, &staff.display, &id, action).await?))
+    let desk = Desk {
+        staff_id: Some(&staff.id),
+        display: &staff.display,
+    };
+    Ok(Json(staff_act(&state, &desk, &id, action).await?))
 }
 
 /// Demo mode: moves submitted tickets along a minute at a time (accept, assign, start,
@@ -1200,9 +1284,14 @@ pub async fn demo_progress(state: &AppState) -> anyhow::Result<()> {
             "assigned" => StaffAction::Start,
             _ => StaffAction::Complete {
                 note: "已上门维修，试用正常。".into(),
+                attachment_ids: Vec::new(),
             },
         };
-        if let Err(err) = staff_act(state, "李娜（客服）", &id, action).await {
+        let desk = Desk {
+            staff_id: None,
+            display: "李娜（客服）",
+        };
+        if let Err(err) = staff_act(state, &desk, &id, action).await {
             tracing::warn!(code = %err.code, "demo step failed");
         }
     }

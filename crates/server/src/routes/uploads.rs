@@ -18,14 +18,17 @@
 //!   `Attachment-Status` (`complete` or `rejected`), is on the final PATCH response and on every
 //!   HEAD, so a client that lost that response learns it from HEAD.
 //! - Unfinished uploads expire after [`UPLOAD_TTL`] (`Upload-Expires`); expired ones answer 404
-//!   and are deleted by housekeeping. Another resident's upload answers 404.
+//!   and are deleted by housekeeping. Someone else's upload answers 404.
+//! - An upload belongs to a resident or to a staff member ([`Uploader`], by the bearer token):
+//!   staff upload after-photos the same way residents upload theirs.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
@@ -38,6 +41,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Resident;
+use crate::routes::tickets::Staff;
 
 /// The tus version spoken.
 pub const TUS_VERSION: &str = "1.0.0";
@@ -139,10 +143,57 @@ fn parse_metadata(raw: &str) -> Result<HashMap<String, String>, ()> {
     Ok(out)
 }
 
+/// Who an upload belongs to: a signed-in resident (their photos) or a staff member (after-photos
+/// on completion). Only its owner can see or continue it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uploader {
+    /// A resident, by user id.
+    Resident(Uuid),
+    /// A staff member, by staff id.
+    Staff(String),
+}
+
+impl FromRequestParts<AppState> for Uploader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match Resident::from_request_parts(parts, state).await {
+            Ok(resident) => Ok(Self::Resident(resident.user_id)),
+            // The resident's answer wins (an expired token says so, and the app refreshes).
+            Err(as_resident) => match Staff::from_request_parts(parts, state).await {
+                Ok(staff) => Ok(Self::Staff(staff.id)),
+                Err(_) => Err(as_resident),
+            },
+        }
+    }
+}
+
+impl Uploader {
+    fn owns(&self, row: &UploadRow) -> bool {
+        match self {
+            Self::Resident(user) => row.user_id.as_deref() == Some(user.to_string().as_str()),
+            Self::Staff(staff) => row.staff_id.as_deref() == Some(staff.as_str()),
+        }
+    }
+    fn user_id(&self) -> Option<String> {
+        match self {
+            Self::Resident(user) => Some(user.to_string()),
+            Self::Staff(_) => None,
+        }
+    }
+    fn staff_id(&self) -> Option<String> {
+        match self {
+            Self::Resident(_) => None,
+            Self::Staff(staff) => Some(staff.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct UploadRow {
     id: String,
-    user_id: String,
+    user_id: Option<String>,
+    staff_id: Option<String>,
     length: i64,
     offset: i64,
     metadata: String,
@@ -156,19 +207,17 @@ fn path_of(state: &AppState, id: &str) -> PathBuf {
     state.uploads_dir.join(id)
 }
 
-async fn load(state: &AppState, user: Uuid, id: Uuid, now: i64) -> ApiResult<UploadRow> {
+async fn load(state: &AppState, owner: &Uploader, id: Uuid, now: i64) -> ApiResult<UploadRow> {
     let row: Option<UploadRow> = sqlx::query_as(
-        "SELECT id, user_id, length, offset, metadata, expected_sha256, expires_at, status, reason
+        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
+            status, reason
          FROM uploads WHERE id = ?",
     )
     .bind(id.to_string())
     .fetch_optional(&state.db)
     .await?;
     match row {
-        Some(row)
-            if row.user_id == user.to_string()
-                && (row.status != "uploading" || row.expires_at > now) =>
-        {
+        Some(row) if owner.owns(&row) && (row.status != "uploading" || row.expires_at > now) => {
             Ok(row)
         }
         _ => Err(ApiError::not_found()),
@@ -399,7 +448,7 @@ async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
     ))]
 pub async fn create(
     State(state): State<AppState>,
-    resident: Resident,
+    uploader: Uploader,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
@@ -442,7 +491,8 @@ pub async fn create(
     let lock = state.upload_locks.of(id);
     let _guard = lock.lock().await;
     let existing: Option<UploadRow> = match sqlx::query_as(
-        "SELECT id, user_id, length, offset, metadata, expected_sha256, expires_at, status, reason
+        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
+            status, reason
          FROM uploads WHERE id = ?",
     )
     .bind(id.to_string())
@@ -455,9 +505,7 @@ pub async fn create(
     let location = format!("/v1/uploads/{id}");
     if let Some(row) = existing {
         // A retried creation: the same upload, not a second one.
-        if row.user_id != resident.user_id.to_string()
-            || row.length != i64::try_from(length).unwrap_or(-1)
-        {
+        if !uploader.owns(&row) || row.length != i64::try_from(length).unwrap_or(-1) {
             return fail(ErrorCode::AlreadyExists, "this attachment id is taken");
         }
         let mut out = tus_headers();
@@ -468,12 +516,13 @@ pub async fn create(
         return (StatusCode::OK, out).into_response();
     }
     let inserted = sqlx::query(
-        "INSERT INTO uploads (id, user_id, length, metadata, filename, content_type, purpose,
-            expected_sha256, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO uploads (id, user_id, staff_id, length, metadata, filename, content_type,
+            purpose, expected_sha256, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id.to_string())
-    .bind(resident.user_id.to_string())
+    .bind(uploader.user_id())
+    .bind(uploader.staff_id())
     .bind(i64::try_from(length).unwrap_or(0))
     .bind(&raw_metadata)
     .bind(metadata.get("filename"))
@@ -494,13 +543,13 @@ pub async fn create(
     if let Err(err) = tokio::fs::File::create(path_of(&state, &id.to_string())).await {
         return ApiError::internal(format_args!("create upload file: {err}")).into_response();
     }
-    let mut row = match load(&state, resident.user_id, id, now).await {
+    let mut row = match load(&state, &uploader, id, now).await {
         Ok(row) => row,
         Err(err) => return err.into_response(),
     };
     let with_body = header_str(&headers, "content-type") == Some(OFFSET_STREAM);
     if with_body || length == 0 {
-        match commit(&state, &row, &headers, body, now).await {
+        match commit(&state, &uploader, &row, &headers, body, now).await {
             Ok(updated) => row = updated,
             Err(response) => return response,
         }
@@ -516,6 +565,7 @@ pub async fn create(
 /// Appends, records the new offset, and checks the content once complete.
 async fn commit(
     state: &AppState,
+    owner: &Uploader,
     row: &UploadRow,
     headers: &HeaderMap,
     body: Body,
@@ -540,9 +590,7 @@ async fn commit(
             .await
             .map_err(IntoResponse::into_response)?;
         let id = Uuid::parse_str(&row.id).map_err(|_| ApiError::not_found().into_response())?;
-        let user =
-            Uuid::parse_str(&row.user_id).map_err(|_| ApiError::not_found().into_response())?;
-        updated = load(state, user, id, now)
+        updated = load(state, owner, id, now)
             .await
             .map_err(IntoResponse::into_response)?;
     }
@@ -554,18 +602,18 @@ async fn commit(
     params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses(
         (status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires` while unfinished; `Attachment-Id`, `Attachment-Status` (`complete` or `rejected`, with `Attachment-Reason`) once complete; `Cache-Control: no-store`"),
-        (status = 404, description = "Unknown, expired, or another resident's"),
+        (status = 404, description = "Unknown, expired, or someone else's"),
     ))]
 pub async fn head(
     State(state): State<AppState>,
-    resident: Resident,
+    uploader: Uploader,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Response {
     if let Err(response) = check_version(&headers) {
         return response.into_response();
     }
-    match load(&state, resident.user_id, id, state.clock.now_ms()).await {
+    match load(&state, &uploader, id, state.clock.now_ms()).await {
         Ok(row) => {
             let mut out = tus_headers();
             describe(&row, &mut out);
@@ -598,7 +646,7 @@ pub async fn head(
     ))]
 pub async fn patch(
     State(state): State<AppState>,
-    resident: Resident,
+    uploader: Uploader,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
     body: Body,
@@ -619,7 +667,7 @@ pub async fn patch(
     let now = state.clock.now_ms();
     let lock = state.upload_locks.of(id);
     let _guard = lock.lock().await;
-    let row = match load(&state, resident.user_id, id, now).await {
+    let row = match load(&state, &uploader, id, now).await {
         Ok(row) => row,
         Err(err) => return (tus_headers(), err).into_response(),
     };
@@ -638,7 +686,7 @@ pub async fn patch(
         describe(&row, &mut out);
         return (StatusCode::NO_CONTENT, out).into_response();
     }
-    match commit(&state, &row, &headers, body, now).await {
+    match commit(&state, &uploader, &row, &headers, body, now).await {
         Ok(updated) => {
             let mut out = tus_headers();
             describe(&updated, &mut out);
@@ -656,10 +704,10 @@ pub async fn patch(
 /// `DELETE /v1/uploads/{id}`: termination.
 #[utoipa::path(delete, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
-    responses((status = 204, description = "Terminated"), (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json")))]
+    responses((status = 204, description = "Terminated"), (status = 403, description = "`forbidden`: the photo is on a ticket", body = Problem, content_type = "application/problem+json"), (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
-    resident: Resident,
+    uploader: Uploader,
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> Response {
@@ -668,20 +716,125 @@ pub async fn delete(
     }
     let lock = state.upload_locks.of(id);
     let _guard = lock.lock().await;
-    match load(&state, resident.user_id, id, state.clock.now_ms()).await {
+    match load(&state, &uploader, id, state.clock.now_ms()).await {
         Ok(row) => {
-            if let Err(err) = sqlx::query("DELETE FROM uploads WHERE id = ?")
-                .bind(&row.id)
-                .execute(&state.db)
-                .await
-            {
-                return ApiError::from(err).into_response();
+            // A photo already on a ticket is part of its record and stays.
+            let deleted = sqlx::query(
+                "DELETE FROM uploads WHERE id = ?1
+                 AND NOT EXISTS (SELECT 1 FROM ticket_attachments WHERE upload_id = ?1)",
+            )
+            .bind(&row.id)
+            .execute(&state.db)
+            .await;
+            match deleted {
+                Ok(done) if done.rows_affected() == 0 => {
+                    return fail(ErrorCode::Forbidden, "the photo is on a ticket and stays");
+                }
+                Ok(_) => {}
+                Err(err) => return ApiError::from(err).into_response(),
             }
             let _ = tokio::fs::remove_file(path_of(&state, &row.id)).await;
             (StatusCode::NO_CONTENT, tus_headers()).into_response()
         }
         Err(err) => (tus_headers(), err).into_response(),
     }
+}
+
+/// `GET /v1/attachments/{id}`: a finished photo's bytes, for whoever may see it: its uploader,
+/// the resident whose ticket it is on (their own photos and staff after-photos), and staff for
+/// any photo on a ticket. Anyone else gets 404, as if it did not exist. The bytes never change,
+/// so the answer is cacheable for good and its `ETag` is the SHA-256.
+#[utoipa::path(get, path = "/v1/attachments/{id}", tag = "uploads", security(("bearer" = []), ("staff" = [])),
+    params(("id" = String, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The picture (`image/jpeg`, `image/png` or `image/webp`); `ETag`, `Cache-Control: private, max-age=31536000, immutable`"),
+        (status = 304, description = "`If-None-Match` matched"),
+        (status = 404, description = "`not-found`: unknown, unfinished, or not yours to see", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn download(
+    State(state): State<AppState>,
+    viewer: Uploader,
+    headers: HeaderMap,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Response> {
+    #[derive(sqlx::FromRow)]
+    struct Seen {
+        user_id: Option<String>,
+        staff_id: Option<String>,
+        sha256: Option<String>,
+        ticket_owner: Option<String>,
+    }
+    let seen: Option<Seen> = sqlx::query_as(
+        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner
+         FROM uploads u
+         LEFT JOIN ticket_attachments a ON a.upload_id = u.id
+         LEFT JOIN tickets t ON t.id = a.ticket_id
+         WHERE u.id = ? AND u.status = 'complete'",
+    )
+    .bind(id.to_string())
+    .fetch_optional(&state.db)
+    .await?;
+    let seen = seen.ok_or_else(ApiError::not_found)?;
+    let allowed = match &viewer {
+        Uploader::Resident(user) => {
+            let me = user.to_string();
+            seen.user_id.as_deref() == Some(me.as_str())
+                || seen.ticket_owner.as_deref() == Some(me.as_str())
+        }
+        Uploader::Staff(staff) => {
+            seen.staff_id.as_deref() == Some(staff.as_str()) || seen.ticket_owner.is_some()
+        }
+    };
+    if !allowed {
+        return Err(ApiError::not_found());
+    }
+    let etag = format!("\"{}\"", seen.sha256.unwrap_or_else(|| id.to_string()));
+    let mut out = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, v);
+    }
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=31536000, immutable"),
+    );
+    out.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    let matched = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    if matched {
+        return Ok((StatusCode::NOT_MODIFIED, out).into_response());
+    }
+    let bytes = tokio::fs::read(path_of(&state, &id.to_string()))
+        .await
+        .map_err(|err| ApiError::internal(format_args!("read attachment: {err}")))?;
+    let kind = match bytes.as_slice() {
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        [
+            b'R',
+            b'I',
+            b'F',
+            b'F',
+            _,
+            _,
+            _,
+            _,
+            b'W',
+            b'E',
+            b'B',
+            b'P',
+            ..,
+        ] => "image/webp",
+        _ => "image/jpeg",
+    };
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    Ok((StatusCode::OK, out, bytes).into_response())
 }
 
 /// Deletes unfinished uploads past their expiry (housekeeping).

@@ -123,11 +123,13 @@ async fn a_repair_goes_from_report_to_rating_with_every_step_on_its_timeline() {
     let id = ticket["id"].as_str().expect("id").to_owned();
 
     let staff = staff(&fx).await;
+    // Staff upload their after-photo through the same tus endpoint, with their own token.
+    let after = photo(&fx, &staff).await;
     for action in [
         json!({"action": "accept"}),
         json!({"action": "assign", "assignee": "王师傅（水电工）"}),
         json!({"action": "start"}),
-        json!({"action": "complete", "note": "更换了水槽下方的软管。"}),
+        json!({"action": "complete", "note": "更换了水槽下方的软管。", "attachment_ids": [after]}),
     ] {
         let response = post(
             &fx,
@@ -146,6 +148,44 @@ async fn a_repair_goes_from_report_to_rating_with_every_step_on_its_timeline() {
         .expect("ticket");
     assert_eq!(done["state"], "completed");
     assert_eq!(done["assignee"], "王师傅（水电工）");
+    let completion = done["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .find(|e| e["action"] == "completed")
+        .expect("the completion step");
+    assert_eq!(
+        completion["attachment_ids"],
+        json!([after]),
+        "the after-photo is on the completion step"
+    );
+    for shown in [after, photos[0]] {
+        let got = fx.get(&format!("/v1/attachments/{shown}"), &token).await;
+        assert_eq!(got.status(), StatusCode::OK, "the resident sees {shown}");
+        assert_eq!(got.headers()["content-type"], "image/jpeg");
+        assert!(
+            got.headers()["cache-control"]
+                .to_str()
+                .is_ok_and(|v| v.contains("private") && v.contains("immutable")),
+            "kept by the app, never by a shared cache"
+        );
+        let etag = got.headers()["etag"].clone();
+        assert_eq!(
+            got.bytes().await.expect("bytes").as_ref(),
+            jpeg().as_slice()
+        );
+        let again = fx
+            .request(
+                Method::GET,
+                &format!("/v1/attachments/{shown}"),
+                Some(&token),
+            )
+            .header("If-None-Match", etag)
+            .send()
+            .await
+            .expect("conditional get");
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    }
     let allowed: Vec<&str> = done["allowed"]
         .as_array()
         .expect("allowed")
@@ -435,4 +475,105 @@ async fn nobody_reads_or_uses_another_residents_tickets_or_photos() {
     expect_problem(reused, 422, "validation-failed").await;
     let list: Value = fx.get("/v1/tickets", &li).await.json().await.expect("list");
     assert_eq!(list["items"].as_array().expect("items").len(), 0);
+
+    expect_problem(
+        fx.get(&format!("/v1/attachments/{mine}"), &li).await,
+        404,
+        "not-found",
+    )
+    .await;
+    let staff = staff(&fx).await;
+    assert_eq!(
+        fx.get(&format!("/v1/attachments/{mine}"), &staff)
+            .await
+            .status(),
+        StatusCode::OK,
+        "staff see the photos of a ticket they work on"
+    );
+    let deleted = fx
+        .request(Method::DELETE, &format!("/v1/uploads/{mine}"), Some(&token))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("delete");
+    expect_problem(deleted, 403, "forbidden").await;
+    assert_eq!(
+        fx.get(&format!("/v1/attachments/{mine}"), &token)
+            .await
+            .status(),
+        StatusCode::OK,
+        "a photo on a ticket stays"
+    );
+
+    // Staff attach only their own uploads: not a resident's, not one that is already used.
+    let loose = photo(&fx, &token).await;
+    for action in [
+        json!({"action": "accept"}),
+        json!({"action": "assign", "assignee": "王师傅（水电工）"}),
+        json!({"action": "start"}),
+    ] {
+        let response = post(
+            &fx,
+            &staff,
+            &format!("/v1/staff/tickets/{id}/actions"),
+            Some(action),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    for taken in [loose, mine] {
+        let refused = post(
+            &fx,
+            &staff,
+            &format!("/v1/staff/tickets/{id}/actions"),
+            Some(json!({"action": "complete", "note": "已处理", "attachment_ids": [taken]})),
+        )
+        .await;
+        expect_problem(refused, 422, "validation-failed").await;
+    }
+    let li_sees = fx.get(&format!("/v1/attachments/{loose}"), &li).await;
+    expect_problem(li_sees, 404, "not-found").await;
+}
+
+#[tokio::test]
+async fn a_complaint_may_name_a_line_of_its_own_households_bill_and_nothing_else() {
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let membership = household(&fx, &token).await;
+    let bills: Value = fx
+        .get(&format!("/v1/bills?membership_id={membership}"), &token)
+        .await
+        .json()
+        .await
+        .expect("bills");
+    let line = bills["items"][0]["lines"][0]["id"]
+        .as_str()
+        .expect("a bill line")
+        .to_owned();
+    let complaint = |line: &str, kind: &str| {
+        json!({
+            "id": Uuid::now_v7(),
+            "membership_id": membership,
+            "kind": kind,
+            "category": if kind == "complaint" { "fees" } else { "pipes" },
+            "place": "unit",
+            "urgency": "normal",
+            "description": "本月水费读数不对，上月读数与账单不一致。",
+            "bill_line_id": line,
+        })
+    };
+    let created = create(&fx, &token, complaint(&line, "complaint")).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let ticket: Value = created.json().await.expect("ticket");
+    assert_eq!(ticket["bill_line_id"], line.as_str());
+    assert!(ticket["number"].as_str().expect("number").starts_with("TS"));
+
+    let repair = create(&fx, &token, complaint(&line, "repair")).await;
+    expect_problem(repair, 422, "validation-failed").await;
+
+    let li = access(&fx.login(LI_QIANG_PHONE).await);
+    let li_membership = household(&fx, &li).await;
+    let mut theirs = complaint(&line, "complaint");
+    theirs["membership_id"] = json!(li_membership);
+    expect_problem(create(&fx, &li, theirs).await, 422, "validation-failed").await;
 }

@@ -1,0 +1,72 @@
+// A ticket's photos: the resident's own under the description, staff after-photos on the
+// completion step, each from the core (kept on the device); a photo that cannot be fetched
+// leaves a placeholder, not a broken row.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { VueWrapper } from '@vue/test-utils';
+import { FakeBackend } from '../src/backend/fake';
+import type { Ticket } from '../src/generated/wire';
+import { mountApp } from './helpers';
+
+let mounted: VueWrapper | null = null;
+afterEach(() => {
+  mounted?.unmount();
+  mounted = null;
+  document.body.innerHTML = '';
+});
+
+const PIXEL = 'data:image/jpeg;base64,/9j/4AAQSkZJRg==';
+
+async function completed(backend: FakeBackend, own: string, after: string, lost: string): Promise<Ticket> {
+  const at = '2026-11-29T02:00:00Z';
+  const ticket: Ticket = {
+    id: crypto.randomUUID(),
+    number: 'BX202611290001',
+    membership_id: (await backend.session()).account!.memberships[0]!.id,
+    kind: 'repair',
+    category: 'pipes',
+    place: 'unit',
+    place_note: null,
+    urgency: 'normal',
+    description: '卫生间地漏返水',
+    visit_windows: [],
+    attachment_ids: [own, lost],
+    anonymous: false,
+    bill_line_id: null,
+    state: 'completed',
+    allowed: ['confirm', 'reopen', 'rate', 'comment'],
+    created_at: at,
+    response_due_at: at,
+    fix_due_at: at,
+    overdue: false,
+    resume_on: null,
+    payment_minor: null,
+    assignee: '王师傅（水电工）',
+    rating: null,
+    events: [
+      { id: crypto.randomUUID(), at, actor: 'resident', actor_name: '王芳', action: 'created', note: null, attachment_ids: [] },
+      { id: crypto.randomUUID(), at, actor: 'staff', actor_name: '李娜（客服）', action: 'completed', note: '已更换地漏芯', attachment_ids: [after] },
+    ],
+  };
+  backend.ticketList.unshift({ id: ticket.id, state: 'sent', request: null, ticket, photos: [], error: null });
+  return ticket;
+}
+
+describe('ticket photos', () => {
+  it('shows the resident’s photos and the staff after-photo on its step', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const [own, after, lost] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    backend.photos.set(own, PIXEL);
+    backend.photos.set(after, PIXEL);
+    const ticket = await completed(backend, own, after, lost);
+    const { wrapper } = await mountApp(backend, `/tickets/${ticket.id}`);
+    mounted = wrapper;
+
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="ticket-photo-shown"]')).toHaveLength(2));
+    const groups = [...document.querySelectorAll<HTMLElement>('[data-testid="ticket-photos"]')];
+    expect(groups).toHaveLength(2);
+    expect(groups[0]!.querySelector('[data-testid="ticket-photo-shown"]')!.getAttribute('data-photo-id')).toBe(own);
+    expect(groups[0]!.querySelectorAll('.missing')).toHaveLength(1);
+    const step = document.querySelector<HTMLElement>('[data-testid="ticket-event"][data-action="completed"]')!;
+    expect(step.querySelector('[data-testid="ticket-photo-shown"]')!.getAttribute('data-photo-id')).toBe(after);
+  });
+});
