@@ -1,7 +1,7 @@
 // `cargo xtask demo` on a machine with no display: walks the real window through sign-in →
 // home → notices → an urgent notice → 我的 → 缴费 (a bill, the checkout, paid, its receipt) →
-// payments → the fee ledger, and writes a screenshot of the X display at each
-// step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
+// payments → the fee ledger → 我的报修 and a ticket's timeline → disputing a bill line, and
+// writes a screenshot of the X display at each step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
 
 import { startDriver, openApp, screenshot, byId, field } from './lib/harness.mjs';
 
@@ -75,6 +75,25 @@ try {
   await (await byId(browser, 'ledger-summary')).waitForDisplayed({ timeout: 20000 });
   await settle(browser);
   console.log(screenshot(shots, '12-ledger'));
+  await go('#/tickets');
+  await (await byId(browser, 'ticket-item')).waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
+  console.log(screenshot(shots, '13-tickets'));
+  const closed = await browser.$('[data-testid="ticket-item"][data-state="closed"]');
+  if (await closed.isExisting()) {
+    await closed.click();
+    await (await byId(browser, 'ticket-event')).waitForDisplayed({ timeout: 20000 });
+    await settle(browser);
+    console.log(screenshot(shots, '14-ticket'));
+  }
+  await go('#/bills');
+  await (await byId(browser, 'bill-item')).waitForDisplayed({ timeout: 30000 });
+  await (await (await byId(browser, 'bill-item')).$('.body')).click();
+  await (await byId(browser, 'bill-line-dispute')).waitForDisplayed({ timeout: 20000 });
+  await (await byId(browser, 'bill-line-dispute')).click();
+  await (await byId(browser, 'ticket-submit')).waitForDisplayed({ timeout: 20000 });
+  await settle(browser);
+  console.log(screenshot(shots, '15-dispute'));
 } finally {
   await browser.deleteSession().catch(() => {});
   await driver.stop();

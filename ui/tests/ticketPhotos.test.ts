@@ -70,3 +70,24 @@ describe('ticket photos', () => {
     expect(step.querySelector('[data-testid="ticket-photo-shown"]')!.getAttribute('data-photo-id')).toBe(after);
   });
 });
+
+describe('a rated ticket', () => {
+  it('shows the resident their own rating: scores, tags and comment', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const ticket = await completed(backend, crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID());
+    ticket.state = 'closed';
+    ticket.allowed = [];
+    ticket.rating = { overall: 4, speed: 5, service: 3, tags: ['上门准时'], comment: '师傅很耐心' };
+    const { wrapper } = await mountApp(backend, `/tickets/${ticket.id}`);
+    mounted = wrapper;
+
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="ticket-rating"]')).not.toBeNull());
+    const card = document.querySelector<HTMLElement>('[data-testid="ticket-rating"]')!;
+    expect(card.textContent).toContain('我的评价');
+    expect(card.textContent).toContain('上门准时');
+    expect(card.textContent).toContain('师傅很耐心');
+    const full = [...card.querySelectorAll('.van-rate')].map((r) => r.querySelectorAll('.van-rate__icon--full').length);
+    expect(full, 'overall, speed and service as given').toEqual([4, 5, 3]);
+    expect(document.querySelector('[data-testid="ticket-rate"]')).toBeNull();
+  });
+});

@@ -52,6 +52,16 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     setup::build_binaries()?;
 
     let backend = start_backend()?;
+    // 王芳's service history (once per demo data folder), so 我的报修 is not empty.
+    Cmd::new(
+        &root().join("target/debug/linli-server").to_string_lossy(),
+        &[
+            "demo-tickets",
+            "--data-dir",
+            &root().join("target/demo/server").to_string_lossy(),
+        ],
+    )
+    .run()?;
     eprintln!(
         "\nReference backend: {} (CA {})",
         backend.url,

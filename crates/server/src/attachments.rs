@@ -11,11 +11,11 @@
 /// Largest attachment side accepted.
 pub const MAX_SIDE: u32 = 8192;
 
-/// The picture's size, or why it is refused (a short reason code).
-pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), String> {
-    let format = match bytes {
-        [0xFF, 0xD8, 0xFF, ..] => image::ImageFormat::Jpeg,
-        [0x89, b'P', b'N', b'G', ..] => image::ImageFormat::Png,
+/// The picture format the first bytes announce (JPEG, PNG, WebP), if any.
+pub fn format_of(bytes: &[u8]) -> Option<image::ImageFormat> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some(image::ImageFormat::Jpeg),
+        [0x89, b'P', b'N', b'G', ..] => Some(image::ImageFormat::Png),
         [
             b'R',
             b'I',
@@ -30,9 +30,17 @@ pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), String> {
             b'B',
             b'P',
             ..,
-        ] => image::ImageFormat::WebP,
-        [] => return Err("empty".into()),
-        _ => return Err("not-a-picture".into()),
+        ] => Some(image::ImageFormat::WebP),
+        _ => None,
+    }
+}
+
+/// The picture's size, or why it is refused (a short reason code).
+pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), String> {
+    let format = match format_of(bytes) {
+        Some(format) => format,
+        None if bytes.is_empty() => return Err("empty".into()),
+        None => return Err("not-a-picture".into()),
     };
     let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
         .into_dimensions()

@@ -73,6 +73,15 @@ enum Command {
         #[arg(long, default_value = "客服")]
         post: String,
     },
+    /// Give a demo resident a service history (three tickets at different steps), once.
+    DemoTickets {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The resident's phone number.
+        #[arg(long, default_value = linli_server::seed::WANG_FANG_PHONE)]
+        phone: String,
+    },
     /// Act on a ticket as staff (the service desk from a terminal); prints the ticket.
     Staff {
         /// Database and TLS files.
@@ -213,6 +222,13 @@ async fn main() -> anyhow::Result<()> {
             let (id, token) =
                 linli_server::routes::tickets::add_staff(&db, &name, &post, now).await?;
             println!("{}", serde_json::json!({"staff_id": id, "token": token}));
+        }
+        Command::DemoTickets { data_dir, phone } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let written =
+                linli_server::seed::tickets::seed_history(&db, &phone, ServerClock::system().now())
+                    .await?;
+            println!("{}", serde_json::json!({ "tickets": written }));
         }
         Command::Staff {
             data_dir,

@@ -6,6 +6,7 @@
 //! Times are relative to the server clock, so the notices always look recent.
 
 mod bills;
+pub mod tickets;
 
 use crate::changes::{self, Scope};
 use crate::routes::auth::hash_password;

@@ -121,8 +121,8 @@ impl TestServer {
         })
     }
 
-    /// Acts on a ticket as staff (李娜（客服）), as the service desk's command line does.
-    pub async fn staff(&self, ticket: &str, action: linli_wire::tickets::StaffAction) {
+    /// The running server's state and the desk staff id the helpers below act as.
+    async fn desk(&self) -> (crate::AppState, String) {
         let state = self
             .running
             .lock()
@@ -133,6 +133,12 @@ impl TestServer {
         let staff = crate::routes::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
             .await
             .expect("the desk's staff record");
+        (state, staff)
+    }
+
+    /// Acts on a ticket as staff (李娜（客服）), as the service desk's command line does.
+    pub async fn staff(&self, ticket: &str, action: linli_wire::tickets::StaffAction) {
+        let (state, staff) = self.desk().await;
         let desk = crate::routes::tickets::Desk {
             staff_id: Some(&staff),
             display: DESK,
@@ -144,16 +150,7 @@ impl TestServer {
 
     /// Files an after-photo as the desk staff of [`Self::staff`] does; its attachment id.
     pub async fn staff_photo(&self, bytes: &[u8]) -> uuid::Uuid {
-        let state = self
-            .running
-            .lock()
-            .await
-            .as_ref()
-            .map(|r| r.state.clone())
-            .expect("the server is running");
-        let staff = crate::routes::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
-            .await
-            .expect("the desk's staff record");
+        let (state, staff) = self.desk().await;
         crate::attachments::store_staff_photo(&state, &staff, bytes)
             .await
             .expect("a usable photo")

@@ -279,6 +279,7 @@ export default {
     visitHours: 'Hours',
     photos: 'Photos',
     stepPhotos: 'Photos of this step',
+    yourRating: 'Your rating',
     addPhoto: 'Add photo',
     submit: 'Submit',
     offlineHint: 'Works without signal: it is sent when you are back online',

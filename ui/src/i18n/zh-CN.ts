@@ -280,6 +280,7 @@ export default {
     visitHours: '时长（小时）',
     photos: '照片',
     stepPhotos: '处理照片',
+    yourRating: '我的评价',
     addPhoto: '添加照片',
     submit: '提交',
     offlineHint: '没有网络也可以提交，联网后自动发送',

@@ -577,3 +577,78 @@ async fn a_complaint_may_name_a_line_of_its_own_households_bill_and_nothing_else
     theirs["membership_id"] = json!(li_membership);
     expect_problem(create(&fx, &li, theirs).await, 422, "validation-failed").await;
 }
+
+#[tokio::test]
+async fn the_demo_history_reads_like_real_tickets_and_is_written_once() {
+    let fx = Fixture::start().await;
+    let db = &fx.server.state.db;
+    let phone = linli_server::seed::WANG_FANG_PHONE;
+    let written = linli_server::seed::tickets::seed_history(db, phone, fx.clock.now())
+        .await
+        .expect("history");
+    assert_eq!(written, 3);
+    assert_eq!(
+        linli_server::seed::tickets::seed_history(db, phone, fx.clock.now())
+            .await
+            .expect("again"),
+        0,
+        "a resident who has tickets gets no second history"
+    );
+    let token = fx.wang_fang().await;
+    let list: Value = fx
+        .get("/v1/tickets", &token)
+        .await
+        .json()
+        .await
+        .expect("list");
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(items.len(), 3);
+    let by_state = |state: &str| {
+        items
+            .iter()
+            .find(|t| t["state"] == state)
+            .unwrap_or_else(|| panic!("a {state} ticket"))
+    };
+    let closed = by_state("closed");
+    assert_eq!(closed["rating"]["overall"], 5);
+    assert_eq!(closed["allowed"], json!([]), "nothing left to do");
+    let steps: Vec<&str> = closed["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "created",
+            "accepted",
+            "assigned",
+            "started",
+            "completed",
+            "confirmed",
+            "rated"
+        ]
+    );
+    assert_eq!(closed["events"][0]["actor_name"], "王芳");
+    let complaint = by_state("accepted");
+    assert!(
+        complaint["number"]
+            .as_str()
+            .expect("number")
+            .starts_with("TS")
+    );
+    assert_eq!(complaint["overdue"], false);
+    // The lighting repair was assigned; the demo's desk may already have moved it on (a step a
+    // minute), as it would any other ticket.
+    let lighting = items
+        .iter()
+        .find(|t| t["category"] == "public_lighting")
+        .expect("the lighting repair");
+    assert!(
+        ["assigned", "in_progress", "completed"]
+            .contains(&lighting["state"].as_str().unwrap_or("")),
+        "{lighting}"
+    );
+    assert_eq!(lighting["place_note"], "3栋2单元 15楼楼道");
+}
