@@ -2,12 +2,14 @@
 //! as pending, and when the backend is back the photos are uploaded and the report created,
 //! each exactly once; staff then act on it and the resident sees every step.
 
+use crate::proxy::CuttingProxy;
 use crate::support::Env;
 use base64::Engine as _;
 use linli_core::Core;
 use linli_wire::ErrorCode;
 use linli_wire::ipc::{CoreEvent, NewTicket, TicketViewState};
 use linli_wire::tickets::{StaffAction, TicketKind, TicketPlace, TicketState, TicketUrgency};
+use reqwest::Method;
 
 /// The desktop notifications the core asked for since the last call: (ticket, text).
 fn notifications(
@@ -264,7 +266,18 @@ async fn an_app_killed_after_queueing_sends_the_report_once_on_its_next_start() 
 #[tokio::test]
 async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_upload_each() {
     let env = Env::start().await;
-    let (core, _) = env.signed_in().await;
+    // The app reaches the server only through a proxy that can lose answers on the way back.
+    let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
+    let mut config = env.config();
+    config.base_url = proxy.url.clone();
+    config.extra_root_ca_pem = Some(proxy.ca_pem.as_bytes().to_vec());
+    let core = Core::open(config, env.deps()).await.expect("core");
+    core.sign_in(
+        linli_server::testing::WANG_FANG_PHONE,
+        linli_server::testing::DEMO_PASSWORD,
+    )
+    .await
+    .expect("signed in through the proxy");
     let files = tempfile::tempdir().expect("tempdir");
     let first = core
         .prepare_photo(&camera_photo(files.path(), "a.png", 30))
@@ -277,29 +290,25 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
     core.submit_ticket(report(vec![first.id, second.id]))
         .await
         .expect("queued");
-    // Eight writes in a row (upload PATCHes, the report's creation and its replays): each
-    // committed by the server, its answer cut on the way back.
-    env.server.drop_write_responses(8).await;
+    // Every kind of write the report makes, each committed by the server and its answer lost:
+    // both uploads' creations, both uploads' last bytes, and the report three times running.
+    proxy.cut_after_commit(Method::POST, "/v1/uploads", 2);
+    proxy.cut_after_commit(Method::PATCH, "/v1/uploads/", 2);
+    proxy.cut_after_commit(Method::POST, "/v1/tickets", 3);
     for _ in 0..30 {
         let status = core.sync_now().await.expect("sync");
         if status.online && status.outbox_pending == 0 {
             break;
         }
     }
-    assert_eq!(
-        core.sync_now().await.expect("sync").outbox_pending,
-        0,
-        "everything was sent in the end"
-    );
-    assert_eq!(
-        env.server.dropped_responses_left().await,
-        0,
-        "all eight answers were cut"
-    );
+    let status = core.sync_now().await.expect("sync");
+    assert_eq!(status.outbox_pending, 0, "everything was sent in the end");
+    assert_eq!(status.outbox_rejected, 0, "and nothing refused");
+    assert_eq!(proxy.cuts_left(), 0, "all seven answers were lost");
     assert_eq!(
         server_tickets(&env).await,
         1,
-        "one report, though its answer was lost"
+        "one report, though its answer was lost three times"
     );
     assert_eq!(
         env.server
@@ -308,6 +317,7 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
         2,
         "one upload per photo"
     );
+    assert_eq!(env.server.count("SELECT COUNT(*) FROM uploads").await, 2);
     assert_eq!(
         env.server
             .count("SELECT COUNT(*) FROM ticket_attachments")

@@ -1,11 +1,13 @@
 //! linli-core's tus client: against our server (checksums, a pause and a resume that sends
-//! nothing twice, a lost response) and against @tus/server from npm, an implementation nobody
-//! here wrote.
+//! nothing twice, a lost response, a cut that costs at most the chunk in flight) and against
+//! @tus/server from npm, an implementation nobody here wrote.
 
 use std::ops::ControlFlow;
 
+use crate::proxy::CuttingProxy;
 use linli_core::tus::{Outcome, TusClient, UploadState};
 use linli_server::testing::{DEMO_PASSWORD, TestServer, WANG_FANG_PHONE};
+use reqwest::Method;
 use reqwest::Url;
 use tokio::io::AsyncBufReadExt as _;
 
@@ -130,6 +132,66 @@ async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() 
     let (outcome, sent) = run(&client, &creation, &metadata, &bytes, &mut again, None).await;
     assert_eq!(outcome, Outcome::Complete);
     assert_eq!(sent, 0, "the same attachment id finds the finished upload");
+}
+
+#[tokio::test]
+async fn a_cut_upload_resends_at_most_the_chunk_that_was_in_flight() {
+    let server = TestServer::start().await;
+    let token = bearer(&server, &trusting(&server)).await;
+    let proxy = CuttingProxy::start(&server.base_url(), &server.ca_pem()).await;
+    let http = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(proxy.ca_pem.as_bytes()).expect("pem"))
+        .build()
+        .expect("client");
+    let bytes = photo();
+    let id = uuid::Uuid::now_v7().to_string();
+    let metadata = [
+        ("attachment_id", id.as_str()),
+        ("content_type", "image/jpeg"),
+    ];
+    let creation = Url::parse(&format!("{}/v1/uploads", proxy.url)).expect("url");
+    let client = TusClient::new(http, Some(token), CHUNK);
+    let mut state = UploadState::default();
+
+    // Three chunks, then the network cuts the fourth on its way to the server, and after a
+    // retry the fifth on its way back (the server has it; the app does not know).
+    let (outcome, _) = run(&client, &creation, &metadata, &bytes, &mut state, Some(3)).await;
+    assert_eq!(outcome, Outcome::Paused);
+    proxy.cut_before_server(Method::PATCH, "/v1/uploads/", 1);
+    let lost = client
+        .upload(&creation, &metadata, &bytes, &mut state, |_, _| {
+            ControlFlow::Continue(())
+        })
+        .await;
+    assert!(lost.is_err(), "the cut is a network failure, not a result");
+    let mut two_on = state.clone();
+    let (outcome, _) = run(&client, &creation, &metadata, &bytes, &mut two_on, Some(1)).await;
+    assert_eq!(outcome, Outcome::Paused, "one chunk, the one that was cut");
+    proxy.cut_after_commit(Method::PATCH, "/v1/uploads/", 1);
+    let lost = client
+        .upload(&creation, &metadata, &bytes, &mut two_on, |_, _| {
+            ControlFlow::Continue(())
+        })
+        .await;
+    assert!(lost.is_err());
+    let (outcome, _) = run(&client, &creation, &metadata, &bytes, &mut two_on, None).await;
+    assert_eq!(outcome, Outcome::Complete);
+    assert_eq!(proxy.cuts_left(), 0);
+
+    let (sent, delivered) = proxy.patch_bytes();
+    let total = bytes.len() as u64;
+    assert_eq!(
+        delivered, total,
+        "the server received every byte once (the answer lost after commit cost nothing)"
+    );
+    assert_eq!(
+        sent - total,
+        CHUNK as u64,
+        "the app re-sent exactly the one chunk the network ate"
+    );
+    let stored = std::fs::read(server.data_dir().join("uploads").join(&id)).expect("stored");
+    assert_eq!(stored, bytes, "the exact bytes");
 }
 
 #[tokio::test]

@@ -49,13 +49,10 @@ pub struct AppState {
     pub upload_locks: Arc<routes::uploads::UploadLocks>,
 }
 
-/// Switches that make the demo payment provider (and the network in front of the backend)
-/// misbehave the way real ones do.
+/// Switches that make the demo payment provider misbehave the way real ones do.
 #[derive(Debug, Default)]
 pub struct DemoProviderSwitches {
     lose_notifications: std::sync::atomic::AtomicBool,
-    /// How many upcoming writes (ticket creations, upload PATCHes) lose their response.
-    drop_write_responses: std::sync::atomic::AtomicU32,
 }
 
 impl DemoProviderSwitches {
@@ -70,52 +67,6 @@ impl DemoProviderSwitches {
         self.lose_notifications
             .store(lose, std::sync::atomic::Ordering::SeqCst);
     }
-
-    /// The next `count` ticket creations and upload PATCHes are carried out and committed,
-    /// then their connection is cut before the response arrives.
-    pub fn drop_write_responses(&self, count: u32) {
-        self.drop_write_responses
-            .store(count, std::sync::atomic::Ordering::SeqCst);
-    }
-
-    /// Responses still to be dropped.
-    pub fn dropped_responses_left(&self) -> u32 {
-        self.drop_write_responses
-            .load(std::sync::atomic::Ordering::SeqCst)
-    }
-
-    /// Takes one response to drop, if any are left.
-    fn take_dropped_response(&self) -> bool {
-        self.drop_write_responses
-            .fetch_update(
-                std::sync::atomic::Ordering::SeqCst,
-                std::sync::atomic::Ordering::SeqCst,
-                |n| n.checked_sub(1),
-            )
-            .is_ok()
-    }
-}
-
-/// Middleware: when told to (tests), lets a write commit and then cuts the connection before
-/// its response is delivered, as a network failing on the way back does.
-pub async fn cut_after_commit(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let write = (request.method() == axum::http::Method::POST
-        && request.uri().path() == "/v1/tickets")
-        || (request.method() == axum::http::Method::PATCH
-            && request.uri().path().starts_with("/v1/uploads/"));
-    let response = next.run(request).await;
-    if write && response.status().is_success() && state.demo_provider.take_dropped_response() {
-        let (parts, _) = response.into_parts();
-        let failing = futures::stream::once(async {
-            Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other("cut after commit"))
-        });
-        return axum::response::Response::from_parts(parts, axum::body::Body::from_stream(failing));
-    }
-    response
 }
 
 impl AppState {

@@ -106,21 +106,6 @@ impl TestServer {
         }
     }
 
-    /// Cuts the connection of the next `count` ticket creations and upload PATCHes after the
-    /// server committed them, before the client gets the answer.
-    pub async fn drop_write_responses(&self, count: u32) {
-        if let Some(running) = self.running.lock().await.as_ref() {
-            running.state.demo_provider.drop_write_responses(count);
-        }
-    }
-
-    /// How many of the responses to drop are still to come.
-    pub async fn dropped_responses_left(&self) -> u32 {
-        self.running.lock().await.as_ref().map_or(0, |running| {
-            running.state.demo_provider.dropped_responses_left()
-        })
-    }
-
     /// The running server's state and the desk staff id the helpers below act as.
     async fn desk(&self) -> (crate::AppState, String) {
         let state = self

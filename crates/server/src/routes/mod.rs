@@ -154,10 +154,6 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(pay::provider_pages())
         .fallback(|| async { crate::error::ApiError::not_found() })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::cut_after_commit,
-        ))
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
