@@ -154,6 +154,15 @@ pub async fn payment_order(
     Ok(core.payment_order(id).await?)
 }
 
+/// Waits for a payment order's outcome (final, or still open after a while).
+#[tauri::command]
+pub async fn follow_payment(
+    core: State<'_, Core>,
+    id: PaymentOrderId,
+) -> CommandResult<PaymentOrder> {
+    Ok(core.follow_payment(id).await?)
+}
+
 /// Cancels an unpaid payment order.
 #[tauri::command]
 pub async fn cancel_payment(

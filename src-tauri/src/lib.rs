@@ -58,6 +58,7 @@ pub fn run() {
             commands::ledger,
             commands::pay,
             commands::payment_order,
+            commands::follow_payment,
             commands::cancel_payment,
             commands::checkout_page,
             commands::checkout_action,

@@ -180,6 +180,63 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     assert_eq!(second.code(), ErrorCode::AlreadyPaid);
 }
 
+#[tokio::test]
+async fn following_a_payment_waits_for_the_backends_outcome() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    core.sync_now().await.expect("sync");
+    let unpaid = core
+        .bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.state == BillState::Unpaid)
+        .expect("one to pay");
+    let order = core
+        .pay(&[unpaid.id], PaymentChannel::Demo)
+        .await
+        .expect("order");
+    let confirm = form_action(
+        &core.checkout_page(order.id).await.expect("page"),
+        "confirm",
+    );
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(env.server.ca_pem().as_bytes()).expect("pem"),
+        )
+        .build()
+        .expect("client");
+    // The app waits while the payer confirms in the provider's own page (outside the app).
+    let (followed, confirmed) = tokio::join!(core.follow_payment(order.id), async {
+        client
+            .post(&confirm)
+            .send()
+            .await
+            .expect("confirm")
+            .status()
+    });
+    assert!(confirmed.is_success(), "{confirmed}");
+    let followed = followed.expect("followed");
+    assert_eq!(
+        followed.state,
+        PaymentOrderState::Succeeded,
+        "it returned with the backend's outcome, not before"
+    );
+    let bill = core
+        .bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.id == unpaid.id)
+        .expect("bill");
+    assert_eq!(
+        bill.state,
+        BillState::Paid,
+        "the bills followed the outcome"
+    );
+}
+
 /// Runs a poppler tool; the tests need poppler-utils (installed by `cargo xtask test`).
 fn poppler(tool: &str, args: &[&std::ffi::OsStr]) -> std::process::Output {
     std::process::Command::new(tool)

@@ -10,8 +10,9 @@
 //! - The app refuses to start a second payment for a bill held by an open order it knows of
 //!   (`payment-in-progress`); the backend refuses it too.
 //! - The order's outcome comes only from the backend (`GET /v1/payment-orders/{id}`, which
-//!   queries the provider); the face polls [`crate::Core::payment_order`] while its payment
-//!   sheet is open, and every sync follows open orders until they are final.
+//!   queries the provider). While the payer waits, [`crate::Core::follow_payment`] asks again
+//!   with growing pauses (the network may come and go meanwhile) until the order is final or
+//!   [`FOLLOW_FOR`] has passed; every sync also follows open orders until they are final.
 //! - The demo provider's checkout page is fetched through the core (the backend may use a
 //!   private CA the webview does not trust) and its actions are posted through the core, only
 //!   ever to the backend's own origin.
@@ -27,6 +28,12 @@ use crate::error::{Error, StorageContext};
 use crate::http::Call;
 use crate::inner::{Account, Inner};
 use crate::store::cache::Cache;
+
+/// How long [`crate::Core::follow_payment`] waits for an open order to become final; after that
+/// the order is still followed by every sync, and the bills say it is in progress.
+pub const FOLLOW_FOR: std::time::Duration = std::time::Duration::from_secs(120);
+const FOLLOW_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(500);
+const FOLLOW_MAX_PAUSE: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn encode<T: serde::Serialize>(value: &T, what: &str) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|err| Error::Internal(format!("encode {what}: {err}")))
@@ -435,6 +442,30 @@ impl Inner {
     }
 
     /// The order as the backend has it now (it asks the provider); the cached one offline.
+    /// Follows an order until it is final (or [`FOLLOW_FOR`] has passed): the backend's answer
+    /// each time, never a guess; offline spells are waited out.
+    pub(crate) async fn follow_payment(
+        &self,
+        account: &Account,
+        id: PaymentOrderId,
+    ) -> Result<PaymentOrder, Error> {
+        let started = tokio::time::Instant::now();
+        let mut pause = FOLLOW_FIRST_PAUSE;
+        loop {
+            let latest = match self.payment_order(account, id).await {
+                Ok(order) if !order.state.is_open() => return Ok(order),
+                Ok(order) => Ok(order),
+                Err(err @ Error::Offline(_)) => Err(err),
+                Err(err) => return Err(err),
+            };
+            if started.elapsed() >= FOLLOW_FOR {
+                return latest;
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 3 / 2).min(FOLLOW_MAX_PAUSE);
+        }
+    }
+
     pub(crate) async fn payment_order(
         &self,
         account: &Account,

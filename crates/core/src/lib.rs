@@ -19,7 +19,7 @@
 
 pub mod auth;
 mod background;
-mod bills;
+pub mod bills;
 mod deps;
 pub mod documents;
 mod error;
@@ -449,6 +449,17 @@ impl Core {
     pub async fn payment_order(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
         let account = self.inner.current_account().await?;
         let order = self.inner.payment_order(&account, id).await?;
+        if !order.state.is_open() {
+            self.inner.events.data_changed(vec![EntityKind::Bill]);
+        }
+        Ok(order)
+    }
+
+    /// Waits for an order's outcome, asking the backend with growing pauses until it is final
+    /// or [`bills::FOLLOW_FOR`] has passed (then the order as last seen, still open).
+    pub async fn follow_payment(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
+        let account = self.inner.current_account().await?;
+        let order = self.inner.follow_payment(&account, id).await?;
         if !order.state.is_open() {
             self.inner.events.data_changed(vec![EntityKind::Bill]);
         }

@@ -409,6 +409,13 @@ export class FakeBackend implements Backend {
     return this.billing.order(id);
   }
 
+  /** The fake's provider answers at once: the order as it is now. */
+  async followPayment(id: PaymentOrderId): Promise<PaymentOrder> {
+    this.requireSession();
+    if (!this.online) throw new BackendError('offline', 'following needs the network');
+    return this.billing.order(id);
+  }
+
   async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
     this.requireSession();
     const order = this.billing.cancel(id);

@@ -79,8 +79,11 @@ export interface Backend {
   ledger(): Promise<LedgerPeriod[]>;
   /** Starts paying whole bills; the order says how (its client action). Needs the network. */
   pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder>;
-  /** The order as the backend has it now (poll while paying). */
+  /** The order as the backend has it now. */
   paymentOrder(id: PaymentOrderId): Promise<PaymentOrder>;
+  /** Waits (in the core) until the backend says the order is final, or a while has passed:
+   *  the order as last seen, possibly still open. */
+  followPayment(id: PaymentOrderId): Promise<PaymentOrder>;
   /** Cancels an unpaid order. */
   cancelPayment(id: PaymentOrderId): Promise<PaymentOrder>;
   /** The demo provider's checkout page (HTML) for an order awaiting payment. */

@@ -128,6 +128,9 @@ export class TauriBackend implements Backend {
   paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> {
     return call('payment_order', { id });
   }
+  followPayment(id: PaymentOrderId): Promise<PaymentOrder> {
+    return call('follow_payment', { id });
+  }
   cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
     return call('cancel_payment', { id });
   }
