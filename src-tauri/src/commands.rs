@@ -51,6 +51,12 @@ pub async fn switch_household(
     Ok(core.switch_household(id).await?)
 }
 
+/// Turns desktop notifications of ticket progress on or off.
+#[tauri::command]
+pub async fn set_notifications(core: State<'_, Core>, on: bool) -> CommandResult<()> {
+    Ok(core.set_notifications(on).await?)
+}
+
 /// Remembers the UI language.
 #[tauri::command]
 pub async fn set_locale(core: State<'_, Core>, locale: Locale) -> CommandResult<()> {

@@ -39,6 +39,7 @@ pub fn run() {
             commands::sign_out,
             commands::switch_household,
             commands::set_locale,
+            commands::set_notifications,
             commands::notices,
             commands::notice,
             commands::mark_notice_read,

@@ -228,6 +228,27 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         )],
         "one staff comment, one notification naming its ticket"
     );
+    core.set_notifications(false).await.expect("off");
+    assert!(!core.session().await.expect("session").notifications);
+    env.server
+        .staff(
+            &ticket.number,
+            StaffAction::Comment {
+                text: "明天上午回访".into(),
+            },
+        )
+        .await;
+    core.sync_now().await.expect("sync");
+    assert!(
+        notifications(&mut events).is_empty(),
+        "turned off: nothing announced"
+    );
+    core.set_notifications(true).await.expect("on");
+    core.sync_now().await.expect("sync");
+    assert!(
+        notifications(&mut events).is_empty(),
+        "turned on again: what came while off is not announced late"
+    );
     env.server.stop().await;
     assert_eq!(
         core.ticket_photo(after, false).await.expect("kept"),

@@ -115,3 +115,21 @@ describe('home', () => {
     expect(byId('home-community')?.textContent).toContain('锦绣江南');
   });
 });
+
+describe('me', () => {
+  it('turns desktop notifications off and on, kept by the backend', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper } = await mountApp(backend, '/me');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('notifications-switch')).not.toBeNull());
+    const toggle = byId('notifications-switch')!;
+    expect(toggle.classList.contains('van-switch--on'), 'on by default').toBe(true);
+    toggle.click();
+    await settle();
+    expect(backend.notifications).toBe(false);
+    expect(byId('notifications-switch')!.classList.contains('van-switch--on')).toBe(false);
+    byId('notifications-switch')!.click();
+    await settle();
+    expect(backend.notifications).toBe(true);
+  });
+});

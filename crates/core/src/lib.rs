@@ -234,6 +234,7 @@ impl Core {
             locale: state.locale,
             backend_url: self.inner.base_url.clone(),
             ended_because: state.ended_because,
+            notifications: state.notifications,
         })
     }
 
@@ -280,6 +281,11 @@ impl Core {
         self.inner.app.set_locale(locale).await?;
         self.inner.http.set_locale(locale);
         Ok(())
+    }
+
+    /// Turns desktop notifications of ticket progress on or off (kept on this device).
+    pub async fn set_notifications(&self, on: bool) -> Result<(), Error> {
+        self.inner.app.set_notifications(on).await
     }
 
     /// Notices of the current household's community, from the cache, pending read marks

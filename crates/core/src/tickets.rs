@@ -393,8 +393,11 @@ impl Inner {
             .json("the tickets")?;
         let before = account.cache.all_tickets().await?;
         let changed = account.cache.replace_tickets(&list.items).await?;
-        // Announced only once stored: a crash before this point announces it next time.
-        for notice in crate::notify::ticket_notices(&before, &list.items, self.http.locale()) {
+        // Announced only once stored: a crash before this point announces it next time. With
+        // notifications off, what was new is simply not announced (never later in a burst).
+        let wanted = self.app.state().await?.notifications;
+        let notices = crate::notify::ticket_notices(&before, &list.items, self.http.locale());
+        for notice in notices.into_iter().filter(|_| wanted) {
             self.events.emit(linli_wire::ipc::CoreEvent::Notification {
                 title: notice.title,
                 body: notice.body,

@@ -55,6 +55,8 @@ pub struct SessionView {
     pub backend_url: String,
     /// Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
     pub ended_because: Option<ErrorCode>,
+    /// Desktop notifications of ticket progress are wanted (the OS may still silence them).
+    pub notifications: bool,
 }
 
 /// Connectivity and the outbox at a glance.

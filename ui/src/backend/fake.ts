@@ -161,7 +161,15 @@ export class FakeBackend implements Backend {
       locale: this.locale,
       backend_url: 'https://127.0.0.1:8443',
       ended_because: this.signedIn ? null : this.endedBecause,
+      notifications: this.notifications,
     };
+  }
+
+  /** Desktop notifications wanted (tests read it). */
+  notifications = true;
+
+  async setNotifications(on: boolean): Promise<void> {
+    this.notifications = on;
   }
 
   async signIn(phone: string, password: string): Promise<AccountView> {

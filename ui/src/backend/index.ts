@@ -40,6 +40,8 @@ export interface Backend {
   signOut(): Promise<void>;
   switchHousehold(id: MembershipId): Promise<AccountView>;
   setLocale(locale: Locale): Promise<void>;
+  /** Turns desktop notifications of ticket progress on or off (this device). */
+  setNotifications(on: boolean): Promise<void>;
   notices(): Promise<Notice[]>;
   notice(id: NoticeId): Promise<Notice>;
   markNoticeRead(id: NoticeId): Promise<Notice>;

@@ -56,6 +56,9 @@ export class TauriBackend implements Backend {
   setLocale(locale: Locale): Promise<void> {
     return call('set_locale', { locale });
   }
+  setNotifications(on: boolean): Promise<void> {
+    return call('set_notifications', { on });
+  }
   notices(): Promise<Notice[]> {
     return call('notices');
   }

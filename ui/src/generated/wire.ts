@@ -1422,7 +1422,11 @@ backend_url: string,
 /**
  * Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
  */
-ended_because: ErrorCode | null, };
+ended_because: ErrorCode | null, 
+/**
+ * Desktop notifications of ticket progress are wanted (the OS may still silence them).
+ */
+notifications: boolean, };
 
 export type SyncStatus = { 
 /**

@@ -324,6 +324,8 @@ export default {
     cancel: 'Cancel',
     server: 'Server',
     pending: 'Waiting to send',
+    notifications: 'Notifications',
+    notificationsHint: 'Tell me when a repair or complaint moves on or the office replies',
   },
   offline: {
     banner: 'Offline: showing what is saved on this device',

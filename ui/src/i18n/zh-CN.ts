@@ -325,6 +325,8 @@ export default {
     cancel: '取消',
     server: '服务器',
     pending: '待发送',
+    notifications: '新消息通知',
+    notificationsHint: '报修、投诉有进展或物业回复时提醒我',
   },
   offline: {
     banner: '网络不可用，正在显示本地缓存内容',

@@ -13,6 +13,7 @@ export const useSession = defineStore('session', () => {
   const backendUrl = ref('');
   const online = ref(true);
   const outboxPending = ref(0);
+  const notifications = ref(true);
   const ready = ref(false);
 
   const current = computed<Membership | null>(() => {
@@ -28,6 +29,7 @@ export const useSession = defineStore('session', () => {
     locale.value = session.locale;
     endedBecause.value = session.ended_because;
     backendUrl.value = session.backend_url;
+    notifications.value = session.notifications;
     applyLocale(session.locale);
     await refreshStatus(backend);
     ready.value = true;
@@ -58,6 +60,16 @@ export const useSession = defineStore('session', () => {
 
   async function switchHousehold(backend: Backend, id: MembershipId): Promise<void> {
     account.value = await backend.switchHousehold(id);
+  }
+
+  async function setNotifications(backend: Backend, on: boolean): Promise<void> {
+    notifications.value = on;
+    try {
+      await backend.setNotifications(on);
+    } catch (err) {
+      notifications.value = !on;
+      throw err;
+    }
   }
 
   async function setLocale(backend: Backend, next: Locale): Promise<void> {
@@ -102,6 +114,8 @@ export const useSession = defineStore('session', () => {
     signOut,
     switchHousehold,
     setLocale,
+    notifications,
+    setNotifications,
     onEvent,
   };
 });

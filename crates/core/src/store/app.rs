@@ -23,6 +23,7 @@ pub(crate) struct AppState {
     pub(crate) locale: Locale,
     pub(crate) signed_in: Option<SignedIn>,
     pub(crate) ended_because: Option<ErrorCode>,
+    pub(crate) notifications: bool,
 }
 
 /// Handle on `app.db`.
@@ -47,7 +48,7 @@ impl AppDb {
 
     pub(crate) async fn state(&self) -> Result<AppState, Error> {
         let row = sqlx::query(
-            "SELECT locale, signed_in_user_id, signed_in_account_key, ended_because
+            "SELECT locale, signed_in_user_id, signed_in_account_key, ended_because, notifications
              FROM app_state WHERE id = 1",
         )
         .fetch_one(&self.pool)
@@ -61,6 +62,7 @@ impl AppDb {
             .try_get("signed_in_account_key")
             .storage("read the account")?;
         let ended: Option<String> = row.try_get("ended_because").storage("read the app state")?;
+        let notifications: bool = row.try_get("notifications").storage("read the app state")?;
         let signed_in = match (user.and_then(|u| u.parse().ok()), key) {
             (Some(user_id), Some(account_key)) => Some(SignedIn {
                 user_id,
@@ -72,6 +74,7 @@ impl AppDb {
             locale: parse_kebab(&locale).unwrap_or_default(),
             signed_in,
             ended_because: ended.as_deref().and_then(parse_kebab),
+            notifications,
         })
     }
 
@@ -81,6 +84,15 @@ impl AppDb {
             .execute(&self.pool)
             .await
             .storage("save the locale")?;
+        Ok(())
+    }
+
+    pub(crate) async fn set_notifications(&self, on: bool) -> Result<(), Error> {
+        sqlx::query("UPDATE app_state SET notifications = ? WHERE id = 1")
+            .bind(on)
+            .execute(&self.pool)
+            .await
+            .storage("save the notification setting")?;
         Ok(())
     }
 
