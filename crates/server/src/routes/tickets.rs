@@ -218,6 +218,48 @@ async fn event(
     Ok(id)
 }
 
+/// Who takes steps on one ticket, and when: every step is an event on its timeline, and most
+/// also move the ticket to a new state.
+struct Step<'a> {
+    ticket: &'a str,
+    at: i64,
+    actor: Actor,
+    by: &'a str,
+}
+
+impl Step<'_> {
+    /// Records a step on the timeline; its event id.
+    async fn record(
+        &self,
+        conn: &mut SqliteConnection,
+        action: &str,
+        note: Option<&str>,
+    ) -> ApiResult<String> {
+        event(
+            conn,
+            self.ticket,
+            self.at,
+            self.actor,
+            self.by,
+            action,
+            note,
+        )
+        .await
+    }
+
+    /// Moves the ticket to `state` and records the step that did it; its event id.
+    async fn moves_to(
+        &self,
+        conn: &mut SqliteConnection,
+        state: TicketState,
+        action: &str,
+        note: Option<&str>,
+    ) -> ApiResult<String> {
+        set_state(conn, self.ticket, state).await?;
+        self.record(conn, action, note).await
+    }
+}
+
 async fn set_state(conn: &mut SqliteConnection, ticket: &str, state: TicketState) -> ApiResult<()> {
     sqlx::query("UPDATE tickets SET state = ? WHERE id = ?")
         .bind(enum_str(&state))
@@ -780,22 +822,19 @@ async fn resident_step(
     if !allowed.contains(&action) {
         return Err(invalid(current, &allowed));
     }
+    let by = Step {
+        ticket: &row.id,
+        at: now,
+        actor: Actor::Resident,
+        by: &name,
+    };
     match step {
         ResidentStep::Comment(comment) => {
             let text = comment.text.trim();
             if text.is_empty() || text.chars().count() > 1000 {
                 return Err(ApiError::invalid("/text", "length", "1 to 1000 characters"));
             }
-            let event_id = event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Resident,
-                &name,
-                "comment",
-                Some(text),
-            )
-            .await?;
+            let event_id = by.record(&mut tx, "comment", Some(text)).await?;
             bind_photos(
                 &mut tx,
                 PhotoOwner::Resident(&row.user_id),
@@ -806,17 +845,8 @@ async fn resident_step(
             .await?;
         }
         ResidentStep::Cancel => {
-            set_state(&mut tx, &row.id, TicketState::Canceled).await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Resident,
-                &name,
-                "canceled",
-                None,
-            )
-            .await?;
+            by.moves_to(&mut tx, TicketState::Canceled, "canceled", None)
+                .await?;
         }
         ResidentStep::Confirm => {
             set_state(&mut tx, &row.id, TicketState::Confirmed).await?;
@@ -825,16 +855,7 @@ async fn resident_step(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Resident,
-                &name,
-                "confirmed",
-                None,
-            )
-            .await?;
+            by.record(&mut tx, "confirmed", None).await?;
         }
         ResidentStep::Reopen(reason) => {
             let text = reason.reason.trim();
@@ -850,16 +871,7 @@ async fn resident_step(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Resident,
-                &name,
-                "reopened",
-                Some(text),
-            )
-            .await?;
+            by.record(&mut tx, "reopened", Some(text)).await?;
         }
         ResidentStep::Rate(rating) => {
             if [rating.overall, rating.speed, rating.service]
@@ -881,16 +893,7 @@ async fn resident_step(
                 rating.overall,
                 rating.comment.as_deref().unwrap_or("")
             );
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Resident,
-                &name,
-                "rated",
-                Some(note.trim()),
-            )
-            .await?;
+            by.record(&mut tx, "rated", Some(note.trim())).await?;
         }
     }
     let row = load(&mut tx, &row.id)
@@ -1081,11 +1084,17 @@ pub async fn staff_act(
             .bind(now)
             .bind(&row.id)
     };
+    let by = Step {
+        ticket: &row.id,
+        at: now,
+        actor: Actor::Staff,
+        by: who,
+    };
     match action {
         StaffAction::Accept => {
             set_state(&mut tx, &row.id, TicketState::Accepted).await?;
             respond().execute(&mut *tx).await?;
-            event(&mut tx, &row.id, now, Actor::Staff, who, "accepted", None).await?;
+            by.record(&mut tx, "accepted", None).await?;
         }
         StaffAction::Assign { assignee } => {
             set_state(&mut tx, &row.id, TicketState::Assigned).await?;
@@ -1094,20 +1103,12 @@ pub async fn staff_act(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
-                "assigned",
-                Some(assignee.trim()),
-            )
-            .await?;
+            by.record(&mut tx, "assigned", Some(assignee.trim()))
+                .await?;
         }
         StaffAction::Start => {
-            set_state(&mut tx, &row.id, TicketState::InProgress).await?;
-            event(&mut tx, &row.id, now, Actor::Staff, who, "started", None).await?;
+            by.moves_to(&mut tx, TicketState::InProgress, "started", None)
+                .await?;
         }
         StaffAction::Defer { resume_on, reason } => {
             if resume_on <= crate::routes::bills::community_today(now) {
@@ -1123,12 +1124,8 @@ pub async fn staff_act(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
+            by.record(
                 &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
                 "deferred",
                 Some(&format!("{reason}（{resume_on} 恢复处理）")),
             )
@@ -1144,16 +1141,7 @@ pub async fn staff_act(
             }
             set_state(&mut tx, &row.id, TicketState::Rejected).await?;
             respond().execute(&mut *tx).await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
-                "rejected",
-                Some(reason.trim()),
-            )
-            .await?;
+            by.record(&mut tx, "rejected", Some(reason.trim())).await?;
         }
         StaffAction::Complete {
             note,
@@ -1165,16 +1153,7 @@ pub async fn staff_act(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            let event_id = event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
-                "completed",
-                Some(note.trim()),
-            )
-            .await?;
+            let event_id = by.record(&mut tx, "completed", Some(note.trim())).await?;
             if !attachment_ids.is_empty() {
                 let staff = desk.staff_id.ok_or_else(|| {
                     ApiError::invalid(
@@ -1207,28 +1186,11 @@ pub async fn staff_act(
                 .bind(&row.id)
                 .execute(&mut *tx)
                 .await?;
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
-                "payment_requested",
-                Some(note.trim()),
-            )
-            .await?;
+            by.record(&mut tx, "payment_requested", Some(note.trim()))
+                .await?;
         }
         StaffAction::Comment { text } => {
-            event(
-                &mut tx,
-                &row.id,
-                now,
-                Actor::Staff,
-                who,
-                "comment",
-                Some(text.trim()),
-            )
-            .await?;
+            by.record(&mut tx, "comment", Some(text.trim())).await?;
         }
     }
     let row = load(&mut tx, &row.id)
