@@ -12,12 +12,21 @@ pub const CORE_EVENT: &str = "core-event";
 
 /// Spawns the forwarding task; it ends when the core closes its channel.
 pub fn forward(app: AppHandle, mut events: Receiver<CoreEvent>) {
+    // Showing a notification is a blocking D-Bus call on Linux: one thread of its own shows
+    // them in order, off the async threads.
+    let (to_show, shown) = std::sync::mpsc::channel::<(String, String)>();
+    let shower = app.clone();
+    std::thread::spawn(move || {
+        for (title, body) in shown {
+            notify(&shower, &title, &body);
+        }
+    });
     tauri::async_runtime::spawn(async move {
         loop {
             match events.recv().await {
                 Ok(event) => {
                     if let CoreEvent::Notification { title, body, .. } = &event {
-                        notify(&app, title, body);
+                        let _ = to_show.send((title.clone(), body.clone()));
                     }
                     if let Err(err) = app.emit(CORE_EVENT, &event) {
                         tracing::warn!("could not forward a core event: {err}");

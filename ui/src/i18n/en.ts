@@ -325,6 +325,7 @@ export default {
     server: 'Server',
     pending: 'Waiting to send',
     notifications: 'Notifications',
+    settings: 'Settings',
     notificationsHint: 'Tell me when a repair or complaint moves on or the office replies',
   },
   offline: {

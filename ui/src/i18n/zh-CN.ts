@@ -326,6 +326,7 @@ export default {
     server: '服务器',
     pending: '待发送',
     notifications: '新消息通知',
+    settings: '设置',
     notificationsHint: '报修、投诉有进展或物业回复时提醒我',
   },
   offline: {
