@@ -1,8 +1,8 @@
 //! The Idempotency-Key store for writes that are not naturally idempotent (POST).
 //!
-//! A write runs in one `BEGIN IMMEDIATE` transaction that first [`lookup`]s `(user, key)` and
-//! at the end [`record`]s the outcome, so the stored outcome and the change commit together or
-//! not at all. Because SQLite serialises those transactions, a second request with the same key
+//! A write is an [`IdempotentWrite`]: one `BEGIN IMMEDIATE` transaction that first looks up
+//! `(user, key)` and at the end records the outcome, so the stored outcome and the change commit
+//! together or not at all. Because SQLite serialises those transactions, a second request with the same key
 //! waits for the first and then sees its stored outcome; `idempotency-in-progress` is therefore
 //! never needed here. The fingerprint is the SHA-256 of method, path and the canonical JSON
 //! of the parsed body, so whitespace or key order does not make a retry look different.
@@ -23,7 +23,7 @@ use uuid::Uuid;
 pub const RETENTION: Duration = Duration::from_secs(8 * 24 * 3600);
 
 /// The fingerprint of a request.
-pub fn fingerprint(method: &str, path: &str, body: &impl serde::Serialize) -> Vec<u8> {
+fn fingerprint(method: &str, path: &str, body: &impl serde::Serialize) -> Vec<u8> {
     let mut hash = Sha256::new();
     hash.update(method.as_bytes());
     hash.update(b" ");
@@ -62,7 +62,7 @@ type StoredRow = (Vec<u8>, i64, Option<String>, Vec<u8>);
 
 /// The outcome stored for `(user, key)`, if any; a different fingerprint is
 /// `idempotency-key-reused`.
-pub async fn lookup(
+async fn lookup(
     conn: &mut SqliteConnection,
     user: Uuid,
     key: &str,
@@ -91,7 +91,7 @@ pub async fn lookup(
 }
 
 /// Stores the outcome of a write (call inside the write's transaction).
-pub async fn record(
+async fn record(
     conn: &mut SqliteConnection,
     user: Uuid,
     key: &str,
@@ -122,6 +122,86 @@ pub async fn record(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// One idempotent write in its `BEGIN IMMEDIATE` transaction: [`IdempotentWrite::begin`] looks
+/// the key up first (a replay answers the stored outcome), and [`IdempotentWrite::created`] or
+/// [`IdempotentWrite::no_content`] stores the outcome and commits with the change. Dropping it
+/// (an error on the way) rolls everything back and stores nothing.
+pub struct IdempotentWrite {
+    /// The write's transaction: do the change in it.
+    pub tx: sqlx::Transaction<'static, sqlx::Sqlite>,
+    user: Uuid,
+    key: String,
+    fingerprint: Vec<u8>,
+}
+
+/// What beginning an idempotent write found.
+pub enum Begun {
+    /// The key was used before for this request: answer as the first time.
+    Replay(Stored),
+    /// A new write.
+    Fresh(IdempotentWrite),
+}
+
+impl IdempotentWrite {
+    /// Opens the write's transaction and looks up `(user, key)` for `method path body`.
+    pub async fn begin(
+        db: &sqlx::SqlitePool,
+        user: Uuid,
+        key: &str,
+        (method, path): (&str, &str),
+        body: &impl serde::Serialize,
+    ) -> Result<Begun, ApiError> {
+        let fingerprint = fingerprint(method, path, body);
+        let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(stored) = lookup(&mut tx, user, key, &fingerprint).await? {
+            return Ok(Begun::Replay(stored));
+        }
+        Ok(Begun::Fresh(Self {
+            tx,
+            user,
+            key: key.to_owned(),
+            fingerprint,
+        }))
+    }
+
+    /// Stores `201 Created` with `body` and commits; the response.
+    pub async fn created<T: serde::Serialize>(
+        mut self,
+        body: T,
+        now_ms: i64,
+    ) -> Result<Response, ApiError> {
+        let value = serde_json::to_value(&body).map_err(ApiError::internal)?;
+        record(
+            &mut self.tx,
+            self.user,
+            &self.key,
+            &self.fingerprint,
+            StatusCode::CREATED,
+            Some(&value),
+            now_ms,
+        )
+        .await?;
+        self.tx.commit().await?;
+        Ok((StatusCode::CREATED, axum::Json(body)).into_response())
+    }
+
+    /// Stores `204 No Content` and commits; the response.
+    pub async fn no_content(mut self, now_ms: i64) -> Result<Response, ApiError> {
+        record(
+            &mut self.tx,
+            self.user,
+            &self.key,
+            &self.fingerprint,
+            StatusCode::NO_CONTENT,
+            None,
+            now_ms,
+        )
+        .await?;
+        self.tx.commit().await?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    }
 }
 
 /// Drops outcomes older than [`RETENTION`].

@@ -7,7 +7,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
 use linli_wire::bills::{
@@ -28,7 +28,7 @@ use crate::AppState;
 use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
-use crate::idempotency;
+use crate::idempotency::{Begun, IdempotentWrite};
 use crate::payments::{self, OrderRow, demo};
 
 /// Query of the household-scoped lists.
@@ -354,14 +354,21 @@ pub async fn create_order(
             "this backend accepts the demo channel only",
         ));
     }
-    let fingerprint = idempotency::fingerprint("POST", "/v1/payment-orders", &request);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(stored) = idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
+    let mut write = match IdempotentWrite::begin(
+        &state.db,
+        resident.user_id,
+        &key,
+        ("POST", "/v1/payment-orders"),
+        &request,
+    )
+    .await?
     {
-        return Ok(stored.into_response());
-    }
+        Begun::Replay(stored) => return Ok(stored.into_response()),
+        Begun::Fresh(write) => write,
+    };
+    let tx = &mut *write.tx;
     // An order past its time must not hold bills nobody can pay any more.
-    payments::expire_due(&mut tx, now).await?;
+    payments::expire_due(&mut *tx, now).await?;
     let unit: Option<String> = sqlx::query_scalar(
         "SELECT unit_id FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
     )
@@ -394,7 +401,7 @@ pub async fn create_order(
                 .detail("a payment for this bill is in progress; do not pay again")
                 .order(holder.clone()));
         }
-        let bill = render_bill(&mut tx, row, now).await?;
+        let bill = render_bill(&mut *tx, row, now).await?;
         if matches!(bill.state, BillState::Paid | BillState::Void) || bill.due_minor <= 0 {
             return Err(
                 ApiError::new(ErrorCode::AlreadyPaid).detail("this bill has nothing to pay")
@@ -454,30 +461,18 @@ pub async fn create_order(
             .await?;
     }
     demo::create(
-        &mut tx,
+        &mut *tx,
         &payments::out_trade_no(request.id.0),
         amount,
         &currency,
         now,
     )
     .await?;
-    let row = payments::load(&mut tx, request.id.0)
+    let row = payments::load(&mut *tx, request.id.0)
         .await?
         .ok_or_else(|| ApiError::internal("the new order vanished"))?;
-    let order = payments::render(&mut tx, &row, &origin).await?;
-    let body = serde_json::to_value(&order).map_err(ApiError::internal)?;
-    idempotency::record(
-        &mut tx,
-        resident.user_id,
-        &key,
-        &fingerprint,
-        StatusCode::CREATED,
-        Some(&body),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(order)).into_response())
+    let order = payments::render(&mut *tx, &row, &origin).await?;
+    write.created(order, now).await
 }
 
 async fn own_order(

@@ -11,7 +11,7 @@ use crate::changes::{self, Scope, VISIBLE_COMMUNITIES};
 use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
-use crate::idempotency;
+use crate::idempotency::{Begun, IdempotentWrite};
 use crate::routes::me::open_enum;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -363,27 +363,23 @@ pub async fn read_marks(
         ));
     }
     let now = state.clock.now_ms();
-    let fingerprint = idempotency::fingerprint("POST", "/v1/notices/read-marks", &marks);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(stored) = idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
-    {
-        return Ok(stored.into_response());
-    }
-    let ids: Vec<Uuid> = marks.notice_ids.iter().map(|id| id.0).collect();
-    let read_at = marks.read_at.timestamp_millis().min(now);
-    mark(&mut tx, resident.user_id, &ids, read_at, now).await?;
-    idempotency::record(
-        &mut tx,
+    let mut write = match IdempotentWrite::begin(
+        &state.db,
         resident.user_id,
         &key,
-        &fingerprint,
-        StatusCode::NO_CONTENT,
-        None,
-        now,
+        ("POST", "/v1/notices/read-marks"),
+        &marks,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    .await?
+    {
+        Begun::Replay(stored) => return Ok(stored.into_response()),
+        Begun::Fresh(write) => write,
+    };
+    let tx = &mut *write.tx;
+    let ids: Vec<Uuid> = marks.notice_ids.iter().map(|id| id.0).collect();
+    let read_at = marks.read_at.timestamp_millis().min(now);
+    mark(&mut *tx, resident.user_id, &ids, read_at, now).await?;
+    write.no_content(now).await
 }
 
 /// A notice to publish (seed data, staff tools, tests).

@@ -9,11 +9,10 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
-use crate::idempotency;
+use crate::idempotency::{Begun, IdempotentWrite};
 use crate::routes::me::mask_phone;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use ed25519_dalek::SigningKey;
@@ -319,12 +318,19 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let now = state.clock.now_ms();
     validate(&request, now)?;
-    let fingerprint = idempotency::fingerprint("POST", "/v1/passes", &request);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(stored) = idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
+    let mut write = match IdempotentWrite::begin(
+        &state.db,
+        resident.user_id,
+        &key,
+        ("POST", "/v1/passes"),
+        &request,
+    )
+    .await?
     {
-        return Ok(stored.into_response());
-    }
+        Begun::Replay(stored) => return Ok(stored.into_response()),
+        Begun::Fresh(write) => write,
+    };
+    let tx = &mut *write.tx;
     let community: Option<String> = sqlx::query_scalar(
         "SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id
          WHERE m.id = ? AND m.user_id = ? AND m.state = 'active'",
@@ -348,7 +354,7 @@ pub async fn create(
     if request.plate.is_some() {
         gate_groups.push("vehicle".to_owned());
     }
-    let (kid, signer) = signing_key(&mut tx, community, now).await?;
+    let (kid, signer) = signing_key(&mut *tx, community, now).await?;
     let claims = linli_pass::Claims {
         pass_id: request.id.0,
         community_id: community,
@@ -409,23 +415,11 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    let row = own(&mut tx, resident.user_id, request.id.0)
+    let row = own(&mut *tx, resident.user_id, request.id.0)
         .await?
         .ok_or_else(|| ApiError::internal("the new pass vanished"))?;
-    let pass = render(&mut tx, row, now).await?;
-    let body = serde_json::to_value(&pass).map_err(ApiError::internal)?;
-    idempotency::record(
-        &mut tx,
-        resident.user_id,
-        &key,
-        &fingerprint,
-        StatusCode::CREATED,
-        Some(&body),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(pass)).into_response())
+    let pass = render(&mut *tx, row, now).await?;
+    write.created(pass, now).await
 }
 
 /// Query of `GET /v1/passes`.

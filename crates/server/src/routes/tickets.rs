@@ -14,7 +14,6 @@
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use chrono::{Duration, NaiveDate};
@@ -33,7 +32,7 @@ use crate::AppState;
 use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
-use crate::idempotency;
+use crate::idempotency::{Begun, IdempotentWrite};
 
 /// Days after completion within which the resident may reopen.
 pub const REOPEN_DAYS: i64 = 7;
@@ -605,12 +604,19 @@ pub async fn create(
 ) -> ApiResult<Response> {
     let now = state.clock.now_ms();
     validate(&request, now)?;
-    let fingerprint = idempotency::fingerprint("POST", "/v1/tickets", &request);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if let Some(stored) = idempotency::lookup(&mut tx, resident.user_id, &key, &fingerprint).await?
+    let mut write = match IdempotentWrite::begin(
+        &state.db,
+        resident.user_id,
+        &key,
+        ("POST", "/v1/tickets"),
+        &request,
+    )
+    .await?
     {
-        return Ok(stored.into_response());
-    }
+        Begun::Replay(stored) => return Ok(stored.into_response()),
+        Begun::Fresh(write) => write,
+    };
+    let tx = &mut *write.tx;
     let active: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE id = ? AND user_id = ? AND state = 'active')")
         .bind(request.membership_id.to_string())
         .bind(resident.user_id.to_string())
@@ -619,7 +625,7 @@ pub async fn create(
     if !active {
         return Err(ApiError::new(ErrorCode::MembershipRequired));
     }
-    if load(&mut tx, &request.id.to_string()).await?.is_some() {
+    if load(&mut *tx, &request.id.to_string()).await?.is_some() {
         return Err(ApiError::new(ErrorCode::AlreadyExists).detail("this ticket id is taken"));
     }
     if let Some(line) = request.bill_line_id {
@@ -684,7 +690,7 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await?;
     event(
-        &mut tx,
+        &mut *tx,
         &request.id.to_string(),
         now,
         Actor::Resident,
@@ -694,30 +700,18 @@ pub async fn create(
     )
     .await?;
     bind_photos(
-        &mut tx,
+        &mut *tx,
         PhotoOwner::Resident(&resident.user_id.to_string()),
         &request.id.to_string(),
         None,
         &request.attachment_ids,
     )
     .await?;
-    let row = load(&mut tx, &request.id.to_string())
+    let row = load(&mut *tx, &request.id.to_string())
         .await?
         .ok_or_else(|| ApiError::internal("the new ticket vanished"))?;
-    let ticket = render(&mut tx, &row, now, false).await?;
-    let body = serde_json::to_value(&ticket).map_err(ApiError::internal)?;
-    idempotency::record(
-        &mut tx,
-        resident.user_id,
-        &key,
-        &fingerprint,
-        StatusCode::CREATED,
-        Some(&body),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, Json(ticket)).into_response())
+    let ticket = render(&mut *tx, &row, now, false).await?;
+    write.created(ticket, now).await
 }
 
 /// Query of `GET /v1/tickets`.
