@@ -133,4 +133,26 @@ test('resident pays one bill through the demo checkout and keeps its receipt as 
   assert.ok(receipts.some((r) => r.number === number));
   const orders = (await phone2.get('/v1/payment-orders')).body.items.filter((o) => o.channel === 'demo');
   assert.equal(orders.length, 2, 'killing the app made no second order');
+
+  // "Dispute this line": a fees complaint about one line of a paid bill, linked to it.
+  await again.execute((id) => {
+    window.location.hash = `#/bills/${id}`;
+  }, secondId);
+  const dispute = await byId(again, 'bill-line-dispute');
+  await dispute.waitForDisplayed({ timeout: 20000 });
+  await dispute.click();
+  const card = await byId(again, 'ticket-bill-line');
+  await card.waitForDisplayed({ timeout: 20000 });
+  const lineId = await card.getAttribute('data-line-id');
+  const complaint = await (await byId(again, 'ticket-description')).$('textarea');
+  await complaint.setValue('这一项的读数和我家水表对不上，请核实');
+  await (await byId(again, 'ticket-submit')).click();
+  // The complaint's own screen (queued or sent) names the line too.
+  await (await byId(again, 'ticket-state')).waitForDisplayed({ timeout: 20000 });
+  assert.equal(await (await byId(again, 'ticket-bill-line')).getAttribute('data-line-id'), lineId);
+  screenshot(shots, '08-dispute');
+  await eventually('the complaint reaches the backend, naming the line', async () => {
+    const items = (await phone2.get('/v1/tickets')).body.items;
+    return items.some((t) => t.kind === 'complaint' && t.category === 'fees' && t.bill_line_id === lineId);
+  });
 });

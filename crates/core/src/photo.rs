@@ -99,6 +99,16 @@ enum Kind {
     Heic,
 }
 
+/// The media type of a picture these bytes begin, if it is one this module reads.
+pub(crate) fn media_type(bytes: &[u8]) -> Option<&'static str> {
+    match sniff(bytes) {
+        Ok(Kind::Jpeg) => Some("image/jpeg"),
+        Ok(Kind::Png) => Some("image/png"),
+        Ok(Kind::Webp) => Some("image/webp"),
+        Ok(Kind::Heic) | Err(_) => None,
+    }
+}
+
 fn sniff(bytes: &[u8]) -> Result<Kind, PhotoError> {
     if bytes.is_empty() {
         return Err(PhotoError::Empty);

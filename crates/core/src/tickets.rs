@@ -492,10 +492,13 @@ impl Inner {
     }
 }
 
-fn data_url(jpeg: &[u8]) -> String {
+/// A picture as a `data:` URL, typed by its first bytes (prepared photos and thumbnails are
+/// JPEG; a backend may also hold PNG or WebP).
+fn data_url(picture: &[u8]) -> String {
+    let kind = photo::media_type(picture).unwrap_or("image/jpeg");
     format!(
-        "data:image/jpeg;base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(jpeg)
+        "data:{kind};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(picture)
     )
 }
 
