@@ -91,3 +91,30 @@ describe('a rated ticket', () => {
     expect(document.querySelector('[data-testid="ticket-rate"]')).toBeNull();
   });
 });
+
+describe('a repair report', () => {
+  it('offers up to three preferred visit windows and sends them all', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper, router } = await mountApp(backend, '/tickets/new?kind=repair');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="ticket-visit-add"]')).not.toBeNull());
+    const add = () => document.querySelector<HTMLElement>('[data-testid="ticket-visit-add"]')!.click();
+    add();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="ticket-visit"]')).toHaveLength(2));
+    add();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="ticket-visit"]')).toHaveLength(3));
+    expect(document.querySelector('[data-testid="ticket-visit-add"]'), 'three is the most').toBeNull();
+    document.querySelectorAll<HTMLElement>('[data-testid="ticket-visit-remove"]')[1]!.click();
+    await vi.waitFor(() => expect(document.querySelectorAll('[data-testid="ticket-visit"]')).toHaveLength(2));
+
+    await wrapper.find('[data-testid="ticket-description"] textarea').setValue('厨房水龙头一直滴水');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('ticket'));
+    const windows = backend.ticketList[0]!.request!.visit_windows;
+    expect(windows).toHaveLength(2);
+    for (const w of windows) {
+      expect(Date.parse(w.until) - Date.parse(w.from), 'three hours each by default').toBe(3 * 3600_000);
+    }
+    expect(Date.parse(windows[1]!.from)).toBeGreaterThan(Date.parse(windows[0]!.from));
+  });
+});

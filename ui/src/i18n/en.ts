@@ -277,6 +277,8 @@ export default {
     visit: 'Visit time',
     visitFrom: 'From',
     visitHours: 'Hours',
+    visitN: 'Option {n}',
+    visitAdd: 'Add another time that suits you (up to 3)',
     photos: 'Photos',
     stepPhotos: 'Photos of this step',
     yourRating: 'Your rating',

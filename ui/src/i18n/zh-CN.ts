@@ -278,6 +278,8 @@ export default {
     visit: '预约上门时间',
     visitFrom: '开始时间',
     visitHours: '时长（小时）',
+    visitN: '备选时间 {n}',
+    visitAdd: '再添加一个方便的时间（最多 3 个）',
     photos: '照片',
     stepPhotos: '处理照片',
     yourRating: '我的评价',
