@@ -1,7 +1,7 @@
 //! Bills and payments through the core against the real backend: bills read offline, a
 //! payment through the demo checkout settles once with a receipt, an order whose answer was
-//! lost is sent again with the same key, and an app closed mid-payment picks the order up
-//! again on its next start.
+//! lost is sent again with the same key, an app closed mid-payment picks the order up again on
+//! its next start, and following an order waits for the backend's outcome.
 
 use crate::support::Env;
 use linli_wire::ErrorCode;
@@ -17,6 +17,45 @@ fn form_action(html: &str, what: &str) -> String {
     let start = form.find("action=\"").expect("an action") + "action=\"".len();
     let end = form[start..].find('"').expect("quoted") + start;
     form[start..end].replace("&amp;", "&")
+}
+
+/// Signs Wang Fang in, syncs, and opens a payment order for her first unpaid bill; the core,
+/// that bill and the `action` URL of the checkout page's confirm form.
+async fn checkout_for_unpaid_bill(
+    env: &Env,
+) -> (
+    linli_core::Core,
+    linli_wire::bills::Bill,
+    linli_wire::bills::PaymentOrder,
+    String,
+) {
+    let (core, _) = env.signed_in().await;
+    core.sync_now().await.expect("sync");
+    let unpaid = core
+        .bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.state == BillState::Unpaid)
+        .expect("one to pay");
+    let order = core
+        .pay(&[unpaid.id], PaymentChannel::Demo)
+        .await
+        .expect("order");
+    let page = core.checkout_page(order.id).await.expect("page");
+    let confirm = form_action(&page, "confirm");
+    (core, unpaid, order, confirm)
+}
+
+/// A client that trusts the test server, standing for the payer's browser at the provider.
+fn payer(env: &Env) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(env.server.ca_pem().as_bytes()).expect("pem"),
+        )
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -113,21 +152,7 @@ async fn bills_read_offline_and_a_payment_settles_once_with_a_receipt() {
 #[tokio::test]
 async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     let env = Env::start().await;
-    let (core, _) = env.signed_in().await;
-    core.sync_now().await.expect("sync");
-    let unpaid = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.state == BillState::Unpaid)
-        .expect("one to pay");
-    let order = core
-        .pay(&[unpaid.id], PaymentChannel::Demo)
-        .await
-        .expect("order");
-    let page = core.checkout_page(order.id).await.expect("page");
-    let confirm = form_action(&page, "confirm");
+    let (core, unpaid, order, confirm) = checkout_for_unpaid_bill(&env).await;
     core.shutdown().await;
     drop(core);
 
@@ -136,13 +161,7 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     env.server.lose_payment_notifications(true).await;
     // The app starts again a little later (the backend asks a provider at most every 5 s).
     env.server.advance_clock(std::time::Duration::from_secs(10));
-    let client = reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(env.server.ca_pem().as_bytes()).expect("pem"),
-        )
-        .build()
-        .expect("client");
+    let client = payer(&env);
     let status = client
         .post(&confirm)
         .send()
@@ -183,30 +202,8 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
 #[tokio::test]
 async fn following_a_payment_waits_for_the_backends_outcome() {
     let env = Env::start().await;
-    let (core, _) = env.signed_in().await;
-    core.sync_now().await.expect("sync");
-    let unpaid = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.state == BillState::Unpaid)
-        .expect("one to pay");
-    let order = core
-        .pay(&[unpaid.id], PaymentChannel::Demo)
-        .await
-        .expect("order");
-    let confirm = form_action(
-        &core.checkout_page(order.id).await.expect("page"),
-        "confirm",
-    );
-    let client = reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(
-            reqwest::Certificate::from_pem(env.server.ca_pem().as_bytes()).expect("pem"),
-        )
-        .build()
-        .expect("client");
+    let (core, unpaid, order, confirm) = checkout_for_unpaid_bill(&env).await;
+    let client = payer(&env);
     // The app waits while the payer confirms in the provider's own page (outside the app).
     let (followed, confirmed) = tokio::join!(core.follow_payment(order.id), async {
         client
