@@ -47,6 +47,16 @@ async fn checkout_for_unpaid_bill(
     (core, unpaid, order, confirm)
 }
 
+/// The cached bill `id`, as the app shows it.
+async fn cached_bill(core: &linli_core::Core, id: linli_wire::BillId) -> linli_wire::bills::Bill {
+    core.bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.id == id)
+        .expect("the bill")
+}
+
 /// A client that trusts the test server, standing for the payer's browser at the provider.
 fn payer(env: &Env) -> reqwest::Client {
     reqwest::Client::builder()
@@ -131,13 +141,7 @@ async fn bills_read_offline_and_a_payment_settles_once_with_a_receipt() {
         .await
         .expect("confirm");
     assert_eq!(paid.state, PaymentOrderState::Succeeded);
-    let bill = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.id == unpaid.id)
-        .expect("bill");
+    let bill = cached_bill(&core, unpaid.id).await;
     assert_eq!(
         bill.state,
         BillState::Paid,
@@ -184,13 +188,7 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
         .find(|o| o.id == order.id)
         .expect("the order");
     assert_eq!(followed.state, PaymentOrderState::Succeeded);
-    let bill = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.id == unpaid.id)
-        .expect("bill");
+    let bill = cached_bill(&core, unpaid.id).await;
     assert_eq!(bill.state, BillState::Paid);
     let second = core
         .pay(&[unpaid.id], PaymentChannel::Demo)
@@ -220,13 +218,7 @@ async fn following_a_payment_waits_for_the_backends_outcome() {
         PaymentOrderState::Succeeded,
         "it returned with the backend's outcome, not before"
     );
-    let bill = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.id == unpaid.id)
-        .expect("bill");
+    let bill = cached_bill(&core, unpaid.id).await;
     assert_eq!(
         bill.state,
         BillState::Paid,

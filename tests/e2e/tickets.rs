@@ -11,6 +11,30 @@ use linli_wire::ipc::{CoreEvent, NewTicket, TicketViewState};
 use linli_wire::tickets::{StaffAction, TicketKind, TicketPlace, TicketState, TicketUrgency};
 use reqwest::Method;
 
+/// The server holds `n` finished uploads and `n` photos bound to tickets.
+async fn assert_photos_once(env: &Env, n: i64, why: &str) {
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
+            .await,
+        n,
+        "{why}"
+    );
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM ticket_attachments")
+            .await,
+        n,
+        "each finished upload is on the report"
+    );
+}
+
+/// The bytes the server stored for a photo.
+fn stored_photo(env: &Env, id: uuid::Uuid) -> Vec<u8> {
+    std::fs::read(env.server.data_dir().join("uploads").join(id.to_string()))
+        .expect("the server stored the photo")
+}
+
 /// The desktop notifications the core asked for since the last call: (ticket, text).
 fn notifications(
     events: &mut tokio::sync::broadcast::Receiver<CoreEvent>,
@@ -110,26 +134,8 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         .await
         .expect("a second sync sends nothing new");
     assert_eq!(server_tickets(&env).await, 1, "the report exists once");
-    assert_eq!(
-        env.server
-            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
-            .await,
-        2,
-        "each photo once"
-    );
-    assert_eq!(
-        env.server
-            .count("SELECT COUNT(*) FROM ticket_attachments")
-            .await,
-        2
-    );
-    let stored = std::fs::read(
-        env.server
-            .data_dir()
-            .join("uploads")
-            .join(first.id.to_string()),
-    )
-    .expect("stored photo");
+    assert_photos_once(&env, 2, "each photo once").await;
+    let stored = stored_photo(&env, first.id);
     assert!(
         !stored.windows(4).any(|w| w == b"Exif"),
         "no EXIF left the device"
@@ -331,27 +337,9 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
         1,
         "one report, though its answer was lost three times"
     );
-    assert_eq!(
-        env.server
-            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
-            .await,
-        2,
-        "one upload per photo"
-    );
+    assert_photos_once(&env, 2, "one upload per photo").await;
     assert_eq!(env.server.count("SELECT COUNT(*) FROM uploads").await, 2);
-    assert_eq!(
-        env.server
-            .count("SELECT COUNT(*) FROM ticket_attachments")
-            .await,
-        2
-    );
-    let stored = std::fs::read(
-        env.server
-            .data_dir()
-            .join("uploads")
-            .join(second.id.to_string()),
-    )
-    .expect("stored");
+    let stored = stored_photo(&env, second.id);
     assert_eq!(
         stored.len() as u64,
         second.bytes,
