@@ -219,40 +219,46 @@ pub fn assert_phone_fixture(raw: &[u8], n: u16) {
     }
 }
 
-/// Nothing of the phone in `stored`: no APP segment but JFIF and a colour profile (no EXIF,
-/// XMP, Photoshop IRB or maker segment), none of `fixture`'s values anywhere in the bytes, and
-/// no second JPEG (thumbnail) inside.
-pub fn assert_nothing_of_the_phone(stored: &[u8], fixture: &[u8], why: &str) {
+/// What of the phone is left in `stored`, one line each: an APP segment but JFIF and a colour
+/// profile (EXIF, XMP, Photoshop IRB, maker segments), any of `fixture`'s values anywhere in
+/// the bytes, a second JPEG (thumbnail) inside.
+fn phone_traces(stored: &[u8], fixture: &[u8]) -> Vec<String> {
+    let mut traces = Vec::new();
     for (marker, payload) in segments(stored) {
-        if (0xE0..=0xEF).contains(&marker) {
-            let allowed = (marker == 0xE0 && payload.starts_with(b"JFIF\0"))
-                || (marker == 0xE2 && payload.starts_with(b"ICC_PROFILE\0"));
-            let head = String::from_utf8_lossy(&payload[..payload.len().min(30)]);
-            assert!(allowed, "{why}: no APP{} segment ({head:?}) left the device", marker - 0xE0);
+        let allowed = (marker == 0xE0 && payload.starts_with(b"JFIF\0"))
+            || (marker == 0xE2 && payload.starts_with(b"ICC_PROFILE\0"));
+        if (0xE0..=0xEF).contains(&marker) && !allowed {
+            let head = String::from_utf8_lossy(&payload[..payload.len().min(30)]).into_owned();
+            traces.push(format!("an APP{} segment ({head:?})", marker - 0xE0));
         }
     }
     for (name, value) in phone_values(fixture) {
-        assert!(!contains(stored, &value), "{why}: no {name} in the stored bytes");
+        if contains(stored, &value) {
+            traces.push(format!("its {name}"));
+        }
     }
-    assert!(!contains(stored, b"Exif\0"), "{why}: no EXIF left the device");
-    assert!(!contains(stored, b"<x:xmpmeta"), "{why}: no XMP left the device");
-    assert_eq!(
-        jpegs_inside(stored),
-        1,
-        "{why}: one JPEG, no embedded thumbnail"
-    );
+    for (name, marker) in [("EXIF", &b"Exif\0"[..]), ("XMP", b"<x:xmpmeta")] {
+        if contains(stored, marker) {
+            traces.push(name.to_owned());
+        }
+    }
+    let jpegs = jpegs_inside(stored);
+    if jpegs != 1 {
+        traces.push(format!("{jpegs} JPEGs inside (an embedded thumbnail)"));
+    }
+    traces
 }
 
-/// `stored` shows the upright picture: landscape 4:3 and each quadrant's mean colour where it
-/// belongs (its middle half, clear of the edges JPEG blurs).
-pub fn assert_upright(stored: &[u8], why: &str) {
+/// How `stored` differs from the upright picture, one line each: not landscape 4:3, or a
+/// quadrant's mean colour (its middle half, clear of the edges JPEG blurs) not where it belongs.
+fn turns(stored: &[u8]) -> Vec<String> {
     let image = turbojpeg::decompress(stored, turbojpeg::PixelFormat::RGB).expect("a JPEG");
     let (w, h) = (image.width, image.height);
     let (uw, uh) = UPRIGHT_SIZE;
-    assert!(
-        w > h && (w * uh as usize).abs_diff(h * uw as usize) <= w.max(h) * 2,
-        "{why}: upright is landscape 4:3 like {uw}×{uh}, got {w}×{h}"
-    );
+    let mut turns = Vec::new();
+    if w <= h || (w * uh as usize).abs_diff(h * uw as usize) > w.max(h) * 2 {
+        turns.push(format!("{w}×{h}, not landscape 4:3 like {uw}×{uh}"));
+    }
     for (q, (name, colour)) in QUADRANTS.iter().enumerate() {
         let (x0, y0) = ((q % 2) * w / 2 + w / 8, (q / 2) * h / 2 + h / 8);
         let (qw, qh) = (w / 4, h / 4);
@@ -266,13 +272,27 @@ pub fn assert_upright(stored: &[u8], why: &str) {
             }
         }
         let mean = sum.map(|s| (s / (qw * qh) as u64) as i32);
-        assert!(
-            mean.iter()
-                .zip(colour)
-                .all(|(m, c)| (m - i32::from(*c)).abs() <= TOLERANCE),
-            "{why}: the {name} quadrant is {mean:?}, not {colour:?}: turned or mirrored"
-        );
+        if !mean
+            .iter()
+            .zip(colour)
+            .all(|(m, c)| (m - i32::from(*c)).abs() <= TOLERANCE)
+        {
+            turns.push(format!("the {name} quadrant is {mean:?}, not {colour:?}"));
+        }
     }
+    turns
+}
+
+/// Nothing of the phone in `stored` (see [`phone_traces`]).
+pub fn assert_nothing_of_the_phone(stored: &[u8], fixture: &[u8], why: &str) {
+    let traces = phone_traces(stored, fixture);
+    assert!(traces.is_empty(), "{why}: left the device: {traces:?}");
+}
+
+/// `stored` shows the upright picture (see [`turns`]).
+pub fn assert_upright(stored: &[u8], why: &str) {
+    let turns = turns(stored);
+    assert!(turns.is_empty(), "{why}: turned or mirrored: {turns:?}");
 }
 
 #[tokio::test]
@@ -310,10 +330,20 @@ async fn phone_photos_in_all_eight_orientations_reach_the_backend_upright_and_wi
         8,
         "the backend holds all eight photos on the report"
     );
+    // Every orientation is checked before the verdict, so a failure names all that failed.
+    let mut failures = Vec::new();
     for (n, raw, id) in sent {
         let stored = stored(&env, id);
-        let why = format!("orientation {n}");
-        assert_nothing_of_the_phone(&stored, &raw, &why);
-        assert_upright(&stored, &why);
+        for trace in phone_traces(&stored, &raw) {
+            failures.push(format!("orientation {n}: left the device: {trace}"));
+        }
+        for turn in turns(&stored) {
+            failures.push(format!("orientation {n}: not upright: {turn}"));
+        }
     }
+    assert!(
+        failures.is_empty(),
+        "every stored photo is upright and carries nothing of the phone:\n{}",
+        failures.join("\n")
+    );
 }
