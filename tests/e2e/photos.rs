@@ -117,7 +117,11 @@ impl<'a> Tiff<'a> {
                     5 | 10 | 12 => 8,
                     _ => 1,
                 } * self.u32_at(at + 4);
-                let start = if size <= 4 { at + 8 } else { self.u32_at(at + 8) };
+                let start = if size <= 4 {
+                    at + 8
+                } else {
+                    self.u32_at(at + 8)
+                };
                 Entry {
                     tag: self.u16_at(at) as u16,
                     value: &self.data[start..start + size],
@@ -140,11 +144,13 @@ impl<'a> Tiff<'a> {
 
     fn pointer(&self, entries: &[Entry], tag: u16) -> Option<usize> {
         let entry = entries.iter().find(|e| e.tag == tag)?;
-        Some(Tiff {
-            data: entry.value,
-            big_endian: self.big_endian,
-        }
-        .u32_at(0))
+        Some(
+            Tiff {
+                data: entry.value,
+                big_endian: self.big_endian,
+            }
+            .u32_at(0),
+        )
     }
 }
 
@@ -207,7 +213,11 @@ pub fn assert_phone_fixture(raw: &[u8], n: u16) {
         ifd1.iter().any(|e| e.tag == 0x0201),
         "fixture {n} embeds a thumbnail (IFD1 JPEGInterchangeFormat)"
     );
-    assert_eq!(jpegs_inside(raw), 2, "fixture {n}: the photo and its thumbnail");
+    assert_eq!(
+        jpegs_inside(raw),
+        2,
+        "fixture {n}: the photo and its thumbnail"
+    );
     assert!(
         segments(raw)
             .iter()
@@ -322,7 +332,10 @@ async fn phone_photos_in_all_eight_orientations_reach_the_backend_upright_and_wi
     .await
     .expect("queued");
     let status = core.sync_now().await.expect("sync");
-    assert_eq!(status.outbox_pending, 0, "the report and its photos were sent");
+    assert_eq!(
+        status.outbox_pending, 0,
+        "the report and its photos were sent"
+    );
     assert_eq!(
         env.server
             .count("SELECT COUNT(*) FROM ticket_attachments")
