@@ -227,6 +227,11 @@ pub fn assert_phone_fixture(raw: &[u8], n: u16) {
     for (name, value) in phone_values(raw) {
         assert!(contains(raw, &value), "fixture {n} carries {name}");
     }
+    assert_eq!(
+        turns(raw).is_empty(),
+        n == 1,
+        "fixture {n}'s stored pixels are upright only for orientation 1, or this proves nothing"
+    );
 }
 
 /// What of the phone is left in `stored`, one line each: an APP segment but JFIF and a colour
