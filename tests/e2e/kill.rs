@@ -336,6 +336,7 @@ async fn kills_at_every_phase_of_every_write_lose_nothing_and_apply_nothing_twic
         .arg(&world.proxy.url)
         .arg(world.ca.path())
         .arg("drain")
+        .stdout(Stdio::null())
         .status()
         .await
         .expect("the draining run");
