@@ -150,6 +150,15 @@ impl TestServer {
             .expect("count query")
     }
 
+    /// The demo payment provider's own books (payments opened, charges taken), read straight
+    /// from its tables as an auditor would, valid while the server is stopped too.
+    pub async fn provider_books(&self) -> crate::payments::demo::Books {
+        let mut conn = self.db.acquire().await.expect("a connection");
+        crate::payments::demo::books(&mut conn)
+            .await
+            .expect("read the provider's books")
+    }
+
     /// How many notices the resident with `phone` has marked read, as the server records it.
     pub async fn read_mark_count(&self, phone: &str) -> i64 {
         sqlx::query_scalar(
