@@ -161,7 +161,10 @@ async fn a_pass_whose_answer_is_lost_after_commit_is_issued_once() {
     let pending = core.create_pass(new_pass()).await.expect("queued");
     let mut syncs = 0;
     while proxy.cuts_left() > 0 || core.status().await.outbox_pending > 0 {
-        assert!(syncs < 10, "the pass was never answered after {syncs} syncs");
+        assert!(
+            syncs < 10,
+            "the pass was never answered after {syncs} syncs"
+        );
         core.sync_now().await.expect("sync");
         syncs += 1;
     }

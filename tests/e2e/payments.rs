@@ -98,7 +98,10 @@ async fn pay_losing_answers(before_server: u32, after_commit: u32) {
         {
             break order;
         }
-        assert!(syncs < 10, "the order was never answered after {syncs} syncs");
+        assert!(
+            syncs < 10,
+            "the order was never answered after {syncs} syncs"
+        );
         core.sync_now().await.expect("sync");
         syncs += 1;
     };
