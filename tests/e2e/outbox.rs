@@ -1,12 +1,43 @@
-//! Read marks made offline reach the server exactly once.
+//! Read marks made offline reach the server exactly once. The app talks to the server through
+//! the proxy, whose log is what the server received and applied: the read-mark table's key
+//! (user, notice) would fold any number of repeats into one row.
 
+use crate::proxy::CuttingProxy;
 use crate::support::Env;
-use linli_server::testing::WANG_FANG_PHONE;
+use linli_core::Core;
+use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
+use reqwest::Method;
+
+const READ_MARKS: &str = "/v1/notices/read-marks";
+
+/// Wang Fang signed in through a proxy in front of the test server.
+async fn behind_proxy(env: &Env) -> (Core, CuttingProxy) {
+    let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
+    let core = env.open_core_via(&proxy).await;
+    core.sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+        .await
+        .expect("signed in through the proxy");
+    (core, proxy)
+}
+
+/// The server received exactly one read-mark request and acted on it.
+fn one_read_mark_on_the_wire(proxy: &CuttingProxy, why: &str) {
+    assert_eq!(
+        proxy.received(&Method::POST, READ_MARKS),
+        1,
+        "{why}: the server received one read-mark request"
+    );
+    assert_eq!(
+        proxy.applied(&Method::POST, READ_MARKS),
+        1,
+        "{why}: and applied it once"
+    );
+}
 
 #[tokio::test]
 async fn read_mark_made_offline_is_sent_once_after_the_server_returns() {
     let env = Env::start().await;
-    let (core, _account) = env.signed_in().await;
+    let (core, proxy) = behind_proxy(&env).await;
     let notice = core
         .notices()
         .await
@@ -53,6 +84,7 @@ async fn read_mark_made_offline_is_sent_once_after_the_server_returns() {
         marks_before + 1,
         "no duplicate after another sync"
     );
+    one_read_mark_on_the_wire(&proxy, "marked twice offline, synced twice");
     let after = core.notice(notice.id).await.expect("notice");
     assert!(after.read_at.is_some(), "the server's state says read too");
     core.shutdown().await;
@@ -61,7 +93,7 @@ async fn read_mark_made_offline_is_sent_once_after_the_server_returns() {
 #[tokio::test]
 async fn queued_write_survives_a_restart_of_the_app() {
     let env = Env::start().await;
-    let (core, _account) = env.signed_in().await;
+    let (core, proxy) = behind_proxy(&env).await;
     let notice = core
         .notices()
         .await
@@ -79,7 +111,7 @@ async fn queued_write_survives_a_restart_of_the_app() {
     drop(core);
 
     env.server.restart().await;
-    let core = env.open_core().await;
+    let core = env.open_core_via(&proxy).await;
     assert_eq!(
         core.status().await.outbox_pending,
         1,
@@ -93,5 +125,6 @@ async fn queued_write_survives_a_restart_of_the_app() {
         marks_before + 1,
         "replayed exactly once"
     );
+    one_read_mark_on_the_wire(&proxy, "queued, app restarted, synced twice");
     core.shutdown().await;
 }

@@ -5,6 +5,14 @@
 //! never heard. It can also drop a request before the server sees it (the cut came earlier),
 //! and it counts the upload bytes the app sent and the server received. The proxy has its own
 //! CA (the app trusts it instead of the server's) and trusts the server's CA upstream.
+//!
+//! It is also the auditor on the wire: it logs every request with the server's status and
+//! whether the server replayed a stored answer (`Idempotent-Replayed`), so a test counts what
+//! the backend received and applied, not rows a primary key folds together. And it holds
+//! traps for the kill -9 gauntlet (`proxy/trap.rs`): one request is stopped at a chosen phase
+//! and held there until the test has killed the app.
+
+mod trap;
 
 use std::sync::{Arc, Mutex};
 
@@ -13,6 +21,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response};
 use hyper_util::rt::TokioIo;
+use tokio::sync::{Notify, watch};
+
+pub use trap::Phase;
 
 /// Requests that are cut: method, path prefix, how many more times, and whether the server
 /// gets them first.
@@ -31,10 +42,43 @@ struct Counts {
     delivered: u64,
 }
 
-#[derive(Debug, Default)]
+/// One request as the proxy saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: Method,
+    /// Path and query.
+    pub path: String,
+    /// The server's status; `None` when the server never had the whole request (dropped
+    /// before it, or cut mid-body).
+    pub status: Option<u16>,
+    /// The server answered from its idempotency store instead of acting again.
+    pub replayed: bool,
+    /// The request's `Idempotency-Key`, as sent.
+    pub key: Option<String>,
+}
+
+impl Seen {
+    /// The server acted on it: a change answered 201 or 204, not a stored replay. (A 200 to a
+    /// write is a repeated creation the server recognised, such as a tus upload that exists.)
+    pub fn applied(&self) -> bool {
+        matches!(self.status, Some(201 | 204)) && !self.replayed
+    }
+
+    /// The server had the whole request and answered it.
+    pub fn received(&self) -> bool {
+        self.status.is_some()
+    }
+}
+
+#[derive(Debug)]
 struct Shared {
     cuts: Mutex<Vec<Cut>>,
     counts: Mutex<Counts>,
+    log: Mutex<Vec<Seen>>,
+    trap: Mutex<Option<trap::Trap>>,
+    sprung: Notify,
+    release: watch::Sender<u64>,
+    upstream_tls: Arc<rustls::ClientConfig>,
 }
 
 /// A running proxy; it stops when dropped.
@@ -64,6 +108,7 @@ impl CuttingProxy {
         let mut config = (*tls.server_config().expect("proxy TLS")).clone();
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let upstream_tls = trap::upstream_tls(upstream_ca);
         let client = reqwest::Client::builder()
             .add_root_certificate(
                 reqwest::Certificate::from_pem(upstream_ca.as_bytes()).expect("upstream CA"),
@@ -74,7 +119,15 @@ impl CuttingProxy {
             .await
             .expect("bind");
         let url = format!("https://{}", listener.local_addr().expect("addr"));
-        let shared: Arc<Shared> = Arc::default();
+        let shared = Arc::new(Shared {
+            cuts: Mutex::default(),
+            counts: Mutex::default(),
+            log: Mutex::default(),
+            trap: Mutex::default(),
+            sprung: Notify::new(),
+            release: watch::channel(0).0,
+            upstream_tls,
+        });
         let upstream = upstream.trim_end_matches('/').to_owned();
         let state = shared.clone();
         let task = tokio::spawn(async move {
@@ -138,6 +191,28 @@ impl CuttingProxy {
             .sum()
     }
 
+    /// Every request so far, in the order the proxy took them.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.shared.log.lock().expect("log").clone()
+    }
+
+    /// Requests `method` under `prefix` the server acted on (see [`Seen::applied`]).
+    pub fn applied(&self, method: &Method, prefix: &str) -> usize {
+        self.matching(method, prefix).filter(Seen::applied).count()
+    }
+
+    /// Requests `method` under `prefix` the server had in full and answered.
+    pub fn received(&self, method: &Method, prefix: &str) -> usize {
+        self.matching(method, prefix).filter(Seen::received).count()
+    }
+
+    fn matching(&self, method: &Method, prefix: &str) -> impl Iterator<Item = Seen> {
+        let (method, prefix) = (method.clone(), prefix.to_owned());
+        self.seen()
+            .into_iter()
+            .filter(move |s| s.method == method && s.path.starts_with(&prefix))
+    }
+
     /// Upload (PATCH) body bytes the app sent, and those the server received.
     pub fn patch_bytes(&self) -> (u64, u64) {
         let counts = self.shared.counts.lock().expect("counts");
@@ -176,6 +251,30 @@ impl std::fmt::Display for Lost {
 
 impl std::error::Error for Lost {}
 
+/// Writes one line of the log.
+fn log(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+    path: &str,
+    status: Option<u16>,
+    replayed: bool,
+) {
+    let key = parts
+        .headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim_matches('"').to_owned());
+    if let Ok(mut log) = shared.log.lock() {
+        log.push(Seen {
+            method: parts.method.clone(),
+            path: path.to_owned(),
+            status,
+            replayed,
+            key,
+        });
+    }
+}
+
 async fn forward(
     client: reqwest::Client,
     upstream: String,
@@ -193,8 +292,22 @@ async fn forward(
     if patch && let Ok(mut counts) = shared.counts.lock() {
         counts.sent += body.len() as u64;
     }
+    let trapped = trap::take(&shared, &parts.method, &path);
     if take_cut(&shared, &parts.method, &path, false) {
+        log(&shared, &parts, &path, None, false);
         return Err(Lost);
+    }
+    match trapped {
+        Some(trap::Phase::BeforeServer) => {
+            log(&shared, &parts, &path, None, false);
+            return Err(trap::hold(&shared, ()).await);
+        }
+        Some(trap::Phase::MidBody) => {
+            log(&shared, &parts, &path, None, false);
+            let half = trap::send_half(&shared, &upstream, &parts, &path, &body).await;
+            return Err(trap::hold(&shared, half).await);
+        }
+        _ => {}
     }
     let mut outgoing = client.request(parts.method.clone(), format!("{upstream}{path}"));
     for (name, value) in &parts.headers {
@@ -206,11 +319,20 @@ async fn forward(
         counts.delivered += body.len() as u64;
     }
     let Ok(answer) = outgoing.body(body).send().await else {
-        return Ok(status_only(502));
+        // The server is down: to the app that is a network that goes nowhere, not a 502.
+        log(&shared, &parts, &path, None, false);
+        return Err(Lost);
     };
     let status = answer.status();
     let headers = answer.headers().clone();
     let bytes = answer.bytes().await.unwrap_or_default();
+    let replayed = headers
+        .get("idempotent-replayed")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+    log(&shared, &parts, &path, Some(status.as_u16()), replayed);
+    if trapped == Some(trap::Phase::AfterCommit) {
+        return Err(trap::hold(&shared, ()).await);
+    }
     if status.is_success() && take_cut(&shared, &parts.method, &path, true) {
         return Err(Lost);
     }
@@ -225,10 +347,4 @@ async fn forward(
         }
     }
     Ok(response)
-}
-
-fn status_only(code: u16) -> Response<Full<Bytes>> {
-    let mut response = Response::new(Full::new(Bytes::new()));
-    *response.status_mut() = hyper::StatusCode::from_u16(code).unwrap_or_default();
-    response
 }

@@ -337,6 +337,18 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
         1,
         "one report, though its answer was lost three times"
     );
+    // Counted on the wire, not by the tickets table's key: the server took the report four
+    // times and acted on it once; the other three were answered from its idempotency store.
+    assert_eq!(
+        proxy.received(&Method::POST, "/v1/tickets"),
+        4,
+        "the report was sent again after each lost answer"
+    );
+    assert_eq!(
+        proxy.applied(&Method::POST, "/v1/tickets"),
+        1,
+        "and applied once: every repeat was a replay"
+    );
     assert_photos_once(&env, 2, "one upload per photo").await;
     assert_eq!(env.server.count("SELECT COUNT(*) FROM uploads").await, 2);
     let stored = stored_photo(&env, second.id);

@@ -1,4 +1,4 @@
-//! `cargo xtask bench [photo]`: speed, memory and quality figures, written to
+//! `cargo xtask bench [photo|kill]`: speed, memory and quality figures, written to
 //! docs/benchmarks.md with the machine and the date. Never part of `cargo xtask test`:
 //! timings belong in benchmarks, not in tests that can fail on a busy machine.
 //!
@@ -28,11 +28,19 @@ const PACKAGES: &[&str] = &[
     "time",
 ];
 
+/// Runs in the kill -9 soak when none is given.
+const SOAK_RUNS: u32 = 500;
+
 /// Runs the named benchmarks (all when none is named).
 pub fn run(which: Option<&str>) -> anyhow::Result<()> {
     match which {
-        None | Some("photo") => photo(),
-        Some(other) => bail!("no benchmark named {other}; try `photo`"),
+        None => {
+            photo()?;
+            crate::soak::kill(SOAK_RUNS)
+        }
+        Some("photo") => photo(),
+        Some("kill") => crate::soak::kill(SOAK_RUNS),
+        Some(other) => bail!("no benchmark named {other}; try `photo` or `kill`"),
     }
 }
 
@@ -482,7 +490,13 @@ fn write_report(tables: &str, verdicts: &[String]) -> anyhow::Result<()> {
         tables
     );
     let path = root().join("docs/benchmarks.md");
-    std::fs::write(&path, body).with_context(|| format!("write {}", path.display()))?;
+    // The soak's section is its own; keep it.
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let soak = old
+        .find(crate::soak::SECTION)
+        .map_or(String::new(), |at| format!("\n{}", &old[at..]));
+    std::fs::write(&path, format!("{body}{soak}"))
+        .with_context(|| format!("write {}", path.display()))?;
     eprintln!("\nFigures written to {}", path.display());
     Ok(())
 }

@@ -6,8 +6,9 @@
 //! - `cargo xtask test` runs everything CI runs: rustfmt, clippy -D warnings, the Rust tests
 //!   (keyring tests inside a private D-Bus session with an unlocked gnome-keyring), the UI type
 //!   check and unit tests, and the real app window driven by WebDriver under Xvfb.
-//! - `cargo xtask bench [photo]` measures speed, memory and quality and writes the figures to
-//!   docs/benchmarks.md with the machine and the date (never part of `test`).
+//! - `cargo xtask bench [photo|kill]` measures speed, memory and quality, and soaks the kill -9
+//!   gauntlet with 500 runs; the figures go to docs/benchmarks.md with the machine and the date
+//!   (never part of `test`).
 //! - `cargo xtask gen-types` regenerates `ui/src/generated/wire.ts` from linli-wire.
 //!
 //! Both set-up commands install what a fresh Debian machine lacks (apt and npm packages,
@@ -17,6 +18,7 @@ mod bench;
 mod demo;
 mod setup;
 mod sh;
+mod soak;
 mod test;
 
 use clap::{Parser, Subcommand};
@@ -34,9 +36,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run every check and test that CI runs.
     Test(test::TestArgs),
-    /// Measure (photo preparation against vipsthumbnail and ImageMagick) into docs/benchmarks.md.
+    /// Measure (photo preparation against vipsthumbnail and ImageMagick; the kill -9 soak) into
+    /// docs/benchmarks.md.
     Bench {
-        /// Which benchmark: `photo` (all when omitted).
+        /// Which benchmark: `photo` or `kill` (all when omitted).
         which: Option<String>,
     },
     /// Regenerate ui/src/generated/wire.ts from crates/wire.

@@ -159,6 +159,14 @@ impl TestServer {
             .expect("read the provider's books")
     }
 
+    /// The text column a `SELECT …` answers, row by row, straight from the database.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        sqlx::query_scalar(sql)
+            .fetch_all(&self.db)
+            .await
+            .expect("strings query")
+    }
+
     /// How many notices the resident with `phone` has marked read, as the server records it.
     pub async fn read_mark_count(&self, phone: &str) -> i64 {
         sqlx::query_scalar(
