@@ -5,7 +5,6 @@
 
 use crate::proxy::CuttingProxy;
 use crate::support::Env;
-use linli_core::Core;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
 use linli_wire::ipc::{NewPass, PassViewState};
@@ -146,10 +145,7 @@ async fn a_bad_window_is_refused_before_anything_is_queued() {
 async fn a_pass_whose_answer_is_lost_after_commit_is_issued_once() {
     let env = Env::start().await;
     let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
-    let mut config = env.config();
-    config.base_url = proxy.url.clone();
-    config.extra_root_ca_pem = Some(proxy.ca_pem.as_bytes().to_vec());
-    let core = Core::open(config, env.deps()).await.expect("core");
+    let core = env.open_core_via(&proxy).await;
     let account = core
         .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
         .await
@@ -188,6 +184,32 @@ async fn a_pass_whose_answer_is_lost_after_commit_is_issued_once() {
         after.1 - before.1,
         1,
         "the backend applied one write: the two re-sends replayed its outcome"
+    );
+    // The wire: three requests with the pass's own key, one applied, two replayed.
+    let posts: Vec<_> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == Method::POST && s.path.starts_with("/v1/passes"))
+        .collect();
+    let key = pending.id.0.to_string();
+    assert_eq!(posts.len(), 3, "sent once and re-sent twice: {posts:?}");
+    assert!(
+        posts.iter().all(|s| s.key.as_deref() == Some(key.as_str())),
+        "always with the pass's own key {key}: {posts:?}"
+    );
+    assert_eq!(
+        proxy.received(&Method::POST, "/v1/passes"),
+        3,
+        "the backend had all three"
+    );
+    assert_eq!(
+        proxy.applied(&Method::POST, "/v1/passes"),
+        1,
+        "and acted on one: {posts:?}"
+    );
+    assert!(
+        posts.iter().skip(1).all(|s| s.replayed),
+        "the re-sends were answered `Idempotent-Replayed: true`: {posts:?}"
     );
     let passes = core.passes().await.expect("passes");
     assert_eq!(passes.len(), 1, "the app shows it once: {passes:?}");

@@ -3,12 +3,11 @@
 //! drops the request before the backend sees it; the payer then pays in the demo provider's
 //! page. Counted on both sides, never from the app's own view: the backend's orders, receipts
 //! and idempotency outcomes, the provider's own books (payments opened, charges taken), and
-//! the requests the proxy saw the backend receive and answer.
+//! the requests the proxy saw the backend receive, apply or answer from its stored outcome.
 
 use crate::bills::{form_action, payer};
-use crate::proxy::CuttingProxy;
+use crate::proxy::{CuttingProxy, Seen};
 use crate::support::Env;
-use linli_core::Core;
 use linli_server::payments::demo::Books;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
@@ -54,10 +53,7 @@ async fn audit(env: &Env, user: &str) -> Audit {
 async fn pay_losing_answers(before_server: u32, after_commit: u32) {
     let env = Env::start().await;
     let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
-    let mut config = env.config();
-    config.base_url = proxy.url.clone();
-    config.extra_root_ca_pem = Some(proxy.ca_pem.as_bytes().to_vec());
-    let core = Core::open(config, env.deps()).await.expect("core");
+    let core = env.open_core_via(&proxy).await;
     let account = core
         .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
         .await
@@ -202,6 +198,42 @@ async fn pay_losing_answers(before_server: u32, after_commit: u32) {
             .await,
         1,
         "the receipt is the order's"
+    );
+    // The wire: the app sent the order once and again after each loss, always with the
+    // order's id as its key; the backend acted on the first request it had and answered every
+    // later one from the stored outcome.
+    let posts: Vec<Seen> = proxy
+        .seen()
+        .into_iter()
+        .filter(|s| s.method == Method::POST && s.path.starts_with(ORDERS))
+        .collect();
+    assert_eq!(
+        posts.len(),
+        (1 + before_server + after_commit) as usize,
+        "the order went out once and once more after each loss: {posts:?}"
+    );
+    let key = order.id.0.to_string();
+    assert!(
+        posts.iter().all(|s| s.key.as_deref() == Some(key.as_str())),
+        "every request carried the order's own key {key}: {posts:?}"
+    );
+    assert_eq!(
+        proxy.received(&Method::POST, ORDERS),
+        (1 + after_commit) as usize,
+        "the backend had each request the network did not drop"
+    );
+    assert_eq!(
+        proxy.applied(&Method::POST, ORDERS),
+        1,
+        "and acted on one: {posts:?}"
+    );
+    assert!(
+        posts
+            .iter()
+            .filter(|s| s.received())
+            .skip(1)
+            .all(|s| s.replayed && s.status == Some(201)),
+        "every later request was answered `Idempotent-Replayed: true`: {posts:?}"
     );
     // The provider's own books.
     assert_eq!(
