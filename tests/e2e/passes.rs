@@ -159,7 +159,8 @@ async fn a_pass_whose_answer_is_lost_after_commit_is_issued_once() {
     while proxy.cuts_left() > 0 || core.status().await.outbox_pending > 0 {
         assert!(
             syncs < 10,
-            "the pass was never answered after {syncs} syncs"
+            "the pass was never answered after {syncs} syncs: {:?}",
+            proxy.seen()
         );
         core.sync_now().await.expect("sync");
         syncs += 1;

@@ -96,7 +96,8 @@ async fn pay_losing_answers(before_server: u32, after_commit: u32) {
         }
         assert!(
             syncs < 10,
-            "the order was never answered after {syncs} syncs"
+            "the order was never answered after {syncs} syncs: {:?}",
+            proxy.seen()
         );
         core.sync_now().await.expect("sync");
         syncs += 1;
