@@ -13,6 +13,7 @@ mod offline;
 mod outbox;
 mod passes;
 mod payments;
+mod photos;
 mod proxy;
 mod sync;
 mod tickets;

@@ -89,8 +89,11 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
     let files = tempfile::tempdir().expect("tempdir");
     env.server.stop().await;
 
+    // The first photo is a phone's JPEG held sideways, with GPS, device, serial and thumbnail.
+    let phone_jpeg = std::fs::read(crate::photos::fixture(6)).expect("fixture");
+    crate::photos::assert_phone_fixture(&phone_jpeg, 6);
     let first = core
-        .prepare_photo(&camera_photo(files.path(), "a.png", 10))
+        .prepare_photo(&crate::photos::fixture(6))
         .await
         .expect("prepared offline");
     let second = core
@@ -140,6 +143,8 @@ async fn a_report_written_offline_is_sent_with_its_photos_exactly_once() {
         !stored.windows(4).any(|w| w == b"Exif"),
         "no EXIF left the device"
     );
+    crate::photos::assert_nothing_of_the_phone(&stored, &phone_jpeg, "the report's photo");
+    crate::photos::assert_upright(&stored, "the report's photo");
     let kept = env
         .account_dir(&account)
         .join("photos")

@@ -2,7 +2,9 @@
 // two photos while the backend is down, shown as waiting to be sent, sent when it is back
 // (photos first, then the report, each once), completed by the service desk's command line,
 // confirmed as rated by the resident. The backend agrees, and what it stored carries no GPS
-// or device tags.
+// or device tags. The resident's first photo is a real phone JPEG held sideways
+// (tests/fixtures/photos/orientation-6.jpg: GPS, make, model, serial numbers, a thumbnail,
+// XMP); what the backend stored of it has none of them and shows the picture upright.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,16 @@ const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'repair');
 const icons = join(import.meta.dirname, '../../icons');
+const sideways = join(import.meta.dirname, '../fixtures/photos/orientation-6.jpg');
+/** The tags a phone puts in that must not leave the device (exiftool names). */
+const PHONE_TAGS = ['GPSLatitude', 'GPSLongitude', 'Make', 'Model', 'SerialNumber', 'LensSerialNumber', 'ThumbnailImage', 'Orientation'];
+/** The fixtures' upright picture, quadrant by quadrant (tests/fixtures/photos/README.md). */
+const QUADRANTS = [
+  ['top left red', [220, 40, 40]],
+  ['top right green', [40, 200, 60]],
+  ['bottom left blue', [40, 60, 220]],
+  ['bottom right yellow', [230, 210, 40]],
+];
 
 const open = { browser: null, driver: null, server: null, notifications: null };
 after(async () => {
@@ -35,6 +47,39 @@ function phonePhoto() {
   execFileSync('exiftool', ['-q', '-overwrite_original', '-GPSLatitude=30.2741', '-GPSLatitudeRef=N', '-GPSLongitude=120.1551', '-GPSLongitudeRef=E', '-Make=Xiaomi', '-Model=Redmi Note 13', '-Orientation#=6', file]);
   assert.match(execFileSync('exiftool', ['-s', '-GPSLatitude', file], { encoding: 'utf8' }), /GPSLatitude/, 'the input carries GPS, or this proves nothing');
   return file;
+}
+
+/** The phone tags exiftool finds in a file: { 'group:tag': value }. */
+function phoneTags(file) {
+  const args = ['-j', '-a', '-G1', ...PHONE_TAGS.map((t) => `-${t}`), '-XMP:all', file];
+  const [found] = JSON.parse(execFileSync('exiftool', args, { encoding: 'utf8' }));
+  delete found.SourceFile;
+  return found;
+}
+
+/** How a stored JPEG differs from the upright picture (landscape 4:3, each quadrant's mean
+ *  colour in its middle half), one line each; decoded to PPM by ImageMagick. */
+function turns(file) {
+  const ppm = execFileSync('convert', [file, '-depth', '8', 'ppm:-'], { maxBuffer: 64 << 20 });
+  const header = ppm.subarray(0, 64).toString('latin1').match(/^P6\s+(\d+)\s+(\d+)\s+255\s/);
+  assert.ok(header, 'ImageMagick gives a binary PPM');
+  const [w, h] = [Number(header[1]), Number(header[2])];
+  const pixels = ppm.subarray(header[0].length);
+  const out = [];
+  if (!(w > h && Math.abs(w * 3 - h * 4) <= 8)) out.push(`${w}×${h}, not landscape 4:3`);
+  QUADRANTS.forEach(([name, colour], q) => {
+    const [x0, y0] = [(q % 2) * Math.floor(w / 2) + Math.floor(w / 8), Math.floor(q / 2) * Math.floor(h / 2) + Math.floor(h / 8)];
+    const [qw, qh] = [Math.floor(w / 4), Math.floor(h / 4)];
+    const sum = [0, 0, 0];
+    for (let y = y0; y < y0 + qh; y++) {
+      for (let x = x0; x < x0 + qw; x++) {
+        for (let c = 0; c < 3; c++) sum[c] += pixels[(y * w + x) * 3 + c];
+      }
+    }
+    const mean = sum.map((v) => Math.round(v / (qw * qh)));
+    if (!mean.every((m, c) => Math.abs(m - colour[c]) <= 24)) out.push(`the ${name} quadrant is ${mean}, not ${colour}`);
+  });
+  return out;
 }
 
 test('a repair written offline with two photos is sent once, completed by staff and rated', async () => {
@@ -61,7 +106,15 @@ test('a repair written offline with two photos is sent once, completed by staff 
   await description.waitForExist({ timeout: 10000 });
   await description.setValue('厨房水槽下方水管漏水，地面有积水');
   const input = await byId(browser, 'ticket-photo-input');
-  await input.addValue(join(icons, 'icon.png'));
+  const carried = phoneTags(sideways);
+  assert.deepEqual(
+    PHONE_TAGS.filter((t) => !Object.keys(carried).some((k) => k.endsWith(`:${t}`))),
+    [],
+    `the phone's photo carries every tag, or this proves nothing: ${JSON.stringify(carried)}`,
+  );
+  assert.ok(['XMP-tiff:Make', 'XMP-aux:SerialNumber'].every((k) => k in carried), `and XMP: ${JSON.stringify(carried)}`);
+  assert.ok(turns(sideways).length > 0, "its stored pixels are sideways, or this proves nothing");
+  await input.addValue(sideways);
   await eventually('the first photo is prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 1);
   await (await byId(browser, 'ticket-photo-input')).addValue(join(icons, '128x128@2x.png'));
   await eventually('both photos are prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 2);
@@ -133,6 +186,11 @@ test('a repair written offline with two photos is sent once, completed by staff 
   assert.deepEqual(actions, ['created', 'accepted', 'assigned', 'started', 'completed', 'comment', 'rated']);
   const afterPhotos = list[0].events.find((e) => e.action === 'completed').attachment_ids;
   assert.equal(afterPhotos.length, 1, 'the after-photo is on the completion step');
+  // The phone's photo (the first one added) as the backend stored it: nothing of the phone,
+  // and upright by its content, not only by its width and height.
+  const phonePhotoStored = join(server.dataDir, 'uploads', list[0].attachment_ids[0]);
+  assert.deepEqual(phoneTags(phonePhotoStored), {}, 'no GPS, device, serial, thumbnail, orientation or XMP left the device');
+  assert.deepEqual(turns(phonePhotoStored), [], 'the sideways phone photo is stored upright');
   for (const id of [...list[0].attachment_ids, ...afterPhotos]) {
     const tags = execFileSync('exiftool', ['-s', '-GPS:all', '-Make', '-Model', '-SerialNumber', join(server.dataDir, 'uploads', id)], { encoding: 'utf8' });
     assert.equal(tags.trim(), '', `no GPS or device tags in what the server stored: ${tags}`);

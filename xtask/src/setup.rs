@@ -34,7 +34,8 @@ const APT_PACKAGES: &[&str] = &[
     "poppler-utils",
     // Checking that photos the server stored carry no GPS or device tags.
     "libimage-exiftool-perl",
-    // Screenshots, and Chinese text that renders as text rather than boxes.
+    // Screenshots, decoding stored photos to check they are upright, and Chinese text that
+    // renders as text rather than boxes.
     "imagemagick",
     "fonts-noto-cjk",
 ];
