@@ -8,7 +8,7 @@ use linli_wire::ErrorCode;
 use linli_wire::bills::{BillState, ClientAction, PaymentChannel, PaymentOrderState};
 
 /// The `action` URL of the checkout page's form for `what` (`confirm` or `fail`).
-fn form_action(html: &str, what: &str) -> String {
+pub(crate) fn form_action(html: &str, what: &str) -> String {
     let marker = format!("data-action=\"{what}\"");
     let form = html
         .split("<form")
@@ -58,7 +58,7 @@ async fn cached_bill(core: &linli_core::Core, id: linli_wire::BillId) -> linli_w
 }
 
 /// A client that trusts the test server, standing for the payer's browser at the provider.
-fn payer(env: &Env) -> reqwest::Client {
+pub(crate) fn payer(env: &Env) -> reqwest::Client {
     reqwest::Client::builder()
         .tls_built_in_root_certs(false)
         .add_root_certificate(

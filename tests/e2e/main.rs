@@ -12,6 +12,7 @@ mod kill;
 mod offline;
 mod outbox;
 mod passes;
+mod payments;
 mod photos;
 mod proxy;
 mod sync;

@@ -1,6 +1,7 @@
 //! linli-core's tus client: against our server (checksums, a pause and a resume that sends
 //! nothing twice, a lost response, a cut that costs at most the chunk in flight) and against
-//! @tus/server from npm, an implementation nobody here wrote.
+//! @tus/server from npm, an implementation nobody here wrote. Bytes sent are counted on the
+//! wire (the proxy between client and server), not by the client's own progress callback.
 
 use std::ops::ControlFlow;
 
@@ -94,7 +95,10 @@ async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() 
         ("filename", "门锁.jpg"),
         ("content_type", "image/jpeg"),
     ];
-    let creation = Url::parse(&format!("{}/v1/uploads", server.base_url())).expect("url");
+    // The client reaches the server through a proxy that counts the PATCH bytes on the wire.
+    let proxy = CuttingProxy::start(&server.base_url(), &server.ca_pem()).await;
+    let http = through(&proxy);
+    let creation = Url::parse(&format!("{}/v1/uploads", proxy.url)).expect("url");
 
     let mut state = UploadState::default();
     let (outcome, _) = run(
@@ -108,6 +112,11 @@ async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() 
     .await;
     assert_eq!(outcome, Outcome::Paused);
     assert_eq!(state.offset, 3 * CHUNK as u64, "three chunks confirmed");
+    assert_eq!(
+        proxy.patch_bytes(),
+        (state.offset, state.offset),
+        "the wire carried exactly the three chunks"
+    );
     let saved = state.clone();
 
     // The app restarts with the state it had persisted, but the last confirmation was lost:
@@ -124,6 +133,12 @@ async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() 
         bytes.len() as u64 - saved.offset,
         "HEAD told it where to go on: no byte sent twice"
     );
+    let total = bytes.len() as u64;
+    assert_eq!(
+        proxy.patch_bytes(),
+        (total, total),
+        "on the wire, every byte was sent once and reached the server once"
+    );
     let stored = std::fs::read(server.data_dir().join("uploads").join(&id)).expect("stored");
     assert_eq!(stored, bytes, "the server holds the exact bytes");
 
@@ -132,6 +147,20 @@ async fn our_server_takes_a_paused_upload_back_without_sending_anything_twice() 
     let (outcome, sent) = run(&client, &creation, &metadata, &bytes, &mut again, None).await;
     assert_eq!(outcome, Outcome::Complete);
     assert_eq!(sent, 0, "the same attachment id finds the finished upload");
+    assert_eq!(
+        proxy.patch_bytes(),
+        (total, total),
+        "the replay put no byte on the wire"
+    );
+}
+
+/// An HTTP client that trusts only `proxy`.
+fn through(proxy: &CuttingProxy) -> reqwest::Client {
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(proxy.ca_pem.as_bytes()).expect("pem"))
+        .build()
+        .expect("client")
 }
 
 #[tokio::test]
@@ -139,11 +168,7 @@ async fn a_cut_upload_resends_at_most_the_chunk_that_was_in_flight() {
     let server = TestServer::start().await;
     let token = bearer(&server, &trusting(&server)).await;
     let proxy = CuttingProxy::start(&server.base_url(), &server.ca_pem()).await;
-    let http = reqwest::Client::builder()
-        .tls_built_in_root_certs(false)
-        .add_root_certificate(reqwest::Certificate::from_pem(proxy.ca_pem.as_bytes()).expect("pem"))
-        .build()
-        .expect("client");
+    let http = through(&proxy);
     let bytes = photo();
     let id = uuid::Uuid::now_v7().to_string();
     let metadata = [

@@ -150,6 +150,15 @@ impl TestServer {
             .expect("count query")
     }
 
+    /// The demo payment provider's own books (payments opened, charges taken), read straight
+    /// from its tables as an auditor would, valid while the server is stopped too.
+    pub async fn provider_books(&self) -> crate::payments::demo::Books {
+        let mut conn = self.db.acquire().await.expect("a connection");
+        crate::payments::demo::books(&mut conn)
+            .await
+            .expect("read the provider's books")
+    }
+
     /// The text column a `SELECT …` answers, row by row, straight from the database.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
         sqlx::query_scalar(sql)

@@ -262,6 +262,37 @@ pub async fn attempted(
     Ok(())
 }
 
+/// What the provider's own books say, as an auditor counts them: payments opened (one row per
+/// `create`), and charges taken, counted by the SUCCESS events the provider raised when a payer
+/// paid (one per charge, whatever it was for), with their sum.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Books {
+    /// Payments opened at the provider.
+    pub opened: i64,
+    /// Money taken from payers: SUCCESS events raised.
+    pub charges: i64,
+    /// What those charges add up to.
+    pub charged_minor: i64,
+}
+
+/// Reads the provider's [`Books`] (read-only).
+pub async fn books(conn: &mut SqliteConnection) -> sqlx::Result<Books> {
+    let opened: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM demo_provider_payments")
+        .fetch_one(&mut *conn)
+        .await?;
+    let (charges, charged_minor): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), coalesce(SUM(json_extract(body, '$.amount_minor')), 0)
+         FROM demo_provider_notifications WHERE json_extract(body, '$.status') = 'SUCCESS'",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(Books {
+        opened,
+        charges,
+        charged_minor,
+    })
+}
+
 /// The signature header for `body` at `t` (unix seconds).
 pub fn sign(key: &SigningKey, t: i64, body: &[u8]) -> String {
     let mut message = format!("{t}.").into_bytes();
