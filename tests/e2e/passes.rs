@@ -5,8 +5,9 @@ use crate::support::Env;
 use linli_wire::ErrorCode;
 use linli_wire::ipc::{NewPass, PassViewState};
 
-fn new_pass() -> NewPass {
-    let now = chrono::Utc::now();
+/// A pass around the server's now (its clock, not the wall clock).
+fn new_pass(env: &Env) -> NewPass {
+    let now = env.server.now();
     NewPass {
         visitor_name: "陈静".to_owned(),
         visitor_phone: Some("13700001111".to_owned()),
@@ -25,7 +26,10 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
     let env = Env::start().await;
     let (core, _) = env.signed_in().await;
     env.server.stop().await;
-    let pending = core.create_pass(new_pass()).await.expect("queued offline");
+    let pending = core
+        .create_pass(new_pass(&env))
+        .await
+        .expect("queued offline");
     assert_eq!(
         pending.state,
         PassViewState::Pending,
@@ -103,7 +107,7 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
 async fn a_bad_window_is_refused_before_anything_is_queued() {
     let env = Env::start().await;
     let (core, _) = env.signed_in().await;
-    let mut input = new_pass();
+    let mut input = new_pass(&env);
     input.valid_until = input.valid_from - chrono::TimeDelta::hours(1);
     let err = core.create_pass(input).await.expect_err("invalid");
     assert_eq!(err.code(), ErrorCode::ValidationFailed);

@@ -605,7 +605,7 @@ pub async fn create(
     let now = state.clock.now_ms();
     validate(&request, now)?;
     let mut write = match IdempotentWrite::begin(
-        &state.db,
+        &state,
         resident.user_id,
         &key,
         ("POST", "/v1/tickets"),
