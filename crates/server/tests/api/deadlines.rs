@@ -1,8 +1,10 @@
-//! Every deadline the server keeps, approached to the second on its own frozen clock: one
-//! second before, nothing has happened yet; one second after, it has. (The other tests jump
-//! days past a deadline, which a deadline off by hours still passes.) Deadlines covered: an
-//! urgent repair's response time, automatic confirmation and closing, the reopen window, a
-//! payment order's expiry, a visitor pass's window.
+//! Every deadline the server keeps, approached to the millisecond on its own frozen clock: at
+//! the last moment before it nothing has happened yet, at the first moment after it has. (The
+//! other tests jump days past a deadline, which a deadline off by hours still passes.) Where a
+//! step is due "after N days" it happens at N days exactly; where a window lasts "until" a
+//! moment, that moment is still inside it. Deadlines covered: an urgent repair's response time,
+//! automatic confirmation and closing, the reopen window, a payment order's expiry, a visitor
+//! pass's window.
 
 use crate::tickets::{create, household, post, repair, staff};
 use crate::{Fixture, expect_problem};
@@ -11,7 +13,7 @@ use linli_server::routes::tickets::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, REOPEN_D
 use serde_json::{Value, json};
 use std::time::Duration;
 
-const SECOND: Duration = Duration::from_secs(1);
+const MS: Duration = Duration::from_millis(1);
 const DAY: Duration = Duration::from_secs(24 * 3600);
 
 fn days(n: i64) -> Duration {
@@ -45,7 +47,7 @@ fn allows(ticket: &Value, action: &str) -> bool {
 }
 
 #[tokio::test]
-async fn ticket_deadlines_fall_on_the_second() {
+async fn ticket_deadlines_fall_to_the_millisecond() {
     let fx = Fixture::start().await;
     fx.clock.freeze();
     let token = fx.wang_fang().await;
@@ -59,17 +61,17 @@ async fn ticket_deadlines_fall_on_the_second() {
     let id = created["id"].as_str().expect("id").to_owned();
 
     // An urgent repair must be answered within 30 minutes.
-    fx.clock.advance(Duration::from_secs(30 * 60) - SECOND);
+    fx.clock.advance(Duration::from_secs(30 * 60));
     assert_eq!(
         ticket(&fx, &id).await["overdue"],
         false,
-        "29:59 unanswered: not yet overdue"
+        "30:00.000 unanswered: not yet overdue"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     assert_eq!(
         ticket(&fx, &id).await["overdue"],
         true,
-        "30:01 unanswered: overdue"
+        "30:00.001 unanswered: overdue"
     );
 
     for action in [
@@ -89,17 +91,17 @@ async fn ticket_deadlines_fall_on_the_second() {
     }
     // Completed now (the clock stands still): every later deadline counts from here.
 
-    fx.clock.advance(days(AUTO_CONFIRM_DAYS) - SECOND);
+    fx.clock.advance(days(AUTO_CONFIRM_DAYS) - MS);
     assert_eq!(
         after_housekeeping(&fx, &id).await["state"],
         "completed",
-        "one second before {AUTO_CONFIRM_DAYS} days: not confirmed yet"
+        "1 ms before {AUTO_CONFIRM_DAYS} days: not confirmed yet"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     let confirmed = after_housekeeping(&fx, &id).await;
     assert_eq!(
         confirmed["state"], "confirmed",
-        "one second after: confirmed by itself"
+        "at {AUTO_CONFIRM_DAYS} days: confirmed by itself"
     );
     assert!(
         allows(&confirmed, "reopen"),
@@ -108,15 +110,15 @@ async fn ticket_deadlines_fall_on_the_second() {
 
     // Reopening is allowed up to REOPEN_DAYS after completion.
     fx.clock
-        .advance(days(REOPEN_DAYS) - days(AUTO_CONFIRM_DAYS) - 2 * SECOND);
+        .advance(days(REOPEN_DAYS) - days(AUTO_CONFIRM_DAYS));
     assert!(
         allows(&ticket(&fx, &id).await, "reopen"),
-        "one second before {REOPEN_DAYS} days: may be reopened"
+        "at {REOPEN_DAYS} days: may still be reopened"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     assert!(
         !allows(&ticket(&fx, &id).await, "reopen"),
-        "one second after: not any more"
+        "1 ms after: not any more"
     );
     let token = fx.wang_fang().await;
     expect_problem(
@@ -132,19 +134,22 @@ async fn ticket_deadlines_fall_on_the_second() {
     )
     .await;
 
-    // Closing counts from the automatic confirmation (completion + AUTO_CONFIRM_DAYS + 1 s).
-    let confirmed_at = days(AUTO_CONFIRM_DAYS) + SECOND;
-    let now = days(REOPEN_DAYS) + SECOND;
+    // Closing counts from the automatic confirmation (completion + AUTO_CONFIRM_DAYS).
+    let confirmed_at = days(AUTO_CONFIRM_DAYS);
+    let now = days(REOPEN_DAYS) + MS;
     fx.clock
-        .advance(confirmed_at + days(AUTO_CLOSE_DAYS) - SECOND - now);
+        .advance(confirmed_at + days(AUTO_CLOSE_DAYS) - MS - now);
     assert_eq!(
         after_housekeeping(&fx, &id).await["state"],
         "confirmed",
-        "one second before {AUTO_CLOSE_DAYS} days unrated: still open"
+        "1 ms before {AUTO_CLOSE_DAYS} days unrated: still open"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     let closed = after_housekeeping(&fx, &id).await;
-    assert_eq!(closed["state"], "closed", "one second after: closed");
+    assert_eq!(
+        closed["state"], "closed",
+        "at {AUTO_CLOSE_DAYS} days: closed"
+    );
     let actions: Vec<&str> = closed["events"]
         .as_array()
         .expect("events")
@@ -158,7 +163,7 @@ async fn ticket_deadlines_fall_on_the_second() {
 }
 
 #[tokio::test]
-async fn a_payment_order_expires_on_the_second() {
+async fn a_payment_order_expires_to_the_millisecond() {
     use crate::bills::{bills, household, open_order, order, unpaid};
     let fx = Fixture::start().await;
     fx.clock.freeze();
@@ -169,29 +174,26 @@ async fn a_payment_order_expires_on_the_second() {
     let id = created["id"].as_str().expect("id").to_owned();
     let ttl = ORDER_TTL.to_std().expect("a positive TTL");
 
-    fx.clock.advance(ttl - SECOND);
+    fx.clock.advance(ttl - MS);
     // The housekeeping job and a read both expire due orders: run the job's step, then read.
     let mut tx = fx.server.state.db.begin().await.expect("tx");
     let expired = linli_server::payments::expire_due(&mut tx, fx.clock.now_ms())
         .await
         .expect("expire due orders");
     tx.commit().await.expect("commit");
-    assert_eq!(
-        expired, 0,
-        "nothing is due one second before the order's time"
-    );
+    assert_eq!(expired, 0, "nothing is due 1 ms before the order's time");
     let token = fx.wang_fang().await;
     assert_eq!(
         order(&fx, &token, &id).await["state"],
         "awaiting_payment",
-        "one second before its time: still payable"
+        "1 ms before its time: still payable"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     let token = fx.wang_fang().await;
     assert_eq!(
         order(&fx, &token, &id).await["state"],
         "expired",
-        "one second after: expired"
+        "at its time: expired"
     );
     let again = unpaid(&bills(&fx, &token, &membership).await);
     assert!(
@@ -201,7 +203,7 @@ async fn a_payment_order_expires_on_the_second() {
 }
 
 #[tokio::test]
-async fn a_visitor_pass_expires_on_the_second() {
+async fn a_visitor_pass_expires_to_the_millisecond() {
     use crate::passes::{create, first_membership, pass_body};
     let fx = Fixture::start().await;
     fx.clock.freeze();
@@ -220,7 +222,7 @@ async fn a_visitor_pass_expires_on_the_second() {
         .to_std()
         .expect("the window lies ahead");
 
-    fx.clock.advance(window - SECOND);
+    fx.clock.advance(window);
     let token = fx.wang_fang().await;
     let read = |token: String| {
         let url = format!("/v1/passes/{key}");
@@ -236,13 +238,9 @@ async fn a_visitor_pass_expires_on_the_second() {
     assert_eq!(
         read(token).await["state"],
         "active",
-        "one second before valid_until: active"
+        "at valid_until: still active"
     );
-    fx.clock.advance(2 * SECOND);
+    fx.clock.advance(MS);
     let token = fx.wang_fang().await;
-    assert_eq!(
-        read(token).await["state"],
-        "expired",
-        "one second after: expired"
-    );
+    assert_eq!(read(token).await["state"], "expired", "1 ms after: expired");
 }
