@@ -4,7 +4,7 @@
 //! step is due "after N days" it happens at N days exactly; where a window lasts "until" a
 //! moment, that moment is still inside it. Deadlines covered: an urgent repair's response time,
 //! automatic confirmation and closing, the reopen window, a payment order's expiry, a visitor
-//! pass's window.
+//! pass's window, the trust a retired pass key keeps at the gates.
 
 use crate::tickets::{create, household, post, repair, staff};
 use crate::{Fixture, expect_problem};
@@ -243,4 +243,79 @@ async fn a_visitor_pass_expires_to_the_millisecond() {
     fx.clock.advance(MS);
     let token = fx.wang_fang().await;
     assert_eq!(read(token).await["state"], "expired", "1 ms after: expired");
+}
+
+#[tokio::test]
+async fn a_retired_pass_key_is_trusted_until_its_last_millisecond() {
+    use crate::passes::gate_get;
+    use linli_server::routes::gate::RETIRED_KEY_TRUST_MS;
+    let fx = Fixture::start().await;
+    fx.clock.freeze();
+    let (_, gate) = linli_server::routes::gate::add_gate(
+        &fx.server.state.db,
+        "翠湖花园",
+        "pedestrian",
+        "东门",
+        fx.clock.now_ms(),
+    )
+    .await
+    .expect("gate");
+    let kids = |keys: &Value| -> Vec<String> {
+        keys["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| k["kid"].as_str().expect("kid").to_owned())
+            .collect()
+    };
+    let first: Value = gate_get(&fx, &gate, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    let old = kids(&first);
+    assert_eq!(old.len(), 1, "one key before any rotation");
+    let retired_at = fx.clock.now();
+    linli_server::routes::passes::rotate_key(&fx.server.state.db, "翠湖花园", fx.clock.now_ms())
+        .await
+        .expect("rotate");
+    let trust = Duration::from_millis(u64::try_from(RETIRED_KEY_TRUST_MS).expect("positive"));
+
+    fx.clock.advance(trust - MS);
+    let keys: Value = gate_get(&fx, &gate, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    assert_eq!(
+        kids(&keys).len(),
+        2,
+        "1 ms before its trust ends: still handed out"
+    );
+    let retired = keys["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .find(|k| k["kid"] == old[0].as_str())
+        .expect("the retired key");
+    let not_after = chrono::DateTime::parse_from_rfc3339(
+        retired["not_after"]
+            .as_str()
+            .expect("a retired key says until when"),
+    )
+    .expect("a timestamp");
+    assert_eq!(
+        not_after.timestamp_millis(),
+        retired_at.timestamp_millis() + RETIRED_KEY_TRUST_MS,
+        "its announced end is the moment it is dropped"
+    );
+    fx.clock.advance(MS);
+    let keys: Value = gate_get(&fx, &gate, "/v1/gate/keys")
+        .await
+        .json()
+        .await
+        .expect("keys");
+    let left = kids(&keys);
+    assert_eq!(left.len(), 1, "at its end: no longer handed out");
+    assert_ne!(left[0], old[0], "only the new key is left");
 }

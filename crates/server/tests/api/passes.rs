@@ -41,7 +41,7 @@ pub(crate) async fn create(
         .expect("create")
 }
 
-async fn gate_get(fx: &Fixture, token: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn gate_get(fx: &Fixture, token: &str, path: &str) -> reqwest::Response {
     fx.request(Method::GET, path, Some(token))
         .send()
         .await
