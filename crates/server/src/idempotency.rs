@@ -8,8 +8,10 @@
 //! (where it would hold a connection and could time out as a 5xx). Once the first has finished,
 //! a retry sees its stored outcome. The fingerprint is the SHA-256 of method, path and the
 //! canonical JSON of the parsed body, so whitespace or key order does not make a retry look
-//! different. 2xx and 4xx outcomes are kept at least [`RETENTION`]; 5xx outcomes roll back
-//! with the transaction and are never stored.
+//! different. A replay answers as the first time even when the request would no longer pass
+//! its checks (a visit or pass window that has ended meanwhile), so handlers check time-bound
+//! fields only for a fresh write. Outcomes are kept at least [`RETENTION`]; 5xx outcomes roll
+//! back with the transaction and are never stored.
 
 use crate::error::ApiError;
 use axum::http::{HeaderValue, StatusCode, header};

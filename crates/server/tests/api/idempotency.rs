@@ -280,3 +280,57 @@ async fn housekeeping_forgets_outcomes_exactly_at_the_retention_on_the_servers_c
         "one millisecond past it: gone"
     );
 }
+
+#[tokio::test]
+async fn a_replay_after_its_windows_have_passed_still_answers_the_first_outcome() {
+    // The app lost the answer and stayed offline for days: its retry must learn the write was
+    // applied, not be told 422 (which it would take as "refused" and drop the ticket or pass).
+    let fx = Fixture::start().await;
+    fx.clock.freeze();
+    let token = fx.wang_fang().await;
+    let membership = household(&fx, &token).await;
+    let ticket = repair(&fx, &membership, &[]);
+    let first = create(&fx, &token, ticket.clone()).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let pass_holder = crate::passes::first_membership(&fx, &token).await;
+    let pass = crate::passes::pass_body(&fx, &pass_holder);
+    let pass_key = pass["id"].as_str().expect("id").to_owned();
+    let issued = crate::passes::create(&fx, &token, &pass, &pass_key).await;
+    assert_eq!(issued.status(), StatusCode::CREATED);
+    let issued: Value = issued.json().await.expect("pass");
+
+    fx.clock.advance(Duration::from_secs(2 * 24 * 3600));
+    let token = fx.wang_fang().await;
+    let again = create(&fx, &token, ticket.clone()).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::CREATED,
+        "the ticket's visit window has passed, yet the retry is its first answer"
+    );
+    assert!(replayed(&again), "replayed, not applied again");
+    let reissued = crate::passes::create(&fx, &token, &pass, &pass_key).await;
+    assert_eq!(
+        reissued.status(),
+        StatusCode::CREATED,
+        "the pass's window has ended, yet the retry is its first answer"
+    );
+    assert!(replayed(&reissued), "replayed, not issued again");
+    let reissued: Value = reissued.json().await.expect("pass");
+    assert_eq!(
+        reissued["credential"], issued["credential"],
+        "the same credential"
+    );
+    let id = ticket["id"].as_str().expect("id");
+    assert_eq!(applied(&fx, id).await, (1, 1), "one ticket applied");
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM passes WHERE id = ?", &pass_key)
+            .await,
+        1,
+        "one pass"
+    );
+
+    // A new write with such a window is still refused.
+    let mut late = repair(&fx, &membership, &[]);
+    late["visit_windows"] = ticket["visit_windows"].clone();
+    expect_problem(create(&fx, &token, late).await, 422, "validation-failed").await;
+}
