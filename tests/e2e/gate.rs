@@ -67,10 +67,10 @@ impl Resident {
         response.json().await.expect("json")
     }
 
-    /// A pass for two entries, valid for the next 6 hours, for the first household.
-    async fn pass(&self) -> Value {
+    /// A pass for two entries, valid for the 6 hours from `now` (the server's clock), for the
+    /// first household.
+    async fn pass(&self, now: chrono::DateTime<chrono::Utc>) -> Value {
         let me = self.get("/v1/me").await;
-        let now = chrono::Utc::now();
         self.post(
             "/v1/passes",
             &json!({
@@ -113,12 +113,12 @@ async fn a_pass_opens_offline_counts_down_and_its_entries_reach_the_resident() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let wang = Resident::sign_in(&server, WANG_FANG_PHONE).await;
-    let pass = wang.pass().await;
+    let pass = wang.pass(server.now()).await;
     let payload = pass["credential"]["payload"].as_str().expect("payload");
     let gate = gate(&server, "翠湖花园", dir.path()).await;
 
     server.stop().await;
-    let now = chrono::Utc::now().timestamp();
+    let now = server.now().timestamp();
     let first = gate.scan(payload, now, SKEW).await.expect("scan");
     assert!(
         matches!(&first, ScanOutcome::Accepted { entries_left: 1, initials, .. } if initials == "刘*"),
@@ -161,13 +161,13 @@ async fn each_refusal_has_its_own_reason() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let wang = Resident::sign_in(&server, WANG_FANG_PHONE).await;
-    let pass = wang.pass().await;
+    let pass = wang.pass(server.now()).await;
     let payload = pass["credential"]["payload"]
         .as_str()
         .expect("payload")
         .to_owned();
     let gate = gate(&server, "翠湖花园", dir.path()).await;
-    let now = chrono::Utc::now().timestamp();
+    let now = server.now().timestamp();
 
     let late = now + 6 * 3600 + SKEW + 60;
     assert_eq!(
@@ -194,7 +194,7 @@ async fn each_refusal_has_its_own_reason() {
     );
 
     let zhang = Resident::sign_in(&server, ZHANG_WEI_PHONE).await;
-    let elsewhere = zhang.pass().await;
+    let elsewhere = zhang.pass(server.now()).await;
     let other = elsewhere["credential"]["payload"]
         .as_str()
         .expect("payload");
@@ -227,11 +227,11 @@ async fn a_short_code_is_looked_up_online_and_verified() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let wang = Resident::sign_in(&server, WANG_FANG_PHONE).await;
-    let pass = wang.pass().await;
+    let pass = wang.pass(server.now()).await;
     let gate = gate(&server, "翠湖花园", dir.path()).await;
     let code = pass["short_code"].as_str().expect("code");
     let outcome = gate
-        .code(code, chrono::Utc::now().timestamp(), SKEW)
+        .code(code, server.now().timestamp(), SKEW)
         .await
         .expect("lookup");
     assert!(

@@ -27,8 +27,9 @@ async fn backend_passes(env: &Env, user: &str) -> (i64, i64) {
     (passes, outcomes)
 }
 
-fn new_pass() -> NewPass {
-    let now = chrono::Utc::now();
+/// A pass around the server's now (its clock, not the wall clock).
+fn new_pass(env: &Env) -> NewPass {
+    let now = env.server.now();
     NewPass {
         visitor_name: "陈静".to_owned(),
         visitor_phone: Some("13700001111".to_owned()),
@@ -49,7 +50,10 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
     let user = account.user.id.to_string();
     let before = backend_passes(&env, &user).await;
     env.server.stop().await;
-    let pending = core.create_pass(new_pass()).await.expect("queued offline");
+    let pending = core
+        .create_pass(new_pass(&env))
+        .await
+        .expect("queued offline");
     assert_eq!(
         pending.state,
         PassViewState::Pending,
@@ -133,7 +137,7 @@ async fn a_pass_written_offline_is_issued_once_when_online() {
 async fn a_bad_window_is_refused_before_anything_is_queued() {
     let env = Env::start().await;
     let (core, _) = env.signed_in().await;
-    let mut input = new_pass();
+    let mut input = new_pass(&env);
     input.valid_until = input.valid_from - chrono::TimeDelta::hours(1);
     let err = core.create_pass(input).await.expect_err("invalid");
     assert_eq!(err.code(), ErrorCode::ValidationFailed);

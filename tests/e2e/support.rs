@@ -26,11 +26,14 @@ pub struct Env {
 
 impl Env {
     pub async fn start() -> Env {
+        let server = TestServer::start().await;
+        // The client's clock starts where the server's stands, not at the wall clock.
+        let clock = Arc::new(FixedClock(server.now()));
         Env {
-            server: TestServer::start().await,
+            server,
             dir: tempfile::tempdir().expect("tempdir"),
             tokens: Arc::new(MemoryTokenStore::new()),
-            clock: Arc::new(FixedClock(Utc::now())),
+            clock,
         }
     }
 

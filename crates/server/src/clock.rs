@@ -1,5 +1,6 @@
 //! The server's clock. Production reads the system time; tests move it forward
-//! ([`ServerClock::advance`]) to expire tokens and grace windows without sleeping.
+//! ([`ServerClock::advance`]) to expire tokens and grace windows without sleeping, and may
+//! stop it first ([`ServerClock::freeze`]) so a deadline can be approached to the millisecond.
 //!
 //! Stored times are Unix milliseconds, so this module also converts between those and
 //! `DateTime<Utc>`.
@@ -8,10 +9,24 @@ use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-/// System time plus an offset that only tests change.
-#[derive(Debug, Default)]
+/// Marks a clock that follows the system time.
+const RUNNING: i64 = i64::MIN;
+
+/// System time (or, once frozen, a fixed reading) plus an offset that only tests change.
+#[derive(Debug)]
 pub struct ServerClock {
     offset_ms: AtomicI64,
+    /// The reading the clock stopped at, or [`RUNNING`].
+    frozen_ms: AtomicI64,
+}
+
+impl Default for ServerClock {
+    fn default() -> Self {
+        Self {
+            offset_ms: AtomicI64::new(0),
+            frozen_ms: AtomicI64::new(RUNNING),
+        }
+    }
 }
 
 impl ServerClock {
@@ -22,7 +37,11 @@ impl ServerClock {
 
     /// Now, as this server sees it.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+        let base = match self.frozen_ms.load(Ordering::SeqCst) {
+            RUNNING => Utc::now(),
+            frozen => from_ms(frozen),
+        };
+        base + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
     }
 
     /// Now in Unix milliseconds.
@@ -33,7 +52,17 @@ impl ServerClock {
     /// Moves the clock forward (tests only).
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.offset_ms.fetch_add(ms, Ordering::Relaxed);
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+
+    /// Stops the clock at the current system time (tests only): from then on only
+    /// [`Self::advance`] moves it, so "one second before the deadline" stays one second before
+    /// however slowly the test runs. The reading does not jump.
+    pub fn freeze(&self) {
+        let wall = Utc::now().timestamp_millis();
+        let _ = self
+            .frozen_ms
+            .compare_exchange(RUNNING, wall, Ordering::SeqCst, Ordering::SeqCst);
     }
 }
 

@@ -2,12 +2,16 @@
 //!
 //! A write is an [`IdempotentWrite`]: one `BEGIN IMMEDIATE` transaction that first looks up
 //! `(user, key)` and at the end records the outcome, so the stored outcome and the change commit
-//! together or not at all. Because SQLite serialises those transactions, a second request with the same key
-//! waits for the first and then sees its stored outcome; `idempotency-in-progress` is therefore
-//! never needed here. The fingerprint is the SHA-256 of method, path and the canonical JSON
-//! of the parsed body, so whitespace or key order does not make a retry look different.
-//! 2xx and 4xx outcomes are kept at least [`RETENTION`]; 5xx outcomes roll back with the
-//! transaction and are never stored.
+//! together or not at all. While a write runs, its `(user, key)` is claimed in [`InFlight`]: a
+//! second request with the same key meanwhile is answered 409 `idempotency-in-progress` with
+//! `Retry-After` at once, instead of queueing behind the first on the database's write lock
+//! (where it would hold a connection and could time out as a 5xx). Once the first has finished,
+//! a retry sees its stored outcome. The fingerprint is the SHA-256 of method, path and the
+//! canonical JSON of the parsed body, so whitespace or key order does not make a retry look
+//! different. A replay answers as the first time even when the request would no longer pass
+//! its checks (a visit or pass window that has ended meanwhile), so handlers check time-bound
+//! fields only for a fresh write. Outcomes are kept at least [`RETENTION`]; 5xx outcomes roll
+//! back with the transaction and are never stored.
 
 use crate::error::ApiError;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -16,11 +20,53 @@ use linli_wire::ErrorCode;
 use linli_wire::headers::IDEMPOTENT_REPLAYED;
 use sha2::{Digest, Sha256};
 use sqlx::SqliteConnection;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
 /// How long outcomes are kept (the contract promises at least 7 days).
 pub const RETENTION: Duration = Duration::from_secs(8 * 24 * 3600);
+
+/// How long a client told `idempotency-in-progress` should wait before retrying.
+pub const IN_PROGRESS_RETRY_AFTER_S: u64 = 1;
+
+/// The `(user, key)` pairs whose write is running now.
+#[derive(Debug, Default)]
+pub struct InFlight(Mutex<HashSet<(Uuid, String)>>);
+
+impl InFlight {
+    /// Claims `(user, key)` for one write; `None` if another request holds it.
+    fn claim(self: &Arc<Self>, user: Uuid, key: &str) -> Option<Claim> {
+        let mut held = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.insert((user, key.to_owned())).then(|| Claim {
+            registry: Arc::clone(self),
+            user,
+            key: key.to_owned(),
+        })
+    }
+}
+
+/// A held `(user, key)`, released when the write ends however it ends.
+struct Claim {
+    registry: Arc<InFlight>,
+    user: Uuid,
+    key: String,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        let mut held = self
+            .registry
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.remove(&(self.user, std::mem::take(&mut self.key)));
+    }
+}
 
 /// The fingerprint of a request.
 fn fingerprint(method: &str, path: &str, body: &impl serde::Serialize) -> Vec<u8> {
@@ -134,6 +180,9 @@ pub struct IdempotentWrite {
     user: Uuid,
     key: String,
     fingerprint: Vec<u8>,
+    /// Dropped after the transaction (fields drop in order), so nobody retrying sees the key
+    /// free before the outcome is committed or rolled back.
+    _claim: Claim,
 }
 
 /// What beginning an idempotent write found.
@@ -145,16 +194,22 @@ pub enum Begun {
 }
 
 impl IdempotentWrite {
-    /// Opens the write's transaction and looks up `(user, key)` for `method path body`.
+    /// Claims `(user, key)` (409 `idempotency-in-progress` if a request with it is still
+    /// running), opens the write's transaction and looks the key up for `method path body`.
     pub async fn begin(
-        db: &sqlx::SqlitePool,
+        state: &crate::AppState,
         user: Uuid,
         key: &str,
         (method, path): (&str, &str),
         body: &impl serde::Serialize,
     ) -> Result<Begun, ApiError> {
         let fingerprint = fingerprint(method, path, body);
-        let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+        let Some(claim) = state.idempotency_in_flight.claim(user, key) else {
+            return Err(ApiError::new(ErrorCode::IdempotencyInProgress)
+                .detail("a request with this Idempotency-Key is still running")
+                .retry_after(IN_PROGRESS_RETRY_AFTER_S));
+        };
+        let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(stored) = lookup(&mut tx, user, key, &fingerprint).await? {
             return Ok(Begun::Replay(stored));
         }
@@ -163,6 +218,7 @@ impl IdempotentWrite {
             user,
             key: key.to_owned(),
             fingerprint,
+            _claim: claim,
         }))
     }
 

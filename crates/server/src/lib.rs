@@ -47,6 +47,8 @@ pub struct AppState {
     pub uploads_dir: std::path::PathBuf,
     /// One lock per upload being written.
     pub upload_locks: Arc<routes::uploads::UploadLocks>,
+    /// Idempotency keys whose write is running now.
+    pub idempotency_in_flight: Arc<idempotency::InFlight>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -83,6 +85,7 @@ impl AppState {
             demo_provider: Arc::default(),
             uploads_dir,
             upload_locks: Arc::default(),
+            idempotency_in_flight: Arc::default(),
         })
     }
 }

@@ -141,7 +141,9 @@ async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn tidy(state: &AppState) -> anyhow::Result<()> {
+/// One hourly housekeeping pass, on the server's clock. Public so a test can run the job itself
+/// at a moment of its choosing rather than wait an hour for the timer.
+pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now_ms();
     idempotency::purge(&state.db, now).await?;
     sqlx::query("DELETE FROM login_failures WHERE at < ?")

@@ -2,8 +2,9 @@
 //!
 //! [`TestServer::start`] serves the demo data over HTTPS on `127.0.0.1:0` from a fresh
 //! temporary data dir, with its own CA. Tests can stop and restart it on the same port (the
-//! backend "goes away" and comes back), move its clock forward, and act as staff (publish or
-//! withdraw notices) or as an auditor (count read marks) straight on its database.
+//! backend "goes away" and comes back), read, freeze and move its clock forward, and act as
+//! staff (publish or withdraw notices) or as an auditor (count read marks) straight on its
+//! database.
 
 use crate::clock::ServerClock;
 use crate::routes::notices::{NewNotice, publish, withdraw};
@@ -96,6 +97,18 @@ impl TestServer {
     /// Moves the server's clock forward (tokens and grace windows expire).
     pub fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);
+    }
+
+    /// Now on the server's clock: what tests compute times from, since the server's clock is
+    /// moved (and may be frozen) while the wall clock is not.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Stops the server's clock where it stands; only [`Self::advance_clock`] moves it then,
+    /// so a test can stand one second before a deadline however slowly it runs.
+    pub fn freeze_clock(&self) {
+        self.clock.freeze();
     }
 
     /// Makes the demo payment provider lose (or deliver again) its notifications, so the

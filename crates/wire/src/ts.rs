@@ -2,7 +2,8 @@
 //!
 //! `ui/src/generated/wire.ts` is this module's output, committed. The test below fails when the
 //! file and the Rust types drift apart; run `LINLI_BLESS=1 cargo test -p linli-wire` (or
-//! `cargo xtask gen-types`) to write it anew. Never edit the file by hand.
+//! `cargo xtask gen-types`) to write it anew: that run rewrites the file and fails, so a
+//! blessing left switched on never lets drift pass. Never edit the file by hand.
 
 use ts_rs::TS;
 
@@ -126,15 +127,20 @@ mod tests {
     fn ui_types_match_wire() {
         let fresh = super::typescript();
         let path = generated_path();
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed == fresh {
+            return;
+        }
+        // Blessing rewrites the file and still fails the run: a run with LINLI_BLESS set (left
+        // in a shell, or in CI) can never pass over drifted types. The rerun compares again.
         if std::env::var_os("LINLI_BLESS").is_some() {
             std::fs::create_dir_all(path.parent().expect("parent")).expect("create generated/");
             std::fs::write(&path, &fresh).expect("write wire.ts");
-            return;
+            panic!(
+                "LINLI_BLESS: ui/src/generated/wire.ts was out of date and has been rewritten; \
+                 review and commit it, then rerun (a run that blesses never passes)"
+            );
         }
-        let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            committed == fresh,
-            "ui/src/generated/wire.ts drifted from crates/wire: run `cargo xtask gen-types`"
-        );
+        panic!("ui/src/generated/wire.ts drifted from crates/wire: run `cargo xtask gen-types`");
     }
 }

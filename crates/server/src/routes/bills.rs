@@ -355,7 +355,7 @@ pub async fn create_order(
         ));
     }
     let mut write = match IdempotentWrite::begin(
-        &state.db,
+        &state,
         resident.user_id,
         &key,
         ("POST", "/v1/payment-orders"),

@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 /// How long gates keep trusting a retired pass key: the longest a pass may last (a recurring
 /// one, 90 days), so every pass it signed keeps opening until it ends.
-const RETIRED_KEY_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
+pub const RETIRED_KEY_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// Failed code lookups a gate may make in [`CODE_WINDOW_MS`].
 const MAX_CODE_FAILURES: i64 = 5;

@@ -364,7 +364,7 @@ pub async fn read_marks(
     }
     let now = state.clock.now_ms();
     let mut write = match IdempotentWrite::begin(
-        &state.db,
+        &state,
         resident.user_id,
         &key,
         ("POST", "/v1/notices/read-marks"),

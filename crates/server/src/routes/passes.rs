@@ -317,9 +317,8 @@ pub async fn create(
     AppJson(request): AppJson<CreatePass>,
 ) -> ApiResult<Response> {
     let now = state.clock.now_ms();
-    validate(&request, now)?;
     let mut write = match IdempotentWrite::begin(
-        &state.db,
+        &state,
         resident.user_id,
         &key,
         ("POST", "/v1/passes"),
@@ -330,6 +329,9 @@ pub async fn create(
         Begun::Replay(stored) => return Ok(stored.into_response()),
         Begun::Fresh(write) => write,
     };
+    // Only a fresh write is validated: its windows are checked against now, and a replay days
+    // later (the first answer was lost) must answer as the first time, not 422.
+    validate(&request, now)?;
     let tx = &mut *write.tx;
     let community: Option<String> = sqlx::query_scalar(
         "SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id

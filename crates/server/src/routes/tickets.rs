@@ -603,9 +603,8 @@ pub async fn create(
     AppJson(request): AppJson<CreateTicket>,
 ) -> ApiResult<Response> {
     let now = state.clock.now_ms();
-    validate(&request, now)?;
     let mut write = match IdempotentWrite::begin(
-        &state.db,
+        &state,
         resident.user_id,
         &key,
         ("POST", "/v1/tickets"),
@@ -616,6 +615,9 @@ pub async fn create(
         Begun::Replay(stored) => return Ok(stored.into_response()),
         Begun::Fresh(write) => write,
     };
+    // Only a fresh write is validated: its windows are checked against now, and a replay days
+    // later (the first answer was lost) must answer as the first time, not 422.
+    validate(&request, now)?;
     let tx = &mut *write.tx;
     let active: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE id = ? AND user_id = ? AND state = 'active')")
         .bind(request.membership_id.to_string())

@@ -69,6 +69,17 @@ impl UploadLocks {
         map.retain(|_, lock| Arc::strong_count(lock) > 1);
         map.entry(id).or_default().clone()
     }
+
+    /// How many requests hold or wait for the lock of upload `id` right now. Nothing here
+    /// branches on it; it lets an operator (or a test) see writers queue behind each other.
+    pub fn writers(&self, id: Uuid) -> usize {
+        let map = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.get(&id)
+            .map_or(0, |lock| Arc::strong_count(lock).saturating_sub(1))
+    }
 }
 
 fn h(name: &'static str) -> HeaderName {

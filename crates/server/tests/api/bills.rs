@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-async fn household(fx: &Fixture, token: &str) -> String {
+pub(crate) async fn household(fx: &Fixture, token: &str) -> String {
     let me: Value = fx.get("/v1/me", token).await.json().await.expect("me");
     me["memberships"][0]["id"]
         .as_str()
@@ -18,7 +18,7 @@ async fn household(fx: &Fixture, token: &str) -> String {
         .to_owned()
 }
 
-async fn bills(fx: &Fixture, token: &str, membership: &str) -> Vec<Value> {
+pub(crate) async fn bills(fx: &Fixture, token: &str, membership: &str) -> Vec<Value> {
     let list: Value = fx
         .get(&format!("/v1/bills?membership_id={membership}"), token)
         .await
@@ -28,7 +28,7 @@ async fn bills(fx: &Fixture, token: &str, membership: &str) -> Vec<Value> {
     list["items"].as_array().expect("items").clone()
 }
 
-fn unpaid(bills: &[Value]) -> Vec<Value> {
+pub(crate) fn unpaid(bills: &[Value]) -> Vec<Value> {
     bills
         .iter()
         .filter(|b| b["state"] == "unpaid")
@@ -60,7 +60,12 @@ async fn create_order(
 }
 
 /// Creates an order for `bills` at their due total with a fresh key; the order's JSON.
-async fn open_order(fx: &Fixture, token: &str, membership: &str, bills: &[&Value]) -> Value {
+pub(crate) async fn open_order(
+    fx: &Fixture,
+    token: &str,
+    membership: &str,
+    bills: &[&Value],
+) -> Value {
     let response = create_order(
         fx,
         token,
@@ -85,7 +90,7 @@ fn due(bills: &[&Value]) -> i64 {
         .sum()
 }
 
-async fn order(fx: &Fixture, token: &str, id: &str) -> Value {
+pub(crate) async fn order(fx: &Fixture, token: &str, id: &str) -> Value {
     fx.get(&format!("/v1/payment-orders/{id}"), token)
         .await
         .json()
@@ -94,7 +99,7 @@ async fn order(fx: &Fixture, token: &str, id: &str) -> Value {
 }
 
 /// Posts to the checkout page's form (`confirm` or `fail`) as a browser would.
-async fn checkout(fx: &Fixture, order: &Value, action: &str) -> StatusCode {
+pub(crate) async fn checkout(fx: &Fixture, order: &Value, action: &str) -> StatusCode {
     let url = order["client_action"]["url"].as_str().expect("demo url");
     assert_eq!(order["client_action"]["type"], "demo_confirm");
     let (path, query) = url.split_once('?').expect("token");
@@ -123,7 +128,7 @@ async fn notify(fx: &Fixture, body: &Value) -> reqwest::Response {
 
 /// The books agree: every succeeded order has exactly one receipt of its amount, each paid
 /// bill is settled by exactly one succeeded order, and no bill is paid twice.
-async fn books_agree(fx: &Fixture) {
+pub(crate) async fn books_agree(fx: &Fixture) {
     let db = &fx.server.state.db;
     let orphan: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM payment_orders o LEFT JOIN receipts r ON r.order_id = o.id

@@ -6,10 +6,13 @@
 mod auth;
 mod bills;
 mod contract;
+mod deadlines;
+mod idempotency;
 mod notices;
 mod passes;
 mod sync;
 mod tickets;
+mod upload_races;
 mod uploads;
 
 use linli_server::clock::ServerClock;
@@ -54,6 +57,26 @@ impl Fixture {
             client,
             _dir: dir,
         }
+    }
+
+    /// A database connection of the test's own (not from the server's pool): an auditor's
+    /// view, or a second writer that holds the write lock against the server.
+    pub(crate) async fn own_connection(&self) -> sqlx::SqliteConnection {
+        use sqlx::ConnectOptions as _;
+        sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(self._dir.path().join("server").join("linli.db"))
+            .connect()
+            .await
+            .expect("a connection of the test's own")
+    }
+
+    /// The single integer a `SELECT COUNT(*) …` answers, straight from the database.
+    pub(crate) async fn count(&self, sql: &str, bind: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .bind(bind)
+            .fetch_one(&self.server.state.db)
+            .await
+            .expect("count query")
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

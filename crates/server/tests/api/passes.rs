@@ -7,12 +7,12 @@ use linli_server::seed::LI_QIANG_PHONE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn first_membership(fx: &Fixture, token: &str) -> Value {
+pub(crate) async fn first_membership(fx: &Fixture, token: &str) -> Value {
     let me: Value = fx.get("/v1/me", token).await.json().await.expect("me");
     me["memberships"][0].clone()
 }
 
-fn pass_body(fx: &Fixture, membership: &Value) -> Value {
+pub(crate) fn pass_body(fx: &Fixture, membership: &Value) -> Value {
     let from = fx.clock.now();
     json!({
         "id": uuid::Uuid::now_v7(),
@@ -27,7 +27,12 @@ fn pass_body(fx: &Fixture, membership: &Value) -> Value {
     })
 }
 
-async fn create(fx: &Fixture, token: &str, body: &Value, key: &str) -> reqwest::Response {
+pub(crate) async fn create(
+    fx: &Fixture,
+    token: &str,
+    body: &Value,
+    key: &str,
+) -> reqwest::Response {
     fx.request(Method::POST, "/v1/passes", Some(token))
         .header("idempotency-key", format!("\"{key}\""))
         .json(body)
@@ -36,7 +41,7 @@ async fn create(fx: &Fixture, token: &str, body: &Value, key: &str) -> reqwest::
         .expect("create")
 }
 
-async fn gate_get(fx: &Fixture, token: &str, path: &str) -> reqwest::Response {
+pub(crate) async fn gate_get(fx: &Fixture, token: &str, path: &str) -> reqwest::Response {
     fx.request(Method::GET, path, Some(token))
         .send()
         .await

@@ -44,7 +44,7 @@ async fn photo(fx: &Fixture, token: &str) -> Uuid {
     id
 }
 
-async fn household(fx: &Fixture, token: &str) -> String {
+pub(crate) async fn household(fx: &Fixture, token: &str) -> String {
     let me: Value = fx.get("/v1/me", token).await.json().await.expect("me");
     me["memberships"][0]["id"]
         .as_str()
@@ -52,7 +52,7 @@ async fn household(fx: &Fixture, token: &str) -> String {
         .to_owned()
 }
 
-async fn create(fx: &Fixture, token: &str, body: Value) -> reqwest::Response {
+pub(crate) async fn create(fx: &Fixture, token: &str, body: Value) -> reqwest::Response {
     fx.request(Method::POST, "/v1/tickets", Some(token))
         .header(
             "Idempotency-Key",
@@ -64,8 +64,10 @@ async fn create(fx: &Fixture, token: &str, body: Value) -> reqwest::Response {
         .expect("create")
 }
 
-fn repair(membership: &str, photos: &[Uuid]) -> Value {
-    let from = chrono::Utc::now() + chrono::Duration::hours(20);
+/// A repair report whose visit window lies ahead on the server's clock (which tests move and
+/// freeze), not on the wall clock.
+pub(crate) fn repair(fx: &Fixture, membership: &str, photos: &[Uuid]) -> Value {
+    let from = fx.clock.now() + chrono::Duration::hours(20);
     json!({
         "id": Uuid::now_v7(),
         "membership_id": membership,
@@ -79,7 +81,12 @@ fn repair(membership: &str, photos: &[Uuid]) -> Value {
     })
 }
 
-async fn post(fx: &Fixture, token: &str, path: &str, body: Option<Value>) -> reqwest::Response {
+pub(crate) async fn post(
+    fx: &Fixture,
+    token: &str,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut request = fx.request(Method::POST, path, Some(token));
     if let Some(body) = body {
         request = request.json(&body);
@@ -87,7 +94,7 @@ async fn post(fx: &Fixture, token: &str, path: &str, body: Option<Value>) -> req
     request.send().await.expect("post")
 }
 
-async fn staff(fx: &Fixture) -> String {
+pub(crate) async fn staff(fx: &Fixture) -> String {
     let (_, token) = linli_server::routes::tickets::add_staff(
         &fx.server.state.db,
         "李娜",
@@ -105,7 +112,7 @@ async fn a_repair_goes_from_report_to_rating_with_every_step_on_its_timeline() {
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
     let photos = [photo(&fx, &token).await, photo(&fx, &token).await];
-    let body = repair(&membership, &photos);
+    let body = repair(&fx, &membership, &photos);
     let created = create(&fx, &token, body.clone()).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let ticket: Value = created.json().await.expect("ticket");
@@ -248,7 +255,7 @@ async fn forbidden_steps_answer_409_with_the_current_state() {
     let fx = Fixture::start().await;
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
-    let ticket: Value = create(&fx, &token, repair(&membership, &[]))
+    let ticket: Value = create(&fx, &token, repair(&fx, &membership, &[]))
         .await
         .json()
         .await
@@ -348,7 +355,7 @@ async fn deadlines_deferrals_and_automatic_confirmation_happen_on_time() {
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
     let staff = staff(&fx).await;
-    let ticket: Value = create(&fx, &token, repair(&membership, &[]))
+    let ticket: Value = create(&fx, &token, repair(&fx, &membership, &[]))
         .await
         .json()
         .await
@@ -383,7 +390,7 @@ async fn deadlines_deferrals_and_automatic_confirmation_happen_on_time() {
     )
     .await;
     let resume_on =
-        (chrono::Utc::now() + chrono::Duration::hours(8) + chrono::Duration::days(2)).date_naive();
+        (fx.clock.now() + chrono::Duration::hours(8) + chrono::Duration::days(2)).date_naive();
     let deferred = post(
         &fx,
         &staff,
@@ -449,7 +456,7 @@ async fn nobody_reads_or_uses_another_residents_tickets_or_photos() {
     let token = fx.wang_fang().await;
     let membership = household(&fx, &token).await;
     let mine = photo(&fx, &token).await;
-    let ticket: Value = create(&fx, &token, repair(&membership, &[mine]))
+    let ticket: Value = create(&fx, &token, repair(&fx, &membership, &[mine]))
         .await
         .json()
         .await
@@ -469,9 +476,9 @@ async fn nobody_reads_or_uses_another_residents_tickets_or_photos() {
     )
     .await;
     let li_membership = household(&fx, &li).await;
-    let stolen = create(&fx, &li, repair(&li_membership, &[mine])).await;
+    let stolen = create(&fx, &li, repair(&fx, &li_membership, &[mine])).await;
     expect_problem(stolen, 422, "validation-failed").await;
-    let reused = create(&fx, &token, repair(&membership, &[mine])).await;
+    let reused = create(&fx, &token, repair(&fx, &membership, &[mine])).await;
     expect_problem(reused, 422, "validation-failed").await;
     let list: Value = fx.get("/v1/tickets", &li).await.json().await.expect("list");
     assert_eq!(list["items"].as_array().expect("items").len(), 0);

@@ -7,11 +7,11 @@ use reqwest::{Method, StatusCode};
 use sha2::Digest as _;
 use uuid::Uuid;
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn photo() -> Vec<u8> {
+pub(crate) fn photo() -> Vec<u8> {
     let image = image::RgbImage::from_fn(320, 240, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
     });
@@ -25,7 +25,7 @@ fn photo() -> Vec<u8> {
     out
 }
 
-fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+pub(crate) fn header(response: &reqwest::Response, name: &str) -> Option<String> {
     response
         .headers()
         .get(name)
@@ -33,11 +33,28 @@ fn header(response: &reqwest::Response, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn create(fx: &Fixture, token: &str, id: Uuid, bytes: &[u8]) -> reqwest::Response {
-    let sha = hex(&sha2::Sha256::digest(bytes));
+pub(crate) async fn create(fx: &Fixture, token: &str, id: Uuid, bytes: &[u8]) -> reqwest::Response {
+    announcing(
+        fx,
+        token,
+        id,
+        bytes.len(),
+        &hex(&sha2::Sha256::digest(bytes)),
+    )
+    .await
+}
+
+/// Creates an upload of `length` bytes announcing `sha` (hex) as the whole photo's SHA-256.
+pub(crate) async fn announcing(
+    fx: &Fixture,
+    token: &str,
+    id: Uuid,
+    length: usize,
+    sha: &str,
+) -> reqwest::Response {
     fx.request(Method::POST, "/v1/uploads", Some(token))
         .header("Tus-Resumable", "1.0.0")
-        .header("Upload-Length", bytes.len().to_string())
+        .header("Upload-Length", length.to_string())
         .header(
             "Upload-Metadata",
             format!(
@@ -53,11 +70,11 @@ async fn create(fx: &Fixture, token: &str, id: Uuid, bytes: &[u8]) -> reqwest::R
         .expect("create")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn patch(
+pub(crate) async fn patch(
     fx: &Fixture,
     token: &str,
     id: Uuid,
@@ -76,7 +93,7 @@ async fn patch(
     request.body(chunk.to_vec()).send().await.expect("patch")
 }
 
-async fn head(fx: &Fixture, token: &str, id: Uuid) -> reqwest::Response {
+pub(crate) async fn head(fx: &Fixture, token: &str, id: Uuid) -> reqwest::Response {
     fx.request(Method::HEAD, &format!("/v1/uploads/{id}"), Some(token))
         .header("Tus-Resumable", "1.0.0")
         .send()
