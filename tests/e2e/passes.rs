@@ -158,7 +158,7 @@ async fn a_pass_whose_answer_is_lost_after_commit_is_issued_once() {
     let before = backend_passes(&env, &user).await;
     // The backend issues the pass, and the answer is lost on the way back, twice running.
     proxy.cut_after_commit(Method::POST, "/v1/passes", 2);
-    let pending = core.create_pass(new_pass()).await.expect("queued");
+    let pending = core.create_pass(new_pass(&env)).await.expect("queued");
     let mut syncs = 0;
     while proxy.cuts_left() > 0 || core.status().await.outbox_pending > 0 {
         assert!(
