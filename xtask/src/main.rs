@@ -51,8 +51,13 @@ fn main() -> anyhow::Result<()> {
         Command::Demo(args) => demo::run(&args),
         Command::Test(args) => test::run(&args),
         Command::Bench { which } => bench::run(which.as_deref()),
-        Command::GenTypes => sh::cargo(&["test", "-q", "-p", "linli-wire", "ts::"])
-            .env("LINLI_BLESS", "1")
-            .run(),
+        Command::GenTypes => {
+            // A blessing run that rewrote the file fails on purpose (so a CI run with
+            // LINLI_BLESS set can never pass over drift); the second run proves it is in step.
+            let _ = sh::cargo(&["test", "-q", "-p", "linli-wire", "ts::"])
+                .env("LINLI_BLESS", "1")
+                .run();
+            sh::cargo(&["test", "-q", "-p", "linli-wire", "ts::"]).run()
+        }
     }
 }
