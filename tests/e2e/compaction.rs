@@ -89,17 +89,31 @@ async fn after_compaction_the_client_recovers_the_exact_server_state() {
     core.sync_now().await.expect("sync");
     // Changes the client has not seen yet: one withdrawn, one new; then the log is compacted.
     env.server.delete_notice(published[1]).await;
-    let newer = env.server.publish_notice(&community, "四号楼电梯维保").await;
+    let newer = env
+        .server
+        .publish_notice(&community, "四号楼电梯维保")
+        .await;
     compact_everything(&env).await;
     // Another change after the horizon, so the feed is not empty.
-    let newest = env.server.publish_notice(&community, "五号楼门禁升级").await;
-    core.sync_now().await.expect("recovers from the expired cursor");
+    let newest = env
+        .server
+        .publish_notice(&community, "五号楼门禁升级")
+        .await;
+    core.sync_now()
+        .await
+        .expect("recovers from the expired cursor");
     let after = ids(&core).await;
     assert!(!after.contains(&published[1]), "the withdrawn one is gone");
-    assert!(after.contains(&newer) && after.contains(&newest), "both new ones arrived");
+    assert!(
+        after.contains(&newer) && after.contains(&newest),
+        "both new ones arrived"
+    );
     assert_eq!(after, fresh_view(&env).await, "the exact server state");
     // And the cursor works again: the next change arrives by the feed, no 410.
-    let later = env.server.publish_notice(&community, "六号楼外墙清洗").await;
+    let later = env
+        .server
+        .publish_notice(&community, "六号楼外墙清洗")
+        .await;
     core.sync_now().await.expect("sync");
     assert!(ids(&core).await.contains(&later), "the feed continues");
     core.shutdown().await;

@@ -65,7 +65,10 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
     let mut checked_before_due = 0;
     for attempt in 1..=3_i64 {
         let row = mark_row(&rig, &account).await;
-        assert_eq!(row.attempts, attempt, "attempt {attempt} was made and failed");
+        assert_eq!(
+            row.attempts, attempt,
+            "attempt {attempt} was made and failed"
+        );
         assert_eq!(row.state, "pending", "a 503 is retried later");
         assert_eq!(
             rig.front.with_key(&id).len(),
@@ -81,7 +84,8 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
         );
         if wait > TimeDelta::milliseconds(1) {
             // Just before its time, a real flush (poked by another write) leaves it alone.
-            rig.clock.set(row.next_attempt_at - TimeDelta::milliseconds(1));
+            rig.clock
+                .set(row.next_attempt_at - TimeDelta::milliseconds(1));
             let asked = rig.clock.view().asked.len();
             core.create_pass(pass_at(rig.clock.now_at()))
                 .await
@@ -114,7 +118,11 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
     let row = mark_row(&rig, &account).await;
     assert_eq!(row.state, "done", "the fourth attempt went through");
     let statuses = rig.front.with_key(&id);
-    assert_eq!(statuses.len(), 4, "three refusals, one success: {statuses:?}");
+    assert_eq!(
+        statuses.len(),
+        4,
+        "three refusals, one success: {statuses:?}"
+    );
     assert!(
         statuses[..3].iter().all(|s| *s == 503) && (200..300).contains(&statuses[3]),
         "{statuses:?}"
@@ -179,13 +187,15 @@ async fn an_expired_token_during_a_flush_is_refreshed_once_then_the_write_goes()
     let (core, account) = rig.signed_in_with_loop().await;
     let marks_before = rig.env.server.read_mark_count(WANG_FANG_PHONE).await;
     // The backend's time moves past the access token's life; the app does not know.
-    rig.env
-        .server
-        .advance_clock(Duration::from_secs(16 * 60));
+    rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     mark_and_wait(&rig, &core).await;
     let row = mark_row(&rig, &account).await;
     let statuses = rig.front.with_key(&row.id);
-    assert_eq!(statuses.len(), 2, "refused once, sent once more: {statuses:?}");
+    assert_eq!(
+        statuses.len(),
+        2,
+        "refused once, sent once more: {statuses:?}"
+    );
     assert_eq!(statuses[0], 401, "{statuses:?}");
     assert!((200..300).contains(&statuses[1]), "{statuses:?}");
     assert_eq!(
@@ -227,9 +237,7 @@ async fn a_refused_refresh_during_a_flush_ends_the_session_without_a_loop() {
         .await
         .expect("logout");
     assert_eq!(signed_out.status().as_u16(), 204);
-    rig.env
-        .server
-        .advance_clock(Duration::from_secs(16 * 60));
+    rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     let mut events = core.subscribe();
 
     mark_and_wait(&rig, &core).await;

@@ -100,7 +100,11 @@ async fn following_stops_at_the_two_minute_limit_of_the_client_clock() {
     let started = rig.clock.now_at();
     let (result, pauses) = drive(&rig, &core, &order, async |_| {}).await;
     let followed = result.expect("the order as last seen");
-    assert_eq!(followed.state, PaymentOrderState::AwaitingPayment, "nobody paid");
+    assert_eq!(
+        followed.state,
+        PaymentOrderState::AwaitingPayment,
+        "nobody paid"
+    );
     let elapsed = (rig.clock.now_at() - started).to_std().expect("forward");
     let last = *pauses.last().expect("it paused");
     assert!(
@@ -112,7 +116,11 @@ async fn following_stops_at_the_two_minute_limit_of_the_client_clock() {
         pauses.len() + 1,
         "one poll before each pause and one after the last"
     );
-    assert_eq!(pauses[0], Duration::from_millis(500), "the first pause is short");
+    assert_eq!(
+        pauses[0],
+        Duration::from_millis(500),
+        "the first pause is short"
+    );
     assert!(
         pauses.windows(2).all(|w| w[0] <= w[1]) && last == Duration::from_secs(5),
         "the pauses grow to 5 s: {pauses:?}"

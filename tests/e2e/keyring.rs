@@ -29,7 +29,9 @@ impl SwitchedKeyring {
 
     fn check(&self) -> Result<(), TokenStoreError> {
         match self.mode.load(Ordering::SeqCst) {
-            LOCKED => Err(TokenStoreError::Locked("the login keyring is locked".into())),
+            LOCKED => Err(TokenStoreError::Locked(
+                "the login keyring is locked".into(),
+            )),
             MISSING => Err(TokenStoreError::Unavailable("no Secret Service".into())),
             _ => Ok(()),
         }
@@ -80,14 +82,22 @@ pub fn files_holding(dir: &std::path::Path, needles: &[(&str, &str)]) -> Vec<Str
             }
         }
     }
-    assert!(files >= 2, "the data folder holds the databases ({files} files)");
+    assert!(
+        files >= 2,
+        "the data folder holds the databases ({files} files)"
+    );
     found
 }
 
 fn needles(pairs: &[TokenPair]) -> Vec<(&str, &str)> {
     pairs
         .iter()
-        .flat_map(|p| [("access", p.access.expose()), ("refresh", p.refresh.expose())])
+        .flat_map(|p| {
+            [
+                ("access", p.access.expose()),
+                ("refresh", p.refresh.expose()),
+            ]
+        })
         .collect()
 }
 
@@ -168,8 +178,7 @@ async fn no_token_is_written_to_the_data_folder() {
     let (core, account) = env.signed_in().await;
     let key = env.account_key(&account);
     let first = env.tokens.load(&key).expect("load").expect("tokens");
-    env.server
-        .advance_clock(Duration::from_secs(16 * 60));
+    env.server.advance_clock(Duration::from_secs(16 * 60));
     let notice = core.notices().await.expect("notices")[0].id;
     core.mark_notice_read(notice).await.expect("mark");
     core.sync_now().await.expect("sync with a refresh");
@@ -275,7 +284,9 @@ async fn real_keyring_child() {
     lock_login_collection();
     let core = open_with(&env, store.clone()).await;
     assert_eq!(
-        core.notices().await.expect("cached notices with the keyring locked"),
+        core.notices()
+            .await
+            .expect("cached notices with the keyring locked"),
         notices
     );
     let err = core.sync_now().await.expect_err("the keyring is locked");

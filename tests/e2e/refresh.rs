@@ -63,9 +63,7 @@ async fn concurrent_calls_past_the_expiry_share_one_refresh() {
 
     // Both clocks pass the access token's 15 minutes: the app knows it must refresh first.
     rig.clock.advance(Duration::from_secs(16 * 60));
-    rig.env
-        .server
-        .advance_clock(Duration::from_secs(16 * 60));
+    rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     read_at_once(&core, &order).await;
     assert_eq!(
         rig.front.count(&Method::POST, "/v1/auth/refresh"),
@@ -95,9 +93,7 @@ async fn concurrent_401s_share_one_refresh() {
     let reads_before = rig.front.count(&Method::GET, "/v1/payment-orders/");
 
     // Only the backend's time moves: every caller presents the old token and hears 401.
-    rig.env
-        .server
-        .advance_clock(Duration::from_secs(16 * 60));
+    rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     read_at_once(&core, &order).await;
     let refused = rig
         .front
