@@ -1,13 +1,23 @@
 //! Linli end to end: the real `linli-core` against the real `linli-server` over HTTPS, trusting
 //! only the test server's CA. Every test starts its own server and its own data folder, uses an
 //! in-memory token store and a fixed client clock; server time moves with `advance_clock`.
-//! No sleeps: tests drive `sync_now` themselves (the background loop is off).
+//! No sleeps: most tests drive `sync_now` themselves (the background loop is off); those of
+//! the loop, real flushes and `follow_payment` run on a [`clock::ManualClock`] whose pauses
+//! end only when the test moves it, and count requests at a [`front::Front`].
 
+mod clock;
+mod front;
+mod rig;
 mod support;
 
 mod auth;
+mod background;
 mod bills;
+mod compaction;
+mod flush;
+mod follow;
 mod gate;
+mod keyring;
 mod kill;
 mod offline;
 mod outbox;
@@ -15,6 +25,7 @@ mod passes;
 mod payments;
 mod photos;
 mod proxy;
+mod refresh;
 mod sync;
 mod tickets;
 mod tus;

@@ -4,7 +4,8 @@
 //! or a sign-in pokes it. While the backend is unreachable it probes `GET /v1/health` with
 //! backoff and syncs as soon as the probe answers. It holds only a weak reference to the core
 //! between rounds, so dropping every `Core` handle ends it; `Core::shutdown` ends it at once.
-//! Tests do not start it (`CoreConfig::background = false`) and call `sync_now` instead.
+//! Most tests do not start it (`CoreConfig::background = false`) and call `sync_now` instead;
+//! its waits are the injected [`crate::Clock`]'s, so the tests that do start it move time.
 
 use crate::error::Error;
 use crate::http::Call;
@@ -27,14 +28,16 @@ pub(crate) async fn run(
 ) {
     let mut offline_probes: u32 = 0;
     loop {
-        let wait = {
+        let (wait, clock) = {
             let Some(inner) = core.upgrade() else {
                 return;
             };
-            inner.background_round(&mut offline_probes).await
+            let wait = inner.background_round(&mut offline_probes).await;
+            (wait, std::sync::Arc::clone(&inner.clock))
         };
         tokio::select! {
-            () = tokio::time::sleep(wait) => {}
+            // The injected clock's pause, so the cadence and the probe's backoff follow it.
+            () = clock.sleep(wait) => {}
             () = wake.notified() => {}
             changed = stop.changed() => {
                 if changed.is_err() || *stop.borrow() {

@@ -449,7 +449,9 @@ impl Inner {
         account: &Account,
         id: PaymentOrderId,
     ) -> Result<PaymentOrder, Error> {
-        let started = tokio::time::Instant::now();
+        // Measured and waited on the injected clock: the limit is the payer's time.
+        let started = self.now();
+        let limit = chrono::TimeDelta::from_std(FOLLOW_FOR).unwrap_or(chrono::TimeDelta::MAX);
         let mut pause = FOLLOW_FIRST_PAUSE;
         loop {
             let latest = match self.payment_order(account, id).await {
@@ -458,10 +460,10 @@ impl Inner {
                 Err(err @ Error::Offline(_)) => Err(err),
                 Err(err) => return Err(err),
             };
-            if started.elapsed() >= FOLLOW_FOR {
+            if self.now() - started >= limit {
                 return latest;
             }
-            tokio::time::sleep(pause).await;
+            self.clock.sleep(pause).await;
             pause = (pause * 3 / 2).min(FOLLOW_MAX_PAUSE);
         }
     }

@@ -2,13 +2,27 @@
 //! new ids. (Secrets come in through [`crate::TokenStore`], the network through the base URL.)
 
 use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
 use uuid::Uuid;
 
-/// The current time. Token expiry, outbox backoff and read marks use it, never the system
-/// clock directly.
+/// A pause started by [`Clock::sleep`].
+pub type Sleep = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+/// The current time, and waiting for it to pass. Token expiry, outbox backoff, read marks, the
+/// background loop's cadence and how long a payment is followed use it, never the system
+/// clock or a timer directly, so a test moves time instead of waiting for it.
 pub trait Clock: Send + Sync {
     /// Now, in UTC.
     fn now(&self) -> DateTime<Utc>;
+
+    /// Completes once `duration` has passed on this clock. The default is a tokio timer,
+    /// which is right for a clock that follows real time (such as [`SystemClock`]); a clock
+    /// that moves only when told must override it, or its pauses would take real time.
+    fn sleep(&self, duration: Duration) -> Sleep {
+        Box::pin(tokio::time::sleep(duration))
+    }
 }
 
 /// The system clock.

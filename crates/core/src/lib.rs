@@ -40,7 +40,7 @@ pub mod tus;
 pub use auth::{
     KEYRING_SERVICE, KeyringTokenStore, MemoryTokenStore, TokenStore, TokenStoreError, account_key,
 };
-pub use deps::{Clock, IdGen, SystemClock, UuidV7Gen};
+pub use deps::{Clock, IdGen, Sleep, SystemClock, UuidV7Gen};
 pub use error::Error;
 pub use secret::{Secret, TokenPair};
 
