@@ -36,7 +36,7 @@ async fn a_local_write_is_sent_at_once_without_the_time_moving() {
         "the write reached the backend in the round the write started"
     );
     assert_eq!(
-        rig.front.count(&Method::POST, "/v1/notices/read-marks"),
+        rig.proxy.count(&Method::POST, "/v1/notices/read-marks"),
         1,
         "sent once"
     );
@@ -61,19 +61,19 @@ async fn the_loop_pulls_every_30_seconds_of_client_time() {
         );
         let title = format!("例行巡检通知 {round}");
         rig.env.server.publish_notice(&community, &title).await;
-        let pulls = rig.front.count(&Method::GET, "/v1/sync/changes");
+        let pulls = rig.proxy.count(&Method::GET, "/v1/sync/changes");
         // A moment short of the interval: the pause has not ended, nothing is asked.
         rig.clock.set(wake - chrono::TimeDelta::milliseconds(1));
         assert_eq!(rig.clock.view().waiting, vec![wake], "still waiting");
         assert_eq!(
-            rig.front.count(&Method::GET, "/v1/sync/changes"),
+            rig.proxy.count(&Method::GET, "/v1/sync/changes"),
             pulls,
             "no pull before 30 s"
         );
         rig.clock.set(wake);
         rig.clock.parked_after(parked.asked.len()).await;
         assert!(
-            rig.front.count(&Method::GET, "/v1/sync/changes") > pulls,
+            rig.proxy.count(&Method::GET, "/v1/sync/changes") > pulls,
             "round {round}: pulled at 30 s"
         );
         assert!(
@@ -92,7 +92,7 @@ async fn the_loop_pulls_every_30_seconds_of_client_time() {
 async fn offline_the_loop_probes_health_with_a_growing_jittered_backoff() {
     let rig = Rig::start().await;
     let (core, _account) = rig.signed_in_with_loop().await;
-    rig.front.set_down(true);
+    rig.proxy.set_down(true);
     let mut waits = Vec::new();
     let rounds: u32 = 24;
     for round in 1..=rounds {
@@ -109,8 +109,8 @@ async fn offline_the_loop_probes_health_with_a_growing_jittered_backoff() {
         waits.push(wait);
     }
     assert!(!core.status().await.online, "offline all along");
-    let seen = rig.front.seen();
-    let offline: Vec<_> = seen.iter().filter(|s| s.status == 0).collect();
+    let seen = rig.proxy.seen();
+    let offline: Vec<_> = seen.iter().filter(|s| s.status.is_none()).collect();
     let probes = offline.iter().filter(|s| s.path == "/v1/health").count();
     assert_eq!(
         probes,
@@ -133,13 +133,13 @@ async fn offline_the_loop_probes_health_with_a_growing_jittered_backoff() {
     );
 
     // The backend returns: the next probe answers and a full sync follows in the same round.
-    rig.front.set_down(false);
-    let probes_before = rig.front.count(&Method::GET, "/v1/health");
+    rig.proxy.set_down(false);
+    let probes_before = rig.proxy.count(&Method::GET, "/v1/health");
     let parked = rig.clock.view();
     rig.clock.set(parked.waiting[0]);
     let back = rig.clock.parked_after(parked.asked.len()).await;
     assert_eq!(
-        rig.front.count(&Method::GET, "/v1/health"),
+        rig.proxy.count(&Method::GET, "/v1/health"),
         probes_before + 1,
         "one probe found the backend"
     );

@@ -1,7 +1,7 @@
 //! The outbox in real flushes: the background loop, not `sync_now`, sends what is due, on the
 //! injected clock. Backoff (full jitter, `next_attempt_at` respected), `Retry-After`, and a 401
 //! during a flush (one refresh, then the write; a refused refresh ends the session cleanly).
-//! Requests are counted at the front, by `Idempotency-Key`.
+//! Requests are counted at the proxy, by `Idempotency-Key`.
 
 use crate::rig::{OutboxRow, Rig};
 use chrono::TimeDelta;
@@ -58,7 +58,7 @@ async fn mark_and_wait(rig: &Rig, core: &linli_core::Core) {
 async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
     let rig = Rig::start().await;
     let (core, account) = rig.signed_in_with_loop().await;
-    rig.front.answer(Method::POST, MARKS, 503, None, 3);
+    rig.proxy.answer(Method::POST, MARKS, 503, None, 3);
     mark_and_wait(&rig, &core).await;
     let id = mark_row(&rig, &account).await.id;
 
@@ -71,7 +71,7 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
         );
         assert_eq!(row.state, "pending", "a 503 is retried later");
         assert_eq!(
-            rig.front.with_key(&id).len(),
+            rig.proxy.with_key(&id).len(),
             usize::try_from(attempt).expect("small"),
             "the backend saw each attempt once"
         );
@@ -92,7 +92,7 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
                 .expect("queue a pass");
             rig.clock.parked_after(asked).await;
             assert_eq!(
-                rig.front.with_key(&id).len(),
+                rig.proxy.with_key(&id).len(),
                 usize::try_from(attempt).expect("small"),
                 "not sent again before next_attempt_at ({wait} after the failure)"
             );
@@ -117,7 +117,7 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
     );
     let row = mark_row(&rig, &account).await;
     assert_eq!(row.state, "done", "the fourth attempt went through");
-    let statuses = rig.front.with_key(&id);
+    let statuses = rig.proxy.with_key(&id);
     assert_eq!(
         statuses.len(),
         4,
@@ -134,7 +134,7 @@ async fn a_failed_write_waits_out_its_jittered_backoff_and_goes_when_due() {
 async fn retry_after_holds_a_write_back_until_then_even_against_a_manual_sync() {
     let rig = Rig::start().await;
     let (core, account) = rig.signed_in_with_loop().await;
-    rig.front.answer(Method::POST, MARKS, 503, Some(120), 1);
+    rig.proxy.answer(Method::POST, MARKS, 503, Some(120), 1);
     let failed_at = rig.clock.now_at();
     mark_and_wait(&rig, &core).await;
     let row = mark_row(&rig, &account).await;
@@ -148,7 +148,7 @@ async fn retry_after_holds_a_write_back_until_then_even_against_a_manual_sync() 
     let forced = core.sync_now().await.expect("a manual sync");
     assert_eq!(forced.outbox_pending, 1, "still waiting");
     assert_eq!(
-        rig.front.with_key(&id),
+        rig.proxy.with_key(&id),
         vec![503],
         "a manual sync does not jump a wait the server asked for"
     );
@@ -165,7 +165,7 @@ async fn retry_after_holds_a_write_back_until_then_even_against_a_manual_sync() 
         rig.clock.parked_after(parked.asked.len()).await;
         if wake < row.next_attempt_at {
             assert_eq!(
-                rig.front.with_key(&id),
+                rig.proxy.with_key(&id),
                 vec![503],
                 "not sent at {} of the 120 s",
                 wake - failed_at
@@ -174,7 +174,7 @@ async fn retry_after_holds_a_write_back_until_then_even_against_a_manual_sync() 
             break;
         }
     }
-    let statuses = rig.front.with_key(&id);
+    let statuses = rig.proxy.with_key(&id);
     assert_eq!(statuses.len(), 2, "sent again once, when due: {statuses:?}");
     assert!((200..300).contains(&statuses[1]), "{statuses:?}");
     assert_eq!(mark_row(&rig, &account).await.state, "done");
@@ -190,7 +190,7 @@ async fn an_expired_token_during_a_flush_is_refreshed_once_then_the_write_goes()
     rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     mark_and_wait(&rig, &core).await;
     let row = mark_row(&rig, &account).await;
-    let statuses = rig.front.with_key(&row.id);
+    let statuses = rig.proxy.with_key(&row.id);
     assert_eq!(
         statuses.len(),
         2,
@@ -199,7 +199,7 @@ async fn an_expired_token_during_a_flush_is_refreshed_once_then_the_write_goes()
     assert_eq!(statuses[0], 401, "{statuses:?}");
     assert!((200..300).contains(&statuses[1]), "{statuses:?}");
     assert_eq!(
-        rig.front.count(&Method::POST, "/v1/auth/refresh"),
+        rig.proxy.count(&Method::POST, "/v1/auth/refresh"),
         1,
         "exactly one refresh"
     );
@@ -242,12 +242,12 @@ async fn a_refused_refresh_during_a_flush_ends_the_session_without_a_loop() {
 
     mark_and_wait(&rig, &core).await;
     assert_eq!(
-        rig.front.count(&Method::POST, "/v1/auth/refresh"),
+        rig.proxy.count(&Method::POST, "/v1/auth/refresh"),
         1,
         "one refresh, refused, and no other"
     );
     assert_eq!(
-        rig.front.count(&Method::POST, MARKS),
+        rig.proxy.count(&Method::POST, MARKS),
         1,
         "the write was not sent again after the refused refresh"
     );
@@ -269,10 +269,10 @@ async fn a_refused_refresh_during_a_flush_ends_the_session_without_a_loop() {
     assert!(!rig.env.account_dir(&account).exists(), "cache deleted");
 
     // The loop lives on and asks nothing of the backend without an account.
-    let seen = rig.front.seen().len();
+    let seen = rig.proxy.seen().len();
     let parked = rig.clock.view();
     rig.clock.set(parked.waiting[0]);
     rig.clock.parked_after(parked.asked.len()).await;
-    assert_eq!(rig.front.seen().len(), seen, "no requests after the end");
+    assert_eq!(rig.proxy.seen().len(), seen, "no requests after the end");
     core.shutdown().await;
 }

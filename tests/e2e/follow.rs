@@ -1,7 +1,7 @@
 //! `follow_payment` on the injected clock: it asks the backend with growing pauses, stops at
 //! the first answer at or past its two-minute limit of the client's time, and waits out an
 //! offline spell. The test moves the clock through every pause; nothing waits for real time.
-//! Polls are counted at the front.
+//! Polls are counted at the proxy.
 
 use crate::rig::Rig;
 use hyper::Method;
@@ -96,7 +96,7 @@ async fn following_stops_at_the_two_minute_limit_of_the_client_clock() {
     let rig = Rig::start().await;
     let (core, order, _) = open_order(&rig).await;
     let polls = format!("/v1/payment-orders/{}", order.id);
-    let polls_before = rig.front.count(&Method::GET, &polls);
+    let polls_before = rig.proxy.count(&Method::GET, &polls);
     let started = rig.clock.now_at();
     let (result, pauses) = drive(&rig, &core, &order, async |_| {}).await;
     let followed = result.expect("the order as last seen");
@@ -112,7 +112,7 @@ async fn following_stops_at_the_two_minute_limit_of_the_client_clock() {
         "it stopped at the first answer at or past {FOLLOW_FOR:?}: {elapsed:?}"
     );
     assert_eq!(
-        rig.front.count(&Method::GET, &polls) - polls_before,
+        rig.proxy.count(&Method::GET, &polls) - polls_before,
         pauses.len() + 1,
         "one poll before each pause and one after the last"
     );
@@ -138,9 +138,9 @@ async fn following_waits_out_an_offline_spell_and_returns_the_backends_outcome()
     let mut paid = false;
     let (result, _) = drive(&rig, &core, &order, async |at| {
         if at >= offline_from && at < online_from {
-            rig.front.set_down(true);
+            rig.proxy.set_down(true);
         } else if at >= online_from && !paid {
-            rig.front.set_down(false);
+            rig.proxy.set_down(false);
             // The payer confirmed in the provider's page while the app was offline.
             let status = payer.post(&confirm).send().await.expect("confirm").status();
             assert!(status.is_success(), "{status}");
@@ -155,10 +155,10 @@ async fn following_waits_out_an_offline_spell_and_returns_the_backends_outcome()
         "the backend's outcome after the network returned"
     );
     let offline_polls = rig
-        .front
+        .proxy
         .seen()
         .iter()
-        .filter(|s| s.status == 0 && s.path.starts_with("/v1/payment-orders/"))
+        .filter(|s| s.status.is_none() && s.path.starts_with("/v1/payment-orders/"))
         .count();
     assert!(
         offline_polls >= 5,

@@ -3,10 +3,9 @@
 //! in-memory token store and a fixed client clock; server time moves with `advance_clock`.
 //! No sleeps: most tests drive `sync_now` themselves (the background loop is off); those of
 //! the loop, real flushes and `follow_payment` run on a [`clock::ManualClock`] whose pauses
-//! end only when the test moves it, and count requests at a [`front::Front`].
+//! end only when the test moves it, and count requests at the proxy ([`proxy::CuttingProxy`]).
 
 mod clock;
-mod front;
 mod rig;
 mod support;
 

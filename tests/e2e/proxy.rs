@@ -55,6 +55,8 @@ pub struct Seen {
     pub replayed: bool,
     /// The request's `Idempotency-Key`, as sent.
     pub key: Option<String>,
+    /// The proxy answered it itself (see [`CuttingProxy::answer`]); the server never saw it.
+    pub by_proxy: bool,
 }
 
 impl Seen {
@@ -66,13 +68,26 @@ impl Seen {
 
     /// The server had the whole request and answered it.
     pub fn received(&self) -> bool {
-        self.status.is_some()
+        self.status.is_some() && !self.by_proxy
     }
+}
+
+/// Requests the proxy answers itself: `status` with `Retry-After` (if any), `left` more times.
+#[derive(Debug)]
+struct Answer {
+    method: Method,
+    prefix: String,
+    status: u16,
+    retry_after: Option<u64>,
+    left: u32,
 }
 
 #[derive(Debug)]
 struct Shared {
     cuts: Mutex<Vec<Cut>>,
+    answers: Mutex<Vec<Answer>>,
+    /// The network is gone: every connection closes with nothing written.
+    down: std::sync::atomic::AtomicBool,
     counts: Mutex<Counts>,
     log: Mutex<Vec<Seen>>,
     trap: Mutex<Option<trap::Trap>>,
@@ -121,6 +136,8 @@ impl CuttingProxy {
         let url = format!("https://{}", listener.local_addr().expect("addr"));
         let shared = Arc::new(Shared {
             cuts: Mutex::default(),
+            answers: Mutex::default(),
+            down: std::sync::atomic::AtomicBool::new(false),
             counts: Mutex::default(),
             log: Mutex::default(),
             trap: Mutex::default(),
@@ -191,6 +208,48 @@ impl CuttingProxy {
             .sum()
     }
 
+    /// Answers the next `times` `method` requests under `prefix` itself with `status` (and
+    /// `Retry-After: retry_after` seconds), as a load balancer in a maintenance window does
+    /// while the backend behind it is fine.
+    pub fn answer(
+        &self,
+        method: Method,
+        prefix: &str,
+        status: u16,
+        retry_after: Option<u64>,
+        times: u32,
+    ) {
+        self.shared.answers.lock().expect("answers").push(Answer {
+            method,
+            prefix: prefix.to_owned(),
+            status,
+            retry_after,
+            left: times,
+        });
+    }
+
+    /// Cuts the network (`true`) or brings it back: while down, every request's connection
+    /// closes without an answer, as when the phone loses its signal (logged with no status).
+    pub fn set_down(&self, down: bool) {
+        self.shared
+            .down
+            .store(down, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many `method` requests under `prefix` came in, answered or not.
+    pub fn count(&self, method: &Method, prefix: &str) -> usize {
+        self.matching(method, prefix).count()
+    }
+
+    /// The statuses of the requests that carried `Idempotency-Key: key` (0: no answer).
+    pub fn with_key(&self, key: &str) -> Vec<u16> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.key.as_deref() == Some(key))
+            .map(|s| s.status.unwrap_or(0))
+            .collect()
+    }
+
     /// Every request so far, in the order the proxy took them.
     pub fn seen(&self) -> Vec<Seen> {
         self.shared.log.lock().expect("log").clone()
@@ -259,6 +318,18 @@ fn log(
     status: Option<u16>,
     replayed: bool,
 ) {
+    log_as(shared, parts, path, status, replayed, false);
+}
+
+/// Writes one line of the log, saying whether the proxy answered the request itself.
+fn log_as(
+    shared: &Shared,
+    parts: &hyper::http::request::Parts,
+    path: &str,
+    status: Option<u16>,
+    replayed: bool,
+    by_proxy: bool,
+) {
     let key = parts
         .headers
         .get("idempotency-key")
@@ -271,6 +342,7 @@ fn log(
             status,
             replayed,
             key,
+            by_proxy,
         });
     }
 }
@@ -291,6 +363,14 @@ async fn forward(
     let patch = parts.method == Method::PATCH;
     if patch && let Ok(mut counts) = shared.counts.lock() {
         counts.sent += body.len() as u64;
+    }
+    if shared.down.load(std::sync::atomic::Ordering::SeqCst) {
+        log(&shared, &parts, &path, None, false);
+        return Err(Lost);
+    }
+    if let Some((status, retry_after)) = take_answer(&shared, &parts.method, &path) {
+        log_as(&shared, &parts, &path, Some(status), false, true);
+        return Ok(own_answer(status, retry_after));
     }
     let trapped = trap::take(&shared, &parts.method, &path);
     if take_cut(&shared, &parts.method, &path, false) {
@@ -347,4 +427,36 @@ async fn forward(
         }
     }
     Ok(response)
+}
+
+fn take_answer(shared: &Shared, method: &Method, path: &str) -> Option<(u16, Option<u64>)> {
+    let mut answers = shared.answers.lock().ok()?;
+    let answer = answers
+        .iter_mut()
+        .find(|a| a.left > 0 && a.method == method && path.starts_with(&a.prefix))?;
+    answer.left -= 1;
+    Some((answer.status, answer.retry_after))
+}
+
+/// A problem answer of the proxy's own.
+fn own_answer(status: u16, retry_after: Option<u64>) -> Response<Full<Bytes>> {
+    let code = match status {
+        429 => "rate-limited",
+        503 => "service-unavailable",
+        _ => "internal-error",
+    };
+    let problem =
+        format!(r#"{{"type":"about:blank","title":"{code}","status":{status},"code":"{code}"}}"#);
+    let mut response = Response::new(Full::new(Bytes::from(problem)));
+    *response.status_mut() = hyper::StatusCode::from_u16(status).unwrap_or_default();
+    response.headers_mut().insert(
+        "content-type",
+        hyper::header::HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert("retry-after", hyper::header::HeaderValue::from(seconds));
+    }
+    response
 }

@@ -1,5 +1,5 @@
 //! Single-flight refresh: several calls at once with a spent access token make the backend
-//! see exactly one `POST /v1/auth/refresh` (counted at the front), and every call succeeds.
+//! see exactly one `POST /v1/auth/refresh` (counted at the proxy), and every call succeeds.
 
 use crate::rig::Rig;
 use hyper::Method;
@@ -59,14 +59,14 @@ async fn concurrent_calls_past_the_expiry_share_one_refresh() {
     let rig = Rig::start().await;
     let (core, order) = with_an_order(&rig).await;
     let rows = refresh_rows(&rig).await;
-    assert_eq!(rig.front.count(&Method::POST, "/v1/auth/refresh"), 0);
+    assert_eq!(rig.proxy.count(&Method::POST, "/v1/auth/refresh"), 0);
 
     // Both clocks pass the access token's 15 minutes: the app knows it must refresh first.
     rig.clock.advance(Duration::from_secs(16 * 60));
     rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     read_at_once(&core, &order).await;
     assert_eq!(
-        rig.front.count(&Method::POST, "/v1/auth/refresh"),
+        rig.proxy.count(&Method::POST, "/v1/auth/refresh"),
         1,
         "the backend saw one refresh for {CALLERS} callers"
     );
@@ -90,28 +90,28 @@ async fn concurrent_calls_past_the_expiry_share_one_refresh() {
 async fn concurrent_401s_share_one_refresh() {
     let rig = Rig::start().await;
     let (core, order) = with_an_order(&rig).await;
-    let reads_before = rig.front.count(&Method::GET, "/v1/payment-orders/");
+    let reads_before = rig.proxy.count(&Method::GET, "/v1/payment-orders/");
 
     // Only the backend's time moves: every caller presents the old token and hears 401.
     rig.env.server.advance_clock(Duration::from_secs(16 * 60));
     read_at_once(&core, &order).await;
     let refused = rig
-        .front
+        .proxy
         .seen()
         .iter()
-        .filter(|s| s.path.starts_with("/v1/payment-orders/") && s.status == 401)
+        .filter(|s| s.path.starts_with("/v1/payment-orders/") && s.status == Some(401))
         .count();
     assert!(
         refused >= 2,
         "several callers were refused before the refresh was done ({refused})"
     );
     assert_eq!(
-        rig.front.count(&Method::POST, "/v1/auth/refresh"),
+        rig.proxy.count(&Method::POST, "/v1/auth/refresh"),
         1,
         "the backend saw one refresh for {refused} refused callers"
     );
     assert_eq!(
-        rig.front.count(&Method::GET, "/v1/payment-orders/") - reads_before,
+        rig.proxy.count(&Method::GET, "/v1/payment-orders/") - reads_before,
         CALLERS + refused,
         "each refused caller retried once"
     );

@@ -1,37 +1,37 @@
 //! A test world for real (unforced) flushes and the background loop: the server, a counting
-//! [`Front`] before it, and a [`ManualClock`] as the client's clock.
+//! [`CuttingProxy`] before it, and a [`ManualClock`] as the client's clock.
 
 use crate::clock::ManualClock;
-use crate::front::Front;
+use crate::proxy::CuttingProxy;
 use crate::support::Env;
 use linli_core::{Core, CoreConfig, CoreDeps, UuidV7Gen};
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ipc::AccountView;
 use std::sync::Arc;
 
-/// One test's world, reached through the front.
+/// One test's world, reached through the proxy.
 pub struct Rig {
     pub env: Env,
-    pub front: Front,
+    pub proxy: CuttingProxy,
     pub clock: Arc<ManualClock>,
 }
 
 impl Rig {
     pub async fn start() -> Rig {
         let env = Env::start().await;
-        let front = Front::start(&env.server.base_url(), &env.server.ca_pem()).await;
+        let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
         Rig {
             env,
-            front,
+            proxy,
             clock: ManualClock::new(),
         }
     }
 
-    /// The core's config: through the front, the background loop on or off.
+    /// The core's config: through the proxy, the background loop on or off.
     pub fn config(&self, background: bool) -> CoreConfig {
         let mut config = self.env.config();
-        config.base_url = self.front.url.clone();
-        config.extra_root_ca_pem = Some(self.front.ca_pem.as_bytes().to_vec());
+        config.base_url = self.proxy.url.clone();
+        config.extra_root_ca_pem = Some(self.proxy.ca_pem.as_bytes().to_vec());
         config.background = background;
         config
     }
@@ -66,9 +66,9 @@ impl Rig {
         (core, account)
     }
 
-    /// The token store key of the signed-in account (the front's host:port).
+    /// The token store key of the signed-in account (the proxy's host:port).
     pub fn account_key(&self, account: &AccountView) -> String {
-        linli_core::account_key(account.user.id, &self.front.url).expect("key")
+        linli_core::account_key(account.user.id, &self.proxy.url).expect("key")
     }
 
     /// The open outbox rows of the account's cache: (id, state, attempts, next_attempt_at).
