@@ -1,7 +1,8 @@
 // Paying a bill in the real window (issue: bills, payments and receipts): the resident opens
 // 缴费, pays one bill through the demo provider's checkout shown in the payment sheet, sees it
 // paid and its receipt, and exports the receipt as a PDF that poppler renders. Then the app is
-// killed (SIGKILL) while a second checkout is open: on its next start it says the payment is
+// killed (SIGKILL, by the pid of the one this test started; a stray process of the same name
+// lives on) while a second checkout is open: on its next start it says the payment is
 // in progress (do not pay again) and lets the resident continue it. The backend agrees: each
 // bill is paid once, with one receipt each.
 
@@ -10,14 +11,15 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn, alive, startStrayNamedLikeTheApp } from './lib/harness.mjs';
 
 const PHONE = '13800000001';
 const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'pay');
 
-const open = { browser: null, driver: null, server: null };
+const open = { browser: null, driver: null, server: null, stray: null };
 after(async () => {
+  open.stray?.kill('SIGKILL');
   await open.browser?.deleteSession().catch(() => {});
   await open.driver?.stop().catch(() => {});
   await open.server?.stop().catch(() => {});
@@ -103,7 +105,15 @@ test('resident pays one bill through the demo checkout and keeps its receipt as 
   await (await byId(browser, 'bill-pay')).waitForDisplayed({ timeout: 10000 });
   await (await byId(browser, 'bill-pay')).click();
   await (await byId(browser, 'pay-checkout')).waitForDisplayed({ timeout: 30000 });
-  execFileSync('pkill', ['-KILL', '-x', 'linli-app']);
+  // A stray process under the app's very name (what a kill by name would hit as well): only
+  // the app this test's driver started may die.
+  const stray = await startStrayNamedLikeTheApp();
+  open.stray = stray;
+  const killed = await open.driver.killApp();
+  assert.ok(!alive(killed), `the app this test started (pid ${killed}) is gone`);
+  assert.ok(alive(stray.pid), `the stray process named like the app (pid ${stray.pid}) was left alone`);
+  // Seen from the WebDriver side too, whatever the pids say: this session's window is gone.
+  await assert.rejects(browser.getTitle(), 'the window this test drove no longer answers');
   await browser.deleteSession().catch(() => {});
 
   const again = await openApp();

@@ -1,5 +1,7 @@
-// Mounts the real App (router, Pinia, i18n, Vant) over a FakeBackend.
-import { flushPromises, mount, type VueWrapper } from '@vue/test-utils';
+// Mounts the real App (router, Pinia, i18n, Vant) over a FakeBackend, the in-memory stand-in
+// for the core. Tests wait for what they check (vi.waitFor on the element or the call), never
+// for a guessed number of ticks.
+import { mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import Vant from 'vant';
 import App from '../src/App.vue';
@@ -9,6 +11,8 @@ import { i18n } from '../src/i18n';
 import { createAppRouter } from '../src/router';
 import { useSession } from '../src/stores/session';
 
+/** Mounts the app at `path`; resolves once the app listens to the backend's events, so a
+ *  test's own event (going offline, a session ended) cannot be missed. */
 export async function mountApp(backend: FakeBackend, path: string): Promise<{ wrapper: VueWrapper; router: ReturnType<typeof createAppRouter> }> {
   const pinia = createPinia();
   setActivePinia(pinia);
@@ -16,18 +20,18 @@ export async function mountApp(backend: FakeBackend, path: string): Promise<{ wr
   const router = createAppRouter();
   await router.push(path);
   await router.isReady();
+  const subscribe = backend.onEvent.bind(backend);
+  const listening = new Promise<void>((resolve) => {
+    backend.onEvent = async (listener) => {
+      const unsubscribe = await subscribe(listener);
+      resolve();
+      return unsubscribe;
+    };
+  });
   const wrapper = mount(App, {
     attachTo: document.body,
     global: { plugins: [pinia, i18n, Vant, router], provide: { [backendKey as symbol]: backend } },
   });
-  await settle();
+  await listening;
   return { wrapper, router };
-}
-
-/** Lets lazy routes, promises and renders finish. */
-export async function settle(): Promise<void> {
-  for (let i = 0; i < 5; i++) {
-    await flushPromises();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
 }

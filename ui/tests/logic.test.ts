@@ -1,6 +1,7 @@
+// The app's own functions on their own: notice order and labels, messages for every error
+// code, dates in community time. (The core's rules the in-memory fake only imitates are tested
+// against the real core: tests/e2e/auth.rs, outbox.rs; the screens' use of them in screens.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { FakeBackend, DEMO_PASSWORD, DEMO_PHONE } from '../src/backend/fake';
-import { BackendError } from '../src/backend';
 import { knownCategory, paragraphs, sortNotices } from '../src/lib/notices';
 import zh from '../src/i18n/zh-CN';
 import { formatDateTime } from '../src/lib/format';
@@ -9,36 +10,6 @@ import { applyLocale } from '../src/i18n';
 import en from '../src/i18n/en';
 import type { ErrorCode, Notice } from '../src/generated/wire';
 import wire from '../src/generated/wire.ts?raw';
-
-describe('FakeBackend keeps the core rules', () => {
-  it('refuses a wrong password with invalid-credentials', async () => {
-    const backend = new FakeBackend();
-    await expect(backend.signIn(DEMO_PHONE, 'nope')).rejects.toMatchObject({ code: 'invalid-credentials' });
-    await expect(backend.notices()).rejects.toBeInstanceOf(BackendError);
-  });
-
-  it('shows the current household only and follows a switch', async () => {
-    const backend = new FakeBackend();
-    const account = await backend.signIn(DEMO_PHONE, DEMO_PASSWORD);
-    const first = await backend.notices();
-    expect(first.every((n) => n.community_id === account.memberships[0]!.community.id)).toBe(true);
-    await backend.switchHousehold(account.memberships[1]!.id);
-    const second = await backend.notices();
-    expect(second.every((n) => n.community_id === account.memberships[1]!.community.id)).toBe(true);
-  });
-
-  it('marks read idempotently and queues the mark while offline', async () => {
-    const backend = new FakeBackend({ signedIn: true });
-    const unread = (await backend.notices()).find((n) => n.read_at === null)!;
-    backend.setOnline(false);
-    const once = await backend.markNoticeRead(unread.id);
-    const twice = await backend.markNoticeRead(unread.id);
-    expect(twice.read_at).toBe(once.read_at);
-    expect((await backend.syncStatus()).outbox_pending).toBe(1);
-    backend.setOnline(true);
-    expect((await backend.syncStatus()).outbox_pending).toBe(0);
-  });
-});
 
 describe('notice order and labels', () => {
   const base = (id: string, hoursAgo: number, extra: Partial<Notice> = {}): Notice => ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend, DEMO_PHONE } from '../src/backend/fake';
-import { mountApp, settle } from './helpers';
+import { mountApp } from './helpers';
 import type { VueWrapper } from '@vue/test-utils';
 
 let mounted: VueWrapper | null = null;
@@ -12,21 +12,21 @@ afterEach(() => {
 
 const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 const all = (id: string) => Array.from(document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`));
+const ids = (id: string) => all(id).map((el) => el.dataset.noticeId);
 
 describe('sign-in screen', () => {
   it('is Chinese by default and explains a wrong password by its code', async () => {
     const backend = new FakeBackend();
     const { wrapper } = await mountApp(backend, '/home');
     mounted = wrapper;
-    expect(byId('login-submit')?.textContent).toContain('登录');
+    await vi.waitFor(() => expect(byId('login-submit')?.textContent).toContain('登录'));
     // The WebDriver tests type into the marked element itself: it must be the <input>.
     expect(byId('login-phone')?.tagName).toBe('INPUT');
     expect(byId('login-password')?.tagName).toBe('INPUT');
     await wrapper.find('input[data-testid="login-phone"]').setValue(DEMO_PHONE);
     await wrapper.find('input[data-testid="login-password"]').setValue('wrong');
     await wrapper.find('form').trigger('submit');
-    await settle();
-    expect(byId('error-message')?.textContent).toContain('手机号或密码错误');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('手机号或密码错误'));
   });
 
   it('switches to English', async () => {
@@ -34,11 +34,10 @@ describe('sign-in screen', () => {
     const { wrapper } = await mountApp(backend, '/login');
     mounted = wrapper;
     await wrapper.find('[data-testid="lang-en"]').trigger('click');
-    await settle();
-    expect(byId('login-submit')?.textContent).toMatch(/Sign in/);
+    await vi.waitFor(() => expect(byId('login-submit')?.textContent).toMatch(/Sign in/));
     expect((await backend.session()).locale).toBe('en');
     await wrapper.find('[data-testid="lang-zh"]').trigger('click');
-    await settle();
+    await vi.waitFor(() => expect(byId('login-submit')?.textContent, 'back to Chinese for the next tests').toContain('登录'));
   });
 
   it('says why the session ended', async () => {
@@ -46,9 +45,21 @@ describe('sign-in screen', () => {
     const { wrapper, router } = await mountApp(backend, '/home');
     mounted = wrapper;
     backend.endSession('refresh-reused');
-    await settle();
-    expect(router.currentRoute.value.name).toBe('login');
-    expect(byId('session-ended')?.textContent).toContain('重复使用');
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('login'));
+    await vi.waitFor(() => expect(byId('session-ended')?.textContent).toContain('重复使用'));
+  });
+
+  // That the core itself refuses reads without a session is tests/e2e/auth.rs (signing out,
+  // then `notices()` is not-signed-in); here: the app never asks for them.
+  it('is all a signed-out resident sees: no screen behind it reads anything', async () => {
+    const backend = new FakeBackend();
+    const notices = vi.spyOn(backend, 'notices');
+    const { wrapper, router } = await mountApp(backend, '/notices');
+    mounted = wrapper;
+    expect(router.currentRoute.value.name, 'the notices link leads to sign-in').toBe('login');
+    await vi.waitFor(() => expect(byId('login-submit')).not.toBeNull());
+    expect(all('notice-item'), 'no notice is shown').toHaveLength(0);
+    expect(notices, 'the app does not even ask for them').not.toHaveBeenCalled();
   });
 });
 
@@ -59,16 +70,20 @@ describe('session ended before this start', () => {
     const { wrapper, router } = await mountApp(backend, '/home');
     mounted = wrapper;
     expect(router.currentRoute.value.name).toBe('login');
-    expect(byId('session-ended')?.textContent).toContain('登录已失效，请重新登录');
+    await vi.waitFor(() => expect(byId('session-ended')?.textContent).toContain('登录已失效，请重新登录'));
     expect(byId('home-community')).toBeNull();
   });
 });
 
+// The core's own read marks (idempotent, queued offline, sent once) are tests/e2e/outbox.rs
+// against the real backend; here: what the app asks for and shows.
 describe('notices', () => {
-  it('marks unread rows and opening one reads it', async () => {
+  it('marks unread rows and opening one reads it, once', async () => {
     const backend = new FakeBackend({ signedIn: true });
+    const marks = vi.spyOn(backend, 'markNoticeRead');
     const { wrapper, router } = await mountApp(backend, '/notices');
     mounted = wrapper;
+    await vi.waitFor(() => expect(all('notice-item').length).toBeGreaterThan(0));
     const unread = all('notice-item').filter((el) => el.dataset.unread === 'true');
     expect(unread.length).toBeGreaterThan(0);
     const id = unread[0]!.dataset.noticeId!;
@@ -76,43 +91,61 @@ describe('notices', () => {
     // The detail screen is a lazily loaded route: wait for it to arrive.
     await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/notices/${id}`));
     await vi.waitFor(() => expect(byId('notice-title')?.textContent).toBeTruthy());
+    expect(marks.mock.calls, 'opening it asks for one read mark').toEqual([[id]]);
     await router.push('/notices');
-    await settle();
-    const row = document.querySelector<HTMLElement>(`[data-testid="notice-item"][data-notice-id="${id}"]`);
-    expect(row?.dataset.unread).toBe('false');
+    const row = () => document.querySelector<HTMLElement>(`[data-testid="notice-item"][data-notice-id="${id}"]`);
+    await vi.waitFor(() => expect(row()?.dataset.unread).toBe('false'));
+
+    // Opened again it is already read: no second mark is asked for.
+    row()!.click();
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/notices/${id}`));
+    await vi.waitFor(() => expect(byId('notice-title')?.textContent).toBeTruthy());
+    expect(marks, 'a read notice is not marked again').toHaveBeenCalledTimes(1);
   });
 
   it('shows the offline banner with the pending count', async () => {
     const backend = new FakeBackend({ signedIn: true });
-    const { wrapper } = await mountApp(backend, '/home');
+    const { wrapper, router } = await mountApp(backend, '/notices');
     mounted = wrapper;
+    await vi.waitFor(() => expect(all('notice-item').length).toBeGreaterThan(0));
     expect(byId('offline-banner')).toBeNull();
     backend.setOnline(false);
-    await settle();
-    expect(byId('offline-banner')?.textContent).toContain('网络不可用');
-    const unread = (await backend.notices()).find((n) => n.read_at === null)!;
-    await backend.markNoticeRead(unread.id);
-    await settle();
-    expect(byId('offline-banner')?.textContent).toContain('1 项操作待发送');
+    await vi.waitFor(() => expect(byId('offline-banner')?.textContent).toContain('网络不可用'));
+    expect(byId('offline-banner')?.textContent, 'nothing waits yet').not.toContain('待发送');
+    // The resident opens an unread notice offline: its mark waits, and the banner says so.
+    const unread = all('notice-item').find((el) => el.dataset.unread === 'true')!;
+    unread.click();
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('notice'));
+    await vi.waitFor(() => expect(byId('offline-banner')?.textContent).toContain('1 项操作待发送'));
     backend.setOnline(true);
-    await settle();
-    expect(byId('offline-banner')).toBeNull();
+    await vi.waitFor(() => expect(byId('offline-banner')).toBeNull());
   });
 });
 
 describe('home', () => {
   it('switches household and the app follows', async () => {
     const backend = new FakeBackend({ signedIn: true });
-    const { wrapper } = await mountApp(backend, '/home');
+    const { wrapper, router } = await mountApp(backend, '/home');
     mounted = wrapper;
-    expect(byId('home-community')?.textContent).toContain('翠湖花园');
+    await vi.waitFor(() => expect(byId('home-community')?.textContent).toContain('翠湖花园'));
     expect(byId('home-unit')?.textContent).toContain('1502');
+    const first = (await backend.notices()).map((n) => n.id);
+    await vi.waitFor(() => expect(all('home-notice').length).toBeGreaterThan(0));
+    expect(ids('home-notice').every((id) => first.includes(id!)), "the first household's notices").toBe(true);
     byId('household-switch')!.click();
-    await settle();
+    await vi.waitFor(() => expect(all('household-option').some((el) => el.textContent?.includes('锦绣江南'))).toBe(true));
     const option = all('household-option').find((el) => el.textContent?.includes('锦绣江南'))!;
     option.click();
-    await settle();
-    expect(byId('home-community')?.textContent).toContain('锦绣江南');
+    await vi.waitFor(() => expect(byId('home-community')?.textContent).toContain('锦绣江南'));
+
+    // The latest notices follow: only the second community's, on home and on the notices tab.
+    const second = (await backend.notices()).map((n) => n.id);
+    expect(second.some((id) => first.includes(id)), 'the stand-in keeps the communities apart').toBe(false);
+    await vi.waitFor(() => expect(ids('home-notice').length).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(ids('home-notice').every((id) => second.includes(id!)), "home shows the second household's notices").toBe(true));
+    await router.push('/notices');
+    await vi.waitFor(() => expect(all('notice-item').length).toBeGreaterThan(0));
+    expect([...ids('notice-item')].sort(), "the notices tab lists the second household's, all of them").toEqual([...second].sort());
   });
 });
 
@@ -125,11 +158,9 @@ describe('me', () => {
     const toggle = byId('notifications-switch')!;
     expect(toggle.classList.contains('van-switch--on'), 'on by default').toBe(true);
     toggle.click();
-    await settle();
-    expect(backend.notifications).toBe(false);
-    expect(byId('notifications-switch')!.classList.contains('van-switch--on')).toBe(false);
+    await vi.waitFor(() => expect(backend.notifications).toBe(false));
+    await vi.waitFor(() => expect(byId('notifications-switch')!.classList.contains('van-switch--on')).toBe(false));
     byId('notifications-switch')!.click();
-    await settle();
-    expect(backend.notifications).toBe(true);
+    await vi.waitFor(() => expect(backend.notifications).toBe(true));
   });
 });

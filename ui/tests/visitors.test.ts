@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
 import { fromLocalInput, presetWindow, toLocalInput } from '../src/lib/passes';
-import { mountApp, settle } from './helpers';
+import { mountApp } from './helpers';
 
 let mounted: VueWrapper | null = null;
 afterEach(() => {
@@ -39,7 +39,7 @@ describe('visitor passes', () => {
     await vi.waitFor(() => expect(byId('pass-qr')?.getAttribute('src')).toMatch(/^data:image\/png;base64,/));
     expect(byId('pass-code')?.textContent?.replace(/\s/g, '')).toMatch(/^\d{8}$/);
     byId('pass-revoke')!.click();
-    await settle();
+    await vi.waitFor(() => expect(byId('pass-revoke-confirm')).not.toBeNull());
     byId('pass-revoke-confirm')!.click();
     await vi.waitFor(() => expect(byId('pass-state')?.dataset.state).toBe('revoked'));
   });
@@ -80,7 +80,7 @@ describe('pass entries and sharing', () => {
     expect(rows[1], 'entry times read in community time').toContain('09:05');
 
     byId('pass-share')!.click();
-    await settle();
+    await vi.waitFor(() => expect(byId('share-copy-text')).not.toBeNull());
     byId('share-copy-text')!.click();
     await vi.waitFor(() => expect(backend.clipboard).toContain('刘洋'));
     const code = byId('pass-code')!.textContent!.replace(/\s/g, '');
@@ -107,9 +107,9 @@ describe('recurring passes', () => {
     await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());
     await wrapper.find('[data-testid="visitor-name"] input').setValue('王阿姨');
     byId('visitor-preset-recurring')!.click();
-    await settle();
+    await vi.waitFor(() => expect(byId('visitor-day-3')?.classList.contains('on'), 'Monday, Wednesday, Friday by default').toBe(true));
     byId('visitor-day-3')!.click(); // Wednesday off
-    await settle();
+    await vi.waitFor(() => expect(byId('visitor-day-3')?.classList.contains('on')).toBe(false));
     await wrapper.find('form').trigger('submit');
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('visitor-pass'));
     const [pass] = await backend.passes();

@@ -162,6 +162,11 @@ pub fn build_ui() -> anyhow::Result<()> {
         .context("build the UI")
 }
 
+/// Builds the server binary alone, for the window-less tests when the window is skipped.
+pub fn build_server() -> anyhow::Result<()> {
+    cargo(&["build", "-p", "linli-server"]).run()
+}
+
 /// Builds the server binary and the app with the UI embedded (one feature set, always).
 pub fn build_binaries() -> anyhow::Result<()> {
     cargo(&[

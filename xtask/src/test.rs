@@ -8,7 +8,8 @@ use crate::sh::{Cmd, cargo, in_desktop_session, root};
 /// Options for `cargo xtask test`.
 #[derive(Args)]
 pub struct TestArgs {
-    /// Skip the real-window WebDriver scenarios (they need the app build, about 3 min cold).
+    /// Skip the real-window WebDriver scenarios (they need the app build, about 3 min cold);
+    /// the window-less ones in tests/webdriver still run.
     #[arg(long)]
     no_window: bool,
 }
@@ -64,6 +65,13 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     .env("LINLI_PYTHON", &python)
     .run()?;
 
+    // The tests under tests/webdriver that open no window run in either case, on their own.
+    if args.no_window {
+        setup::build_server()?;
+    } else {
+        setup::build_binaries()?;
+    }
+    windowless_tests()?;
     if !args.no_window {
         window_tests()?;
     }
@@ -71,29 +79,70 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Files in tests/webdriver that open no window: they speak to a real linli-server only
+/// (tus.test.mjs: tus-js-client, a client nobody here wrote, against our tus endpoint). They
+/// run outside the window set, so `--no-window` keeps them; every other `*.test.mjs` there is
+/// a window test.
+const WINDOWLESS: &[&str] = &["tus.test.mjs"];
+
+/// The `*.test.mjs` files of tests/webdriver, window-less or not as asked, sorted, as paths
+/// from the root. A name in WINDOWLESS that is missing is an error, not a silent skip.
+fn webdriver_files(windowless: bool) -> anyhow::Result<Vec<String>> {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(root().join("tests/webdriver"))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".test.mjs") {
+            all.push(name);
+        }
+    }
+    if let Some(missing) = WINDOWLESS.iter().find(|w| !all.iter().any(|n| n == *w)) {
+        anyhow::bail!("tests/webdriver/{missing} is listed as window-less but missing");
+    }
+    let mut names: Vec<String> = all
+        .into_iter()
+        .filter(|n| WINDOWLESS.contains(&n.as_str()) == windowless)
+        .collect();
+    names.sort();
+    Ok(names
+        .into_iter()
+        .map(|n| format!("tests/webdriver/{n}"))
+        .collect())
+}
+
+/// `node --test` over `files`, one file at a time.
+fn node_test(files: Vec<String>) -> Vec<String> {
+    let mut args: Vec<String> = vec![
+        "node".into(),
+        "--test".into(),
+        "--test-concurrency=1".into(),
+    ];
+    args.extend(files);
+    args
+}
+
+/// The window-less files of tests/webdriver: the server binary only, no display, no keyring.
+fn windowless_tests() -> anyhow::Result<()> {
+    let args = node_test(webdriver_files(true)?);
+    Cmd::new(&args[0], &args[1..])
+        .env("LINLI_SERVER_BIN", root().join("target/debug/linli-server"))
+        .run()
+}
+
 /// The real app window under Xvfb, driven by tauri-driver + WebKitWebDriver, against a real
 /// reference server (started by the scenarios themselves, so they can stop and restart it).
+/// Needs `setup::build_binaries` first.
 fn window_tests() -> anyhow::Result<()> {
-    setup::build_binaries()?;
+    let files = webdriver_files(false)?;
     let keyring_dir = tempdir("window-keyring")?;
     let artifacts = root().join("target/webdriver-artifacts");
     std::fs::create_dir_all(&artifacts)?;
     let root = root();
-    in_desktop_session(
-        &[
-            "node".into(),
-            "--test".into(),
-            "--test-concurrency=1".into(),
-            "tests/webdriver/".into(),
-        ],
-        true,
-        &keyring_dir,
-    )
-    .env("LINLI_SERVER_BIN", root.join("target/debug/linli-server"))
-    .env("LINLI_APP_BIN", root.join("target/debug/linli-app"))
-    .env("LINLI_ARTIFACTS", &artifacts)
-    .env("TAURI_DRIVER", tauri_driver_path())
-    .run()
+    in_desktop_session(&node_test(files), true, &keyring_dir)
+        .env("LINLI_SERVER_BIN", root.join("target/debug/linli-server"))
+        .env("LINLI_APP_BIN", root.join("target/debug/linli-app"))
+        .env("LINLI_ARTIFACTS", &artifacts)
+        .env("TAURI_DRIVER", tauri_driver_path())
+        .run()
 }
 
 /// tauri-driver on PATH, or where `cargo install` put it.
@@ -111,4 +160,37 @@ pub fn tempdir(name: &str) -> anyhow::Result<std::path::PathBuf> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::webdriver_files;
+
+    #[test]
+    fn every_webdriver_file_runs_once_and_the_tus_interop_test_without_a_window() {
+        let windowless = webdriver_files(true).expect("window-less files");
+        let window = webdriver_files(false).expect("window files");
+        assert!(
+            windowless.contains(&"tests/webdriver/tus.test.mjs".to_owned()),
+            "the tus interop test opens no window: it runs with --no-window too ({windowless:?})"
+        );
+        assert!(
+            window.iter().all(|f| !windowless.contains(f)),
+            "no file runs in both sets: {window:?} / {windowless:?}"
+        );
+        let on_disk = std::fs::read_dir(super::root().join("tests/webdriver"))
+            .expect("tests/webdriver")
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".test.mjs"))
+            .count();
+        assert_eq!(
+            window.len() + windowless.len(),
+            on_disk,
+            "every test file in tests/webdriver runs in one of the sets"
+        );
+        assert!(
+            window.len() >= 4,
+            "the window scenarios are still run: {window:?}"
+        );
+    }
 }

@@ -4,11 +4,11 @@
 
 import { spawn, execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, mkdtempSync, mkdirSync, symlinkSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import net from 'node:net';
 import https from 'node:https';
 import { remote } from 'webdriverio';
@@ -87,6 +87,68 @@ async function waitForPort(port, timeoutMs = 20000) {
   }
 }
 
+/** The parent pid and state letter of process `pid` from /proc, or null once it is gone. */
+function procStat(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // "pid (comm) state ppid …": the name may hold spaces and parentheses, so read after the last ')'.
+  const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state, ppid: Number(ppid) };
+}
+
+/** Whether `pid` still runs (a zombie waiting to be reaped has ended). */
+export function alive(pid) {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== 'Z' && stat.state !== 'X';
+}
+
+/** Every running process below `root` (children, their children, …), from /proc. */
+function descendants(root) {
+  const byParent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = procStat(name);
+    if (!stat || !alive(name)) continue;
+    if (!byParent.has(stat.ppid)) byParent.set(stat.ppid, []);
+    byParent.get(stat.ppid).push(Number(name));
+  }
+  const found = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of byParent.get(queue.shift()) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** The executable `pid` runs, or null when it cannot be read (gone, or not ours). */
+function exeOf(pid) {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+/** A stray process under the app's own name (an idle node behind a symlink named like the
+ *  app binary): what a kill by name would hit as well. Killed on exit like the others. */
+export async function startStrayNamedLikeTheApp() {
+  const name = basename(env('LINLI_APP_BIN'));
+  const path = join(tempDir('stray'), name);
+  symlinkSync(process.execPath, path);
+  const child = spawn(path, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  children.add(child);
+  // The kernel names a process after the file it executes: the symlink's name, not node's.
+  await eventually(`the stray process to run as ${name}`, () => readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === name.slice(0, 15));
+  return child;
+}
+
 /** Starts tauri-driver; the app it launches inherits `appEnv`. */
 export async function startDriver(appEnv) {
   const child = spawn(env('TAURI_DRIVER'), [], {
@@ -95,7 +157,25 @@ export async function startDriver(appEnv) {
   });
   children.add(child);
   await waitForPort(4444);
+  /** The pid of the one app window this driver started (tauri-driver → WebKitWebDriver →
+   *  the app): found among this driver's own descendants by its executable, never by a name
+   *  that a stray process or another test's app could share. */
+  const appPid = () => {
+    const app = realpathSync(env('LINLI_APP_BIN'));
+    const apps = descendants(child.pid).filter((pid) => exeOf(pid) === app);
+    if (apps.length !== 1) throw new Error(`expected one app under tauri-driver (pid ${child.pid}), found ${apps.length}: ${apps.join(', ')}`);
+    return apps[0];
+  };
   return {
+    appPid,
+    /** SIGKILLs exactly this driver's app (no chance to clean up) and waits until it has
+     *  ended; resolves to its pid. */
+    async killApp() {
+      const pid = appPid();
+      process.kill(pid, 'SIGKILL');
+      await eventually(`the app (pid ${pid}) to end`, () => !alive(pid));
+      return pid;
+    },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
