@@ -31,17 +31,7 @@ async fn checkout_for_unpaid_bill(
 ) {
     let (core, _) = env.signed_in().await;
     core.sync_now().await.expect("sync");
-    let unpaid = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.state == BillState::Unpaid)
-        .expect("one to pay");
-    let order = core
-        .pay(&[unpaid.id], PaymentChannel::Demo)
-        .await
-        .expect("order");
+    let (unpaid, order) = crate::support::pay_first_unpaid(&core).await;
     let page = core.checkout_page(order.id).await.expect("page");
     let confirm = form_action(&page, "confirm");
     (core, unpaid, order, confirm)

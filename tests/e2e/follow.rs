@@ -7,7 +7,7 @@ use crate::rig::Rig;
 use hyper::Method;
 use linli_core::bills::FOLLOW_FOR;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
-use linli_wire::bills::{BillState, ClientAction, PaymentChannel, PaymentOrder, PaymentOrderState};
+use linli_wire::bills::{ClientAction, PaymentOrder, PaymentOrderState};
 use std::time::Duration;
 
 /// The payer's browser: it talks to the backend (the provider's page) itself.
@@ -26,17 +26,7 @@ async fn open_order(rig: &Rig) -> (linli_core::Core, PaymentOrder, String) {
     core.sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
         .await
         .expect("sign in");
-    let unpaid = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.state == BillState::Unpaid)
-        .expect("an unpaid bill");
-    let order = core
-        .pay(&[unpaid.id], PaymentChannel::Demo)
-        .await
-        .expect("an order");
+    let (_, order) = crate::support::pay_first_unpaid(&core).await;
     let Some(ClientAction::DemoConfirm { url }) = order.client_action.clone() else {
         panic!("a demo checkout: {order:?}");
     };
@@ -48,12 +38,7 @@ async fn open_order(rig: &Rig) -> (linli_core::Core, PaymentOrder, String) {
         .text()
         .await
         .expect("its text");
-    let form = page
-        .split("<form")
-        .find(|f| f.contains("data-action=\"confirm\""))
-        .expect("a confirm form");
-    let start = form.find("action=\"").expect("an action") + "action=\"".len();
-    let action = form[start..][..form[start..].find('"').expect("quoted")].replace("&amp;", "&");
+    let action = crate::bills::form_action(&page, "confirm");
     let confirm = if action.starts_with("https://") {
         action
     } else {

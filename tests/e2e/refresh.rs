@@ -4,7 +4,7 @@
 use crate::rig::Rig;
 use hyper::Method;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
-use linli_wire::bills::{BillState, PaymentChannel, PaymentOrder};
+use linli_wire::bills::PaymentOrder;
 use std::time::Duration;
 
 const CALLERS: usize = 6;
@@ -15,17 +15,7 @@ async fn with_an_order(rig: &Rig) -> (linli_core::Core, PaymentOrder) {
     core.sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
         .await
         .expect("sign in");
-    let unpaid = core
-        .bills()
-        .await
-        .expect("bills")
-        .into_iter()
-        .find(|b| b.state == BillState::Unpaid)
-        .expect("an unpaid bill in the demo data");
-    let order = core
-        .pay(&[unpaid.id], PaymentChannel::Demo)
-        .await
-        .expect("an order");
+    let (_, order) = crate::support::pay_first_unpaid(&core).await;
     (core, order)
 }
 

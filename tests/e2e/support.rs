@@ -107,3 +107,22 @@ impl Env {
             .clone()
     }
 }
+
+/// Opens a demo payment order for the first unpaid bill the core has cached: that bill and
+/// the order.
+pub async fn pay_first_unpaid(
+    core: &Core,
+) -> (linli_wire::bills::Bill, linli_wire::bills::PaymentOrder) {
+    let unpaid = core
+        .bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.state == linli_wire::bills::BillState::Unpaid)
+        .expect("an unpaid bill in the demo data");
+    let order = core
+        .pay(&[unpaid.id], linli_wire::bills::PaymentChannel::Demo)
+        .await
+        .expect("an order");
+    (unpaid, order)
+}
