@@ -8,7 +8,7 @@ import App from './App.vue';
 import { backendKey, createBackend } from './backend';
 import { i18n } from './i18n';
 import { createAppRouter } from './router';
-import { useSession } from './stores/session';
+import { useSession } from './features/session/store';
 
 async function boot(): Promise<void> {
   const backend = await createBackend();

@@ -1,30 +1,24 @@
 // Routes. Hash history: the app is loaded from the Tauri protocol, not a web server.
-// Signed-out residents only see /login.
+// Signed-out residents only see /login. Each feature declares its own routes
+// (features/<feature>/routes.ts); this file registers them, one line each.
 import { createRouter, createWebHashHistory, type Router } from 'vue-router';
-import { useSession } from './stores/session';
+import { useSession } from './features/session/store';
+import { routes as sessionRoutes } from './features/session/routes';
+import { routes as noticesRoutes } from './features/notices/routes';
+import { routes as passesRoutes } from './features/passes/routes';
+import { routes as ticketsRoutes } from './features/tickets/routes';
+import { routes as billsRoutes } from './features/bills/routes';
 
 export function createAppRouter(): Router {
   const router = createRouter({
     history: createWebHashHistory(),
     routes: [
       { path: '/', redirect: '/home' },
-      { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { public: true } },
-      { path: '/home', name: 'home', component: () => import('./views/HomeView.vue'), meta: { tab: true } },
-      { path: '/notices', name: 'notices', component: () => import('./views/NoticesView.vue'), meta: { tab: true } },
-      { path: '/notices/:id', name: 'notice', component: () => import('./views/NoticeDetailView.vue') },
-      { path: '/visitors', name: 'visitors', component: () => import('./views/VisitorsView.vue') },
-      { path: '/visitors/new', name: 'visitor-new', component: () => import('./views/VisitorNewView.vue') },
-      { path: '/visitors/:id', name: 'visitor-pass', component: () => import('./views/VisitorPassView.vue') },
-      { path: '/tickets', name: 'tickets', component: () => import('./views/TicketsView.vue') },
-      { path: '/tickets/new', name: 'ticket-new', component: () => import('./views/TicketNewView.vue') },
-      { path: '/tickets/:id', name: 'ticket', component: () => import('./views/TicketDetailView.vue') },
-      { path: '/bills', name: 'bills', component: () => import('./views/BillsView.vue') },
-      { path: '/bills/:id', name: 'bill', component: () => import('./views/BillDetailView.vue') },
-      { path: '/payments', name: 'payments', component: () => import('./views/PaymentsView.vue') },
-      { path: '/receipts', name: 'receipts', component: () => import('./views/ReceiptsView.vue') },
-      { path: '/receipts/:id', name: 'receipt', component: () => import('./views/ReceiptDetailView.vue') },
-      { path: '/ledger', name: 'ledger', component: () => import('./views/LedgerView.vue') },
-      { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { tab: true } },
+      ...sessionRoutes,
+      ...noticesRoutes,
+      ...passesRoutes,
+      ...ticketsRoutes,
+      ...billsRoutes,
       { path: '/:rest(.*)*', redirect: '/home' },
     ],
   });

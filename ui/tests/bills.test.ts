@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
-import { money, yuan } from '../src/lib/money';
-import { lineFormula } from '../src/lib/bills';
+import { money, yuan } from '../src/features/bills/money';
+import { lineFormula } from '../src/features/bills/bills';
 import { demoBills } from '../src/backend/fakeBilling';
 import { mountApp } from './helpers';
 import { BackendError } from '../src/backend';

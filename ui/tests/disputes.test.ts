@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
-import { disputeLink } from '../src/lib/bills';
-import { money } from '../src/lib/money';
+import { disputeLink } from '../src/features/bills/bills';
+import { money } from '../src/features/bills/money';
 import { mountApp } from './helpers';
 
 let mounted: VueWrapper | null = null;

@@ -9,7 +9,7 @@ import { backendKey } from '../src/backend';
 import { FakeBackend } from '../src/backend/fake';
 import { i18n } from '../src/i18n';
 import { createAppRouter } from '../src/router';
-import { useSession } from '../src/stores/session';
+import { useSession } from '../src/features/session/store';
 
 /** Mounts the app at `path`; resolves once the app listens to the backend's events, so a
  *  test's own event (going offline, a session ended) cannot be missed. */

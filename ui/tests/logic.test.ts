@@ -2,10 +2,10 @@
 // code, dates in community time. (The core's rules the in-memory fake only imitates are tested
 // against the real core: tests/e2e/auth.rs, outbox.rs; the screens' use of them in screens.test.ts.)
 import { describe, expect, it } from 'vitest';
-import { knownCategory, paragraphs, sortNotices } from '../src/lib/notices';
+import { knownCategory, paragraphs, sortNotices } from '../src/features/notices/notices';
 import zh from '../src/i18n/zh-CN';
-import { formatDateTime } from '../src/lib/format';
-import { errorText } from '../src/lib/errors';
+import { formatDateTime } from '../src/shared/format';
+import { errorText } from '../src/shared/errors';
 import { applyLocale } from '../src/i18n';
 import en from '../src/i18n/en';
 import type { ErrorCode, Notice } from '../src/generated/wire';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
-import { fromLocalInput, presetWindow, toLocalInput } from '../src/lib/passes';
+import { fromLocalInput, presetWindow, toLocalInput } from '../src/features/passes/passes';
 import { mountApp } from './helpers';
 
 let mounted: VueWrapper | null = null;
@@ -90,7 +90,7 @@ describe('pass entries and sharing', () => {
 
 describe('recurring passes', () => {
   it('describe their days and hours', async () => {
-    const { scheduleText } = await import('../src/lib/passes');
+    const { scheduleText } = await import('../src/features/passes/passes');
     const line = scheduleText(
       { weekdays: [5, 1, 3], from_minute: 480, until_minute: 720 },
       ['一', '二', '三', '四', '五', '六', '日'],

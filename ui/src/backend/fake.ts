@@ -31,7 +31,7 @@ import type {
   SessionView,
   SyncStatus,
 } from '../generated/wire';
-import { type Backend, BackendError } from './index';
+import { type Backend, BackendError } from './contract';
 import { FakeBilling } from './fakeBilling';
 
 export const DEMO_PHONE = '13800000001';

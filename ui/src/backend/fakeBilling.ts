@@ -3,7 +3,7 @@
 // its bills, a paid bill cannot be paid again). The demo checkout is a tiny page whose forms
 // post `confirm` / `fail` like the reference backend's.
 import type { Bill, BillId, BillLine, LedgerPeriod, PaymentOrder, PaymentOrderId, Receipt } from '../generated/wire';
-import { BackendError } from './index';
+import { BackendError } from './contract';
 
 const UNIT = '0193a000-0000-7000-8000-0000000000a1-unit';
 const MEMBERSHIP = '0193a000-0000-7000-8000-0000000000a1';

@@ -30,7 +30,7 @@ import type {
   SessionView,
   SyncStatus,
 } from '../generated/wire';
-import { type Backend, asBackendError } from './index';
+import { type Backend, asBackendError } from './contract';
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {

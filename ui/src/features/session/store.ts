@@ -1,0 +1,121 @@
+// Who is signed in, which household is shown, the language, and connectivity. Mirrors the
+// core's SessionView and SyncStatus; core events keep it current.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { AccountView, CoreEvent, ErrorCode, Locale, Membership, MembershipId } from '../../generated/wire';
+import type { Backend } from '../../backend';
+import { applyLocale } from '../../i18n';
+
+export const useSession = defineStore('session', () => {
+  const account = ref<AccountView | null>(null);
+  const locale = ref<Locale>('zh-CN');
+  const endedBecause = ref<ErrorCode | null>(null);
+  const backendUrl = ref('');
+  const online = ref(true);
+  const outboxPending = ref(0);
+  const notifications = ref(true);
+  const ready = ref(false);
+
+  const current = computed<Membership | null>(() => {
+    const a = account.value;
+    if (!a) return null;
+    return a.memberships.find((m) => m.id === a.current_membership_id) ?? null;
+  });
+  const activeHouseholds = computed(() => account.value?.memberships.filter((m) => m.state === 'active') ?? []);
+
+  async function load(backend: Backend): Promise<void> {
+    const session = await backend.session();
+    account.value = session.account;
+    locale.value = session.locale;
+    endedBecause.value = session.ended_because;
+    backendUrl.value = session.backend_url;
+    notifications.value = session.notifications;
+    applyLocale(session.locale);
+    await refreshStatus(backend);
+    ready.value = true;
+  }
+
+  /** Re-reads connectivity and the outbox (events keep them current afterwards). */
+  async function refreshStatus(backend: Backend): Promise<void> {
+    try {
+      const status = await backend.syncStatus();
+      online.value = status.online;
+      outboxPending.value = status.outbox_pending;
+    } catch {
+      // Status is decoration; the events will correct it.
+    }
+  }
+
+  async function signIn(backend: Backend, phone: string, password: string): Promise<void> {
+    account.value = await backend.signIn(phone, password);
+    endedBecause.value = null;
+    online.value = true;
+  }
+
+  async function signOut(backend: Backend): Promise<void> {
+    await backend.signOut();
+    account.value = null;
+    endedBecause.value = null;
+  }
+
+  async function switchHousehold(backend: Backend, id: MembershipId): Promise<void> {
+    account.value = await backend.switchHousehold(id);
+  }
+
+  async function setNotifications(backend: Backend, on: boolean): Promise<void> {
+    notifications.value = on;
+    try {
+      await backend.setNotifications(on);
+    } catch (err) {
+      notifications.value = !on;
+      throw err;
+    }
+  }
+
+  async function setLocale(backend: Backend, next: Locale): Promise<void> {
+    locale.value = next;
+    applyLocale(next);
+    await backend.setLocale(next);
+  }
+
+  /** Applies a core event; returns true when the session ended. */
+  function onEvent(event: CoreEvent): boolean {
+    switch (event.type) {
+      case 'connectivity':
+        online.value = event.online;
+        return false;
+      case 'outbox':
+        outboxPending.value = event.pending;
+        return false;
+      case 'session-ended':
+        account.value = null;
+        endedBecause.value = event.code;
+        return true;
+      case 'data-changed':
+      // Shown by the shell as a desktop notification; the screens reload on data-changed.
+      case 'notification':
+        return false;
+    }
+  }
+
+  return {
+    account,
+    locale,
+    endedBecause,
+    backendUrl,
+    online,
+    outboxPending,
+    ready,
+    current,
+    activeHouseholds,
+    load,
+    refreshStatus,
+    signIn,
+    signOut,
+    switchHousehold,
+    setLocale,
+    notifications,
+    setNotifications,
+    onEvent,
+  };
+});
