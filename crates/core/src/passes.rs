@@ -19,6 +19,9 @@ use crate::store::to_ms;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use linli_wire::ipc::{NewPass, PassView, PassViewState};
+use linli_wire::limits::{
+    PASS_MAX_DAYS, PASS_MAX_ENTRIES, PASS_MIN_ENTRIES, RECURRING_PASS_MAX_DAYS,
+};
 use linli_wire::passes::{CreatePass, PassList, PassState, VisitorPass};
 use linli_wire::{ErrorCode, MembershipId, PassId};
 use sqlx::Row;
@@ -40,15 +43,21 @@ pub(crate) fn validate(input: &NewPass, now: DateTime<Utc>) -> Result<(), Error>
             "the purpose needs 1 to 50 characters".into(),
         ));
     }
-    if !(1..=10).contains(&input.max_entries) {
-        return Err(Error::Invalid("a pass allows 1 to 10 entries".into()));
+    if !(PASS_MIN_ENTRIES..=PASS_MAX_ENTRIES).contains(&input.max_entries) {
+        return Err(Error::Invalid(format!(
+            "a pass allows {PASS_MIN_ENTRIES} to {PASS_MAX_ENTRIES} entries"
+        )));
     }
     if input.valid_until <= input.valid_from || input.valid_until <= now {
         return Err(Error::Invalid(
             "the window must end after it starts, in the future".into(),
         ));
     }
-    let longest = if input.schedule.is_some() { 90 } else { 7 };
+    let longest = if input.schedule.is_some() {
+        RECURRING_PASS_MAX_DAYS
+    } else {
+        PASS_MAX_DAYS
+    };
     if input.valid_until - input.valid_from > chrono::TimeDelta::days(longest) {
         return Err(Error::Invalid(format!(
             "this pass lasts at most {longest} days"

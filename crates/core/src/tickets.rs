@@ -198,8 +198,11 @@ impl Inner {
         if input.description.trim().chars().count() < 2 {
             return Err(Error::Invalid("describe the problem".into()));
         }
-        if input.photo_ids.len() > 9 {
-            return Err(Error::Invalid("at most 9 photos".into()));
+        if input.photo_ids.len() > linli_wire::limits::MAX_PHOTOS {
+            return Err(Error::Invalid(format!(
+                "at most {} photos",
+                linli_wire::limits::MAX_PHOTOS
+            )));
         }
         let id = self.ids.new_id();
         let aggregate = format!("ticket/{id}");

@@ -18,6 +18,7 @@ pub mod error;
 pub mod headers;
 pub mod ids;
 pub mod ipc;
+pub mod limits;
 pub mod me;
 pub mod notices;
 pub mod passes;

@@ -110,6 +110,7 @@ pub fn typescript() -> String {
         out.push_str(decl.trim_end());
         out.push_str("\n\n");
     }
+    out.push_str(&crate::limits::typescript());
     out.truncate(out.trim_end().len());
     out.push('\n');
     out

@@ -1577,3 +1577,21 @@ short_code: string | null,
  * Why issuing failed (`Rejected`).
  */
 error: ErrorCode | null, };
+
+/** Limits the backend enforces (crates/wire/src/limits.rs). */
+export const LIMITS = {
+  maxPhotos: 9,
+  maxVisitWindows: 3,
+  passMinEntries: 1,
+  passMaxEntries: 10,
+  passMaxDays: 7,
+  recurringPassMaxDays: 90,
+} as const;
+
+/** Category codes per ticket kind, in the order the app offers them. */
+export const TICKET_CATEGORIES = {
+  repair: ['water_electric', 'doors_windows', 'elevator', 'public_lighting', 'pipes', 'greenery', 'other'],
+  complaint: ['service', 'environment', 'noise', 'security', 'parking', 'fees', 'other'],
+  suggestion: ['facilities', 'management', 'activities', 'other'],
+  praise: ['staff', 'service', 'other'],
+} as const;

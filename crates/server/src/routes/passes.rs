@@ -16,6 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::Duration;
 use ed25519_dalek::SigningKey;
+use linli_wire::limits;
 use linli_wire::passes::{
     CreatePass, Credential, PassEntry, PassList, PassSchedule, PassState, VisitorPass,
 };
@@ -28,9 +29,9 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 /// The longest window a pass may have.
-const MAX_WINDOW: Duration = Duration::days(7);
+const MAX_WINDOW: Duration = Duration::days(limits::PASS_MAX_DAYS);
 /// The longest window of a recurring pass (a housekeeper for a season).
-const MAX_RECURRING_WINDOW: Duration = Duration::days(90);
+const MAX_RECURRING_WINDOW: Duration = Duration::days(limits::RECURRING_PASS_MAX_DAYS);
 /// Community time: China Standard Time, UTC+8 all year.
 const COMMUNITY_UTC_OFFSET_MINUTES: i16 = 480;
 
@@ -259,11 +260,15 @@ fn validate(request: &CreatePass, now_ms: i64) -> ApiResult<()> {
             "a licence plate such as 浙A12345",
         ));
     }
-    if !(1..=10).contains(&request.max_entries) {
+    if !(limits::PASS_MIN_ENTRIES..=limits::PASS_MAX_ENTRIES).contains(&request.max_entries) {
         return Err(ApiError::invalid(
             "/max_entries",
             "out-of-range",
-            "1 to 10 entries",
+            format!(
+                "{} to {} entries",
+                limits::PASS_MIN_ENTRIES,
+                limits::PASS_MAX_ENTRIES
+            ),
         ));
     }
     if request.valid_until <= request.valid_from {
@@ -282,7 +287,11 @@ fn validate(request: &CreatePass, now_ms: i64) -> ApiResult<()> {
         return Err(ApiError::invalid(
             "/valid_until",
             "too-long",
-            "a pass lasts at most 7 days (90 for a recurring one)",
+            format!(
+                "a pass lasts at most {} days ({} for a recurring one)",
+                limits::PASS_MAX_DAYS,
+                limits::RECURRING_PASS_MAX_DAYS
+            ),
         ));
     }
     if let Some(schedule) = &request.schedule {

@@ -1,15 +1,11 @@
 // Tickets as residents read them: categories per kind, states, colours, deadlines.
-import type { TicketKind, TicketState, TicketViewState } from '../../generated/wire';
+import { TICKET_CATEGORIES, type TicketKind, type TicketState, type TicketViewState } from '../../generated/wire';
 
-/** Category codes per kind (the contract's list); words come from i18n `tickets.categories`. */
-export const CATEGORIES: Record<Exclude<TicketKind, 'other'>, string[]> = {
-  repair: ['water_electric', 'doors_windows', 'elevator', 'public_lighting', 'pipes', 'greenery', 'other'],
-  complaint: ['service', 'environment', 'noise', 'security', 'parking', 'fees', 'other'],
-  suggestion: ['facilities', 'management', 'activities', 'other'],
-  praise: ['staff', 'service', 'other'],
-};
+/** Category codes per kind (the contract's list, from linli-wire); words come from i18n
+ * `tickets.categories`. */
+export const CATEGORIES: Record<Exclude<TicketKind, 'other'>, readonly string[]> = TICKET_CATEGORIES;
 
-export const KINDS: Array<Exclude<TicketKind, 'other'>> = ['repair', 'complaint', 'suggestion', 'praise'];
+export const KINDS = Object.keys(TICKET_CATEGORIES) as Array<Exclude<TicketKind, 'other'>>;
 
 /** The tag a ticket shows: the device's state while queued, the backend's once sent. */
 export function stateKey(view: TicketViewState, state: TicketState | null): string {
