@@ -68,8 +68,8 @@ pub struct CoreConfig {
     pub data_dir: PathBuf,
     /// The backend, e.g. `https://wuye.example.cn`. HTTPS unless loopback.
     pub base_url: String,
-    /// PEM of an extra root CA to trust (a private or demo CA). Nothing else is trusted by
-    /// this build (no webpki/native roots are compiled in).
+    /// PEM of an extra root CA to trust (a private or demo CA), besides the Mozilla roots
+    /// compiled in (webpki-roots; the OS store is not read).
     pub extra_root_ca_pem: Option<Vec<u8>>,
     /// `User-Agent` of every request.
     pub user_agent: String,

@@ -6,8 +6,8 @@
 //! and the binary serve exactly the same thing; [`openapi`] is the contract document built
 //! from the same handlers and `linli-wire` types, committed as `openapi/linli.v1.json`.
 //!
-//! Invariants kept here: every write is recorded in the change log in the same transaction
-//! ([`changes`]); a resident only ever sees their own households' communities and their own
+//! Invariants kept here: a change to a notice, a read mark or a membership is recorded in the
+//! change log in the same transaction ([`changes`]; the other entities are read whole); a resident only ever sees their own households' communities and their own
 //! marks; internal errors are logged, never described to the client.
 
 pub mod attachments;
