@@ -1,8 +1,8 @@
 //! The change log and the per-resident change feed (`GET /v1/sync/changes`).
 //!
-//! A recorded write (notices, read marks, memberships) appends a row to `change_log` in its own transaction ([`record`]): the kind and
-//! id of the entity, upsert or delete, and a scope (a community, whose residents all see it,
-//! or one user). A resident's feed is the rows of their active households' communities and of
+//! A recorded write (notices, read marks, memberships) appends a row to `change_log` in its
+//! own transaction ([`record`]): the kind and id of the entity, upsert or delete, and a scope
+//! (a community, whose residents all see it, or one user). A resident's feed is the rows of their active households' communities and of
 //! themselves, after their cursor. Rows only name entities; the feed renders each entity as
 //! the resident sees it *now* (with their `read_at`), and an entity that is gone or no longer
 //! visible becomes a `delete` tombstone. One entity appears at most once per page.
