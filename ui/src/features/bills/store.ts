@@ -2,7 +2,7 @@
 // cache; a `bill` data-changed event reloads them.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Bill, LedgerPeriod, PaymentOrder, Receipt } from '../../generated/wire';
+import type { Bill, LedgerPeriod, PaymentOrder, Receipt, EntityKind } from '../../generated/wire';
 import type { Backend } from '../../backend';
 import { isOpen } from './bills';
 
@@ -12,6 +12,8 @@ export const useBilling = defineStore('billing', () => {
   const receipts = ref<Receipt[]>([]);
   const ledger = ref<LedgerPeriod[]>([]);
   const loaded = ref(false);
+  /** What this store shows: App.vue reloads it, once loaded, when a change names one of them. */
+  const kinds: readonly EntityKind[] = ['bill', 'membership'];
 
   const unpaid = computed(() => bills.value.filter((b) => b.state === 'unpaid' || b.state === 'partially_paid'));
   const settled = computed(() => bills.value.filter((b) => b.state === 'paid' || b.state === 'void'));
@@ -37,5 +39,5 @@ export const useBilling = defineStore('billing', () => {
     loaded.value = false;
   }
 
-  return { bills, orders, receipts, ledger, loaded, unpaid, settled, dueTotal, overdueCount, openOrders, load, clear };
+  return { bills, orders, receipts, ledger, loaded, unpaid, settled, dueTotal, overdueCount, openOrders, load, clear, kinds };
 });

@@ -1,13 +1,15 @@
 // The current household's notices, from the core's cache (works offline).
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Notice, NoticeId } from '../../generated/wire';
+import type { Notice, NoticeId, EntityKind } from '../../generated/wire';
 import type { Backend } from '../../backend';
 import { sortNotices } from './notices';
 
 export const useNotices = defineStore('notices', () => {
   const items = ref<Notice[]>([]);
   const loaded = ref(false);
+  /** What this store shows: App.vue reloads it, once loaded, when a change names one of them. */
+  const kinds: readonly EntityKind[] = ['notice', 'membership'];
 
   const sorted = computed(() => sortNotices(items.value));
   const unreadCount = computed(() => items.value.filter((n) => !n.read_at).length);
@@ -34,5 +36,5 @@ export const useNotices = defineStore('notices', () => {
     loaded.value = false;
   }
 
-  return { items, loaded, sorted, unreadCount, load, open, clear };
+  return { items, loaded, sorted, unreadCount, load, open, clear, kinds };
 });

@@ -2,12 +2,14 @@
 // outbox), grouped the way residents look for them.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { NewPass, PassView } from '../../generated/wire';
+import type { NewPass, PassView, EntityKind } from '../../generated/wire';
 import type { Backend } from '../../backend';
 
 export const usePasses = defineStore('passes', () => {
   const items = ref<PassView[]>([]);
   const loaded = ref(false);
+  /** What this store shows: App.vue reloads it, once loaded, when a change names one of them. */
+  const kinds: readonly EntityKind[] = ['pass', 'membership'];
 
   const current = computed(() => items.value.filter((p) => ['active', 'upcoming', 'pending', 'rejected'].includes(p.state)));
   const past = computed(() => items.value.filter((p) => p.state === 'expired' || p.state === 'revoked'));
@@ -34,5 +36,5 @@ export const usePasses = defineStore('passes', () => {
     loaded.value = false;
   }
 
-  return { items, loaded, current, past, load, create, revoke, clear };
+  return { items, loaded, current, past, load, create, revoke, clear, kinds };
 });

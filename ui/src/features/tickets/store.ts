@@ -2,12 +2,14 @@
 // data-changed event reloads them.
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { TicketView } from '../../generated/wire';
+import type { TicketView, EntityKind } from '../../generated/wire';
 import type { Backend } from '../../backend';
 
 export const useTickets = defineStore('tickets', () => {
   const items = ref<TicketView[]>([]);
   const loaded = ref(false);
+  /** What this store shows: App.vue reloads it, once loaded, when a change names one of them. */
+  const kinds: readonly EntityKind[] = ['ticket', 'membership'];
 
   async function load(backend: Backend): Promise<void> {
     items.value = await backend.tickets();
@@ -19,5 +21,5 @@ export const useTickets = defineStore('tickets', () => {
     loaded.value = false;
   }
 
-  return { items, loaded, load, clear };
+  return { items, loaded, load, clear, kinds };
 });
