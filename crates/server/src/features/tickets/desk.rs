@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::jobs::advance;
 use super::rules;
-use super::store::{PhotoOwner, Step, bind_photos, load, render, set_state};
+use super::store::{self, PhotoOwner, Step, bind_photos, load, render, set_state};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 
@@ -26,28 +26,15 @@ pub async fn add_staff(
         "stf_{}",
         base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret)
     );
-    sqlx::query(
-        "INSERT INTO staff (id, name, post, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(name)
-    .bind(post)
-    .bind(Sha256::digest(token.as_bytes()).to_vec())
-    .bind(now)
-    .execute(db)
-    .await?;
+    let hash = Sha256::digest(token.as_bytes()).to_vec();
+    store::insert_staff(db, &id, name, post, &hash, now).await?;
     Ok((id, token))
 }
 
 /// The staff record behind the service-desk terminal's `--by` name, made on first use: it owns
 /// the after-photos filed from the terminal. Its token is thrown away, so it cannot sign in.
 pub async fn desk_staff(db: &sqlx::SqlitePool, display: &str, now: i64) -> anyhow::Result<String> {
-    let found: Option<String> =
-        sqlx::query_scalar("SELECT id FROM staff WHERE name = ? AND post = 'desk'")
-            .bind(display)
-            .fetch_optional(db)
-            .await?;
-    match found {
+    match store::desk_staff_id(db, display).await? {
         Some(id) => Ok(id),
         None => Ok(add_staff(db, display, "desk", now).await?.0),
     }
@@ -96,11 +83,6 @@ pub async fn staff_act(
     if !allowed.contains(&name) {
         return Err(rules::invalid(current, &allowed));
     }
-    let respond = || {
-        sqlx::query("UPDATE tickets SET responded_at = coalesce(responded_at, ?) WHERE id = ?")
-            .bind(now)
-            .bind(&row.id)
-    };
     let by = Step {
         ticket: &row.id,
         at: now,
@@ -110,16 +92,12 @@ pub async fn staff_act(
     match action {
         StaffAction::Accept => {
             set_state(&mut tx, &row.id, TicketState::Accepted).await?;
-            respond().execute(&mut *tx).await?;
+            store::mark_responded(&mut tx, &row.id, now).await?;
             by.record(&mut tx, "accepted", None).await?;
         }
         StaffAction::Assign { assignee } => {
             set_state(&mut tx, &row.id, TicketState::Assigned).await?;
-            sqlx::query("UPDATE tickets SET assignee = ? WHERE id = ?")
-                .bind(assignee.trim())
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_assignee(&mut tx, &row.id, assignee.trim()).await?;
             by.record(&mut tx, "assigned", Some(assignee.trim()))
                 .await?;
         }
@@ -130,11 +108,7 @@ pub async fn staff_act(
         StaffAction::Defer { resume_on, reason } => {
             rules::check_resume_on(resume_on, now)?;
             set_state(&mut tx, &row.id, TicketState::Deferred).await?;
-            sqlx::query("UPDATE tickets SET resume_on = ? WHERE id = ?")
-                .bind(resume_on.to_string())
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_resume_on(&mut tx, &row.id, resume_on).await?;
             by.record(
                 &mut tx,
                 "deferred",
@@ -145,7 +119,7 @@ pub async fn staff_act(
         StaffAction::Reject { reason } => {
             let reason = rules::rejection_reason(&reason)?;
             set_state(&mut tx, &row.id, TicketState::Rejected).await?;
-            respond().execute(&mut *tx).await?;
+            store::mark_responded(&mut tx, &row.id, now).await?;
             by.record(&mut tx, "rejected", Some(reason)).await?;
         }
         StaffAction::Complete {
@@ -153,11 +127,7 @@ pub async fn staff_act(
             attachment_ids,
         } => {
             set_state(&mut tx, &row.id, TicketState::Completed).await?;
-            sqlx::query("UPDATE tickets SET completed_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_completed_at(&mut tx, &row.id, now).await?;
             let event_id = by.record(&mut tx, "completed", Some(note.trim())).await?;
             if !attachment_ids.is_empty() {
                 let staff = desk.staff_id.ok_or_else(|| {
@@ -180,11 +150,7 @@ pub async fn staff_act(
         StaffAction::RequestPayment { amount_minor, note } => {
             rules::check_payment(amount_minor)?;
             set_state(&mut tx, &row.id, TicketState::AwaitingPayment).await?;
-            sqlx::query("UPDATE tickets SET payment_minor = ? WHERE id = ?")
-                .bind(amount_minor)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_payment(&mut tx, &row.id, amount_minor).await?;
             by.record(&mut tx, "payment_requested", Some(note.trim()))
                 .await?;
         }
@@ -202,9 +168,5 @@ pub async fn staff_act(
 
 /// Used by the window test and the command line to find the latest ticket.
 pub async fn latest_number(db: &sqlx::SqlitePool) -> anyhow::Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT number FROM tickets ORDER BY created_at DESC LIMIT 1")
-            .fetch_optional(db)
-            .await?,
-    )
+    Ok(store::latest_number(db).await?)
 }

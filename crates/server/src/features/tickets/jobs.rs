@@ -8,7 +8,7 @@ use sqlx::SqliteConnection;
 
 use super::desk::{Desk, staff_act};
 use super::rules::{AutoStep, auto_step};
-use super::store::{Row, event, load, set_state};
+use super::store::{self, Row, event, load, set_state};
 use crate::AppState;
 use crate::error::ApiResult;
 
@@ -21,11 +21,7 @@ pub(super) async fn advance(conn: &mut SqliteConnection, row: &Row, now: i64) ->
         }
         Some(AutoStep::Confirm) => {
             set_state(conn, &row.id, TicketState::Confirmed).await?;
-            sqlx::query("UPDATE tickets SET confirmed_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(&row.id)
-                .execute(&mut *conn)
-                .await?;
+            store::set_confirmed_at(conn, &row.id, now).await?;
             event(
                 conn,
                 &row.id,
@@ -59,11 +55,7 @@ pub(super) async fn advance(conn: &mut SqliteConnection, row: &Row, now: i64) ->
 pub async fn advance_all(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT * FROM tickets WHERE state IN ('deferred', 'completed', 'confirmed')",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = store::awaiting_steps(&mut tx).await?;
     for row in &rows {
         // Twice: a completed ticket may confirm and then close in one pass.
         advance(&mut tx, row, now)
@@ -86,13 +78,7 @@ pub async fn advance_all(state: &AppState) -> anyhow::Result<()> {
 /// complete), so the demo shows a living timeline.
 pub async fn demo_progress(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now_ms();
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT t.id, t.state, max(e.at) FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
-         WHERE t.state IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened') AND t.kind = 'repair'
-         GROUP BY t.id",
-    )
-    .fetch_all(&state.db)
-    .await?;
+    let rows = store::open_repairs(&state.db).await?;
     for (id, current, last) in rows {
         if now - last < 60_000 {
             continue;

@@ -76,12 +76,12 @@ pub(super) async fn list(
 ) -> ApiResult<Vec<Ticket>> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let rows: Vec<Row> = sqlx::query_as("SELECT * FROM tickets WHERE user_id = ? AND (? IS NULL OR membership_id = ?) ORDER BY created_at DESC")
-        .bind(resident.user_id.to_string())
-        .bind(membership_id.map(|m| m.to_string()))
-        .bind(membership_id.map(|m| m.to_string()))
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = store::of_user(
+        &mut tx,
+        &resident.user_id.to_string(),
+        membership_id.map(|m| m.to_string()).as_deref(),
+    )
+    .await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         advance(&mut tx, &row, now).await?;
@@ -180,31 +180,20 @@ pub(super) async fn step(
         }
         ResidentStep::Confirm => {
             set_state(&mut tx, &row.id, TicketState::Confirmed).await?;
-            sqlx::query("UPDATE tickets SET confirmed_at = ? WHERE id = ?")
-                .bind(now)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::set_confirmed_at(&mut tx, &row.id, now).await?;
             by.record(&mut tx, "confirmed", None).await?;
         }
         ResidentStep::Reopen(reason) => {
             let text = rules::reopen_reason(&reason.reason)?;
             set_state(&mut tx, &row.id, TicketState::Reopened).await?;
-            sqlx::query("UPDATE tickets SET completed_at = NULL, confirmed_at = NULL WHERE id = ?")
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            store::clear_completion(&mut tx, &row.id).await?;
             by.record(&mut tx, "reopened", Some(text)).await?;
         }
         ResidentStep::Rate(rating) => {
             rules::check_rating(&rating)?;
             set_state(&mut tx, &row.id, TicketState::Closed).await?;
-            sqlx::query("UPDATE tickets SET rating = ?, confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?")
-                .bind(serde_json::to_string(&rating).map_err(ApiError::internal)?)
-                .bind(now)
-                .bind(&row.id)
-                .execute(&mut *tx)
-                .await?;
+            let stored = serde_json::to_string(&rating).map_err(ApiError::internal)?;
+            store::set_rating(&mut tx, &row.id, &stored, now).await?;
             let note = format!(
                 "{}★ {}",
                 rating.overall,

@@ -8,7 +8,7 @@ use linli_wire::tickets::{
     Actor, CreateTicket, Ticket, TicketEvent, TicketKind, TicketPlace, TicketState, TicketUrgency,
 };
 use linli_wire::{BillLineId, MembershipId, TicketId};
-use sqlx::SqliteConnection;
+use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::MAX_PHOTOS;
@@ -16,6 +16,7 @@ use super::rules;
 use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 
+/// An enum's wire text, as stored (the `tickets` columns hold the contract's words).
 pub(super) fn enum_str<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_value(value)
         .ok()
@@ -23,6 +24,7 @@ pub(super) fn enum_str<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The enum a stored wire text names, if it still names one.
 pub(super) fn enum_from<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
 }
@@ -395,4 +397,187 @@ pub(super) async fn display_name(conn: &mut SqliteConnection, user_id: &str) -> 
             .fetch_one(&mut *conn)
             .await?,
     )
+}
+
+/// The resident's tickets (of one household, or all), newest first.
+pub(super) async fn of_user(
+    conn: &mut SqliteConnection,
+    user_id: &str,
+    membership_id: Option<&str>,
+) -> sqlx::Result<Vec<Row>> {
+    sqlx::query_as("SELECT * FROM tickets WHERE user_id = ? AND (? IS NULL OR membership_id = ?) ORDER BY created_at DESC")
+        .bind(user_id)
+        .bind(membership_id)
+        .bind(membership_id)
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Tickets in a state an automatic step can leave (housekeeping looks at these only).
+pub(super) async fn awaiting_steps(conn: &mut SqliteConnection) -> sqlx::Result<Vec<Row>> {
+    sqlx::query_as("SELECT * FROM tickets WHERE state IN ('deferred', 'completed', 'confirmed')")
+        .fetch_all(&mut *conn)
+        .await
+}
+
+/// Open repairs with their state and the time of their last event (for the demo's desk).
+pub(super) async fn open_repairs(db: &SqlitePool) -> sqlx::Result<Vec<(String, String, i64)>> {
+    sqlx::query_as(
+        "SELECT t.id, t.state, max(e.at) FROM tickets t JOIN ticket_events e ON e.ticket_id = t.id
+         WHERE t.state IN ('submitted', 'accepted', 'assigned', 'in_progress', 'reopened') AND t.kind = 'repair'
+         GROUP BY t.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The most recently created ticket's number.
+pub(super) async fn latest_number(db: &SqlitePool) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT number FROM tickets ORDER BY created_at DESC LIMIT 1")
+        .fetch_optional(db)
+        .await
+}
+
+/// Records the first response (accepting or rejecting); a later one keeps the first time.
+pub(super) async fn mark_responded(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET responded_at = coalesce(responded_at, ?) WHERE id = ?")
+        .bind(now)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Who does the work.
+pub(super) async fn set_assignee(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    assignee: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET assignee = ? WHERE id = ?")
+        .bind(assignee)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The day a deferred ticket resumes.
+pub(super) async fn set_resume_on(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    resume_on: NaiveDate,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET resume_on = ? WHERE id = ?")
+        .bind(resume_on.to_string())
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// When the work was completed (the reopen and auto-confirm periods count from it).
+pub(super) async fn set_completed_at(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET completed_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// When the ticket was confirmed (the auto-close period counts from it).
+pub(super) async fn set_confirmed_at(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET confirmed_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// A reopened ticket is no longer completed nor confirmed.
+pub(super) async fn clear_completion(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET completed_at = NULL, confirmed_at = NULL WHERE id = ?")
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The resident's rating (stored as its JSON); rating also confirms, if not yet confirmed.
+pub(super) async fn set_rating(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    rating_json: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE tickets SET rating = ?, confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?",
+    )
+    .bind(rating_json)
+    .bind(now)
+    .bind(ticket)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The price a payment request asks.
+pub(super) async fn set_payment(
+    conn: &mut SqliteConnection,
+    ticket: &str,
+    amount_minor: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE tickets SET payment_minor = ? WHERE id = ?")
+        .bind(amount_minor)
+        .bind(ticket)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Enrols a staff member under the SHA-256 of their token.
+pub(super) async fn insert_staff(
+    db: &SqlitePool,
+    id: &str,
+    name: &str,
+    post: &str,
+    token_hash: &[u8],
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO staff (id, name, post, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(post)
+    .bind(token_hash)
+    .bind(now)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The desk terminal's staff record for a `--by` name, if made before.
+pub(super) async fn desk_staff_id(db: &SqlitePool, display: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("SELECT id FROM staff WHERE name = ? AND post = 'desk'")
+        .bind(display)
+        .fetch_optional(db)
+        .await
 }
