@@ -1,5 +1,5 @@
 //! Request extractors that fail with problems: [`Resident`] (a valid bearer token of a
-//! non-revoked sign-in), [`AppJson`] (a JSON body whose errors name the member) and
+//! non-revoked sign-in), [`Staff`] (a staff member's token), [`AppJson`] (a JSON body whose errors name the member) and
 //! [`IdempotencyKey`].
 
 use crate::AppState;
@@ -12,6 +12,7 @@ use axum::http::request::Parts;
 use linli_wire::ErrorCode;
 use linli_wire::headers::IDEMPOTENCY_KEY;
 use serde::de::DeserializeOwned;
+use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
 /// The bearer token of a request (resident, gate or staff), or `unauthenticated`.
@@ -61,6 +62,34 @@ impl FromRequestParts<AppState> for Resident {
             }),
             Some(Some(_)) | None => Err(ApiError::new(ErrorCode::Unauthenticated)),
         }
+    }
+}
+
+/// A staff member, by their bearer token (`linli-server staff-add`).
+#[derive(Clone, Debug)]
+pub struct Staff {
+    /// Staff id.
+    pub id: String,
+    /// Name and post, as residents see it.
+    pub display: String,
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts)?;
+        let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
+        let row: Option<(String, String, String)> =
+            sqlx::query_as("SELECT id, name, post FROM staff WHERE token_hash = ?")
+                .bind(hash)
+                .fetch_optional(&state.db)
+                .await?;
+        let (id, name, post) = row.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        Ok(Self {
+            id,
+            display: format!("{name}（{post}）"),
+        })
     }
 }
 

@@ -220,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
             let db = linli_server::db::open(&data_dir).await?;
             let now = ServerClock::system().now_ms();
             let (id, token) =
-                linli_server::routes::tickets::add_staff(&db, &name, &post, now).await?;
+                linli_server::features::tickets::add_staff(&db, &name, &post, now).await?;
             println!("{}", serde_json::json!({"staff_id": id, "token": token}));
         }
         Command::DemoTickets { data_dir, phone } => {
@@ -239,14 +239,14 @@ async fn main() -> anyhow::Result<()> {
             let state =
                 linli_server::AppState::open(&data_dir, Arc::new(ServerClock::system())).await?;
             let ticket = if ticket == "latest" {
-                linli_server::routes::tickets::latest_number(&state.db)
+                linli_server::features::tickets::latest_number(&state.db)
                     .await?
                     .ok_or_else(|| anyhow::anyhow!("there is no ticket yet"))?
             } else {
                 ticket
             };
             let now = ServerClock::system().now_ms();
-            let staff_id = linli_server::routes::tickets::desk_staff(&state.db, &by, now).await?;
+            let staff_id = linli_server::features::tickets::desk_staff(&state.db, &by, now).await?;
             let photos = match &action {
                 StaffCommand::Complete { photos, .. } => photos.clone(),
                 _ => Vec::new(),
@@ -275,11 +275,11 @@ async fn main() -> anyhow::Result<()> {
             {
                 *ids = attachment_ids;
             }
-            let desk = linli_server::routes::tickets::Desk {
+            let desk = linli_server::features::tickets::Desk {
                 staff_id: Some(&staff_id),
                 display: &by,
             };
-            let done = linli_server::routes::tickets::staff_act(&state, &desk, &ticket, action)
+            let done = linli_server::features::tickets::staff_act(&state, &desk, &ticket, action)
                 .await
                 .map_err(|err| {
                     anyhow::anyhow!(

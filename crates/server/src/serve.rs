@@ -120,10 +120,10 @@ async fn housekeeping(state: AppState, demo: bool) {
                 if let Err(err) = settle_payments(&state).await {
                     tracing::warn!(error = %err, "payment housekeeping failed; will retry");
                 }
-                if let Err(err) = crate::routes::tickets::advance_all(&state).await {
+                if let Err(err) = crate::features::tickets::advance_all(&state).await {
                     tracing::warn!(error = %err, "ticket housekeeping failed; will retry");
                 }
-                if demo && let Err(err) = crate::routes::tickets::demo_progress(&state).await {
+                if demo && let Err(err) = crate::features::tickets::demo_progress(&state).await {
                     tracing::warn!(error = %err, "demo ticket steps failed; will retry");
                 }
             }

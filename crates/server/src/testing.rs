@@ -128,7 +128,7 @@ impl TestServer {
             .as_ref()
             .map(|r| r.state.clone())
             .expect("the server is running");
-        let staff = crate::routes::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
+        let staff = crate::features::tickets::desk_staff(&state.db, DESK, state.clock.now_ms())
             .await
             .expect("the desk's staff record");
         (state, staff)
@@ -137,11 +137,11 @@ impl TestServer {
     /// Acts on a ticket as staff (李娜（客服）), as the service desk's command line does.
     pub async fn staff(&self, ticket: &str, action: linli_wire::tickets::StaffAction) {
         let (state, staff) = self.desk().await;
-        let desk = crate::routes::tickets::Desk {
+        let desk = crate::features::tickets::Desk {
             staff_id: Some(&staff),
             display: DESK,
         };
-        crate::routes::tickets::staff_act(&state, &desk, ticket, action)
+        crate::features::tickets::staff_act(&state, &desk, ticket, action)
             .await
             .expect("a staff step the ticket allows");
     }

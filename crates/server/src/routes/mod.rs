@@ -12,10 +12,10 @@ pub mod notices;
 pub mod passes;
 pub mod pay;
 pub mod sync;
-pub mod tickets;
 pub mod uploads;
 
 use crate::AppState;
+use crate::features::tickets::handlers as tickets;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

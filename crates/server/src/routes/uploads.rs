@@ -40,8 +40,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Resident;
-use crate::routes::tickets::Staff;
+use crate::extract::{Resident, Staff};
 
 /// The tus version spoken.
 pub const TUS_VERSION: &str = "1.0.0";

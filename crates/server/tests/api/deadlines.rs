@@ -8,8 +8,8 @@
 
 use crate::tickets::{create, household, post, repair, staff};
 use crate::{Fixture, expect_problem};
+use linli_server::features::tickets::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, REOPEN_DAYS};
 use linli_server::payments::ORDER_TTL;
-use linli_server::routes::tickets::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, REOPEN_DAYS};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ async fn ticket(fx: &Fixture, id: &str) -> Value {
 
 /// Runs the ticket housekeeping job, then reads the ticket.
 async fn after_housekeeping(fx: &Fixture, id: &str) -> Value {
-    linli_server::routes::tickets::advance_all(&fx.server.state)
+    linli_server::features::tickets::advance_all(&fx.server.state)
         .await
         .expect("ticket housekeeping");
     ticket(fx, id).await

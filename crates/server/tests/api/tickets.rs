@@ -95,7 +95,7 @@ pub(crate) async fn post(
 }
 
 pub(crate) async fn staff(fx: &Fixture) -> String {
-    let (_, token) = linli_server::routes::tickets::add_staff(
+    let (_, token) = linli_server::features::tickets::add_staff(
         &fx.server.state.db,
         "李娜",
         "客服",
@@ -422,12 +422,12 @@ async fn deadlines_deferrals_and_automatic_confirmation_happen_on_time() {
     .await;
     fx.clock
         .advance(std::time::Duration::from_secs(4 * 24 * 3600));
-    linli_server::routes::tickets::advance_all(&fx.server.state)
+    linli_server::features::tickets::advance_all(&fx.server.state)
         .await
         .expect("housekeeping");
     fx.clock
         .advance(std::time::Duration::from_secs(8 * 24 * 3600));
-    linli_server::routes::tickets::advance_all(&fx.server.state)
+    linli_server::features::tickets::advance_all(&fx.server.state)
         .await
         .expect("housekeeping");
     let token = fx.wang_fang().await;

@@ -1,0 +1,27 @@
+//! Service tickets: residents report, staff act, the system keeps promises and deadlines.
+//!
+//! Invariants:
+//! - Every change is one transaction that checks the state, moves it, and appends the event
+//!   to the timeline; an action the state does not allow answers 409 `invalid-transition` with
+//!   `current_state` and `allowed` ([`rules`]).
+//! - A resident sees and acts on only the tickets they created; another resident's ticket
+//!   answers 404. Photos must be complete uploads of the creator, bound to no other ticket.
+//! - Deadlines: the response and fix deadlines are promised at creation (by kind and urgency);
+//!   `overdue` is computed on read. Automatic steps (a deferred ticket resuming on its day, a
+//!   completed one confirming itself after [`AUTO_CONFIRM_DAYS`], a confirmed one closing after
+//!   [`AUTO_CLOSE_DAYS`] without a rating) run on read and in housekeeping ([`jobs`]), so they
+//!   happen even when nobody looks.
+//!
+//! [`handlers`] is the HTTP side only; the command line, the seed, housekeeping and the test
+//! server call [`desk`] and [`jobs`], never a handler.
+
+pub mod desk;
+pub mod handlers;
+pub mod jobs;
+mod resident;
+mod rules;
+mod store;
+
+pub use desk::{Desk, add_staff, desk_staff, latest_number, staff_act};
+pub use jobs::{advance_all, demo_progress};
+pub use rules::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, MAX_PHOTOS, REOPEN_DAYS, categories};
