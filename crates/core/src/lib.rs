@@ -35,6 +35,7 @@ pub mod share;
 mod store;
 mod sync;
 pub mod tickets;
+mod token_store;
 pub mod tus;
 
 pub use auth::{
