@@ -18,6 +18,8 @@
 //!   (`GET /v1/attachments/{id}`), whose bytes never change and are then kept. Thumbnails are
 //!   made once and kept beside them.
 
+pub(crate) mod outbox;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
