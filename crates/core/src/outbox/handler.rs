@@ -4,7 +4,7 @@
 //! [`KindHandler`] registered for the item's stored kind and asks it for the request (built
 //! from the payload, after checking the payload version), what an accepted answer changes in
 //! the cache, and which entities a refusal changes. A kind that is not one request (a tus
-//! upload) sends itself. The handlers are registered in one list, [`crate::registry`], which
+//! upload) sends itself. The handlers are registered in one list, the crate's `registry`, which
 //! is the only place that names every feature's kinds; the outbox never imports a feature.
 
 use super::{OutboxItem, OutboxKind};

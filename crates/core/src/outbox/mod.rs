@@ -15,8 +15,8 @@
 //! Items left `in_flight` by a killed app go back to `pending` when the account is opened.
 //!
 //! Kinds ([`OutboxKind`], the spelling stored in the database) belong to their features: each
-//! registers a [`handler::KindHandler`] in [`crate::registry`] that builds the request from the
-//! payload, applies an accepted answer and says what a refusal changes; the runner
+//! registers a [`handler::KindHandler`] in the crate's `registry` that builds the request from
+//! the payload, applies an accepted answer and says what a refusal changes; the runner
 //! ([`flush`]) only dispatches. `notice_read_marks` (notices), `create_pass` (passes),
 //! `upload_photo` and `create_ticket` (tickets; an upload's dependents go `blocked` when it is
 //! refused).
@@ -278,32 +278,6 @@ impl Cache {
             .execute(&self.pool)
             .await
             .storage("discard a queued report")?;
-        Ok(())
-    }
-
-    /// Drops an aggregate's refused uploads and lets its blocked items go again.
-    pub(crate) async fn drop_refused_uploads(
-        &self,
-        aggregate: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await.storage("resume a queued report")?;
-        sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND kind = 'upload_photo' AND state = 'rejected'")
-            .bind(aggregate)
-            .execute(&mut *tx)
-            .await
-            .storage("resume a queued report")?;
-        sqlx::query(
-            "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?
-             WHERE aggregate = ? AND state = 'blocked'",
-        )
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .bind(aggregate)
-        .execute(&mut *tx)
-        .await
-        .storage("resume a queued report")?;
-        tx.commit().await.storage("resume a queued report")?;
         Ok(())
     }
 

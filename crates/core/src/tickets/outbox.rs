@@ -4,13 +4,16 @@
 //! once; a refused photo blocks the rest of its report until the resident decides.
 
 use super::{CREATE_TICKET_PAYLOAD_VERSION, UploadPayload};
-use crate::error::Error;
+use crate::error::{Error, StorageContext};
 use crate::http::{Call, Reply};
 use crate::inner::{Account, Inner};
 use crate::outbox::handler::{Flow, KindHandler, post_payload};
 use crate::outbox::policy::{OUTBOX_BACKOFF, OutboxEvent};
 use crate::outbox::{OutboxItem, OutboxKind};
+use crate::store::cache::Cache;
+use crate::store::to_ms;
 use crate::tus::{Outcome, TusClient, TusError};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use linli_wire::ErrorCode;
 use linli_wire::sync::EntityKind;
@@ -222,3 +225,32 @@ async fn send_upload(inner: &Inner, account: &Account, item: &OutboxItem) -> Res
 
 /// Bytes per PATCH: small enough that a cut costs little on a phone connection.
 const UPLOAD_CHUNK: usize = 256 * 1024;
+
+impl Cache {
+    /// Drops an aggregate's refused uploads and lets its blocked items go again.
+    pub(crate) async fn drop_refused_uploads(
+        &self,
+        aggregate: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let mut tx = self.pool.begin().await.storage("resume a queued report")?;
+        sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND kind = ? AND state = 'rejected'")
+            .bind(aggregate)
+            .bind(OutboxKind::UploadPhoto.as_str())
+            .execute(&mut *tx)
+            .await
+            .storage("resume a queued report")?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?
+             WHERE aggregate = ? AND state = 'blocked'",
+        )
+        .bind(to_ms(now))
+        .bind(to_ms(now))
+        .bind(aggregate)
+        .execute(&mut *tx)
+        .await
+        .storage("resume a queued report")?;
+        tx.commit().await.storage("resume a queued report")?;
+        Ok(())
+    }
+}
