@@ -5,6 +5,7 @@
 //! They never carry tokens or passwords (those are [`crate::Secret`]s and never reach a
 //! `Display`).
 
+use crate::photo::PhotoError;
 use linli_wire::{ErrorCode, IpcError, Problem};
 use std::time::Duration;
 
@@ -70,7 +71,7 @@ pub enum Error {
     Invalid(String),
     /// A picked photo cannot be used.
     #[error("{0}")]
-    Photo(crate::photo::PhotoError),
+    Photo(PhotoError),
 }
 
 fn problem_summary(problem: &Problem) -> String {
@@ -100,8 +101,19 @@ impl Error {
             Self::Storage { .. } => ErrorCode::StorageError,
             Self::Internal(_) => ErrorCode::Internal,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
-            Self::Photo(err) => crate::tickets::photo_code(err),
+            Self::Photo(err) => photo_code(err),
         }
+    }
+}
+
+/// The code a photo problem shows as.
+pub fn photo_code(err: &PhotoError) -> ErrorCode {
+    match err {
+        PhotoError::Empty => ErrorCode::PhotoEmpty,
+        PhotoError::NotAnImage => ErrorCode::PhotoUnreadable,
+        PhotoError::Heic => ErrorCode::PhotoHeic,
+        PhotoError::TooLarge { .. } => ErrorCode::PhotoTooLarge,
+        PhotoError::Damaged(_) => ErrorCode::PhotoDamaged,
     }
 }
 

@@ -6,7 +6,6 @@
 //! single flight). No lock is held while waiting on a database connection that another lock
 //! holder might need, and no database connection is held across a network call.
 
-use crate::auth::TokenStore;
 use crate::deps::{Clock, IdGen};
 use crate::error::{Error, StorageContext};
 use crate::events::Events;
@@ -14,6 +13,7 @@ use crate::http::Http;
 use crate::secret::TokenPair;
 use crate::store::app::AppDb;
 use crate::store::cache::Cache;
+use crate::token_store::TokenStore;
 use chrono::{DateTime, Utc};
 use linli_wire::UserId;
 use linli_wire::ipc::{AccountView, CoreEvent};

@@ -26,15 +26,18 @@ mod error;
 mod events;
 mod http;
 mod inner;
+mod notices;
 pub mod notify;
 pub mod outbox;
 pub mod passes;
 pub mod photo;
+mod registry;
 mod secret;
 pub mod share;
 mod store;
 mod sync;
 pub mod tickets;
+mod token_store;
 pub mod tus;
 
 pub use auth::{
@@ -47,7 +50,8 @@ pub use secret::{Secret, TokenPair};
 use crate::events::Events;
 use crate::http::{Http, check_base_url};
 use crate::inner::{Account, Inner};
-use crate::outbox::{OutboxKind, READ_MARKS_PAYLOAD_VERSION};
+use crate::notices::READ_MARKS_PAYLOAD_VERSION;
+use crate::outbox::OutboxKind;
 use crate::store::app::AppDb;
 use crate::store::cache::arrange_notices;
 use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
@@ -622,7 +626,7 @@ impl Core {
         let account = self.inner.current_account().await?;
         let result = {
             let _sync = self.inner.sync_lock.lock().await;
-            match self.inner.flush(&account, true).await {
+            match self.inner.flush(&account, true, &registry::OUTBOX).await {
                 Ok(()) => self.inner.pull(&account).await,
                 Err(err) => Err(err),
             }

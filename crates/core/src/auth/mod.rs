@@ -15,9 +15,9 @@
 //!   `session-expired` without deleting the cache, so unsent writes survive a new sign-in of
 //!   the same resident.
 
-mod token_store;
-
-pub use token_store::{
+// The store is its own module (not a child of `auth`), so `inner` can hold one without
+// importing `auth`, which imports `inner`.
+pub use crate::token_store::{
     KEYRING_SERVICE, KeyringTokenStore, MemoryTokenStore, TokenStore, TokenStoreError,
 };
 

@@ -14,19 +14,23 @@
 //! The rules (state machine, HTTP outcome → event, backoff) are pure functions in [`policy`].
 //! Items left `in_flight` by a killed app go back to `pending` when the account is opened.
 //!
-//! Kinds: `notice_read_marks` now; `upload`, `repair_order` and `payment` are planned
-//! (an upload's dependents go `blocked` when it is refused).
+//! Kinds ([`OutboxKind`], the spelling stored in the database) belong to their features: each
+//! registers a [`handler::KindHandler`] in the crate's `registry` that builds the request from
+//! the payload, applies an accepted answer and says what a refusal changes; the runner
+//! ([`flush`]) only dispatches. `notice_read_marks` (notices), `create_pass` (passes),
+//! `upload_photo` and `create_ticket` (tickets; an upload's dependents go `blocked` when it is
+//! refused).
 
 pub mod policy;
 
 pub(crate) mod flush;
+pub(crate) mod handler;
 
 use crate::error::{Error, StorageContext};
 use crate::store::cache::Cache;
 use crate::store::{from_ms, to_ms};
 use chrono::{DateTime, Utc};
 use linli_wire::ErrorCode;
-use linli_wire::notices::ReadMarks;
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -74,11 +78,11 @@ impl OutboxState {
 /// What an item does. Stored as text; a kind this build does not know is skipped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OutboxKind {
-    /// `POST /v1/notices/read-marks` with a [`ReadMarks`] body (payload version 1).
+    /// `POST /v1/notices/read-marks` with a `ReadMarks` body (payload version 1).
     NoticeReadMarks,
     /// `POST /v1/passes` with a `CreatePass` body (payload version 1).
     CreatePass,
-    /// A tus upload of a prepared photo ([`crate::tickets::UploadPayload`], version 1).
+    /// A tus upload of a prepared photo (an `UploadPayload`, version 1).
     UploadPhoto,
     /// `POST /v1/tickets` with a `CreateTicket` body (payload version 1), after its photos.
     CreateTicket,
@@ -95,7 +99,7 @@ impl OutboxKind {
         }
     }
 
-    fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         match text {
             "notice_read_marks" => Some(Self::NoticeReadMarks),
             "create_pass" => Some(Self::CreatePass),
@@ -105,9 +109,6 @@ impl OutboxKind {
         }
     }
 }
-
-/// Payload version of `notice_read_marks` items written by this build.
-pub(crate) const READ_MARKS_PAYLOAD_VERSION: i64 = 1;
 
 /// How long accepted items stay in the table (for diagnostics) before they are pruned.
 const KEEP_DONE_FOR: chrono::TimeDelta = chrono::TimeDelta::days(7);
@@ -280,32 +281,6 @@ impl Cache {
         Ok(())
     }
 
-    /// Drops an aggregate's refused uploads and lets its blocked items go again.
-    pub(crate) async fn drop_refused_uploads(
-        &self,
-        aggregate: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await.storage("resume a queued report")?;
-        sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND kind = 'upload_photo' AND state = 'rejected'")
-            .bind(aggregate)
-            .execute(&mut *tx)
-            .await
-            .storage("resume a queued report")?;
-        sqlx::query(
-            "UPDATE outbox SET state = 'pending', next_attempt_at_ms = ?, updated_at_ms = ?
-             WHERE aggregate = ? AND state = 'blocked'",
-        )
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .bind(aggregate)
-        .execute(&mut *tx)
-        .await
-        .storage("resume a queued report")?;
-        tx.commit().await.storage("resume a queued report")?;
-        Ok(())
-    }
-
     /// Blocks the pending items of an aggregate (an item they depend on was refused).
     pub(crate) async fn block_aggregate(
         &self,
@@ -384,23 +359,6 @@ impl Cache {
             rejected: u32::try_from(rejected).unwrap_or(u32::MAX),
         })
     }
-
-    /// Read marks not yet accepted by the backend, to project over the cached notices.
-    pub(crate) async fn pending_read_marks(&self) -> Result<Vec<ReadMarks>, Error> {
-        let payloads: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM outbox WHERE kind = ? AND payload_version = ?
-             AND state IN ('pending', 'in_flight', 'blocked') ORDER BY seq",
-        )
-        .bind(OutboxKind::NoticeReadMarks.as_str())
-        .bind(READ_MARKS_PAYLOAD_VERSION)
-        .fetch_all(&self.pool)
-        .await
-        .storage("read queued read marks")?;
-        Ok(payloads
-            .iter()
-            .filter_map(|json| serde_json::from_str(json).ok())
-            .collect())
-    }
 }
 
 #[cfg(test)]
@@ -408,6 +366,7 @@ mod tests {
     use super::*;
     use crate::store::cache::at;
     use linli_wire::NoticeId;
+    use linli_wire::notices::ReadMarks;
 
     #[tokio::test]
     async fn queue_lifecycle_and_crash_recovery() {

@@ -18,14 +18,16 @@
 //!   (`GET /v1/attachments/{id}`), whose bytes never change and are then kept. Thumbnails are
 //!   made once and kept beside them.
 
+pub(crate) mod outbox;
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use linli_wire::ErrorCode;
 use linli_wire::ipc::{NewTicket, PhotoDraft, PhotoProgress, TicketView, TicketViewState};
 use linli_wire::tickets::{CreateTicket, Ticket, TicketList};
 use uuid::Uuid;
 
+pub use crate::error::photo_code;
 use crate::error::{Error, StorageContext};
 use crate::http::Call;
 use crate::inner::{Account, Inner};
@@ -519,15 +521,4 @@ async fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), E
         .await
         .storage("keep a ticket photo")?;
     Ok(())
-}
-
-/// The code a photo problem shows as.
-pub fn photo_code(err: &PhotoError) -> ErrorCode {
-    match err {
-        PhotoError::Empty => ErrorCode::PhotoEmpty,
-        PhotoError::NotAnImage => ErrorCode::PhotoUnreadable,
-        PhotoError::Heic => ErrorCode::PhotoHeic,
-        PhotoError::TooLarge { .. } => ErrorCode::PhotoTooLarge,
-        PhotoError::Damaged(_) => ErrorCode::PhotoDamaged,
-    }
 }
