@@ -91,6 +91,7 @@ struct Shared {
     counts: Mutex<Counts>,
     log: Mutex<Vec<Seen>>,
     trap: Mutex<Option<trap::Trap>>,
+    gathering: Mutex<Option<trap::Gathering>>,
     sprung: Notify,
     release: watch::Sender<u64>,
     upstream_tls: Arc<rustls::ClientConfig>,
@@ -141,6 +142,7 @@ impl CuttingProxy {
             counts: Mutex::default(),
             log: Mutex::default(),
             trap: Mutex::default(),
+            gathering: Mutex::default(),
             sprung: Notify::new(),
             release: watch::channel(0).0,
             upstream_tls,
@@ -372,6 +374,7 @@ async fn forward(
         log_as(&shared, &parts, &path, Some(status), false, true);
         return Ok(own_answer(status, retry_after));
     }
+    trap::join(&shared, &parts.method, &path).await;
     let trapped = trap::take(&shared, &parts.method, &path);
     if take_cut(&shared, &parts.method, &path, false) {
         log(&shared, &parts, &path, None, false);

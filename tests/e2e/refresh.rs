@@ -82,8 +82,12 @@ async fn concurrent_401s_share_one_refresh() {
     let (core, order) = with_an_order(&rig).await;
     let reads_before = rig.proxy.count(&Method::GET, "/v1/payment-orders/");
 
-    // Only the backend's time moves: every caller presents the old token and hears 401.
+    // Only the backend's time moves: every caller presents the old token and hears 401. The
+    // proxy lets the callers' first reads through only once all have arrived, so all were
+    // sent with the old token, however the machine schedules the tasks.
     rig.env.server.advance_clock(Duration::from_secs(16 * 60));
+    rig.proxy
+        .gather(Method::GET, "/v1/payment-orders/", CALLERS);
     read_at_once(&core, &order).await;
     let refused = rig
         .proxy
@@ -91,9 +95,9 @@ async fn concurrent_401s_share_one_refresh() {
         .iter()
         .filter(|s| s.path.starts_with("/v1/payment-orders/") && s.status == Some(401))
         .count();
-    assert!(
-        refused >= 2,
-        "several callers were refused before the refresh was done ({refused})"
+    assert_eq!(
+        refused, CALLERS,
+        "every caller was refused before the refresh was done"
     );
     assert_eq!(
         rig.proxy.count(&Method::POST, "/v1/auth/refresh"),

@@ -103,7 +103,9 @@ impl Cache {
         ledger: &[LedgerPeriod],
     ) -> Result<bool, Error> {
         let unit = membership.unit.id.to_string();
-        let mut tx = self.pool.begin().await.storage("store bills")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("store bills")?;
         let before = snapshot(&mut tx, membership).await?;
         sqlx::query("DELETE FROM bills WHERE unit_id = ?")
             .bind(&unit)

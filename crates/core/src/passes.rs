@@ -191,7 +191,9 @@ pub fn qr_version(payload: &str) -> Result<(i16, &'static str), Error> {
 impl Cache {
     /// Replaces the cached passes with the backend's list.
     pub(crate) async fn replace_passes(&self, passes: &[VisitorPass]) -> Result<bool, Error> {
-        let mut tx = self.pool.begin().await.storage("store passes")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("store passes")?;
         let before: Vec<String> = sqlx::query_scalar("SELECT data FROM passes ORDER BY id")
             .fetch_all(&mut *tx)
             .await

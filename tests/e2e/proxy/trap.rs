@@ -9,6 +9,9 @@
 //! Then the proxy tells the test (`sprung`) and holds the request until `release`, which the
 //! test calls once it has killed the app: the server-side connection of a mid-body request is
 //! closed only then, so the kill lands while the server still waits for the rest.
+//!
+//! A gathering (`gather`) loses nothing: the next n matching requests wait for each other and
+//! then all go on to the server, so a test knows they were all sent before any was answered.
 
 use std::sync::Arc;
 
@@ -64,6 +67,45 @@ impl CuttingProxy {
             .release
             .send_modify(|generation| *generation += 1);
     }
+}
+
+/// Requests that wait for each other: `left` more of them join `barrier`.
+#[derive(Debug)]
+pub(super) struct Gathering {
+    method: Method,
+    prefix: String,
+    left: usize,
+    barrier: Arc<tokio::sync::Barrier>,
+}
+
+impl CuttingProxy {
+    /// The next `n` `method` requests under `prefix` wait until all `n` have arrived, then go
+    /// on to the server together.
+    pub fn gather(&self, method: Method, prefix: &str, n: usize) {
+        *self.shared.gathering.lock().expect("gathering") = Some(Gathering {
+            method,
+            prefix: prefix.to_owned(),
+            left: n,
+            barrier: Arc::new(tokio::sync::Barrier::new(n)),
+        });
+    }
+}
+
+/// Waits with the others if this request is one of a gathering.
+pub(super) async fn join(shared: &Shared, method: &Method, path: &str) {
+    let barrier = {
+        let Ok(mut slot) = shared.gathering.lock() else {
+            return;
+        };
+        match slot.as_mut() {
+            Some(g) if g.left > 0 && g.method == method && path.starts_with(&g.prefix) => {
+                g.left -= 1;
+                g.barrier.clone()
+            }
+            _ => return,
+        }
+    };
+    barrier.wait().await;
 }
 
 /// Takes the armed trap if this request is the one it waits for.

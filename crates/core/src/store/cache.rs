@@ -99,7 +99,9 @@ impl Cache {
     /// Stores `GET /v1/me`; answers whether anything the UI shows changed.
     pub(crate) async fn save_me(&self, me: &Me, now: DateTime<Utc>) -> Result<bool, Error> {
         let before = (self.user().await?, self.memberships().await?);
-        let mut tx = self.pool.begin().await.storage("save the account")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("save the account")?;
         sqlx::query(
             "INSERT INTO account (id, user_id, data, updated_at) VALUES (1, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET user_id = excluded.user_id, data = excluded.data,
@@ -182,7 +184,9 @@ impl Cache {
     /// The backend accepted read marks: store them as the server now has them (the feed will
     /// say the same later), so the notice does not flash unread in between.
     pub(crate) async fn confirm_read_marks(&self, marks: &ReadMarks) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await.storage("record read marks")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("record read marks")?;
         for id in &marks.notice_ids {
             let data: Option<String> = sqlx::query_scalar("SELECT data FROM notices WHERE id = ?")
                 .bind(id.to_string())
@@ -245,7 +249,9 @@ impl Cache {
                 kinds.push(kind);
             }
         };
-        let mut tx = self.pool.begin().await.storage("apply synced changes")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("apply synced changes")?;
         if wipe_first {
             for table in ["DELETE FROM notices", "DELETE FROM memberships"] {
                 sqlx::query(table)

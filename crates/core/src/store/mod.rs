@@ -3,7 +3,8 @@
 //! outbox). Signing out deletes the account's folder.
 //!
 //! Every database is opened the same way: WAL, foreign keys on, a busy timeout, and the
-//! append-only migrations embedded from `crates/core/migrations/`.
+//! append-only migrations embedded from `crates/core/migrations/`. Every transaction that
+//! writes begins with [`write_tx`] (`BEGIN IMMEDIATE`).
 
 pub(crate) mod app;
 pub(crate) mod cache;
@@ -19,6 +20,17 @@ use std::time::Duration;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// Connections per database: enough for a UI read during a sync write.
 const MAX_CONNECTIONS: u32 = 4;
+
+/// Begins a transaction that writes. `BEGIN IMMEDIATE` takes the write lock at the start,
+/// waiting up to the busy timeout. A deferred `BEGIN` that reads first cannot take it once
+/// another connection has written meanwhile: SQLite answers "database is locked" at once,
+/// busy timeout or not. Several calls of one core at once (screens reading the same order
+/// while the background loop syncs) hit exactly that.
+pub(crate) async fn write_tx(
+    pool: &SqlitePool,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    pool.begin_with("BEGIN IMMEDIATE").await
+}
 
 /// Opens (creating if missing) the SQLite database at `path` and runs `migrator`.
 pub(crate) async fn open_db(

@@ -72,7 +72,9 @@ fn photo_file(account: &Account, id: Uuid) -> PathBuf {
 impl Cache {
     /// Replaces the cached tickets with the server's list.
     pub(crate) async fn replace_tickets(&self, tickets: &[Ticket]) -> Result<bool, Error> {
-        let mut tx = self.pool.begin().await.storage("store tickets")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("store tickets")?;
         let before: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets ORDER BY id")
             .fetch_all(&mut *tx)
             .await

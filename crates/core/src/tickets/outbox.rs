@@ -233,7 +233,9 @@ impl Cache {
         aggregate: &str,
         now: DateTime<Utc>,
     ) -> Result<(), Error> {
-        let mut tx = self.pool.begin().await.storage("resume a queued report")?;
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("resume a queued report")?;
         sqlx::query("DELETE FROM outbox WHERE aggregate = ? AND kind = ? AND state = 'rejected'")
             .bind(aggregate)
             .bind(OutboxKind::UploadPhoto.as_str())
