@@ -19,38 +19,13 @@ pub const REOPEN_DAYS: i64 = 7;
 pub const AUTO_CONFIRM_DAYS: i64 = 3;
 /// Days after which a confirmed, unrated ticket closes itself.
 pub const AUTO_CLOSE_DAYS: i64 = 7;
-/// At most this many photos per ticket.
-pub const MAX_PHOTOS: usize = 9;
+/// At most this many photos per ticket (the contract's limit).
+pub use linli_wire::limits::MAX_PHOTOS;
+/// Category codes per kind (the contract's list).
+pub use linli_wire::limits::ticket_categories as categories;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 const HOUR_MS: i64 = 3600 * 1000;
-
-/// Categories per kind (codes; the app shows them in words).
-pub fn categories(kind: TicketKind) -> &'static [&'static str] {
-    match kind {
-        TicketKind::Repair => &[
-            "water_electric",
-            "doors_windows",
-            "elevator",
-            "public_lighting",
-            "pipes",
-            "greenery",
-            "other",
-        ],
-        TicketKind::Complaint => &[
-            "service",
-            "environment",
-            "noise",
-            "security",
-            "parking",
-            "fees",
-            "other",
-        ],
-        TicketKind::Suggestion => &["facilities", "management", "activities", "other"],
-        TicketKind::Praise => &["staff", "service", "other"],
-        TicketKind::Other => &[],
-    }
-}
 
 /// Promised (response, fix) deadlines after creation, in ms.
 pub(super) fn deadlines(kind: TicketKind, urgency: TicketUrgency) -> (i64, i64) {
@@ -151,11 +126,14 @@ pub(super) fn validate(request: &CreateTicket, now: i64) -> ApiResult<()> {
             "say where in the community",
         ));
     }
-    if request.visit_windows.len() > 3 {
+    if request.visit_windows.len() > linli_wire::limits::MAX_VISIT_WINDOWS {
         return Err(ApiError::invalid(
             "/visit_windows",
             "too-many",
-            "at most three visit windows",
+            format!(
+                "at most {} visit windows",
+                linli_wire::limits::MAX_VISIT_WINDOWS
+            ),
         ));
     }
     for (i, w) in request.visit_windows.iter().enumerate() {
@@ -178,7 +156,7 @@ pub(super) fn validate(request: &CreateTicket, now: i64) -> ApiResult<()> {
         return Err(ApiError::invalid(
             "/attachment_ids",
             "too-many",
-            "at most 9 photos",
+            format!("at most {MAX_PHOTOS} photos"),
         ));
     }
     Ok(())

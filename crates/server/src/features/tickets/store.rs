@@ -176,7 +176,7 @@ pub(super) async fn bind_photos(
         return Err(ApiError::invalid(
             "/attachment_ids",
             "too-many",
-            "at most 9 photos",
+            format!("at most {MAX_PHOTOS} photos"),
         ));
     }
     for (position, id) in ids.iter().enumerate() {
