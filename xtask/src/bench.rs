@@ -29,7 +29,7 @@ const PACKAGES: &[&str] = &[
 ];
 
 /// Runs in the kill -9 soak when none is given.
-const SOAK_RUNS: u32 = 2000;
+const SOAK_RUNS: u32 = 500;
 
 /// Runs the named benchmarks (all when none is named).
 pub fn run(which: Option<&str>) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@
 //!   (keyring tests inside a private D-Bus session with an unlocked gnome-keyring), the UI type
 //!   check and unit tests, and the real app window driven by WebDriver under Xvfb.
 //! - `cargo xtask bench [photo|kill]` measures speed, memory and quality, and soaks the kill -9
-//!   gauntlet with 2,000 runs; the figures go to docs/benchmarks.md with the machine and the date
+//!   gauntlet with 500 runs; the figures go to docs/benchmarks.md with the machine and the date
 //!   (never part of `test`).
 //! - `cargo xtask gen-types` regenerates `ui/src/generated/wire.ts` from linli-wire.
 //!
