@@ -27,6 +27,16 @@ async fn applied(fx: &Fixture, id: &str) -> (i64, i64) {
     )
 }
 
+/// A server, Wang Fang's token, a repair report's body for her household and its id.
+async fn signed_in_with_a_repair() -> (Fixture, String, Value, String) {
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let membership = household(&fx, &token).await;
+    let body = repair(&fx, &membership, &[]);
+    let id = body["id"].as_str().expect("id").to_owned();
+    (fx, token, body, id)
+}
+
 fn replayed(response: &reqwest::Response) -> bool {
     response
         .headers()
@@ -36,11 +46,7 @@ fn replayed(response: &reqwest::Response) -> bool {
 
 #[tokio::test]
 async fn a_key_whose_write_is_still_running_is_answered_409_with_retry_after() {
-    let fx = Fixture::start().await;
-    let token = fx.wang_fang().await;
-    let membership = household(&fx, &token).await;
-    let body = repair(&fx, &membership, &[]);
-    let id = body["id"].as_str().expect("id").to_owned();
+    let (fx, token, body, id) = signed_in_with_a_repair().await;
 
     // A second writer of our own holds SQLite's write lock: whichever request claims the key
     // first then waits inside its write (`BEGIN IMMEDIATE`) for as long as we hold it.
@@ -132,11 +138,7 @@ async fn send(client: &reqwest::Client, url: &str, token: &str, body: &Value) ->
 
 #[tokio::test]
 async fn a_5xx_is_never_stored_and_the_same_key_applies_the_write_once_the_server_can() {
-    let fx = Fixture::start().await;
-    let token = fx.wang_fang().await;
-    let membership = household(&fx, &token).await;
-    let body = repair(&fx, &membership, &[]);
-    let id = body["id"].as_str().expect("id").to_owned();
+    let (fx, token, body, id) = signed_in_with_a_repair().await;
 
     // The database refuses the write itself: a real failure inside the write's transaction,
     // after the key was looked up and before its outcome is recorded.
