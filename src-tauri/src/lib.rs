@@ -33,44 +33,7 @@ pub fn run() {
             app.manage(core);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::session,
-            commands::sign_in,
-            commands::sign_out,
-            commands::switch_household,
-            commands::set_locale,
-            commands::set_notifications,
-            commands::notices,
-            commands::notice,
-            commands::mark_notice_read,
-            commands::sync_now,
-            commands::sync_status,
-            commands::passes,
-            commands::create_pass,
-            commands::revoke_pass,
-            commands::pass_qr,
-            commands::save_picture,
-            commands::copy_picture,
-            commands::copy_text,
-            commands::ticket_photo,
-            commands::bills,
-            commands::payment_orders,
-            commands::receipts,
-            commands::ledger,
-            commands::pay,
-            commands::payment_order,
-            commands::follow_payment,
-            commands::cancel_payment,
-            commands::checkout_page,
-            commands::checkout_action,
-            commands::export_receipt_pdf,
-            commands::export_ledger_csv,
-            commands::prepare_photo,
-            commands::submit_ticket,
-            commands::tickets,
-            commands::ticket_step,
-            commands::resolve_blocked_ticket,
-        ])
+        .invoke_handler(commands::handler())
         .build(tauri::generate_context!());
     let app = match app {
         Ok(app) => app,

@@ -72,6 +72,8 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
         setup::build_server()?;
     } else {
         setup::build_binaries()?;
+        // The app binary prints its own command bindings; without it they go unchecked.
+        crate::bindings::check_commands()?;
     }
     windowless_tests()?;
     if !args.no_window {

@@ -24,8 +24,8 @@ export function inTauri(): boolean {
 /** The Tauri backend in the app, the fake in a plain browser (`npm run dev`). */
 export async function createBackend(): Promise<Backend> {
   if (inTauri()) {
-    const { TauriBackend } = await import('./tauri');
-    return new TauriBackend();
+    const { tauriBackend } = await import('./tauri');
+    return tauriBackend();
   }
   const { FakeBackend } = await import('./fake');
   // Browser preview hints: `?demo=signed-in` starts signed in, `?demo=offline` also offline

@@ -1,0 +1,39 @@
+//! Commands of the session: who is signed in, signing in and out, the household shown, and
+//! this device's settings (language, notifications).
+
+use linli_core::Core;
+use linli_wire::MembershipId;
+use linli_wire::ipc::{AccountView, Locale, SessionView};
+use tauri::State;
+
+commands! {
+    /// Who is signed in (from local state; works offline).
+    fn session(core: State<'_, Core>) -> SessionView {
+        core.session().await
+    }
+
+    /// Signs in with phone number and password; tokens go to the OS keyring.
+    fn sign_in(core: State<'_, Core>, phone: String, password: String) -> AccountView {
+        core.sign_in(&phone, &password).await
+    }
+
+    /// Signs out: tokens leave the keyring and the account's cache is deleted.
+    fn sign_out(core: State<'_, Core>) -> () {
+        core.sign_out().await
+    }
+
+    /// Shows another of the resident's households.
+    fn switch_household(core: State<'_, Core>, id: MembershipId) -> AccountView {
+        core.switch_household(id).await
+    }
+
+    /// Remembers the UI language.
+    fn set_locale(core: State<'_, Core>, locale: Locale) -> () {
+        core.set_locale(locale).await
+    }
+
+    /// Turns desktop notifications of ticket progress on or off (this device).
+    fn set_notifications(core: State<'_, Core>, on: bool) -> () {
+        core.set_notifications(on).await
+    }
+}

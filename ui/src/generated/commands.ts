@@ -1,0 +1,136 @@
+// Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
+// One method per command: the UI's `Backend` is these plus `onEvent`.
+import type { AccountView, Bill, BillId, BlockedChoice, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+
+/** What the app's commands take and answer. */
+export interface Commands {
+  /** Who is signed in (from local state; works offline). */
+  session(): Promise<SessionView>;
+  /** Signs in with phone number and password; tokens go to the OS keyring. */
+  signIn(phone: string, password: string): Promise<AccountView>;
+  /** Signs out: tokens leave the keyring and the account's cache is deleted. */
+  signOut(): Promise<void>;
+  /** Shows another of the resident's households. */
+  switchHousehold(id: MembershipId): Promise<AccountView>;
+  /** Remembers the UI language. */
+  setLocale(locale: Locale): Promise<void>;
+  /** Turns desktop notifications of ticket progress on or off (this device). */
+  setNotifications(on: boolean): Promise<void>;
+  /** Pulls changes and flushes the outbox now (pull-to-refresh). */
+  syncNow(): Promise<SyncStatus>;
+  /** Connectivity and outbox status. */
+  syncStatus(): Promise<SyncStatus>;
+  /** Notices of the current household's community, from the cache. */
+  notices(): Promise<Array<Notice>>;
+  /** One notice, from the cache. */
+  notice(id: NoticeId): Promise<Notice>;
+  /** Marks a notice read now and queues the mark for the backend. */
+  markNoticeRead(id: NoticeId): Promise<Notice>;
+  /** The current household's visitor passes (cache and outbox). */
+  passes(): Promise<Array<PassView>>;
+  /** Invites a visitor; queued, issued when online. */
+  createPass(input: NewPass): Promise<PassView>;
+  /** Revokes a pass (needs the network). */
+  revokePass(id: PassId): Promise<PassView>;
+  /** The QR code of an issued pass, as a PNG data URL (drawn by the core). */
+  passQr(id: PassId): Promise<string>;
+  /**
+   * Saves a picture the UI drew (PNG data URL) in the pictures folder as `<name>.png`;
+   * answers its path.
+   */
+  savePicture(dataUrl: string, name: string): Promise<string>;
+  /** Puts a picture the UI drew (PNG data URL, checked by the core) on the system clipboard. */
+  copyPicture(dataUrl: string): Promise<void>;
+  /** Puts text on the system clipboard. */
+  copyText(text: string): Promise<void>;
+  /** The household's bills (unsettled first), from the cache. */
+  bills(): Promise<Array<Bill>>;
+  /** The household's payment orders, newest first, from the cache. */
+  paymentOrders(): Promise<Array<PaymentOrder>>;
+  /** The household's receipts, newest first, from the cache. */
+  receipts(): Promise<Array<Receipt>>;
+  /** The community's published fee ledger, newest first, from the cache. */
+  ledger(): Promise<Array<LedgerPeriod>>;
+  /** Starts paying whole bills; the order says how (its client action). Needs the network. */
+  pay(billIds: Array<BillId>, channel: PaymentChannel): Promise<PaymentOrder>;
+  /** A payment order as the backend has it now. */
+  paymentOrder(id: PaymentOrderId): Promise<PaymentOrder>;
+  /**
+   * Waits (in the core) until the backend says the order is final, or a while has passed:
+   * the order as last seen, possibly still open.
+   */
+  followPayment(id: PaymentOrderId): Promise<PaymentOrder>;
+  /** Cancels an unpaid payment order. */
+  cancelPayment(id: PaymentOrderId): Promise<PaymentOrder>;
+  /** The demo provider's checkout page (HTML) for an order awaiting payment. */
+  checkoutPage(id: PaymentOrderId): Promise<string>;
+  /** Sends the payer's choice from the checkout page (its form's URL). */
+  checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder>;
+  /** Exports a receipt as a PDF; answers its path. */
+  exportReceiptPdf(id: ReceiptId): Promise<string>;
+  /** Exports a ledger period as CSV; answers its path. */
+  exportLedgerCsv(period: string): Promise<string>;
+  /**
+   * Prepares a photo the UI read from a picked file (Base64) at once; `photo-*` codes when
+   * unusable.
+   */
+  preparePhoto(data: string): Promise<PhotoDraft>;
+  /**
+   * One of a ticket's photos (the resident's or a staff after-photo) as a `data:` URL: its
+   * thumbnail, or with `full` the whole photo. Kept on the device once fetched.
+   */
+  ticketPhoto(id: string, full: boolean): Promise<string>;
+  /** Queues a report with its prepared photos (sent when online); answers its id. */
+  submitTicket(input: NewTicket): Promise<TicketId>;
+  /** The household's tickets: queued ones (with photo progress) first, then the backend's. */
+  tickets(): Promise<Array<TicketView>>;
+  /** Decides for a report blocked by a refused photo: send it without, or discard it. */
+  resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void>;
+  /** A resident's step on a sent ticket (needs the network). */
+  ticketStep(id: TicketId, step: TicketStep): Promise<Ticket>;
+}
+
+/** Sends a command by its name with its arguments and answers what it answers. */
+export type Invoke = (command: string, args?: Record<string, unknown>) => Promise<unknown>;
+
+/** The commands over one `invoke` function. */
+export function bindCommands(invoke: Invoke): Commands {
+  return {
+    session: () => invoke('session') as Promise<SessionView>,
+    signIn: (phone: string, password: string) => invoke('sign_in', { phone, password }) as Promise<AccountView>,
+    signOut: () => invoke('sign_out') as Promise<void>,
+    switchHousehold: (id: MembershipId) => invoke('switch_household', { id }) as Promise<AccountView>,
+    setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
+    setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
+    syncNow: () => invoke('sync_now') as Promise<SyncStatus>,
+    syncStatus: () => invoke('sync_status') as Promise<SyncStatus>,
+    notices: () => invoke('notices') as Promise<Array<Notice>>,
+    notice: (id: NoticeId) => invoke('notice', { id }) as Promise<Notice>,
+    markNoticeRead: (id: NoticeId) => invoke('mark_notice_read', { id }) as Promise<Notice>,
+    passes: () => invoke('passes') as Promise<Array<PassView>>,
+    createPass: (input: NewPass) => invoke('create_pass', { input }) as Promise<PassView>,
+    revokePass: (id: PassId) => invoke('revoke_pass', { id }) as Promise<PassView>,
+    passQr: (id: PassId) => invoke('pass_qr', { id }) as Promise<string>,
+    savePicture: (dataUrl: string, name: string) => invoke('save_picture', { dataUrl, name }) as Promise<string>,
+    copyPicture: (dataUrl: string) => invoke('copy_picture', { dataUrl }) as Promise<void>,
+    copyText: (text: string) => invoke('copy_text', { text }) as Promise<void>,
+    bills: () => invoke('bills') as Promise<Array<Bill>>,
+    paymentOrders: () => invoke('payment_orders') as Promise<Array<PaymentOrder>>,
+    receipts: () => invoke('receipts') as Promise<Array<Receipt>>,
+    ledger: () => invoke('ledger') as Promise<Array<LedgerPeriod>>,
+    pay: (billIds: Array<BillId>, channel: PaymentChannel) => invoke('pay', { billIds, channel }) as Promise<PaymentOrder>,
+    paymentOrder: (id: PaymentOrderId) => invoke('payment_order', { id }) as Promise<PaymentOrder>,
+    followPayment: (id: PaymentOrderId) => invoke('follow_payment', { id }) as Promise<PaymentOrder>,
+    cancelPayment: (id: PaymentOrderId) => invoke('cancel_payment', { id }) as Promise<PaymentOrder>,
+    checkoutPage: (id: PaymentOrderId) => invoke('checkout_page', { id }) as Promise<string>,
+    checkoutAction: (id: PaymentOrderId, url: string) => invoke('checkout_action', { id, url }) as Promise<PaymentOrder>,
+    exportReceiptPdf: (id: ReceiptId) => invoke('export_receipt_pdf', { id }) as Promise<string>,
+    exportLedgerCsv: (period: string) => invoke('export_ledger_csv', { period }) as Promise<string>,
+    preparePhoto: (data: string) => invoke('prepare_photo', { data }) as Promise<PhotoDraft>,
+    ticketPhoto: (id: string, full: boolean) => invoke('ticket_photo', { id, full }) as Promise<string>,
+    submitTicket: (input: NewTicket) => invoke('submit_ticket', { input }) as Promise<TicketId>,
+    tickets: () => invoke('tickets') as Promise<Array<TicketView>>,
+    resolveBlockedTicket: (id: TicketId, choice: BlockedChoice) => invoke('resolve_blocked_ticket', { id, choice }) as Promise<void>,
+    ticketStep: (id: TicketId, step: TicketStep) => invoke('ticket_step', { id, step }) as Promise<Ticket>,
+  };
+}
