@@ -4,35 +4,9 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
-import type {
-  AccountView,
-  BlockedChoice,
-  NewTicket,
-  PhotoDraft,
-  Ticket,
-  TicketId,
-  TicketStep,
-  TicketView,
-  Bill,
-  BillId,
-  EntityKind,
-  LedgerPeriod,
-  PaymentChannel,
-  PaymentOrder,
-  PaymentOrderId,
-  Receipt,
-  ReceiptId,
-  CoreEvent,
-  Locale,
-  MembershipId,
-  NewPass,
-  Notice,
-  NoticeId,
-  PassId,
-  PassView,
-  SessionView,
-  SyncStatus,
-} from '../generated/wire';
+import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
+import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
+import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SyncStatus } from '../generated/wire';
 import { type Backend, BackendError } from './contract';
 import { DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
 
@@ -185,9 +159,7 @@ export class FakeBackend implements Backend {
     return { account, locale: this.locale, backend_url: 'https://127.0.0.1:8443', ended_because: this.endedBecause, notifications: this.notifications };
   }
 
-  async setNotifications(on: boolean): Promise<void> {
-    this.notifications = on;
-  }
+  async setNotifications(on: boolean): Promise<void> { this.notifications = on; }
 
   async signIn(_phone: string, _password: string): Promise<AccountView> {
     this.signedIn = true;
@@ -205,18 +177,14 @@ export class FakeBackend implements Backend {
     return this.account();
   }
 
-  async setLocale(locale: Locale): Promise<void> {
-    this.locale = locale;
-  }
+  async setLocale(locale: Locale): Promise<void> { this.locale = locale; }
 
   async notices(): Promise<Notice[]> {
     const community = MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
     return this.items.filter((n) => n.community_id === community).map((n) => ({ ...n }));
   }
 
-  async notice(id: NoticeId): Promise<Notice> {
-    return { ...this.found(this.items.find((n) => n.id === id), 'notice') };
-  }
+  async notice(id: NoticeId): Promise<Notice> { return { ...this.found(this.items.find((n) => n.id === id), 'notice') }; }
 
   async markNoticeRead(id: NoticeId): Promise<Notice> {
     const notice = this.found(this.items.find((n) => n.id === id), 'notice');
@@ -224,17 +192,9 @@ export class FakeBackend implements Backend {
     return { ...notice };
   }
 
-  async syncNow(): Promise<SyncStatus> {
-    return this.status();
-  }
-
-  async syncStatus(): Promise<SyncStatus> {
-    return this.status();
-  }
-
-  async passes(): Promise<PassView[]> {
-    return this.passList.filter((p) => p.membership_id === this.current).map((p) => structuredClone(p));
-  }
+  async syncNow(): Promise<SyncStatus> { return this.status(); }
+  async syncStatus(): Promise<SyncStatus> { return this.status(); }
+  async passes(): Promise<PassView[]> { return this.passList.filter((p) => p.membership_id === this.current).map((p) => structuredClone(p)); }
 
   async createPass(input: NewPass): Promise<PassView> {
     this.seq += 1;
@@ -253,9 +213,7 @@ export class FakeBackend implements Backend {
     return structuredClone(pass);
   }
 
-  async passQr(_id: PassId): Promise<string> {
-    return PIXEL_PNG;
-  }
+  async passQr(_id: PassId): Promise<string> { return PIXEL_PNG; }
 
   async savePicture(_dataUrl: string, name: string): Promise<string> {
     const path = `/home/resident/Pictures/${name}.png`;
@@ -263,13 +221,8 @@ export class FakeBackend implements Backend {
     return path;
   }
 
-  async copyPicture(dataUrl: string): Promise<void> {
-    this.clipboard = dataUrl;
-  }
-
-  async copyText(text: string): Promise<void> {
-    this.clipboard = text;
-  }
+  async copyPicture(dataUrl: string): Promise<void> { this.clipboard = dataUrl; }
+  async copyText(text: string): Promise<void> { this.clipboard = text; }
 
   async preparePhoto(data: string): Promise<PhotoDraft> {
     const id = crypto.randomUUID();
@@ -278,9 +231,7 @@ export class FakeBackend implements Backend {
     return { id, thumbnail, width: 2016, height: 1512, bytes: 300_000 };
   }
 
-  async ticketPhoto(id: string, _full: boolean): Promise<string> {
-    return this.found(this.photos.get(id), 'photo');
-  }
+  async ticketPhoto(id: string, _full: boolean): Promise<string> { return this.found(this.photos.get(id), 'photo'); }
 
   /** Keeps the report as given, queued: what the UI sent is what tests read back. */
   async submitTicket(input: NewTicket): Promise<TicketId> {
@@ -292,9 +243,7 @@ export class FakeBackend implements Backend {
     return id;
   }
 
-  async tickets(): Promise<TicketView[]> {
-    return this.ticketList.map((t) => structuredClone(t));
-  }
+  async tickets(): Promise<TicketView[]> { return this.ticketList.map((t) => structuredClone(t)); }
 
   async resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void> {
     const after = this.decided('resolveBlockedTicket', [id, choice]);
@@ -311,55 +260,25 @@ export class FakeBackend implements Backend {
     return structuredClone(ticket);
   }
 
-  async bills(): Promise<Bill[]> {
-    return this.billing.bills.map((b) => structuredClone(b));
-  }
-
-  async paymentOrders(): Promise<PaymentOrder[]> {
-    return this.billing.orders.map((o) => ({ ...o }));
-  }
-
-  async receipts(): Promise<Receipt[]> {
-    return this.billing.receipts.map((r) => structuredClone(r));
-  }
-
-  async ledger(): Promise<LedgerPeriod[]> {
-    return this.billing.ledger.map((p) => structuredClone(p));
-  }
-
-  async pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder> {
-    return this.saveOrder(this.decided('pay', [billIds, channel]));
-  }
-
-  async paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> {
-    return { ...this.found(this.billing.orders.find((o) => o.id === id), 'order') };
-  }
+  async bills(): Promise<Bill[]> { return this.billing.bills.map((b) => structuredClone(b)); }
+  async paymentOrders(): Promise<PaymentOrder[]> { return this.billing.orders.map((o) => ({ ...o })); }
+  async receipts(): Promise<Receipt[]> { return this.billing.receipts.map((r) => structuredClone(r)); }
+  async ledger(): Promise<LedgerPeriod[]> { return this.billing.ledger.map((p) => structuredClone(p)); }
+  async pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder> { return this.saveOrder(this.decided('pay', [billIds, channel])); }
+  async paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> { return { ...this.found(this.billing.orders.find((o) => o.id === id), 'order') }; }
 
   /** The order as it stands: a test scripts its outcome on `checkoutAction`. */
-  async followPayment(id: PaymentOrderId): Promise<PaymentOrder> {
-    return this.paymentOrder(id);
-  }
-
-  async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
-    return this.saveOrder(this.decided('cancelPayment', [id]));
-  }
-
-  async checkoutPage(id: PaymentOrderId): Promise<string> {
-    return demoCheckoutPage(await this.paymentOrder(id));
-  }
-
-  async checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> {
-    return this.saveOrder(this.decided('checkoutAction', [id, url]));
-  }
+  async followPayment(id: PaymentOrderId): Promise<PaymentOrder> { return this.paymentOrder(id); }
+  async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> { return this.saveOrder(this.decided('cancelPayment', [id])); }
+  async checkoutPage(id: PaymentOrderId): Promise<string> { return demoCheckoutPage(await this.paymentOrder(id)); }
+  async checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> { return this.saveOrder(this.decided('checkoutAction', [id, url])); }
 
   async exportReceiptPdf(id: ReceiptId): Promise<string> {
     const receipt = this.found(this.billing.receipts.find((r) => r.id === id), 'receipt');
     return `/home/resident/Downloads/收据-${receipt.number}.pdf`;
   }
 
-  async exportLedgerCsv(period: string): Promise<string> {
-    return `/home/resident/Downloads/收支公示-${period}.csv`;
-  }
+  async exportLedgerCsv(period: string): Promise<string> { return `/home/resident/Downloads/收支公示-${period}.csv`; }
 
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
     this.listeners.add(listener);
