@@ -74,20 +74,19 @@ export class FakeBackend implements Backend {
 
   /** Test hook: the next call of `method` is refused with `error`, as the core would refuse it. */
   fail(method: keyof Backend, error: BackendError): void {
-    let queue = this.failures.get(method);
-    if (!queue) {
-      const refusals: BackendError[] = (queue = []);
-      this.failures.set(method, refusals);
-      const through = this[method] as (...args: unknown[]) => Promise<unknown>;
-      Object.assign(this, {
-        [method]: async (...args: unknown[]) => {
-          const refusal = refusals.shift();
-          if (refusal) throw refusal;
-          return through.apply(this, args);
-        },
-      });
-    }
-    queue.push(error);
+    const queued = this.failures.get(method);
+    if (queued) return void queued.push(error);
+    // The first refusal for a method puts a gate before it, on this instance (spies still see the calls).
+    const refusals = [error];
+    this.failures.set(method, refusals);
+    const through = this[method] as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(this, {
+      [method]: async (...args: unknown[]) => {
+        const refusal = refusals.shift();
+        if (refusal) throw refusal;
+        return through.apply(this, args);
+      },
+    });
   }
 
   /** Test hook: the backend goes away or comes back (what waits in the outbox is `setOutbox`'s). */
