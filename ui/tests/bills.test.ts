@@ -3,10 +3,11 @@ import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
 import { money, yuan } from '../src/features/bills/money';
 import { lineFormula } from '../src/features/bills/bills';
-import { demoBills } from '../src/backend/fakeBilling';
+import { MEMBERSHIPS, demoBills } from '../src/backend/fakeData';
 import { mountApp } from './helpers';
 import { BackendError } from '../src/backend';
 import zh from '../src/i18n/zh-CN';
+import type { Bill, PaymentOrder, Receipt } from '../src/generated/wire';
 
 let mounted: VueWrapper | null = null;
 afterEach(() => {
@@ -14,6 +15,58 @@ afterEach(() => {
   mounted = null;
   document.body.innerHTML = '';
 });
+
+// What the backend decides about an order (its amount, that it holds its bills, its outcome) is
+// tests/e2e/bills.rs; here each test says what the backend answered.
+let orders = 0;
+/** An order for `bills` awaiting payment, as the backend makes it (the amount is what is due). */
+function awaiting(bills: Bill[]): PaymentOrder {
+  orders += 1;
+  const id = `0193a000-0000-7000-8000-00000000d${String(orders).padStart(3, '0')}`;
+  return {
+    id,
+    membership_id: MEMBERSHIPS[0]!.id,
+    bill_ids: bills.map((b) => b.id),
+    amount_minor: bills.reduce((s, b) => s + b.due_minor, 0),
+    currency: 'CNY',
+    channel: 'demo',
+    state: 'awaiting_payment',
+    client_action: { type: 'demo_confirm', url: `https://127.0.0.1/demo-pay/${id}?t=x` },
+    created_at: '2026-11-29T02:00:00Z',
+    expires_at: '2026-11-29T02:15:00Z',
+    paid_at: null,
+    provider_txn_id: null,
+    receipt_id: null,
+    failure_reason: null,
+    late: false,
+    refund: null,
+  };
+}
+
+/** The backend's books after the provider confirmed `order`: its bills paid, one receipt. */
+function settle(backend: FakeBackend, order: PaymentOrder): PaymentOrder {
+  const paidAt = '2026-11-29T02:01:00Z';
+  const bills = backend.billing.bills.filter((b) => order.bill_ids.includes(b.id));
+  for (const b of bills) Object.assign(b, { state: 'paid', overdue: false, paid_minor: b.total_minor, due_minor: 0, paid_at: paidAt, open_order_id: null });
+  const receipt: Receipt = {
+    id: '0193a000-0000-7000-8000-00000000e001',
+    number: 'SJ202611290001',
+    order_id: order.id,
+    unit_id: bills[0]!.unit_id,
+    payer: '王芳',
+    issuer: '安居物业服务有限公司',
+    community: '翠湖花园',
+    unit: '3栋2单元1502',
+    lines: bills.flatMap((b) => b.lines.map((l) => ({ bill_id: b.id, bill_line_id: l.id, name: l.name, period_from: l.period_from, period_to: l.period_to, amount_minor: l.amount_minor }))),
+    amount_minor: order.amount_minor,
+    currency: 'CNY',
+    channel: 'demo',
+    provider_txn_id: 'DEMO1',
+    paid_at: paidAt,
+  };
+  backend.billing.receipts.unshift(receipt);
+  return { ...order, state: 'succeeded', client_action: null, paid_at: paidAt, provider_txn_id: 'DEMO1', receipt_id: receipt.id };
+}
 
 const all = (id: string) => [...document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
 const byId = (id: string) => document.querySelector<HTMLElement>(`[data-testid="${id}"]`);
@@ -50,9 +103,14 @@ describe('the bills screen', () => {
 
   it('says a payment is in progress and never lets the bill be picked again', async () => {
     const backend = new FakeBackend({ signedIn: true });
+    // An open order holds the first bill (as the backend answered an earlier payment).
     const first = backend.billing.bills[0]!;
-    backend.billing.pay([first.id]);
-    const others = backend.billing.bills.filter((b) => b.state === 'unpaid' && b.id !== first.id).map((b) => b.id);
+    const held = awaiting([first]);
+    backend.billing.orders.unshift(held);
+    first.open_order_id = held.id;
+    const unpaid = backend.billing.bills.filter((b) => b.state === 'unpaid' && b.id !== first.id);
+    const others = unpaid.map((b) => b.id);
+    backend.script('pay', awaiting(unpaid));
     const pay = vi.spyOn(backend, 'pay');
     const { wrapper } = await mountApp(backend, '/bills');
     mounted = wrapper;
@@ -116,7 +174,11 @@ describe('paying', () => {
   it("offers the checkout page's own actions and shows the backend's outcome with the receipt", async () => {
     const backend = new FakeBackend({ signedIn: true });
     const bill = backend.billing.bills[0]!;
-    const { wrapper } = await mountApp(backend, `/bills/${bill.id}`);
+    const order = awaiting([bill]);
+    backend.script('pay', order);
+    backend.script('checkoutAction', () => settle(backend, order));
+    const choose = vi.spyOn(backend, 'checkoutAction');
+    const { wrapper, router } = await mountApp(backend, `/bills/${bill.id}`);
     mounted = wrapper;
     await vi.waitFor(() => expect(byId('bill-pay')).not.toBeNull());
     byId('bill-pay')!.click();
@@ -127,7 +189,13 @@ describe('paying', () => {
     expect(frame.getAttribute('srcdoc'), 'its forms are offered natively instead').not.toContain('<form');
     byId('pay-action-confirm')!.click();
     await vi.waitFor(() => expect(byId('pay-result')?.dataset.state).toBe('succeeded'));
-    expect(backend.billing.receipts).toHaveLength(1);
-    expect(backend.billing.bills[0]!.state).toBe('paid');
+    expect(choose.mock.calls, "the page's own confirm form, sent through the core").toEqual([[order.id, `https://127.0.0.1/demo-pay/${order.id}/confirm?t=x`]]);
+
+    // The receipt the backend issued opens from the outcome.
+    const receipt = backend.billing.receipts[0]!;
+    byId('pay-receipt')!.click();
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe(`/receipts/${receipt.id}`));
+    await vi.waitFor(() => expect(byId('receipt-detail')?.dataset.number, 'the receipt shown is the one issued').toBe(receipt.number));
+    expect(byId('receipt-amount')?.textContent).toBe(money(bill.total_minor));
   });
 });

@@ -1,6 +1,6 @@
 // The app's own functions on their own: notice order and labels, messages for every error
-// code, dates in community time. (The core's rules the in-memory fake only imitates are tested
-// against the real core: tests/e2e/auth.rs, outbox.rs; the screens' use of them in screens.test.ts.)
+// code, dates in community time. (The core's rules, which the in-memory fake does not imitate, are
+// tested against the real core: tests/e2e/auth.rs, outbox.rs; the screens' use of them in screens.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { knownCategory, paragraphs, sortNotices } from '../src/features/notices/notices';
 import zh from '../src/i18n/zh-CN';

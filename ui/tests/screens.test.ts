@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend, DEMO_PHONE } from '../src/backend/fake';
+import { BackendError } from '../src/backend';
 import { mountApp } from './helpers';
 import type { VueWrapper } from '@vue/test-utils';
 
@@ -17,6 +18,9 @@ const ids = (id: string) => all(id).map((el) => el.dataset.noticeId);
 describe('sign-in screen', () => {
   it('is Chinese by default and explains a wrong password by its code', async () => {
     const backend = new FakeBackend();
+    // The core's answer to a wrong password (tests/e2e/auth.rs checks that it gives it).
+    backend.fail('signIn', new BackendError('invalid-credentials', 'wrong phone number or password'));
+    const signIn = vi.spyOn(backend, 'signIn');
     const { wrapper } = await mountApp(backend, '/home');
     mounted = wrapper;
     await vi.waitFor(() => expect(byId('login-submit')?.textContent).toContain('登录'));
@@ -27,6 +31,7 @@ describe('sign-in screen', () => {
     await wrapper.find('input[data-testid="login-password"]').setValue('wrong');
     await wrapper.find('form').trigger('submit');
     await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('手机号或密码错误'));
+    expect(signIn.mock.calls, 'what was typed is what the core was asked').toEqual([[DEMO_PHONE, 'wrong']]);
   });
 
   it('switches to English', async () => {
@@ -105,6 +110,7 @@ describe('notices', () => {
 
   it('shows the offline banner with the pending count', async () => {
     const backend = new FakeBackend({ signedIn: true });
+    const marks = vi.spyOn(backend, 'markNoticeRead');
     const { wrapper, router } = await mountApp(backend, '/notices');
     mounted = wrapper;
     await vi.waitFor(() => expect(all('notice-item').length).toBeGreaterThan(0));
@@ -116,8 +122,11 @@ describe('notices', () => {
     const unread = all('notice-item').find((el) => el.dataset.unread === 'true')!;
     unread.click();
     await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('notice'));
+    await vi.waitFor(() => expect(marks.mock.calls, 'the mark is asked for offline too').toEqual([[unread.dataset.noticeId]]));
+    backend.setOutbox(1); // the core keeps it in its outbox and says so
     await vi.waitFor(() => expect(byId('offline-banner')?.textContent).toContain('1 项操作待发送'));
     backend.setOnline(true);
+    backend.setOutbox(0); // back online, the core has sent it
     await vi.waitFor(() => expect(byId('offline-banner')).toBeNull());
   });
 });

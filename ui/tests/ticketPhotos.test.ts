@@ -5,6 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { VueWrapper } from '@vue/test-utils';
 import { FakeBackend } from '../src/backend/fake';
 import type { Ticket } from '../src/generated/wire';
+import { BackendError } from '../src/backend';
+import zh from '../src/i18n/zh-CN';
 import { mountApp } from './helpers';
 
 let mounted: VueWrapper | null = null;
@@ -116,5 +118,48 @@ describe('a repair report', () => {
       expect(Date.parse(w.until) - Date.parse(w.from), 'three hours each by default').toBe(3 * 3600_000);
     }
     expect(Date.parse(windows[1]!.from)).toBeGreaterThan(Date.parse(windows[0]!.from));
+  });
+});
+
+// Which steps a ticket offers and where a step leads are the backend's (tests/e2e/tickets.rs);
+// the screen offers what the ticket's `allowed` says and shows the ticket the step returns.
+describe('a resident step', () => {
+  it('offers only the allowed steps and shows the ticket the backend returns', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const ticket = await completed(backend, crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID());
+    ticket.allowed = ['confirm', 'comment'];
+    const at = '2026-11-29T03:00:00Z';
+    const confirmed: Ticket = {
+      ...structuredClone(ticket),
+      state: 'confirmed',
+      allowed: ['rate'],
+      events: [...ticket.events, { id: crypto.randomUUID(), at, actor: 'resident', actor_name: '王芳', action: 'confirmed', note: null, attachment_ids: [] }],
+    };
+    backend.script('ticketStep', confirmed);
+    const step = vi.spyOn(backend, 'ticketStep');
+    const { wrapper } = await mountApp(backend, `/tickets/${ticket.id}`);
+    mounted = wrapper;
+
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="ticket-confirm"]')).not.toBeNull());
+    expect(document.querySelector('[data-testid="ticket-rate"]'), 'rating is not among the allowed steps yet').toBeNull();
+    expect(document.querySelector('[data-testid="ticket-cancel"]'), 'nor is cancelling').toBeNull();
+    document.querySelector<HTMLElement>('[data-testid="ticket-confirm"]')!.click();
+    await vi.waitFor(() => expect(document.querySelector<HTMLElement>('[data-testid="ticket-state"]')?.dataset.state).toBe('confirmed'));
+    expect(step.mock.calls, 'one confirm step was asked for').toEqual([[ticket.id, { step: 'confirm' }]]);
+    expect(document.querySelector('[data-testid="ticket-event"][data-action="confirmed"]'), "the backend's new event is on the timeline").not.toBeNull();
+    expect(document.querySelector('[data-testid="ticket-confirm"]'), 'confirming is no longer offered').toBeNull();
+    expect(document.querySelector('[data-testid="ticket-rate"]'), 'rating now is').not.toBeNull();
+  });
+
+  it('a refused step says why and leaves the ticket as it was', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const ticket = await completed(backend, crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID());
+    backend.fail('ticketStep', new BackendError('invalid-transition', 'the ticket moved on'));
+    const { wrapper } = await mountApp(backend, `/tickets/${ticket.id}`);
+    mounted = wrapper;
+    await vi.waitFor(() => expect(document.querySelector('[data-testid="ticket-confirm"]')).not.toBeNull());
+    document.querySelector<HTMLElement>('[data-testid="ticket-confirm"]')!.click();
+    await vi.waitFor(() => expect(document.querySelector('.van-toast')?.textContent).toContain(zh.errors['invalid-transition']));
+    expect(document.querySelector<HTMLElement>('[data-testid="ticket-state"]')?.dataset.state, 'still as the backend last said').toBe('completed');
   });
 });

@@ -47,6 +47,8 @@ describe('visitor passes', () => {
   it('a pass made offline waits to be issued', async () => {
     const backend = new FakeBackend({ signedIn: true });
     backend.setOnline(false);
+    // The core's answer for a pass made offline: kept, not yet issued (tests/e2e/passes.rs).
+    backend.newPass = { state: 'pending', payload: null, short_code: null };
     const { wrapper, router } = await mountApp(backend, '/visitors/new');
     mounted = wrapper;
     await vi.waitFor(() => expect(byId('visitor-name')).not.toBeNull());

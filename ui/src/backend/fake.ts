@@ -1,115 +1,62 @@
-// An in-memory Backend with the demo resident 王芳, for unit tests and `npm run dev` in a
-// plain browser. It keeps the core's rules: wrong password → invalid-credentials, reads need
-// a session, marking read is idempotent, offline marks are queued (outbox) and flushed when
-// `setOnline(true)`.
-import type {
-  AccountView,
-  BlockedChoice,
-  NewTicket,
-  PhotoDraft,
-  Ticket,
-  TicketId,
-  TicketStep,
-  TicketView,
-  Bill,
-  BillId,
-  LedgerPeriod,
-  PaymentOrder,
-  PaymentOrderId,
-  Receipt,
-  ReceiptId,
-  CoreEvent,
-  Locale,
-  Membership,
-  MembershipId,
-  NewPass,
-  Notice,
-  NoticeCategory,
-  NoticeId,
-  PassId,
-  PassView,
-  SessionView,
-  SyncStatus,
-} from '../generated/wire';
+// An in-memory Backend for the UI's unit tests and `npm run dev` in a plain browser, over the
+// demo content of fakeData.ts. It stores what it is given and returns what it holds; it decides
+// nothing. What the core or the backend decides (a ticket's next state and `allowed` steps, a
+// payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
+// scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
+// tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
+import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
+import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
+import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SyncStatus } from '../generated/wire';
 import { type Backend, BackendError } from './contract';
-import { FakeBilling } from './fakeBilling';
+import { DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
 
-export const DEMO_PHONE = '13800000001';
-export const DEMO_PASSWORD = 'demo1234';
+export { DEMO_PASSWORD, DEMO_PHONE } from './fakeData';
 
-const CUIHU = '0193a000-0000-7000-8000-000000000001';
-const JINXIU = '0193a000-0000-7000-8000-000000000002';
-
-function membership(id: string, community: string, name: string, building: string, entrance: string, room: string, role: Membership['role']): Membership {
-  return {
-    id,
-    community: {
-      id: community,
-      name,
-      address: name === '翠湖花园' ? '杭州市西湖区文三路 188 号' : '杭州市滨江区江南大道 1999 号',
-      property_company: '安居物业服务有限公司',
-      service_phone: name === '翠湖花园' ? '0571-8888 6666' : '0571-8666 8888',
-    },
-    unit: { id: `${id}-unit`, building, entrance, room, area_centi_m2: 8950 },
-    role,
-    state: 'active',
-  };
+/** What the calls the core or backend decides answer: the ticket after a step, the order made
+ *  or as it stands after a choice, the blocked report's view after the choice (null: gone). */
+interface Decisions {
+  ticketStep: Ticket;
+  pay: PaymentOrder;
+  cancelPayment: PaymentOrder;
+  checkoutAction: PaymentOrder;
+  resolveBlockedTicket: TicketView | null;
 }
-
-const MEMBERSHIPS: Membership[] = [
-  membership('0193a000-0000-7000-8000-0000000000a1', CUIHU, '翠湖花园', '3栋', '2单元', '1502', 'owner'),
-  membership('0193a000-0000-7000-8000-0000000000a2', JINXIU, '锦绣江南', '8栋', '', '601', 'tenant'),
-];
-
-const HOUR = 3600_000;
-
-function demoNotices(now: number): Notice[] {
-  const rows: Array<[string, number, NoticeCategory, boolean, boolean, string, string, boolean]> = [
-    [CUIHU, 2, 'water_outage', true, true, '关于3栋、5栋临时停水的通知', '因二次供水泵房检修，明日 9:00–15:00 停水，请提前储水。', false],
-    [CUIHU, 20, 'elevator_maintenance', false, false, '3栋2单元电梯例行维保', '本周四 14:00–16:00 电梯维保，期间请走楼梯。', false],
-    [CUIHU, 40, 'power_outage', true, false, '配电房检修停电通知', '周六 8:30–12:00 1–5栋公共照明及电梯停电。', false],
-    [CUIHU, 70, 'community_event', false, true, '“邻里一家亲”周末市集邀您参加', '本周日中心花园举办二手市集、亲子手工和义诊。', false],
-    [CUIHU, 120, 'fire_safety', false, false, '冬季消防安全提示', '天气干燥，请勿在楼道堆放杂物，电动车禁止入户充电。', true],
-    [CUIHU, 200, 'fees', false, false, '2027年度物业费缴纳通知', '物业费标准 2.80 元/㎡·月，可在“缴费”中在线缴纳。', true],
-    [CUIHU, 300, 'general', false, false, '小区垃圾分类投放时间调整', '自下月起定时定点投放时间为 7:00–9:00、18:00–20:00。', true],
-    [CUIHU, 400, 'other', false, false, '关于开展业主满意度调查的通知', '第三方机构将开展年度满意度调查，感谢您的支持。', true],
-    [JINXIU, 3, 'power_outage', true, true, '锦绣江南计划停电通知', '后天 7:00–17:00 因电网升级全小区停电。', false],
-    [JINXIU, 30, 'water_outage', false, false, '8栋供水管道维修', '今晚 22:00–次日 2:00 8栋停水。', false],
-    [JINXIU, 90, 'community_event', false, false, '周末亲子观影之夜', '周六 18:30 中心草坪露天电影，免费爆米花。', true],
-    [JINXIU, 150, 'general', false, false, '地下车库照明改造完成', '车库照明已全部更换为节能灯，感谢各位业主的理解与配合。', true],
-  ];
-  return rows.map(([community, hoursAgo, category, urgent, pinned, title, summary, read], i) => ({
-    id: `0193a000-0000-7000-8000-0000000001${String(i).padStart(2, '0')}`,
-    community_id: community,
-    title,
-    summary,
-    body: `${summary}\n\n请您合理安排，给您带来不便，敬请谅解。\n\n如有疑问请致电物业服务中心。`,
-    category,
-    priority: urgent ? 'urgent' : 'normal',
-    pinned,
-    publisher: community === CUIHU ? '翠湖花园物业服务中心' : '锦绣江南物业服务中心',
-    published_at: new Date(now - hoursAgo * HOUR).toISOString(),
-    starts_at: urgent ? new Date(now + 24 * HOUR).toISOString() : null,
-    ends_at: urgent ? new Date(now + 30 * HOUR).toISOString() : null,
-    expires_at: null,
-    read_at: read ? new Date(now - hoursAgo * HOUR + HOUR).toISOString() : null,
-    version: 1,
-  }));
-}
+type Decided = keyof Decisions;
+/** A scripted answer: the value itself, or made from the call's arguments (and free to change
+ *  the fake's books, as the backend would alongside). */
+type Answer<K extends Decided> = Decisions[K] | ((...args: Parameters<Backend[K]>) => Decisions[K]);
 
 export class FakeBackend implements Backend {
-  private signedIn = false;
+  private signedIn: boolean;
+  private endedBecause: SessionView['ended_because'] = null;
   private current: MembershipId = MEMBERSHIPS[0]!.id;
   private locale: Locale = 'zh-CN';
   private online = true;
-  private endedBecause: SessionView['ended_because'] = null;
-  private readonly items: Notice[];
-  private readonly pending = new Set<NoticeId>();
+  private outbox = { pending: 0, rejected: 0 };
   private readonly listeners = new Set<(event: CoreEvent) => void>();
-  private readonly passList: PassView[] = [];
-  private passSeq = 0;
-  /** Bills, orders, receipts and the ledger (tests reach in to check them). */
-  readonly billing = new FakeBilling();
+  private readonly scripts: { [K in Decided]?: Answer<K>[] } = {};
+  private readonly failures = new Map<keyof Backend, BackendError[]>();
+  private seq = 0;
+
+  /** The notices of both households (each shown to its own). */
+  readonly items: Notice[];
+  readonly passList: PassView[] = [];
+  /** Queued and sent tickets (tests put sent ones here). */
+  readonly ticketList: TicketView[] = [];
+  /** Photos the "server" holds, by attachment id (tests put after-photos here). */
+  readonly photos = new Map<string, string>();
+  /** Bills, payment orders, receipts and the ledger, as the core's cache would hold them. */
+  readonly billing: { bills: Bill[]; orders: PaymentOrder[]; receipts: Receipt[]; ledger: LedgerPeriod[] } = {
+    bills: demoBills(),
+    orders: [],
+    receipts: [],
+    ledger: demoLedger(),
+  };
+  /** What the core answers for a new pass, laid over the pass as given: by default issued at
+   *  once; a test of a pass made offline sets `{ state: 'pending', payload: null, short_code: null }`. */
+  newPass: Partial<PassView> = {};
+  /** Desktop notifications wanted (tests read it). */
+  notifications = true;
   /** What the last copy put on the clipboard (tests read it). */
   clipboard: string | null = null;
   /** Paths of saved pictures (tests read them). */
@@ -120,32 +67,38 @@ export class FakeBackend implements Backend {
     this.items = demoNotices(options.now ?? Date.now());
   }
 
-  private account(): AccountView {
-    return {
-      user: { id: '0193a000-0000-7000-8000-0000000000f1', display_name: '王芳', phone_masked: '138****0001' },
-      memberships: MEMBERSHIPS,
-      current_membership_id: this.current,
-    };
+  /** Test hook: the next calls of a method the core or backend decides answer these, in turn. */
+  script<K extends Decided>(method: K, ...answers: Answer<K>[]): void {
+    ((this.scripts[method] ??= []) as Answer<K>[]).push(...answers);
   }
 
-  private requireSession(): void {
-    if (!this.signedIn) throw new BackendError('not-signed-in', 'not signed in');
+  /** Test hook: the next call of `method` is refused with `error`, as the core would refuse it. */
+  fail(method: keyof Backend, error: BackendError): void {
+    const queued = this.failures.get(method);
+    if (queued) return void queued.push(error);
+    // The first refusal for a method puts a gate before it, on this instance (spies still see the calls).
+    const refusals = [error];
+    this.failures.set(method, refusals);
+    const through = this[method] as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(this, {
+      [method]: async (...args: unknown[]) => {
+        const refusal = refusals.shift();
+        if (refusal) throw refusal;
+        return through.apply(this, args);
+      },
+    });
   }
 
-  private emit(event: CoreEvent): void {
-    for (const listener of this.listeners) listener(event);
-  }
-
-  private status(): SyncStatus {
-    return { online: this.online, last_synced_at: null, outbox_pending: this.pending.size, outbox_rejected: 0 };
-  }
-
-  /** Test hook: the backend goes away or comes back. */
+  /** Test hook: the backend goes away or comes back (what waits in the outbox is `setOutbox`'s). */
   setOnline(online: boolean): void {
     this.online = online;
-    if (online) this.pending.clear();
     this.emit({ type: 'connectivity', online });
-    this.emit({ type: 'outbox', pending: this.pending.size, rejected: 0 });
+  }
+
+  /** Test hook: the core reports what waits in its outbox. */
+  setOutbox(pending: number, rejected = 0): void {
+    this.outbox = { pending, rejected };
+    this.emit({ type: 'outbox', pending, rejected });
   }
 
   /** Test hook: the session is ended by the backend. */
@@ -155,28 +108,59 @@ export class FakeBackend implements Backend {
     this.emit({ type: 'session-ended', code });
   }
 
+  /** A gate reports that the pass's visitor came in (browser preview and tests). */
+  recordEntry(id: PassId, gateName: string, at: string): void {
+    const pass = this.passList.find((p) => p.id === id);
+    if (!pass) return;
+    pass.entries.push({ id: `0193a000-0000-7000-8000-00000000e${pass.entries.length}0`, gate_id: 'g1', gate_name: gateName, gate_group: 'pedestrian', at });
+    pass.entries_used = pass.entries.length;
+    this.changed('pass');
+  }
+
+  private decided<K extends Decided>(method: K, args: Parameters<Backend[K]>): Decisions[K] {
+    const queue = this.scripts[method] as Answer<K>[] | undefined;
+    if (!queue?.length) throw new BackendError('internal', `no answer scripted for ${method}`);
+    const answer = queue.shift()!;
+    return typeof answer === 'function' ? (answer as (...a: Parameters<Backend[K]>) => Decisions[K])(...args) : answer;
+  }
+
+  private emit(event: CoreEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private changed(kind: EntityKind): void {
+    this.emit({ type: 'data-changed', kinds: [kind] });
+  }
+
+  private account(): AccountView {
+    return { user: DEMO_USER, memberships: MEMBERSHIPS, current_membership_id: this.current };
+  }
+
+  private found<T>(item: T | undefined, what: string): T {
+    if (item === undefined) throw new BackendError('not-found', `no such ${what}`);
+    return item;
+  }
+
+  private status(): SyncStatus {
+    return { online: this.online, last_synced_at: null, outbox_pending: this.outbox.pending, outbox_rejected: this.outbox.rejected };
+  }
+
+  private saveOrder(order: PaymentOrder): PaymentOrder {
+    const at = this.billing.orders.findIndex((o) => o.id === order.id);
+    if (at < 0) this.billing.orders.unshift(order);
+    else this.billing.orders[at] = order;
+    this.changed('bill');
+    return { ...order };
+  }
+
   async session(): Promise<SessionView> {
-    return {
-      account: this.signedIn ? this.account() : null,
-      locale: this.locale,
-      backend_url: 'https://127.0.0.1:8443',
-      ended_because: this.signedIn ? null : this.endedBecause,
-      notifications: this.notifications,
-    };
+    const account = this.signedIn ? this.account() : null;
+    return { account, locale: this.locale, backend_url: 'https://127.0.0.1:8443', ended_because: this.endedBecause, notifications: this.notifications };
   }
 
-  /** Desktop notifications wanted (tests read it). */
-  notifications = true;
+  async setNotifications(on: boolean): Promise<void> { this.notifications = on; }
 
-  async setNotifications(on: boolean): Promise<void> {
-    this.notifications = on;
-  }
-
-  async signIn(phone: string, password: string): Promise<AccountView> {
-    if (!this.online) throw new BackendError('offline', 'the backend cannot be reached');
-    if (phone.replace(/\s/g, '') !== DEMO_PHONE || password !== DEMO_PASSWORD) {
-      throw new BackendError('invalid-credentials', 'wrong phone number or password');
-    }
+  async signIn(_phone: string, _password: string): Promise<AccountView> {
     this.signedIn = true;
     this.endedBecause = null;
     return this.account();
@@ -188,270 +172,112 @@ export class FakeBackend implements Backend {
   }
 
   async switchHousehold(id: MembershipId): Promise<AccountView> {
-    this.requireSession();
-    if (!MEMBERSHIPS.some((m) => m.id === id)) throw new BackendError('not-found', 'no such household');
-    this.current = id;
+    this.current = this.found(MEMBERSHIPS.find((m) => m.id === id), 'household').id;
     return this.account();
   }
 
-  async setLocale(locale: Locale): Promise<void> {
-    this.locale = locale;
-  }
-
-  private communityId(): string {
-    return MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
-  }
+  async setLocale(locale: Locale): Promise<void> { this.locale = locale; }
 
   async notices(): Promise<Notice[]> {
-    this.requireSession();
-    return this.items.filter((n) => n.community_id === this.communityId()).map((n) => ({ ...n }));
+    const community = MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
+    return this.items.filter((n) => n.community_id === community).map((n) => ({ ...n }));
   }
 
-  async notice(id: NoticeId): Promise<Notice> {
-    this.requireSession();
-    const found = this.items.find((n) => n.id === id);
-    if (!found) throw new BackendError('not-found', 'no such notice');
-    return { ...found };
-  }
+  async notice(id: NoticeId): Promise<Notice> { return { ...this.found(this.items.find((n) => n.id === id), 'notice') }; }
 
   async markNoticeRead(id: NoticeId): Promise<Notice> {
-    this.requireSession();
-    const found = this.items.find((n) => n.id === id);
-    if (!found) throw new BackendError('not-found', 'no such notice');
-    if (!found.read_at) {
-      found.read_at = new Date().toISOString();
-      if (!this.online) {
-        this.pending.add(id);
-        this.emit({ type: 'outbox', pending: this.pending.size, rejected: 0 });
-      }
-    }
-    return { ...found };
+    const notice = this.found(this.items.find((n) => n.id === id), 'notice');
+    notice.read_at ??= new Date().toISOString();
+    return { ...notice };
   }
 
-  async syncNow(): Promise<SyncStatus> {
-    this.requireSession();
-    return this.status();
-  }
-
-  async syncStatus(): Promise<SyncStatus> {
-    return this.status();
-  }
-
-  async passes(): Promise<PassView[]> {
-    this.requireSession();
-    return this.passList.filter((p) => p.membership_id === this.current).map((p) => ({ ...p }));
-  }
+  async syncNow(): Promise<SyncStatus> { return this.status(); }
+  async syncStatus(): Promise<SyncStatus> { return this.status(); }
+  async passes(): Promise<PassView[]> { return this.passList.filter((p) => p.membership_id === this.current).map((p) => structuredClone(p)); }
 
   async createPass(input: NewPass): Promise<PassView> {
-    this.requireSession();
-    if (!input.visitor_name.trim()) throw new BackendError('validation-failed', 'visitor name required');
-    if (Date.parse(input.valid_until) <= Date.parse(input.valid_from)) {
-      throw new BackendError('validation-failed', 'the window must end after it starts');
-    }
-    this.passSeq += 1;
-    const id = `0193a000-0000-7000-8000-0000000002${String(this.passSeq).padStart(2, '0')}`;
-    const view: PassView = {
-      id,
-      membership_id: this.current,
-      visitor_name: input.visitor_name.trim(),
-      plate: input.plate,
-      purpose: input.purpose,
-      valid_from: input.valid_from,
-      valid_until: input.valid_until,
-      max_entries: input.max_entries,
-      entries_used: 0,
-      entries: [],
-      schedule: input.schedule,
-      state: this.online ? 'active' : 'pending',
-      payload: this.online ? `VP1:FAKE${this.passSeq}` : null,
-      short_code: this.online ? String(10_000_000 + this.passSeq * 7919) : null,
-      error: null,
-    };
+    this.seq += 1;
+    const id = `0193a000-0000-7000-8000-0000000002${String(this.seq).padStart(2, '0')}`;
+    const issued = { state: 'active', payload: `VP1:FAKE${this.seq}`, short_code: String(10_000_000 + this.seq * 7919) } as const;
+    const { visitor_phone: _phone, ...fields } = input;
+    const view: PassView = { ...fields, id, membership_id: this.current, entries_used: 0, entries: [], error: null, ...issued, ...this.newPass };
     this.passList.unshift(view);
-    this.emit({ type: 'data-changed', kinds: ['pass'] });
-    return { ...view };
-  }
-
-  /** A gate reports that the pass's visitor came in (browser preview and tests). */
-  recordEntry(id: PassId, gateName: string, at: string): void {
-    const pass = this.passList.find((p) => p.id === id);
-    if (!pass) return;
-    pass.entries.push({ id: `0193a000-0000-7000-8000-00000000e${pass.entries.length}0`, gate_id: 'g1', gate_name: gateName, gate_group: 'pedestrian', at });
-    pass.entries_used = pass.entries.length;
-    this.emit({ type: 'data-changed', kinds: ['pass'] });
+    this.changed('pass');
+    return structuredClone(view);
   }
 
   async revokePass(id: PassId): Promise<PassView> {
-    this.requireSession();
-    if (!this.online) throw new BackendError('offline', 'revoking needs the network');
-    const pass = this.passList.find((p) => p.id === id);
-    if (!pass) throw new BackendError('not-found', 'no such pass');
+    const pass = this.found(this.passList.find((p) => p.id === id), 'pass');
     pass.state = 'revoked';
-    return { ...pass };
+    return structuredClone(pass);
   }
 
-  async passQr(id: PassId): Promise<string> {
-    const pass = this.passList.find((p) => p.id === id);
-    if (!pass?.payload) throw new BackendError('not-found', 'not issued yet');
-    // A 1×1 PNG stands in for the core's drawing in a plain browser.
-    return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==';
-  }
+  async passQr(_id: PassId): Promise<string> { return PIXEL_PNG; }
 
-  async savePicture(dataUrl: string, name: string): Promise<string> {
-    if (!dataUrl.startsWith('data:image/png;base64,')) throw new BackendError('validation-failed', 'not a PNG');
+  async savePicture(_dataUrl: string, name: string): Promise<string> {
     const path = `/home/resident/Pictures/${name}.png`;
     this.saved.push(path);
     return path;
   }
 
-  async copyPicture(dataUrl: string): Promise<void> {
-    if (!dataUrl.startsWith('data:image/png;base64,')) throw new BackendError('validation-failed', 'not a PNG');
-    this.clipboard = dataUrl;
-  }
-
-  async copyText(text: string): Promise<void> {
-    this.clipboard = text;
-  }
-
-  /** Queued and sent tickets (tests reach in). */
-  readonly ticketList: TicketView[] = [];
+  async copyPicture(dataUrl: string): Promise<void> { this.clipboard = dataUrl; }
+  async copyText(text: string): Promise<void> { this.clipboard = text; }
 
   async preparePhoto(data: string): Promise<PhotoDraft> {
-    this.requireSession();
-    if (!data) throw new BackendError('photo-empty', 'empty');
-    if (!data.startsWith('/9j/') && !data.startsWith('iVBOR')) throw new BackendError('photo-unreadable', 'not a picture');
     const id = crypto.randomUUID();
     const thumbnail = `data:image/jpeg;base64,${data}`;
     this.photos.set(id, thumbnail);
     return { id, thumbnail, width: 2016, height: 1512, bytes: 300_000 };
   }
 
-  /** Photos the fake "server" holds, by attachment id (tests put after-photos here). */
-  readonly photos = new Map<string, string>();
+  async ticketPhoto(id: string, _full: boolean): Promise<string> { return this.found(this.photos.get(id), 'photo'); }
 
-  async ticketPhoto(id: string, _full: boolean): Promise<string> {
-    this.requireSession();
-    const photo = this.photos.get(id);
-    if (!photo) throw new BackendError('not-found', 'no such photo');
-    return photo;
-  }
-
+  /** Keeps the report as given, queued: what the UI sent is what tests read back. */
   async submitTicket(input: NewTicket): Promise<TicketId> {
-    this.requireSession();
+    const { photo_ids, ...fields } = input;
     const id = crypto.randomUUID();
-    const request = { ...input, id, membership_id: this.current, place_note: input.place_note, attachment_ids: input.photo_ids, bill_line_id: input.bill_line_id };
-    const { photo_ids: _ids, ...rest } = request;
-    this.ticketList.unshift({
-      id,
-      state: 'pending',
-      request: rest,
-      ticket: null,
-      photos: input.photo_ids.map((p) => ({ id: p, sent: 0, total: 300_000, state: 'waiting' })),
-      error: null,
-    });
-    this.emit({ type: 'data-changed', kinds: ['ticket'] });
+    const photos = photo_ids.map((p) => ({ id: p, sent: 0, total: 300_000, state: 'waiting' }));
+    this.ticketList.unshift({ id, state: 'pending', request: { ...fields, id, membership_id: this.current, attachment_ids: photo_ids }, ticket: null, photos, error: null });
+    this.changed('ticket');
     return id;
   }
 
-  async tickets(): Promise<TicketView[]> {
-    this.requireSession();
-    return this.ticketList.map((t) => structuredClone(t));
-  }
+  async tickets(): Promise<TicketView[]> { return this.ticketList.map((t) => structuredClone(t)); }
 
   async resolveBlockedTicket(id: TicketId, choice: BlockedChoice): Promise<void> {
-    const index = this.ticketList.findIndex((t) => t.id === id);
-    if (index < 0) throw new BackendError('not-found', 'no such report');
-    if (choice === 'discard') this.ticketList.splice(index, 1);
-    else {
-      const view = this.ticketList[index]!;
-      view.photos = view.photos.filter((p) => p.state !== 'rejected');
-      view.state = 'pending';
-    }
-    this.emit({ type: 'data-changed', kinds: ['ticket'] });
+    const after = this.decided('resolveBlockedTicket', [id, choice]);
+    const at = this.ticketList.findIndex((t) => t.id === id);
+    if (at >= 0) this.ticketList.splice(at, 1, ...(after ? [after] : []));
+    this.changed('ticket');
   }
 
   async ticketStep(id: TicketId, step: TicketStep): Promise<Ticket> {
-    this.requireSession();
+    const ticket = this.decided('ticketStep', [id, step]);
     const view = this.ticketList.find((t) => t.id === id);
-    if (!view?.ticket) throw new BackendError('not-found', 'no such ticket');
-    const now = new Date().toISOString();
-    const next: Record<string, Ticket['state']> = { cancel: 'canceled', confirm: 'confirmed', reopen: 'reopened', rate: 'closed' };
-    if (step.step !== 'comment') view.ticket.state = next[step.step] ?? view.ticket.state;
-    view.ticket.events.push({ id: crypto.randomUUID(), at: now, actor: 'resident', actor_name: '王芳', action: step.step === 'rate' ? 'rated' : step.step === 'comment' ? 'comment' : `${step.step}ed`, note: step.step === 'comment' ? step.text : null, attachment_ids: [] });
-    if (step.step === 'rate') view.ticket.rating = step.rating;
-    view.ticket.allowed = view.ticket.state === 'closed' ? [] : ['comment'];
-    this.emit({ type: 'data-changed', kinds: ['ticket'] });
-    return structuredClone(view.ticket);
+    if (view) view.ticket = ticket;
+    this.changed('ticket');
+    return structuredClone(ticket);
   }
 
-  async bills(): Promise<Bill[]> {
-    this.requireSession();
-    return this.billing.bills.map((b) => structuredClone(b));
-  }
+  async bills(): Promise<Bill[]> { return this.billing.bills.map((b) => structuredClone(b)); }
+  async paymentOrders(): Promise<PaymentOrder[]> { return this.billing.orders.map((o) => ({ ...o })); }
+  async receipts(): Promise<Receipt[]> { return this.billing.receipts.map((r) => structuredClone(r)); }
+  async ledger(): Promise<LedgerPeriod[]> { return this.billing.ledger.map((p) => structuredClone(p)); }
+  async pay(billIds: BillId[], channel: PaymentChannel): Promise<PaymentOrder> { return this.saveOrder(this.decided('pay', [billIds, channel])); }
+  async paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> { return { ...this.found(this.billing.orders.find((o) => o.id === id), 'order') }; }
 
-  async paymentOrders(): Promise<PaymentOrder[]> {
-    this.requireSession();
-    return this.billing.orders.map((o) => ({ ...o }));
-  }
-
-  async receipts(): Promise<Receipt[]> {
-    this.requireSession();
-    return this.billing.receipts.map((r) => structuredClone(r));
-  }
-
-  async ledger(): Promise<LedgerPeriod[]> {
-    this.requireSession();
-    return this.billing.ledger.map((p) => structuredClone(p));
-  }
-
-  async pay(billIds: BillId[]): Promise<PaymentOrder> {
-    this.requireSession();
-    if (!this.online) throw new BackendError('offline', 'paying needs the network');
-    const order = this.billing.pay(billIds);
-    this.emit({ type: 'data-changed', kinds: ['bill'] });
-    return order;
-  }
-
-  async paymentOrder(id: PaymentOrderId): Promise<PaymentOrder> {
-    this.requireSession();
-    return this.billing.order(id);
-  }
-
-  /** The fake's provider answers at once: the order as it is now. */
-  async followPayment(id: PaymentOrderId): Promise<PaymentOrder> {
-    this.requireSession();
-    if (!this.online) throw new BackendError('offline', 'following needs the network');
-    return this.billing.order(id);
-  }
-
-  async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> {
-    this.requireSession();
-    const order = this.billing.cancel(id);
-    this.emit({ type: 'data-changed', kinds: ['bill'] });
-    return order;
-  }
-
-  async checkoutPage(id: PaymentOrderId): Promise<string> {
-    this.requireSession();
-    return this.billing.checkoutPage(id);
-  }
-
-  async checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> {
-    this.requireSession();
-    const order = this.billing.act(id, url);
-    this.emit({ type: 'data-changed', kinds: ['bill'] });
-    return order;
-  }
+  /** The order as it stands: a test scripts its outcome on `checkoutAction`. */
+  async followPayment(id: PaymentOrderId): Promise<PaymentOrder> { return this.paymentOrder(id); }
+  async cancelPayment(id: PaymentOrderId): Promise<PaymentOrder> { return this.saveOrder(this.decided('cancelPayment', [id])); }
+  async checkoutPage(id: PaymentOrderId): Promise<string> { return demoCheckoutPage(await this.paymentOrder(id)); }
+  async checkoutAction(id: PaymentOrderId, url: string): Promise<PaymentOrder> { return this.saveOrder(this.decided('checkoutAction', [id, url])); }
 
   async exportReceiptPdf(id: ReceiptId): Promise<string> {
-    const receipt = this.billing.receipts.find((r) => r.id === id);
-    if (!receipt) throw new BackendError('not-found', 'no such receipt');
+    const receipt = this.found(this.billing.receipts.find((r) => r.id === id), 'receipt');
     return `/home/resident/Downloads/收据-${receipt.number}.pdf`;
   }
 
-  async exportLedgerCsv(period: string): Promise<string> {
-    return `/home/resident/Downloads/收支公示-${period}.csv`;
-  }
+  async exportLedgerCsv(period: string): Promise<string> { return `/home/resident/Downloads/收支公示-${period}.csv`; }
 
   async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
     this.listeners.add(listener);

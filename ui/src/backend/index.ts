@@ -1,6 +1,7 @@
 // The UI's only door to the app: a `Backend`. In the desktop app it is the Tauri shell over
 // linli-core (tauri.ts, the one file that imports @tauri-apps/api); in unit tests and a plain
-// browser it is an in-memory fake with demo content (fake.ts). Errors are `BackendError`s
+// browser it is an in-memory fake (fake.ts) over demo content (fakeData.ts) that stores and
+// returns data and decides nothing the core decides. Errors are `BackendError`s
 // whose `code` is a linli-wire ErrorCode; the UI branches on the code only.
 import type { InjectionKey } from 'vue';
 import { inject } from 'vue';
@@ -32,6 +33,10 @@ export async function createBackend(): Promise<Backend> {
   // (for looking at the screens without typing; the desktop app never takes this path).
   const demo = new URLSearchParams(window.location.search).get('demo');
   const fake = new FakeBackend({ signedIn: demo === 'signed-in' || demo === 'offline' });
-  if (demo === 'offline') fake.setOnline(false);
+  if (demo === 'offline') {
+    fake.setOnline(false);
+    // The core's answer for a pass made offline: kept, issued once the backend is back.
+    fake.newPass = { state: 'pending', payload: null, short_code: null };
+  }
   return fake;
 }
