@@ -54,12 +54,6 @@ pub struct UploadPayload {
     pub state: UploadState,
 }
 
-impl From<PhotoError> for Error {
-    fn from(err: PhotoError) -> Self {
-        Error::Photo(err)
-    }
-}
-
 /// The folder of prepared photos of an account.
 pub(crate) fn photos_dir(account: &Account) -> PathBuf {
     account.dir.join("photos")
