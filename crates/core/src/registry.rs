@@ -1,10 +1,17 @@
-//! The outbox kinds of every feature, in one list: the one place where a new kind of queued
-//! write is registered (one line), so that the outbox runner imports no feature and each
-//! feature keeps its kind's request, answer and refusal rules in its own folder.
+//! Every feature's part in the shared loops, in one list: the one place where a new kind of
+//! queued write, a new list pulled whole or a new table of the change feed is registered (one
+//! line each), so that the outbox runner and the pull loop import no feature and each feature
+//! keeps its rules in its own folder. `Core::open` hands [`FEATURES`] to the shared state.
 
-use crate::notices::ReadMarksKind;
+use crate::auth::MembershipsFeed;
+use crate::bills::BillingPull;
+use crate::inner::Features;
+use crate::notices::cache::NoticesFeed;
+use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
-use crate::passes::CreatePassKind;
+use crate::passes::{CreatePassKind, PassesPull};
+use crate::sync::{FeedTables, Pulls};
+use crate::tickets::TicketsPull;
 use crate::tickets::outbox::{CreateTicketKind, UploadPhotoKind};
 
 /// What the flusher can send; an item of any other kind is left pending and logged.
@@ -14,6 +21,20 @@ pub(crate) static OUTBOX: Handlers = Handlers(&[
     &UploadPhotoKind,
     &CreateTicketKind,
 ]);
+
+/// The lists pulled whole after the change feed, in this order (billing before tickets, as
+/// before the restructure).
+static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull]);
+
+/// The tables the change feed writes; a bootstrap empties them in this order.
+static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed]);
+
+/// All of it, for [`crate::inner::Inner::features`].
+pub(crate) static FEATURES: Features = Features {
+    outbox: &OUTBOX,
+    pulls: &PULLS,
+    feed: &FEED,
+};
 
 #[cfg(test)]
 mod tests {

@@ -22,9 +22,9 @@ mod encode;
 mod tests;
 
 pub use crate::error::PhotoError;
-use decode::{decode_jpeg, decode_other, jpeg_markers, orient};
 #[cfg(test)]
 use decode::pick_scale;
+use decode::{decode_jpeg, decode_other, jpeg_markers, orient};
 use encode::{encode, hex, resize_rgb};
 #[cfg(test)]
 use encode::{fit, with_icc};

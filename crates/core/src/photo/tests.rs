@@ -3,40 +3,40 @@
 
 use super::*;
 
-    #[test]
-    fn scales_pick_dct_shrink_when_it_keeps_enough_pixels() {
-        assert_eq!(pick_scale(4032), (4, false), "12 MP: 1/2 gives 2016");
-        assert_eq!(pick_scale(8064), (2, false), "48 MP: 1/4 gives 2016");
-        assert_eq!(pick_scale(8160), (2, false), "50 MP: 1/4 gives 2040");
-        assert_eq!(
-            pick_scale(2000),
-            (8, false),
-            "small photos stay as they are"
-        );
-        assert_eq!(pick_scale(2600), (6, false), "6/8 gives 1950");
-        assert_eq!(fit(1512, 2016, 320), (240, 320));
-    }
+#[test]
+fn scales_pick_dct_shrink_when_it_keeps_enough_pixels() {
+    assert_eq!(pick_scale(4032), (4, false), "12 MP: 1/2 gives 2016");
+    assert_eq!(pick_scale(8064), (2, false), "48 MP: 1/4 gives 2016");
+    assert_eq!(pick_scale(8160), (2, false), "50 MP: 1/4 gives 2040");
+    assert_eq!(
+        pick_scale(2000),
+        (8, false),
+        "small photos stay as they are"
+    );
+    assert_eq!(pick_scale(2600), (6, false), "6/8 gives 1950");
+    assert_eq!(fit(1512, 2016, 320), (240, 320));
+}
 
-    #[test]
-    fn sniffing_tells_formats_apart() {
-        assert_eq!(sniff(&[]), Err(PhotoError::Empty));
-        assert_eq!(sniff(b"This is not a JPEG"), Err(PhotoError::NotAnImage));
-        assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Ok(Kind::Heic));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Kind::Webp));
-    }
+#[test]
+fn sniffing_tells_formats_apart() {
+    assert_eq!(sniff(&[]), Err(PhotoError::Empty));
+    assert_eq!(sniff(b"This is not a JPEG"), Err(PhotoError::NotAnImage));
+    assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Ok(Kind::Heic));
+    assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Kind::Webp));
+}
 
-    #[test]
-    fn an_icc_profile_survives_in_app2_chunks() {
-        let jpeg = [0xFF, 0xD8, 0xFF, 0xD9];
-        let profile = vec![7u8; 70_000];
-        let out = with_icc(&jpeg, &profile);
-        let (_, icc) = jpeg_markers(&out);
-        assert_eq!(
-            icc.as_deref(),
-            Some(profile.as_slice()),
-            "split over two chunks and joined back"
-        );
-    }
+#[test]
+fn an_icc_profile_survives_in_app2_chunks() {
+    let jpeg = [0xFF, 0xD8, 0xFF, 0xD9];
+    let profile = vec![7u8; 70_000];
+    let out = with_icc(&jpeg, &profile);
+    let (_, icc) = jpeg_markers(&out);
+    assert_eq!(
+        icc.as_deref(),
+        Some(profile.as_slice()),
+        "split over two chunks and joined back"
+    );
+}
 
 mod hostile {
     //! What a resident's device may hand us: each refused with its own reason, nothing huge
