@@ -15,7 +15,8 @@
 //!   [`FOLLOW_FOR`] has passed; every sync also follows open orders until they are final.
 //! - The demo provider's checkout page is fetched through the core (the backend may use a
 //!   private CA the webview does not trust) and its actions are posted through the core, only
-//!   ever to the backend's own origin.//!
+//!   ever to the backend's own origin.
+//!
 //! Uses the session's current household ([`crate::auth`]).
 
 mod cache;

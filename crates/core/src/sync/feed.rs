@@ -229,7 +229,7 @@ impl Inner {
             let changes = decode_changes(feed.changes);
             let changed = account
                 .cache
-                .apply_page(&changes, &feed.next_cursor, wipe_first, &self.features.feed)
+                .apply_page(&changes, &feed.next_cursor, wipe_first, self.features.feed)
                 .await?;
             kinds.extend(changed);
             wipe_first = false;
