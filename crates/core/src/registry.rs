@@ -40,9 +40,11 @@ pub(crate) static FEATURES: Features = Features {
 mod tests {
     use super::*;
     use crate::outbox::{OutboxItem, OutboxState};
-    use crate::store::cache::at;
-    use linli_wire::NoticeId;
+    use crate::store::cache::{Cache, at};
+    use crate::sync::CacheChange;
     use linli_wire::notices::ReadMarks;
+    use linli_wire::sync::EntityKind;
+    use linli_wire::{CommunityId, NoticeId};
     use uuid::Uuid;
 
     fn item(kind: &str, version: i64, payload: &str) -> OutboxItem {
@@ -99,5 +101,54 @@ mod tests {
             let handlers = OUTBOX.0.iter().filter(|h| h.kind() == kind).count();
             assert_eq!(handlers, 1, "{stored} needs exactly one registered handler");
         }
+    }
+
+    #[test]
+    fn whole_lists_are_pulled_in_the_old_order() {
+        let kinds: Vec<_> = FEATURES.pulls.0.iter().map(|pull| pull.kind()).collect();
+        assert_eq!(
+            kinds,
+            [EntityKind::Pass, EntityKind::Bill, EntityKind::Ticket],
+            "passes, then billing, then tickets, each once, as the pull loop ran them before"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_feed_change_is_stored_by_exactly_one_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("cache.db"))
+            .await
+            .expect("open");
+        let community = CommunityId(Uuid::now_v7());
+        let notice = crate::notices::tests::notice(community, "n", 1_000);
+        let mut conn = cache.pool.acquire().await.expect("connection");
+        for change in [
+            CacheChange::UpsertNotice(Box::new(notice.clone())),
+            CacheChange::DeleteNotice(notice.id.0),
+            CacheChange::DeleteMembership(Uuid::now_v7()),
+        ] {
+            let mut claimed = Vec::new();
+            for table in FEATURES.feed.0 {
+                if let Some(kind) = table.apply(&mut conn, &change).await.expect("apply") {
+                    claimed.push(kind);
+                }
+            }
+            assert_eq!(
+                claimed.len(),
+                1,
+                "{change:?} must be stored by exactly one feed table, not {claimed:?}"
+            );
+        }
+        let mut wiped = Vec::new();
+        for table in FEATURES.feed.0 {
+            wiped.push(table.wipe(&mut conn).await.expect("wipe"));
+        }
+        assert_eq!(
+            wiped,
+            [EntityKind::Notice, EntityKind::Membership],
+            "a new bootstrap empties the notices and the memberships, as before"
+        );
+        drop(conn);
+        cache.close().await;
     }
 }
