@@ -10,11 +10,9 @@ use crate::deps::{Clock, IdGen};
 use crate::error::{Error, StorageContext};
 use crate::events::Events;
 use crate::http::Http;
-use crate::outbox::handler::Handlers;
 use crate::secret::TokenPair;
 use crate::store::app::AppDb;
 use crate::store::cache::Cache;
-use crate::sync::{FeedTables, Pulls};
 use crate::token_store::TokenStore;
 use chrono::{DateTime, Utc};
 use linli_wire::UserId;
@@ -51,17 +49,7 @@ pub(crate) struct Inner {
     pub(crate) background: std::sync::Mutex<Option<JoinHandle<()>>>,
     /// What each feature registered ([`crate::registry`]): the runner and the pull loop
     /// reach the features only through this.
-    pub(crate) features: &'static Features,
-}
-
-/// Each feature's part in the shared loops.
-pub(crate) struct Features {
-    /// Outbox kinds: how each queued write is sent and what its answer changes.
-    pub(crate) outbox: &'static Handlers,
-    /// Lists pulled whole after the feed, in order.
-    pub(crate) pulls: &'static Pulls,
-    /// Tables the change feed writes.
-    pub(crate) feed: &'static FeedTables,
+    pub(crate) features: &'static crate::Features,
 }
 
 /// The signed-in account: its cache and (lazily loaded) tokens.

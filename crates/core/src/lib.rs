@@ -56,11 +56,24 @@ pub use secret::{Secret, TokenPair};
 use crate::events::Events;
 use crate::http::{Http, check_base_url};
 use crate::inner::Inner;
+use crate::outbox::handler::Handlers;
 use crate::store::app::AppDb;
+use crate::sync::{FeedTables, Pulls};
 use linli_wire::ipc::{CoreEvent, SyncStatus};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, RwLock, broadcast, watch};
+
+/// Each feature's part in the shared loops, as [`registry`] lists it. Declared here, at the
+/// root, so that `inner` (which holds it) need not import the loops that take `Inner`.
+pub(crate) struct Features {
+    /// Outbox kinds: how each queued write is sent and what its answer changes.
+    pub(crate) outbox: &'static Handlers,
+    /// Lists pulled whole after the feed, in order.
+    pub(crate) pulls: &'static Pulls,
+    /// Tables the change feed writes.
+    pub(crate) feed: &'static FeedTables,
+}
 
 /// Where the core keeps its data and which backend it talks to.
 #[derive(Clone, Debug)]

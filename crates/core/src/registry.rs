@@ -3,9 +3,9 @@
 //! line each), so that the outbox runner and the pull loop import no feature and each feature
 //! keeps its rules in its own folder. `Core::open` hands [`FEATURES`] to the shared state.
 
+use crate::Features;
 use crate::auth::MembershipsFeed;
 use crate::bills::BillingPull;
-use crate::inner::Features;
 use crate::notices::cache::NoticesFeed;
 use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
@@ -39,8 +39,9 @@ pub(crate) static FEATURES: Features = Features {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notices::tests::notice;
     use crate::outbox::{OutboxItem, OutboxState};
-    use crate::store::cache::{Cache, at};
+    use crate::store::cache::{Cache, at, count};
     use crate::sync::CacheChange;
     use linli_wire::notices::ReadMarks;
     use linli_wire::sync::EntityKind;
@@ -120,7 +121,7 @@ mod tests {
             .await
             .expect("open");
         let community = CommunityId(Uuid::now_v7());
-        let notice = crate::notices::tests::notice(community, "n", 1_000);
+        let notice = notice(community, "n", 1_000);
         let mut conn = cache.pool.acquire().await.expect("connection");
         for change in [
             CacheChange::UpsertNotice(Box::new(notice.clone())),
@@ -149,6 +150,83 @@ mod tests {
             "a new bootstrap empties the notices and the memberships, as before"
         );
         drop(conn);
+        cache.close().await;
+    }
+
+    /// The feed through the registered tables: upserts, a tombstone, a wipe, and read marks
+    /// written back.
+    #[tokio::test]
+    async fn feed_pages_upsert_delete_and_wipe() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("cache.db"))
+            .await
+            .expect("open");
+        let c = CommunityId(Uuid::now_v7());
+        let a = notice(c, "a", 1_000);
+        let b = notice(c, "b", 2_000);
+        let kinds = cache
+            .apply_page(
+                &[
+                    CacheChange::UpsertNotice(Box::new(a.clone())),
+                    CacheChange::UpsertNotice(Box::new(b.clone())),
+                ],
+                "c1",
+                false,
+                FEATURES.feed,
+            )
+            .await
+            .expect("apply");
+        assert_eq!(kinds, [EntityKind::Notice]);
+        assert_eq!(cache.cursor().await.expect("cursor").as_deref(), Some("c1"));
+        assert_eq!(cache.notices_in(c).await.expect("read").len(), 2);
+
+        cache
+            .apply_page(
+                &[CacheChange::DeleteNotice(a.id.0)],
+                "c2",
+                false,
+                FEATURES.feed,
+            )
+            .await
+            .expect("tombstone");
+        assert_eq!(
+            cache.notice(a.id).await.expect("read"),
+            None,
+            "tombstone removes it"
+        );
+
+        cache
+            .apply_page(
+                &[CacheChange::UpsertNotice(Box::new(a.clone()))],
+                "c3",
+                true,
+                FEATURES.feed,
+            )
+            .await
+            .expect("wipe and bootstrap");
+        let left = cache.notices_in(c).await.expect("read");
+        assert_eq!(
+            left,
+            vec![a.clone()],
+            "a wipe drops what the bootstrap does not resend"
+        );
+
+        cache
+            .confirm_read_marks(&ReadMarks {
+                notice_ids: vec![a.id],
+                read_at: at(7),
+            })
+            .await
+            .expect("confirm");
+        assert_eq!(
+            cache
+                .notice(a.id)
+                .await
+                .expect("read")
+                .and_then(|n| n.read_at),
+            Some(at(7))
+        );
+        assert_eq!(count(&cache.pool, "notices").await, 1);
         cache.close().await;
     }
 }
