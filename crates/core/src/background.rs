@@ -69,7 +69,7 @@ impl Inner {
         }
         let result = {
             let _sync = self.sync_lock.lock().await;
-            match self.flush(&account, false, &crate::registry::OUTBOX).await {
+            match self.flush(&account, false, self.features.outbox).await {
                 Ok(()) => self.pull(&account).await,
                 Err(err) => Err(err),
             }

@@ -5,7 +5,6 @@
 //! They never carry tokens or passwords (those are [`crate::Secret`]s and never reach a
 //! `Display`).
 
-use crate::photo::PhotoError;
 use linli_wire::{ErrorCode, IpcError, Problem};
 use std::time::Duration;
 
@@ -72,6 +71,37 @@ pub enum Error {
     /// A picked photo cannot be used.
     #[error("{0}")]
     Photo(PhotoError),
+}
+
+/// Why a photo cannot be used. Each is shown to the resident for that photo only.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhotoError {
+    /// The file is empty.
+    #[error("the file is empty")]
+    Empty,
+    /// The file is not a picture (or not one of JPEG, PNG, WebP).
+    #[error("the file is not a picture")]
+    NotAnImage,
+    /// HEIC/HEIF/AVIF: not supported yet; the resident can export as JPEG.
+    #[error("HEIC pictures are not supported yet; please export the photo as JPEG")]
+    Heic,
+    /// Too large to prepare safely.
+    #[error("the picture is too large ({width}×{height})")]
+    TooLarge {
+        /// Width the file claims.
+        width: u64,
+        /// Height the file claims.
+        height: u64,
+    },
+    /// Truncated or corrupt.
+    #[error("the picture is damaged: {0}")]
+    Damaged(String),
+}
+
+impl From<PhotoError> for Error {
+    fn from(err: PhotoError) -> Self {
+        Error::Photo(err)
+    }
 }
 
 fn problem_summary(problem: &Problem) -> String {

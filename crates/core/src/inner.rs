@@ -16,7 +16,7 @@ use crate::store::cache::Cache;
 use crate::token_store::TokenStore;
 use chrono::{DateTime, Utc};
 use linli_wire::UserId;
-use linli_wire::ipc::{AccountView, CoreEvent};
+use linli_wire::ipc::CoreEvent;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,6 +47,9 @@ pub(crate) struct Inner {
     pub(crate) wake: Arc<Notify>,
     pub(crate) stop: watch::Sender<bool>,
     pub(crate) background: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// What each feature registered ([`crate::registry`]): the runner and the pull loop
+    /// reach the features only through this.
+    pub(crate) features: &'static crate::Features,
 }
 
 /// The signed-in account: its cache and (lazily loaded) tokens.
@@ -131,25 +134,6 @@ impl Inner {
         }
     }
 
-    /// The account as the UI shows it, from the cache. `None` before `/v1/me` was stored.
-    pub(crate) async fn account_view(
-        &self,
-        account: &Account,
-    ) -> Result<Option<AccountView>, Error> {
-        let Some(user) = account.cache.user().await? else {
-            return Ok(None);
-        };
-        let memberships = account.cache.memberships().await?;
-        let chosen = self.app.household(account.user_id).await?;
-        let current_membership_id =
-            chosen.filter(|id| memberships.iter().any(|membership| membership.id == *id));
-        Ok(Some(AccountView {
-            user,
-            memberships,
-            current_membership_id,
-        }))
-    }
-
     /// Announces the outbox counts (after every change to the queue).
     pub(crate) async fn emit_outbox(&self, account: &Account) {
         match account.cache.outbox_counts().await {
@@ -159,35 +143,5 @@ impl Inner {
             }),
             Err(err) => tracing::warn!("cannot count the outbox: {err}"),
         }
-    }
-
-    // ---- token store, on the blocking pool (keyring calls block on D-Bus / Keychain) ----
-
-    pub(crate) async fn load_tokens(&self, key: &str) -> Result<Option<TokenPair>, Error> {
-        let store = Arc::clone(&self.token_store);
-        let key = key.to_owned();
-        tokio::task::spawn_blocking(move || store.load(&key))
-            .await
-            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
-            .map_err(Error::from)
-    }
-
-    pub(crate) async fn save_tokens(&self, key: &str, pair: &TokenPair) -> Result<(), Error> {
-        let store = Arc::clone(&self.token_store);
-        let key = key.to_owned();
-        let pair = pair.clone();
-        tokio::task::spawn_blocking(move || store.save(&key, &pair))
-            .await
-            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
-            .map_err(Error::from)
-    }
-
-    pub(crate) async fn delete_tokens(&self, key: &str) -> Result<(), Error> {
-        let store = Arc::clone(&self.token_store);
-        let key = key.to_owned();
-        tokio::task::spawn_blocking(move || store.delete(&key))
-            .await
-            .map_err(|err| Error::Internal(format!("token store task: {err}")))?
-            .map_err(Error::from)
     }
 }

@@ -1,19 +1,25 @@
 //! linli-core: all client logic of Linli, behind one facade, [`Core`].
 //!
-//! Every face (the Tauri shell, tests, phones later) calls only [`Core`]'s methods. The core
-//! owns:
-//! - auth ([`auth`]): sign in/out, single-flight token refresh, tokens in the OS keyring via
-//!   [`TokenStore`];
-//! - storage: `<data_dir>/app.db` (who is signed in, locale, households; never tokens) and one
-//!   `<data_dir>/accounts/<user id>/cache.db` per account (memberships, notices, sync cursor,
-//!   outbox);
-//! - sync: the server's change feed pulled into the cache;
-//! - the [`outbox`]: a durable queue of writes sent with `Idempotency-Key`s;
-//! - events ([`linli_wire::ipc::CoreEvent`]) on a broadcast channel.
+//! Every face (the Tauri shell, tests, phones later) calls only [`Core`]'s methods. This file
+//! holds the facade itself (open, subscribe, sync now, status, shutdown); each feature adds
+//! its own methods with an `impl Core` block in its folder:
+//! - [`auth`]: the session (sign in/out, household, locale, notifications; token refresh,
+//!   tokens in the OS keyring via [`TokenStore`]);
+//! - `notices`, [`passes`], [`bills`] (with its documents), [`tickets`] (with photos) and
+//!   [`share`] (saving pictures);
+//! - [`photo`], [`documents`], [`notify`] and [`tus`] are the libraries features use (photo
+//!   preparation, receipt PDF and ledger CSV, notification texts, resumable uploads).
 //!
-//! Reads (`session`, `notices`, `notice`) come from local state and never need the network:
-//! a resident opening the app on the metro sees their notices. Writes land locally at once and
-//! go out through the outbox.
+//! Shared mechanisms, which import no feature: `inner` (the state behind a handle), `http`,
+//! `store` (`<data_dir>/app.db`: who is signed in, locale, households, never tokens; one
+//! `<data_dir>/accounts/<user id>/cache.db` per account), `sync` (the change feed and the pull
+//! loop), the [`outbox`] (a durable queue of writes sent with `Idempotency-Key`s), `events`
+//! ([`linli_wire::ipc::CoreEvent`] on a broadcast channel), `background`, `error`, `deps`,
+//! `secret`. `registry` is the one place that lists each feature's outbox kinds, pulls and
+//! feed tables.
+//!
+//! Reads come from local state and never need the network: a resident opening the app on the
+//! metro sees their notices. Writes land locally at once and go out through the outbox.
 //!
 //! Time, ids and the token store are injected ([`CoreDeps`]), so tests control them.
 
@@ -49,21 +55,25 @@ pub use secret::{Secret, TokenPair};
 
 use crate::events::Events;
 use crate::http::{Http, check_base_url};
-use crate::inner::{Account, Inner};
-use crate::notices::READ_MARKS_PAYLOAD_VERSION;
-use crate::outbox::OutboxKind;
+use crate::inner::Inner;
+use crate::outbox::handler::Handlers;
 use crate::store::app::AppDb;
-use crate::store::cache::arrange_notices;
-use linli_wire::bills::{Bill, LedgerPeriod, PaymentChannel, PaymentOrder, Receipt};
-use linli_wire::ipc::{AccountView, CoreEvent, Locale, NewPass, PassView, SessionView, SyncStatus};
-use linli_wire::me::MembershipState;
-use linli_wire::notices::{Notice, ReadMarks};
-use linli_wire::passes::CreatePass;
-use linli_wire::sync::EntityKind;
-use linli_wire::{BillId, MembershipId, NoticeId, PassId, PaymentOrderId, ReceiptId};
+use crate::sync::{FeedTables, Pulls};
+use linli_wire::ipc::{CoreEvent, SyncStatus};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::{Mutex, Notify, RwLock, broadcast, watch};
+
+/// Each feature's part in the shared loops, as [`registry`] lists it. Declared here, at the
+/// root, so that `inner` (which holds it) need not import the loops that take `Inner`.
+pub(crate) struct Features {
+    /// Outbox kinds: how each queued write is sent and what its answer changes.
+    pub(crate) outbox: &'static Handlers,
+    /// Lists pulled whole after the feed, in order.
+    pub(crate) pulls: &'static Pulls,
+    /// Tables the change feed writes.
+    pub(crate) feed: &'static FeedTables,
+}
 
 /// Where the core keeps its data and which backend it talks to.
 #[derive(Clone, Debug)]
@@ -192,6 +202,7 @@ impl Core {
             wake: Arc::new(Notify::new()),
             stop,
             background: std::sync::Mutex::new(None),
+            features: &registry::FEATURES,
         });
         if let Some(signed_in) = state.signed_in {
             let expected = format!("{}@{}", signed_in.user_id, inner.authority);
@@ -225,408 +236,17 @@ impl Core {
         self.inner.events.subscribe()
     }
 
-    /// Who is signed in, the locale, the backend and why the last session ended. Local only.
-    pub async fn session(&self) -> Result<SessionView, Error> {
-        let state = self.inner.app.state().await?;
-        let current = self.inner.account.read().await.clone();
-        let account = match current {
-            Some(account) if !account.has_ended() => self.inner.account_view(&account).await?,
-            Some(_) | None => None,
-        };
-        Ok(SessionView {
-            account,
-            locale: state.locale,
-            backend_url: self.inner.base_url.clone(),
-            ended_because: state.ended_because,
-            notifications: state.notifications,
-        })
-    }
-
-    /// Signs in with phone and password: tokens to the token store first, then `/v1/me`, the
-    /// household, and a first sync (its failure does not fail the sign-in).
-    pub async fn sign_in(&self, phone: &str, password: &str) -> Result<AccountView, Error> {
-        self.inner.sign_in(phone, password).await
-    }
-
-    /// Signs out: server logout (best effort), the token entry deleted, the account's cache
-    /// folder deleted. Signing out when nobody is signed in succeeds.
-    pub async fn sign_out(&self) -> Result<(), Error> {
-        self.inner.sign_out().await
-    }
-
-    /// Shows another of the resident's (active) households.
-    pub async fn switch_household(&self, id: MembershipId) -> Result<AccountView, Error> {
-        let account = self.inner.current_account().await?;
-        let membership = account
-            .cache
-            .membership(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("household {id}")))?;
-        if membership.state != MembershipState::Active {
-            return Err(Error::MembershipRequired(format!(
-                "household {id} is not active and cannot be shown"
-            )));
-        }
-        self.inner
-            .app
-            .set_household(account.user_id, Some(id), self.inner.now())
-            .await?;
-        self.inner
-            .events
-            .data_changed(vec![EntityKind::Membership, EntityKind::Notice]);
-        self.inner
-            .account_view(&account)
-            .await?
-            .ok_or(Error::NotSignedIn)
-    }
-
-    /// Remembers the UI language; requests ask for it in `Accept-Language` from now on.
-    pub async fn set_locale(&self, locale: Locale) -> Result<(), Error> {
-        self.inner.app.set_locale(locale).await?;
-        self.inner.http.set_locale(locale);
-        Ok(())
-    }
-
-    /// Turns desktop notifications of ticket progress on or off (kept on this device).
-    pub async fn set_notifications(&self, on: bool) -> Result<(), Error> {
-        self.inner.app.set_notifications(on).await
-    }
-
-    /// Notices of the current household's community, from the cache, pending read marks
-    /// projected: pinned first, then urgent, then newest. Expired notices are left out.
-    pub async fn notices(&self) -> Result<Vec<Notice>, Error> {
-        let account = self.inner.current_account().await?;
-        let Some(community) = self.current_community(&account).await? else {
-            return Ok(Vec::new());
-        };
-        let notices = account.cache.notices_in(community).await?;
-        let marks = account.cache.pending_read_marks().await?;
-        Ok(arrange_notices(notices, &marks, self.inner.now()))
-    }
-
-    /// One notice from the cache, pending read marks projected.
-    pub async fn notice(&self, id: NoticeId) -> Result<Notice, Error> {
-        let account = self.inner.current_account().await?;
-        self.projected_notice(&account, id).await
-    }
-
-    /// Marks a notice read: shown read at once, queued for the backend. Marking a notice that
-    /// is already read (or queued) changes nothing.
-    pub async fn mark_notice_read(&self, id: NoticeId) -> Result<Notice, Error> {
-        let account = self.inner.current_account().await?;
-        let notice = self.projected_notice(&account, id).await?;
-        if notice.read_at.is_some() {
-            return Ok(notice);
-        }
-        let now = self.inner.now();
-        let marks = ReadMarks {
-            notice_ids: vec![id],
-            read_at: now,
-        };
-        account
-            .cache
-            .enqueue(
-                self.inner.ids.new_id(),
-                OutboxKind::NoticeReadMarks,
-                &format!("notice/{id}"),
-                READ_MARKS_PAYLOAD_VERSION,
-                &marks,
-                now,
-            )
-            .await?;
-        self.inner.emit_outbox(&account).await;
-        self.inner.events.data_changed(vec![EntityKind::Notice]);
-        self.inner.wake.notify_one();
-        Ok(Notice {
-            read_at: Some(now),
-            ..notice
-        })
-    }
-
-    /// The current household's visitor passes: queued ones first, then issued ones, newest
-    /// first. Works offline.
-    pub async fn passes(&self) -> Result<Vec<PassView>, Error> {
-        let account = self.inner.current_account().await?;
-        let Some(membership) = self.inner.app.household(account.user_id).await? else {
-            return Ok(Vec::new());
-        };
-        self.inner.pass_views(&account, membership).await
-    }
-
-    /// Invites a visitor for the current household: queued at once (shown as pending, "will
-    /// be issued when online"), issued by the backend when the outbox reaches it.
-    pub async fn create_pass(&self, input: NewPass) -> Result<PassView, Error> {
-        let account = self.inner.current_account().await?;
-        let now = self.inner.now();
-        passes::validate(&input, now)?;
-        let membership = self
-            .inner
-            .app
-            .household(account.user_id)
-            .await?
-            .ok_or_else(|| Error::MembershipRequired("choose a household first".into()))?;
-        let id = PassId(self.inner.ids.new_id());
-        let request = CreatePass {
-            id,
-            membership_id: membership,
-            visitor_name: input.visitor_name.trim().to_owned(),
-            visitor_phone: input.visitor_phone.filter(|p| !p.trim().is_empty()),
-            plate: input.plate.filter(|p| !p.trim().is_empty()),
-            purpose: input.purpose.trim().to_owned(),
-            valid_from: input.valid_from,
-            valid_until: input.valid_until,
-            max_entries: input.max_entries,
-            schedule: input.schedule,
-        };
-        account
-            .cache
-            .enqueue(
-                id.0,
-                OutboxKind::CreatePass,
-                &format!("pass/{id}"),
-                passes::CREATE_PASS_PAYLOAD_VERSION,
-                &request,
-                now,
-            )
-            .await?;
-        self.inner.emit_outbox(&account).await;
-        self.inner.events.data_changed(vec![EntityKind::Pass]);
-        self.inner.wake.notify_one();
-        self.inner
-            .pass_views(&account, membership)
-            .await?
-            .into_iter()
-            .find(|view| view.id == id)
-            .ok_or_else(|| Error::Internal("the queued pass vanished".into()))
-    }
-
-    /// Revokes an issued pass. Needs the network: the backend tells the gates.
-    pub async fn revoke_pass(&self, id: PassId) -> Result<PassView, Error> {
-        let account = self.inner.current_account().await?;
-        let view = self.inner.revoke_pass(&account, id).await?;
-        self.inner.events.data_changed(vec![EntityKind::Pass]);
-        Ok(view)
-    }
-
-    /// The QR code of an issued pass as a PNG data URL (drawn here, works offline).
-    pub async fn pass_qr(&self, id: PassId) -> Result<String, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.pass_qr(&account, id).await
-    }
-
-    /// The current household's bills as last synced (unsettled first). Works offline.
-    pub async fn bills(&self) -> Result<Vec<Bill>, Error> {
-        let account = self.inner.current_account().await?;
-        let membership = self.inner.current_membership(&account).await?;
-        account.cache.bills_of(&membership).await
-    }
-
-    /// The current household's payment orders (payment history), newest first. Offline too.
-    pub async fn payment_orders(&self) -> Result<Vec<PaymentOrder>, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.payment_history(&account).await
-    }
-
-    /// The current household's receipts, newest first. Works offline.
-    pub async fn receipts(&self) -> Result<Vec<Receipt>, Error> {
-        let account = self.inner.current_account().await?;
-        let membership = self.inner.current_membership(&account).await?;
-        account.cache.receipts_of(&membership).await
-    }
-
-    /// The community's published fee ledger, newest period first. Works offline.
-    pub async fn ledger(&self) -> Result<Vec<LedgerPeriod>, Error> {
-        let account = self.inner.current_account().await?;
-        let membership = self.inner.current_membership(&account).await?;
-        account.cache.ledger_of(&membership).await
-    }
-
-    /// Starts paying whole bills: creates the payment order (kept before it is sent, so it is
-    /// never forgotten) and returns it with the provider action. Needs the network.
-    pub async fn pay(
-        &self,
-        bill_ids: &[BillId],
-        channel: PaymentChannel,
-    ) -> Result<PaymentOrder, Error> {
-        let account = self.inner.current_account().await?;
-        let result = self.inner.pay(&account, bill_ids, channel).await;
-        self.inner.events.data_changed(vec![EntityKind::Bill]);
-        result
-    }
-
-    /// A payment order as the backend has it now (the cached copy offline). Poll it while
-    /// the payment is open; its outcome is the backend's, never the app's guess.
-    pub async fn payment_order(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
-        let account = self.inner.current_account().await?;
-        let order = self.inner.payment_order(&account, id).await?;
-        if !order.state.is_open() {
-            self.inner.events.data_changed(vec![EntityKind::Bill]);
-        }
-        Ok(order)
-    }
-
-    /// Waits for an order's outcome, asking the backend with growing pauses until it is final
-    /// or [`bills::FOLLOW_FOR`] has passed (then the order as last seen, still open).
-    pub async fn follow_payment(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
-        let account = self.inner.current_account().await?;
-        let order = self.inner.follow_payment(&account, id).await?;
-        if !order.state.is_open() {
-            self.inner.events.data_changed(vec![EntityKind::Bill]);
-        }
-        Ok(order)
-    }
-
-    /// Cancels an unpaid payment order; its bills can be paid again.
-    pub async fn cancel_payment(&self, id: PaymentOrderId) -> Result<PaymentOrder, Error> {
-        let account = self.inner.current_account().await?;
-        let order = self.inner.cancel_payment(&account, id).await?;
-        self.inner.events.data_changed(vec![EntityKind::Bill]);
-        Ok(order)
-    }
-
-    /// The demo provider's checkout page (HTML) of an order awaiting payment, fetched from
-    /// the backend's own origin.
-    pub async fn checkout_page(&self, id: PaymentOrderId) -> Result<String, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.checkout_page(&account, id).await
-    }
-
-    /// Sends the payer's choice from the checkout page (its form's URL, which must be the
-    /// backend's `…/confirm` or `…/fail`) and returns the order afterwards.
-    pub async fn checkout_action(
-        &self,
-        id: PaymentOrderId,
-        action_url: &str,
-    ) -> Result<PaymentOrder, Error> {
-        let account = self.inner.current_account().await?;
-        let order = self.inner.checkout_action(&account, id, action_url).await?;
-        self.inner.events.data_changed(vec![EntityKind::Bill]);
-        Ok(order)
-    }
-
-    /// Prepares a picked photo now (oriented, ≤ 2048 px, metadata stripped) and keeps it for a
-    /// report; a photo that cannot be used gets its own `photo-*` code. Works offline.
-    pub async fn prepare_photo(
-        &self,
-        path: &std::path::Path,
-    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.prepare_photo(&account, path).await
-    }
-
-    /// Prepares a photo the face read from a file the resident picked (Base64), like
-    /// [`Core::prepare_photo`].
-    pub async fn prepare_photo_data(
-        &self,
-        base64_data: &str,
-    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
-        use base64::Engine as _;
-        let account = self.inner.current_account().await?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(base64_data.trim())
-            .map_err(|_| Error::Photo(photo::PhotoError::NotAnImage))?;
-        self.inner.prepare_photo_bytes(&account, bytes).await
-    }
-
-    /// One of a ticket's photos (the resident's or a staff after-photo) as a `data:` URL: the
-    /// thumbnail, or with `full` the whole photo. Kept on the device once fetched.
-    pub async fn ticket_photo(&self, id: uuid::Uuid, full: bool) -> Result<String, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.ticket_photo(&account, id, full).await
-    }
-
-    /// A resident's step on a sent ticket: comment, cancel, confirm, reopen, rate.
-    pub async fn ticket_step(
-        &self,
-        id: linli_wire::TicketId,
-        step: linli_wire::ipc::TicketStep,
-    ) -> Result<linli_wire::tickets::Ticket, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.ticket_step(&account, id, step).await
-    }
-
-    /// Decides for a report blocked by a refused photo: send it without, or discard it.
-    pub async fn resolve_blocked_ticket(
-        &self,
-        id: linli_wire::TicketId,
-        choice: linli_wire::ipc::BlockedChoice,
-    ) -> Result<(), Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.resolve_blocked(&account, id, choice).await
-    }
-
-    /// Queues a report with its prepared photos (sent when online: photos, then the report,
-    /// each once). Returns the ticket id.
-    pub async fn submit_ticket(
-        &self,
-        input: linli_wire::ipc::NewTicket,
-    ) -> Result<linli_wire::TicketId, Error> {
-        let account = self.inner.current_account().await?;
-        Ok(linli_wire::TicketId(
-            self.inner.submit_ticket(&account, input).await?,
-        ))
-    }
-
-    /// The household's tickets: queued ones (with photo progress), then the backend's.
-    pub async fn tickets(&self) -> Result<Vec<linli_wire::ipc::TicketView>, Error> {
-        let account = self.inner.current_account().await?;
-        self.inner.ticket_views(&account).await
-    }
-
-    /// Exports a receipt as a PDF into the documents folder; returns its path. Works offline.
-    pub async fn export_receipt_pdf(&self, id: ReceiptId) -> Result<String, Error> {
-        let receipt = self
-            .receipts()
-            .await?
-            .into_iter()
-            .find(|r| r.id == id)
-            .ok_or_else(|| Error::NotFound(format!("receipt {id}")))?;
-        let name = format!("收据-{}", receipt.number);
-        let font_path = self.inner.cjk_font.clone();
-        let pdf = tokio::task::spawn_blocking(move || {
-            let font = documents::CjkFont::find(font_path.as_deref())?;
-            documents::receipt_pdf(&receipt, &font)
-        })
-        .await
-        .map_err(|err| Error::Internal(format!("draw the receipt: {err}")))??;
-        let path = share::save_new(&self.inner.documents_dir, &name, "pdf", pdf).await?;
-        Ok(path.display().to_string())
-    }
-
-    /// Exports one published ledger period as CSV into the documents folder. Works offline.
-    pub async fn export_ledger_csv(&self, period: &str) -> Result<String, Error> {
-        let found = self
-            .ledger()
-            .await?
-            .into_iter()
-            .find(|p| p.period == period)
-            .ok_or_else(|| Error::NotFound(format!("ledger period {period}")))?;
-        let csv = documents::ledger_csv(&found);
-        let path = share::save_new(
-            &self.inner.documents_dir,
-            &format!("收支公示-{}", found.period),
-            "csv",
-            csv,
-        )
-        .await?;
-        Ok(path.display().to_string())
-    }
-
-    /// Saves a picture the face drew (a PNG data URL) into the pictures folder as
-    /// `<name>.png`, never replacing one that is there; returns where it went. Works offline.
-    pub async fn save_picture(&self, data_url: &str, name: &str) -> Result<String, Error> {
-        let card = share::ShareCard::from_data_url(data_url)?;
-        let path = card.save(&self.inner.pictures_dir, name).await?;
-        Ok(path.display().to_string())
-    }
-
     /// Flushes the outbox and pulls the change feed now (pull-to-refresh). Being offline is
     /// not an error here: the status says `online: false`.
     pub async fn sync_now(&self) -> Result<SyncStatus, Error> {
         let account = self.inner.current_account().await?;
         let result = {
             let _sync = self.inner.sync_lock.lock().await;
-            match self.inner.flush(&account, true, &registry::OUTBOX).await {
+            match self
+                .inner
+                .flush(&account, true, self.inner.features.outbox)
+                .await
+            {
                 Ok(()) => self.inner.pull(&account).await,
                 Err(err) => Err(err),
             }
@@ -678,37 +298,13 @@ impl Core {
         }
         self.inner.app.close().await;
     }
-
-    async fn current_community(
-        &self,
-        account: &Account,
-    ) -> Result<Option<linli_wire::CommunityId>, Error> {
-        let Some(chosen) = self.inner.app.household(account.user_id).await? else {
-            return Ok(None);
-        };
-        Ok(account
-            .cache
-            .membership(chosen)
-            .await?
-            .map(|membership| membership.community.id))
-    }
-
-    async fn projected_notice(&self, account: &Account, id: NoticeId) -> Result<Notice, Error> {
-        let mut notice = account
-            .cache
-            .notice(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
-        let marks = account.cache.pending_read_marks().await?;
-        store::cache::project_read_marks(&mut notice, &marks);
-        Ok(notice)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use linli_wire::ErrorCode;
+    use linli_wire::ipc::Locale;
 
     fn assert_send_sync<T: Send + Sync + Clone>() {}
 

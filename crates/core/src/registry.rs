@@ -1,10 +1,17 @@
-//! The outbox kinds of every feature, in one list: the one place where a new kind of queued
-//! write is registered (one line), so that the outbox runner imports no feature and each
-//! feature keeps its kind's request, answer and refusal rules in its own folder.
+//! Every feature's part in the shared loops, in one list: the one place where a new kind of
+//! queued write, a new list pulled whole or a new table of the change feed is registered (one
+//! line each), so that the outbox runner and the pull loop import no feature and each feature
+//! keeps its rules in its own folder. `Core::open` hands [`FEATURES`] to the shared state.
 
-use crate::notices::ReadMarksKind;
+use crate::Features;
+use crate::auth::MembershipsFeed;
+use crate::bills::BillingPull;
+use crate::notices::cache::NoticesFeed;
+use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
-use crate::passes::CreatePassKind;
+use crate::passes::{CreatePassKind, PassesPull};
+use crate::sync::{FeedTables, Pulls};
+use crate::tickets::TicketsPull;
 use crate::tickets::outbox::{CreateTicketKind, UploadPhotoKind};
 
 /// What the flusher can send; an item of any other kind is left pending and logged.
@@ -15,13 +22,30 @@ pub(crate) static OUTBOX: Handlers = Handlers(&[
     &CreateTicketKind,
 ]);
 
+/// The lists pulled whole after the change feed, in this order (billing before tickets, as
+/// before the restructure).
+static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull]);
+
+/// The tables the change feed writes; a bootstrap empties them in this order.
+static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed]);
+
+/// All of it, for [`crate::inner::Inner::features`].
+pub(crate) static FEATURES: Features = Features {
+    outbox: &OUTBOX,
+    pulls: &PULLS,
+    feed: &FEED,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::notices::tests::notice;
     use crate::outbox::{OutboxItem, OutboxState};
-    use crate::store::cache::at;
-    use linli_wire::NoticeId;
+    use crate::store::cache::{Cache, at, count};
+    use crate::sync::CacheChange;
     use linli_wire::notices::ReadMarks;
+    use linli_wire::sync::EntityKind;
+    use linli_wire::{CommunityId, NoticeId};
     use uuid::Uuid;
 
     fn item(kind: &str, version: i64, payload: &str) -> OutboxItem {
@@ -78,5 +102,131 @@ mod tests {
             let handlers = OUTBOX.0.iter().filter(|h| h.kind() == kind).count();
             assert_eq!(handlers, 1, "{stored} needs exactly one registered handler");
         }
+    }
+
+    #[test]
+    fn whole_lists_are_pulled_in_the_old_order() {
+        let kinds: Vec<_> = FEATURES.pulls.0.iter().map(|pull| pull.kind()).collect();
+        assert_eq!(
+            kinds,
+            [EntityKind::Pass, EntityKind::Bill, EntityKind::Ticket],
+            "passes, then billing, then tickets, each once, as the pull loop ran them before"
+        );
+    }
+
+    #[tokio::test]
+    async fn every_feed_change_is_stored_by_exactly_one_table() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("cache.db"))
+            .await
+            .expect("open");
+        let community = CommunityId(Uuid::now_v7());
+        let notice = notice(community, "n", 1_000);
+        let mut conn = cache.pool.acquire().await.expect("connection");
+        for change in [
+            CacheChange::UpsertNotice(Box::new(notice.clone())),
+            CacheChange::DeleteNotice(notice.id.0),
+            CacheChange::DeleteMembership(Uuid::now_v7()),
+        ] {
+            let mut claimed = Vec::new();
+            for table in FEATURES.feed.0 {
+                if let Some(kind) = table.apply(&mut conn, &change).await.expect("apply") {
+                    claimed.push(kind);
+                }
+            }
+            assert_eq!(
+                claimed.len(),
+                1,
+                "{change:?} must be stored by exactly one feed table, not {claimed:?}"
+            );
+        }
+        let mut wiped = Vec::new();
+        for table in FEATURES.feed.0 {
+            wiped.push(table.wipe(&mut conn).await.expect("wipe"));
+        }
+        assert_eq!(
+            wiped,
+            [EntityKind::Notice, EntityKind::Membership],
+            "a new bootstrap empties the notices and the memberships, as before"
+        );
+        drop(conn);
+        cache.close().await;
+    }
+
+    /// The feed through the registered tables: upserts, a tombstone, a wipe, and read marks
+    /// written back.
+    #[tokio::test]
+    async fn feed_pages_upsert_delete_and_wipe() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("cache.db"))
+            .await
+            .expect("open");
+        let c = CommunityId(Uuid::now_v7());
+        let a = notice(c, "a", 1_000);
+        let b = notice(c, "b", 2_000);
+        let kinds = cache
+            .apply_page(
+                &[
+                    CacheChange::UpsertNotice(Box::new(a.clone())),
+                    CacheChange::UpsertNotice(Box::new(b.clone())),
+                ],
+                "c1",
+                false,
+                FEATURES.feed,
+            )
+            .await
+            .expect("apply");
+        assert_eq!(kinds, [EntityKind::Notice]);
+        assert_eq!(cache.cursor().await.expect("cursor").as_deref(), Some("c1"));
+        assert_eq!(cache.notices_in(c).await.expect("read").len(), 2);
+
+        cache
+            .apply_page(
+                &[CacheChange::DeleteNotice(a.id.0)],
+                "c2",
+                false,
+                FEATURES.feed,
+            )
+            .await
+            .expect("tombstone");
+        assert_eq!(
+            cache.notice(a.id).await.expect("read"),
+            None,
+            "tombstone removes it"
+        );
+
+        cache
+            .apply_page(
+                &[CacheChange::UpsertNotice(Box::new(a.clone()))],
+                "c3",
+                true,
+                FEATURES.feed,
+            )
+            .await
+            .expect("wipe and bootstrap");
+        let left = cache.notices_in(c).await.expect("read");
+        assert_eq!(
+            left,
+            vec![a.clone()],
+            "a wipe drops what the bootstrap does not resend"
+        );
+
+        cache
+            .confirm_read_marks(&ReadMarks {
+                notice_ids: vec![a.id],
+                read_at: at(7),
+            })
+            .await
+            .expect("confirm");
+        assert_eq!(
+            cache
+                .notice(a.id)
+                .await
+                .expect("read")
+                .and_then(|n| n.read_at),
+            Some(at(7))
+        );
+        assert_eq!(count(&cache.pool, "notices").await, 1);
+        cache.close().await;
     }
 }

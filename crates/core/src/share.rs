@@ -145,6 +145,16 @@ fn write_new(dir: &Path, stem: &str, ext: &str, png: &[u8]) -> Result<PathBuf, E
     )))
 }
 
+impl crate::Core {
+    /// Saves a picture the face drew (a PNG data URL) into the pictures folder as
+    /// `<name>.png`, never replacing one that is there; returns where it went. Works offline.
+    pub async fn save_picture(&self, data_url: &str, name: &str) -> Result<String, Error> {
+        let card = ShareCard::from_data_url(data_url)?;
+        let path = card.save(&self.inner.pictures_dir, name).await?;
+        Ok(path.display().to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,12 @@
 //!   prepared file while unsent, the account's `attachments/` cache, or the backend
 //!   (`GET /v1/attachments/{id}`), whose bytes never change and are then kept. Thumbnails are
 //!   made once and kept beside them.
+//!
+//! Uses [`crate::photo`] to prepare photos, [`crate::tus`] to upload them and
+//! [`crate::notify`] for the texts of what staff did; the session's current household
+//! ([`crate::auth`]) for what is shown.
 
+mod cache;
 pub(crate) mod outbox;
 
 use std::path::{Path, PathBuf};
@@ -27,14 +32,17 @@ use linli_wire::ipc::{NewTicket, PhotoDraft, PhotoProgress, TicketView, TicketVi
 use linli_wire::tickets::{CreateTicket, Ticket, TicketList};
 use uuid::Uuid;
 
+use crate::Core;
 pub use crate::error::photo_code;
 use crate::error::{Error, StorageContext};
 use crate::http::Call;
 use crate::inner::{Account, Inner};
 use crate::outbox::OutboxKind;
 use crate::photo::{self, PhotoError};
-use crate::store::cache::Cache;
+use crate::sync::Pull;
 use crate::tus::UploadState;
+use futures::future::BoxFuture;
+use linli_wire::sync::EntityKind;
 
 /// Payload version of `upload_photo` items.
 pub const UPLOAD_PAYLOAD_VERSION: i64 = 1;
@@ -54,12 +62,6 @@ pub struct UploadPayload {
     pub state: UploadState,
 }
 
-impl From<PhotoError> for Error {
-    fn from(err: PhotoError) -> Self {
-        Error::Photo(err)
-    }
-}
-
 /// The folder of prepared photos of an account.
 pub(crate) fn photos_dir(account: &Account) -> PathBuf {
     account.dir.join("photos")
@@ -69,84 +71,91 @@ fn photo_file(account: &Account, id: Uuid) -> PathBuf {
     photos_dir(account).join(format!("{id}.jpg"))
 }
 
-impl Cache {
-    /// Replaces the cached tickets with the server's list.
-    pub(crate) async fn replace_tickets(&self, tickets: &[Ticket]) -> Result<bool, Error> {
-        let mut tx = crate::store::write_tx(&self.pool)
-            .await
-            .storage("store tickets")?;
-        let before: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets ORDER BY id")
-            .fetch_all(&mut *tx)
-            .await
-            .storage("read tickets")?;
-        sqlx::query("DELETE FROM tickets")
-            .execute(&mut *tx)
-            .await
-            .storage("store tickets")?;
-        let mut after = Vec::new();
-        for ticket in tickets {
-            let data = serde_json::to_string(ticket)
-                .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
-            sqlx::query(
-                "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)",
-            )
-            .bind(ticket.id.to_string())
-            .bind(ticket.membership_id.to_string())
-            .bind(ticket.created_at.timestamp_millis())
-            .bind(&data)
-            .execute(&mut *tx)
-            .await
-            .storage("store tickets")?;
-            after.push((ticket.id.to_string(), data));
-        }
-        tx.commit().await.storage("store tickets")?;
-        after.sort();
-        Ok(before != after.into_iter().map(|(_, d)| d).collect::<Vec<_>>())
+/// `GET /v1/tickets`, replacing the cached tickets and announcing what staff did.
+pub(crate) struct TicketsPull;
+
+impl Pull for TicketsPull {
+    fn kind(&self) -> EntityKind {
+        EntityKind::Ticket
     }
 
-    /// Stores one ticket the server returned.
-    pub(crate) async fn upsert_ticket(&self, ticket: &Ticket) -> Result<(), Error> {
-        let data = serde_json::to_string(ticket)
-            .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
-        sqlx::query(
-            "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET data = excluded.data",
-        )
-        .bind(ticket.id.to_string())
-        .bind(ticket.membership_id.to_string())
-        .bind(ticket.created_at.timestamp_millis())
-        .bind(data)
-        .execute(&self.pool)
-        .await
-        .storage("store a ticket")?;
-        Ok(())
+    fn pull<'a>(
+        &'a self,
+        inner: &'a Inner,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(inner.pull_tickets(account))
+    }
+}
+
+impl Core {
+    /// Prepares a picked photo now (oriented, ≤ 2048 px, metadata stripped) and keeps it for a
+    /// report; a photo that cannot be used gets its own `photo-*` code. Works offline.
+    pub async fn prepare_photo(
+        &self,
+        path: &std::path::Path,
+    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.prepare_photo(&account, path).await
     }
 
-    /// Every cached ticket (all households of the account).
-    pub(crate) async fn all_tickets(&self) -> Result<Vec<Ticket>, Error> {
-        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets")
-            .fetch_all(&self.pool)
-            .await
-            .storage("read tickets")?;
-        Ok(rows
-            .iter()
-            .filter_map(|data| serde_json::from_str(data).ok())
-            .collect())
+    /// Prepares a photo the face read from a file the resident picked (Base64), like
+    /// [`Core::prepare_photo`].
+    pub async fn prepare_photo_data(
+        &self,
+        base64_data: &str,
+    ) -> Result<linli_wire::ipc::PhotoDraft, Error> {
+        use base64::Engine as _;
+        let account = self.inner.current_account().await?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(base64_data.trim())
+            .map_err(|_| Error::Photo(photo::PhotoError::NotAnImage))?;
+        self.inner.prepare_photo_bytes(&account, bytes).await
     }
 
-    /// Cached tickets of a household, newest first.
-    pub(crate) async fn tickets_of(&self, membership: &str) -> Result<Vec<Ticket>, Error> {
-        let rows: Vec<String> = sqlx::query_scalar(
-            "SELECT data FROM tickets WHERE membership_id = ? ORDER BY created_at_ms DESC",
-        )
-        .bind(membership)
-        .fetch_all(&self.pool)
-        .await
-        .storage("read tickets")?;
-        Ok(rows
-            .iter()
-            .filter_map(|r| serde_json::from_str(r).ok())
-            .collect())
+    /// One of a ticket's photos (the resident's or a staff after-photo) as a `data:` URL: the
+    /// thumbnail, or with `full` the whole photo. Kept on the device once fetched.
+    pub async fn ticket_photo(&self, id: uuid::Uuid, full: bool) -> Result<String, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_photo(&account, id, full).await
+    }
+
+    /// A resident's step on a sent ticket: comment, cancel, confirm, reopen, rate.
+    pub async fn ticket_step(
+        &self,
+        id: linli_wire::TicketId,
+        step: linli_wire::ipc::TicketStep,
+    ) -> Result<linli_wire::tickets::Ticket, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_step(&account, id, step).await
+    }
+
+    /// Decides for a report blocked by a refused photo: send it without, or discard it.
+    pub async fn resolve_blocked_ticket(
+        &self,
+        id: linli_wire::TicketId,
+        choice: linli_wire::ipc::BlockedChoice,
+    ) -> Result<(), Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.resolve_blocked(&account, id, choice).await
+    }
+
+    /// Queues a report with its prepared photos (sent when online: photos, then the report,
+    /// each once). Returns the ticket id.
+    pub async fn submit_ticket(
+        &self,
+        input: linli_wire::ipc::NewTicket,
+    ) -> Result<linli_wire::TicketId, Error> {
+        let account = self.inner.current_account().await?;
+        Ok(linli_wire::TicketId(
+            self.inner.submit_ticket(&account, input).await?,
+        ))
+    }
+
+    /// The household's tickets: queued ones (with photo progress), then the backend's.
+    pub async fn tickets(&self) -> Result<Vec<linli_wire::ipc::TicketView>, Error> {
+        let account = self.inner.current_account().await?;
+        self.inner.ticket_views(&account).await
     }
 }
 

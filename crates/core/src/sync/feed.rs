@@ -1,21 +1,28 @@
-//! Pulling the server's change feed into the cache.
+//! The server's change feed: decoding its pages and applying them to the cache.
 //!
 //! `GET /v1/sync/changes?cursor=` from the stored cursor (none: bootstrap). Each page is
 //! applied in one transaction together with its `next_cursor`, so a sync cut short by the
 //! network resumes where it stopped. Unknown kinds and operations are skipped (the feed is
 //! open); an entity that does not decode is skipped with a warning. A 410
 //! `sync-cursor-expired` drops the cursor and bootstraps again; the first bootstrap page
-//! replaces the cached notices and memberships in the same transaction. `/v1/me` is read
-//! first so household changes show.
+//! empties the feed's tables in the same transaction.
+//!
+//! Decoding follows the contract (which entity kinds the feed carries); storing is each
+//! feature's: a [`FeedTable`] per kind (notices, memberships), listed in [`crate::registry`].
 
 use crate::error::Error;
+use crate::error::StorageContext;
 use crate::http::Call;
 use crate::inner::{Account, Inner};
-use crate::store::cache::CacheChange;
+use crate::store::cache::Cache;
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
 use linli_wire::me::Membership;
 use linli_wire::notices::Notice;
 use linli_wire::sync::{Change, ChangeOp, EntityKind};
 use serde::Deserialize;
+use sqlx::SqliteConnection;
+use uuid::Uuid;
 
 /// Changes per page: small enough for a slow phone network, large enough for a bootstrap.
 const PAGE_LIMIT: u32 = 200;
@@ -24,9 +31,110 @@ const MAX_PAGES_PER_SYNC: usize = 1_000;
 
 /// Whether a pull had to start the feed over (after a 410).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Bootstrap {
+pub(super) enum Bootstrap {
     Continued,
     Again,
+}
+
+/// One change to apply, already decoded from the feed.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum CacheChange {
+    UpsertNotice(Box<Notice>),
+    DeleteNotice(Uuid),
+    UpsertMembership(Box<Membership>),
+    DeleteMembership(Uuid),
+}
+
+/// A feature's table that the change feed writes into.
+pub(crate) trait FeedTable: Sync {
+    /// Stores `change` if it is this table's, inside the page's transaction; answers the
+    /// kind it changed (`None`: not this table's).
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut SqliteConnection,
+        change: &'a CacheChange,
+    ) -> BoxFuture<'a, Result<Option<EntityKind>, Error>>;
+
+    /// Empties the table before a new bootstrap (same transaction); answers its kind.
+    fn wipe<'a>(
+        &'a self,
+        conn: &'a mut SqliteConnection,
+    ) -> BoxFuture<'a, Result<EntityKind, Error>>;
+}
+
+/// The tables the feed writes, in the order a bootstrap empties them.
+pub(crate) struct FeedTables(pub(crate) &'static [&'static dyn FeedTable]);
+
+impl Cache {
+    pub(crate) async fn cursor(&self) -> Result<Option<String>, Error> {
+        let cursor: Option<String> =
+            sqlx::query_scalar("SELECT cursor FROM sync_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .storage("read the sync cursor")?;
+        Ok(cursor)
+    }
+
+    pub(crate) async fn last_synced_at(&self) -> Result<Option<DateTime<Utc>>, Error> {
+        let at: Option<String> =
+            sqlx::query_scalar("SELECT last_synced_at FROM sync_state WHERE id = 1")
+                .fetch_one(&self.pool)
+                .await
+                .storage("read the sync state")?;
+        Ok(at
+            .and_then(|at| DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&Utc)))
+    }
+
+    pub(crate) async fn set_synced(&self, now: DateTime<Utc>) -> Result<(), Error> {
+        sqlx::query("UPDATE sync_state SET last_synced_at = ? WHERE id = 1")
+            .bind(now.to_rfc3339())
+            .execute(&self.pool)
+            .await
+            .storage("save the sync time")?;
+        Ok(())
+    }
+
+    /// Applies one feed page and stores its cursor, all in one transaction. With `wipe_first`
+    /// (after a 410) the feed's tables are emptied first, in the same transaction, so the UI
+    /// never sees an empty cache in between. Answers the kinds that changed.
+    pub(crate) async fn apply_page(
+        &self,
+        changes: &[CacheChange],
+        next_cursor: &str,
+        wipe_first: bool,
+        tables: &FeedTables,
+    ) -> Result<Vec<EntityKind>, Error> {
+        let mut kinds = Vec::new();
+        let mut note = |kind: EntityKind| {
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        };
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("apply synced changes")?;
+        if wipe_first {
+            for table in tables.0 {
+                note(table.wipe(&mut tx).await?);
+            }
+        }
+        for change in changes {
+            for table in tables.0 {
+                if let Some(kind) = table.apply(&mut tx, change).await? {
+                    note(kind);
+                    break;
+                }
+            }
+        }
+        sqlx::query("UPDATE sync_state SET cursor = ? WHERE id = 1")
+            .bind(next_cursor)
+            .execute(&mut *tx)
+            .await
+            .storage("save the sync cursor")?;
+        tx.commit().await.storage("apply synced changes")?;
+        Ok(kinds)
+    }
 }
 
 /// A feed page read leniently: one malformed change must not fail the page.
@@ -93,41 +201,8 @@ fn decode_entity<T: serde::de::DeserializeOwned>(
 }
 
 impl Inner {
-    /// Brings the account's cache up to date. Emits `DataChanged` for what changed.
-    pub(crate) async fn pull(&self, account: &Account) -> Result<(), Error> {
-        let mut kinds = Vec::new();
-        if self.refresh_me(account).await? {
-            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
-        }
-        let result = self.pull_feed(account, &mut kinds).await;
-        if let Ok(Bootstrap::Again) = result {
-            // The wipe dropped the households too; the feed may not resend them all.
-            self.refresh_me(account).await?;
-        }
-        if let Ok(true) = self.ensure_household(account).await {
-            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
-        }
-        if result.is_ok() && self.pull_passes(account).await? {
-            kinds.push(EntityKind::Pass);
-        }
-        if result.is_ok() && self.pull_billing(account).await? {
-            kinds.push(EntityKind::Bill);
-        }
-        if result.is_ok() && self.pull_tickets(account).await? {
-            kinds.push(EntityKind::Ticket);
-        }
-        let mut unique = Vec::new();
-        for kind in kinds {
-            if !unique.contains(&kind) {
-                unique.push(kind);
-            }
-        }
-        self.events.data_changed(unique);
-        result?;
-        account.cache.set_synced(self.now()).await
-    }
-
-    async fn pull_feed(
+    /// Pulls the change feed from the stored cursor, page by page.
+    pub(super) async fn pull_feed(
         &self,
         account: &Account,
         kinds: &mut Vec<EntityKind>,
@@ -154,7 +229,7 @@ impl Inner {
             let changes = decode_changes(feed.changes);
             let changed = account
                 .cache
-                .apply_page(&changes, &feed.next_cursor, wipe_first)
+                .apply_page(&changes, &feed.next_cursor, wipe_first, self.features.feed)
                 .await?;
             kinds.extend(changed);
             wipe_first = false;

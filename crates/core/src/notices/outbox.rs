@@ -5,12 +5,11 @@
 //! accepted answer stores them as the server now has them, so the notice does not flash unread
 //! before the change feed says the same; a refused one drops the projection.
 
-use crate::error::{Error, StorageContext};
+use crate::error::Error;
 use crate::http::{Call, Reply};
 use crate::inner::{Account, Inner};
 use crate::outbox::handler::{KindHandler, post_payload};
 use crate::outbox::{OutboxItem, OutboxKind};
-use crate::store::cache::Cache;
 use futures::future::BoxFuture;
 use linli_wire::notices::ReadMarks;
 use linli_wire::sync::EntityKind;
@@ -47,24 +46,5 @@ impl KindHandler for ReadMarksKind {
 
     fn refused_changes(&self) -> &'static [EntityKind] {
         &[EntityKind::Notice]
-    }
-}
-
-impl Cache {
-    /// Read marks not yet accepted by the backend, to project over the cached notices.
-    pub(crate) async fn pending_read_marks(&self) -> Result<Vec<ReadMarks>, Error> {
-        let payloads: Vec<String> = sqlx::query_scalar(
-            "SELECT payload FROM outbox WHERE kind = ? AND payload_version = ?
-             AND state IN ('pending', 'in_flight', 'blocked') ORDER BY seq",
-        )
-        .bind(OutboxKind::NoticeReadMarks.as_str())
-        .bind(READ_MARKS_PAYLOAD_VERSION)
-        .fetch_all(&self.pool)
-        .await
-        .storage("read queued read marks")?;
-        Ok(payloads
-            .iter()
-            .filter_map(|json| serde_json::from_str(json).ok())
-            .collect())
     }
 }

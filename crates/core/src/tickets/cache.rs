@@ -1,0 +1,86 @@
+//! The `tickets` table: the server's tickets, replaced whole on each sync.
+
+use crate::error::{Error, StorageContext};
+use crate::store::cache::Cache;
+use linli_wire::tickets::Ticket;
+
+impl Cache {
+    /// Replaces the cached tickets with the server's list.
+    pub(crate) async fn replace_tickets(&self, tickets: &[Ticket]) -> Result<bool, Error> {
+        let mut tx = crate::store::write_tx(&self.pool)
+            .await
+            .storage("store tickets")?;
+        let before: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets ORDER BY id")
+            .fetch_all(&mut *tx)
+            .await
+            .storage("read tickets")?;
+        sqlx::query("DELETE FROM tickets")
+            .execute(&mut *tx)
+            .await
+            .storage("store tickets")?;
+        let mut after = Vec::new();
+        for ticket in tickets {
+            let data = serde_json::to_string(ticket)
+                .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
+            sqlx::query(
+                "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)",
+            )
+            .bind(ticket.id.to_string())
+            .bind(ticket.membership_id.to_string())
+            .bind(ticket.created_at.timestamp_millis())
+            .bind(&data)
+            .execute(&mut *tx)
+            .await
+            .storage("store tickets")?;
+            after.push((ticket.id.to_string(), data));
+        }
+        tx.commit().await.storage("store tickets")?;
+        after.sort();
+        Ok(before != after.into_iter().map(|(_, d)| d).collect::<Vec<_>>())
+    }
+
+    /// Stores one ticket the server returned.
+    pub(crate) async fn upsert_ticket(&self, ticket: &Ticket) -> Result<(), Error> {
+        let data = serde_json::to_string(ticket)
+            .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
+        sqlx::query(
+            "INSERT INTO tickets (id, membership_id, created_at_ms, data) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET data = excluded.data",
+        )
+        .bind(ticket.id.to_string())
+        .bind(ticket.membership_id.to_string())
+        .bind(ticket.created_at.timestamp_millis())
+        .bind(data)
+        .execute(&self.pool)
+        .await
+        .storage("store a ticket")?;
+        Ok(())
+    }
+
+    /// Every cached ticket (all households of the account).
+    pub(crate) async fn all_tickets(&self) -> Result<Vec<Ticket>, Error> {
+        let rows: Vec<String> = sqlx::query_scalar("SELECT data FROM tickets")
+            .fetch_all(&self.pool)
+            .await
+            .storage("read tickets")?;
+        Ok(rows
+            .iter()
+            .filter_map(|data| serde_json::from_str(data).ok())
+            .collect())
+    }
+
+    /// Cached tickets of a household, newest first.
+    pub(crate) async fn tickets_of(&self, membership: &str) -> Result<Vec<Ticket>, Error> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT data FROM tickets WHERE membership_id = ? ORDER BY created_at_ms DESC",
+        )
+        .bind(membership)
+        .fetch_all(&self.pool)
+        .await
+        .storage("read tickets")?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| serde_json::from_str(r).ok())
+            .collect())
+    }
+}
