@@ -9,8 +9,8 @@ mod bills;
 pub mod tickets;
 
 use crate::changes::{self, Scope};
-use crate::routes::auth::hash_password;
-use crate::routes::notices::{NewNotice, publish};
+use crate::features::auth::hash_password;
+use crate::features::notices::{NewNotice, publish};
 use chrono::{DateTime, Duration, Timelike, Utc};
 use linli_wire::notices::{NoticeCategory as Cat, NoticePriority};
 use linli_wire::sync::{ChangeOp, EntityKind};

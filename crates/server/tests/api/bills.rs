@@ -4,7 +4,7 @@
 //! consistent and nothing was charged twice.
 
 use crate::{Fixture, access, expect_problem};
-use linli_server::payments::{self, demo};
+use linli_server::features::billing::{orders as payments, provider as demo};
 use linli_server::seed::LI_QIANG_PHONE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -568,7 +568,7 @@ async fn a_late_success_is_applied_when_the_bills_are_unpaid_and_refunded_when_n
         .expect("late payment");
         tx.commit().await.expect("commit");
     }
-    linli_server::routes::pay::deliver_demo_notifications(&fx.server.state)
+    linli_server::features::billing::deliver_demo_notifications(&fx.server.state)
         .await
         .expect("deliver");
 

@@ -26,3 +26,10 @@ pub async fn health() -> Json<Health> {
 pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(crate::openapi())
 }
+
+/// The meta routes.
+pub fn routes() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(health))
+        .routes(utoipa_axum::routes!(openapi_json))
+}

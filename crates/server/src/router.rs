@@ -1,27 +1,18 @@
-//! The contract's routes, each documented for OpenAPI next to its handler.
+//! The assembly of the contract's routes: the document's header (info, tags, security
+//! schemes), one line per feature, and the layers every request passes through. Each feature
+//! declares its own routes next to its handlers (`features::<feature>::routes`).
 //!
 //! [`router`] and [`openapi`] come from the same [`OpenApiRouter`], so a route cannot exist
 //! without being documented (and the committed document's drift test catches the rest).
 
-pub mod auth;
-pub mod bills;
-pub mod gate;
-pub mod me;
-pub mod meta;
-pub mod notices;
-pub mod passes;
-pub mod pay;
-pub mod sync;
-pub mod uploads;
-
 use crate::AppState;
-use crate::features::tickets::handlers as tickets;
+use crate::features::{auth, billing, gate, me, notices, passes, sync, tickets, uploads};
+use crate::meta;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 /// The largest request body accepted (JSON only in v1).
 const BODY_LIMIT: usize = 256 * 1024;
@@ -101,45 +92,16 @@ impl Modify for BearerAuth {
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(meta::health))
-        .routes(routes!(meta::openapi_json))
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::refresh))
-        .routes(routes!(auth::logout))
-        .routes(routes!(me::me))
-        .routes(routes!(notices::list))
-        .routes(routes!(notices::detail))
-        .routes(routes!(notices::mark_read))
-        .routes(routes!(notices::read_marks))
-        .routes(routes!(sync::changes))
-        .routes(routes!(passes::create, passes::list))
-        .routes(routes!(passes::detail))
-        .routes(routes!(passes::revoke))
-        .routes(routes!(gate::keys))
-        .routes(routes!(gate::revocations))
-        .routes(routes!(gate::entries))
-        .routes(routes!(gate::code))
-        .routes(routes!(bills::list_bills))
-        .routes(routes!(bills::bill))
-        .routes(routes!(bills::create_order, bills::list_orders))
-        .routes(routes!(bills::order))
-        .routes(routes!(bills::cancel_order))
-        .routes(routes!(bills::list_receipts))
-        .routes(routes!(bills::receipt))
-        .routes(routes!(bills::ledger))
-        .routes(routes!(bills::ledger_attachment))
-        .routes(routes!(pay::demo_webhook))
-        .routes(routes!(tickets::create, tickets::list))
-        .routes(routes!(tickets::detail))
-        .routes(routes!(tickets::comment))
-        .routes(routes!(tickets::cancel))
-        .routes(routes!(tickets::confirm))
-        .routes(routes!(tickets::reopen))
-        .routes(routes!(tickets::rate))
-        .routes(routes!(tickets::staff_action))
-        .routes(routes!(uploads::options, uploads::create))
-        .routes(routes!(uploads::head, uploads::patch, uploads::delete))
-        .routes(routes!(uploads::download))
+        .merge(meta::routes())
+        .merge(auth::routes())
+        .merge(me::routes())
+        .merge(notices::routes())
+        .merge(sync::routes())
+        .merge(passes::routes())
+        .merge(gate::routes())
+        .merge(billing::routes())
+        .merge(tickets::routes())
+        .merge(uploads::routes())
 }
 
 /// The OpenAPI document.
@@ -152,7 +114,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (router, _) = api().split_for_parts();
     router
-        .merge(pay::provider_pages())
+        .merge(billing::provider_pages())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -2,7 +2,7 @@
 //!
 //! Login checks the argon2 hash (also for unknown phones, against a decoy hash, so timing
 //! does not reveal which numbers have accounts) and counts failures per phone: after
-//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it answers 429 with `Retry-After` until the oldest
+//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] ([`super::rules`]) it answers 429 with `Retry-After` until the oldest
 //! failure leaves the window. A successful login starts a token family.
 //!
 //! Refresh rotates: the presented token is marked rotated and its successor (see
@@ -11,14 +11,15 @@
 //! client lost our response); any other reuse revokes the whole family and answers
 //! `refresh-reused`, which also stops the family's access tokens at once.
 
+use super::rules::{
+    DECOY_HASH, FAILURE_WINDOW, MAX_FAILURES, ms, normalize_phone, verify_password,
+};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::tokens::{
     ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
 };
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -26,55 +27,7 @@ use axum::response::{IntoResponse, Response};
 use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
 use linli_wire::{ErrorCode, Problem};
 use sqlx::SqliteConnection;
-use std::sync::LazyLock;
-use std::time::Duration;
 use uuid::Uuid;
-
-/// Failed logins allowed per phone within [`FAILURE_WINDOW`].
-pub const MAX_FAILURES: i64 = 5;
-/// The window failed logins are counted in.
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-fn ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// Hashes a password with argon2id (default parameters) and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| anyhow::anyhow!("hash a password: {err}"))
-}
-
-/// Compared against when the phone has no account, so both paths cost the same.
-static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("decoy password").unwrap_or_default());
-
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Accepts `13800000001`, `+86 138 0000 0001`, `138-0000-0001`; mainland mobiles only.
-pub fn normalize_phone(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits);
-    let valid =
-        digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
-    valid.then(|| digits.to_owned())
-}
 
 /// Token pairs are never cached (RFC 6749 §5.1).
 fn token_reply(tokens: TokenResponse) -> Response {
@@ -326,34 +279,4 @@ pub async fn logout(
         tx.commit().await?;
     }
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_phone;
-
-    #[test]
-    fn phone_numbers_are_normalised() {
-        for raw in [
-            "13800000001",
-            "+86 138 0000 0001",
-            "138-0000-0001",
-            "008613800000001",
-        ] {
-            assert_eq!(
-                normalize_phone(raw).as_deref(),
-                Some("13800000001"),
-                "{raw}"
-            );
-        }
-        for raw in [
-            "",
-            "1380000000",
-            "23800000001",
-            "1380000000a",
-            "+1 13800000001",
-        ] {
-            assert_eq!(normalize_phone(raw), None, "{raw} is not a mainland mobile");
-        }
-    }
 }

@@ -4,228 +4,38 @@
 //! active households, and the payment orders they made; anything else answers 404, never
 //! 403, so ids of other households leak nothing. Staff-only columns (`staff_note`) are never
 //! selected here.
+//!
+//! This file is the HTTP side of bills, payment orders and receipts (and the provider's
+//! webhook); the SQL is in [`super::store`], the order state machine in [`super::orders`].
 
+use super::store::*;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use chrono::{Duration, NaiveDate};
 use linli_wire::bills::{
-    Bill, BillLine, BillList, BillState, CreatePaymentOrder, FeeItem, LedgerAttachment,
-    LedgerDirection, LedgerLine, LedgerList, LedgerPeriod, MeterReading, PaymentChannel,
-    PaymentOrder, PaymentOrderList, Receipt, ReceiptLine, ReceiptList,
+    Bill, BillList, BillState, CreatePaymentOrder, DemoNotification, PaymentChannel, PaymentOrder,
+    PaymentOrderList, Receipt, ReceiptList,
 };
-use linli_wire::{
-    BillId, BillLineId, CommunityId, ErrorCode, MembershipId, PaymentOrderId, Problem, ReceiptId,
-    UnitId,
-};
+use linli_wire::{BillId, ErrorCode, MembershipId, PaymentOrderId, Problem, ReceiptId};
 use serde::Deserialize;
-use sqlx::SqliteConnection;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
+use super::orders::{self as payments, OrderRow};
+use super::provider as demo;
 use crate::AppState;
-use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AppJson, IdempotencyKey, Resident};
+use crate::extract::{AppJson, IdempotencyKey, Origin, Resident};
 use crate::idempotency::{Begun, IdempotentWrite};
-use crate::payments::{self, OrderRow, demo};
 
+/// Query of the household-scoped lists.
 /// Query of the household-scoped lists.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HouseholdQuery {
     /// Only this household's (else all of the resident's active households).
     pub membership_id: Option<MembershipId>,
-}
-
-/// `https://host:port` as the client reached us (for links we hand out): the HTTP/2
-/// `:authority`, else the `Host` header.
-#[derive(Clone, Debug)]
-pub struct Origin(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let host = parts
-            .uri
-            .authority()
-            .map(|a| a.as_str().to_owned())
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(str::to_owned)
-            })
-            .filter(|h| {
-                h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-            })
-            .unwrap_or_else(|| "127.0.0.1".to_owned());
-        Ok(Self(format!("https://{host}")))
-    }
-}
-
-/// Units of the resident's active households (one, when `membership` is given).
-async fn units_of(
-    conn: &mut SqliteConnection,
-    user: Uuid,
-    membership: Option<MembershipId>,
-) -> ApiResult<Vec<String>> {
-    let units: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT unit_id FROM memberships
-         WHERE user_id = ? AND state = 'active' AND (? IS NULL OR id = ?)",
-    )
-    .bind(user.to_string())
-    .bind(membership.map(|m| m.to_string()))
-    .bind(membership.map(|m| m.to_string()))
-    .fetch_all(&mut *conn)
-    .await?;
-    if units.is_empty() && membership.is_some() {
-        return Err(ApiError::new(ErrorCode::MembershipRequired));
-    }
-    Ok(units)
-}
-
-fn date(text: &str) -> sqlx::Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|err| sqlx::Error::Decode(Box::new(err)))
-}
-
-fn fee_item(text: &str) -> FeeItem {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).unwrap_or(FeeItem::Other)
-}
-
-/// The community's calendar day at `now_ms` (Beijing, UTC+8 all year).
-pub(crate) fn community_today(now_ms: i64) -> NaiveDate {
-    (from_ms(now_ms) + Duration::hours(8)).date_naive()
-}
-
-#[derive(sqlx::FromRow)]
-struct BillRow {
-    id: String,
-    unit_id: String,
-    title: String,
-    period_from: String,
-    period_to: String,
-    issued_at: i64,
-    due_date: String,
-    currency: String,
-    voided_at: Option<i64>,
-    paid_at: Option<i64>,
-    open_order_id: Option<String>,
-}
-
-#[derive(sqlx::FromRow)]
-struct LineRow {
-    id: String,
-    fee_item: String,
-    name: String,
-    period_from: String,
-    period_to: String,
-    quantity: String,
-    unit: String,
-    unit_price: String,
-    months: Option<i64>,
-    meter_previous: Option<String>,
-    meter_current: Option<String>,
-    meter_read_on: Option<String>,
-    amount_minor: i64,
-    penalty_minor: i64,
-    discount_minor: i64,
-    paid_minor: i64,
-    note: Option<String>,
-}
-
-const BILL_COLUMNS: &str = "id, unit_id, title, period_from, period_to, issued_at, due_date, \
-                            currency, voided_at, paid_at, open_order_id";
-
-async fn render_bill(conn: &mut SqliteConnection, row: BillRow, now_ms: i64) -> ApiResult<Bill> {
-    let lines: Vec<LineRow> = sqlx::query_as(
-        "SELECT id, fee_item, name, period_from, period_to, quantity, unit, unit_price, months,
-            meter_previous, meter_current, meter_read_on, amount_minor, penalty_minor,
-            discount_minor, paid_minor, note
-         FROM bill_lines WHERE bill_id = ? ORDER BY position",
-    )
-    .bind(&row.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut total = 0i64;
-    let mut paid = 0i64;
-    let mut rendered = Vec::with_capacity(lines.len());
-    for line in lines {
-        let gross = line.amount_minor + line.penalty_minor - line.discount_minor;
-        total += gross;
-        paid += line.paid_minor;
-        let meter = match (line.meter_previous, line.meter_current, line.meter_read_on) {
-            (Some(previous), Some(current), Some(read_on)) => Some(MeterReading {
-                previous,
-                current,
-                read_on: date(&read_on)?,
-            }),
-            _ => None,
-        };
-        rendered.push(BillLine {
-            id: BillLineId(crate::db::parse_id(&line.id)?),
-            fee_item: fee_item(&line.fee_item),
-            name: line.name,
-            period_from: date(&line.period_from)?,
-            period_to: date(&line.period_to)?,
-            quantity: line.quantity,
-            unit: line.unit,
-            unit_price: line.unit_price,
-            months: line.months.and_then(|m| u32::try_from(m).ok()),
-            meter,
-            amount_minor: line.amount_minor,
-            penalty_minor: line.penalty_minor,
-            discount_minor: line.discount_minor,
-            paid_minor: line.paid_minor,
-            due_minor: gross - line.paid_minor,
-            note: line.note,
-        });
-    }
-    let due_date = date(&row.due_date)?;
-    let state = if row.voided_at.is_some() {
-        BillState::Void
-    } else if paid >= total {
-        BillState::Paid
-    } else if paid > 0 {
-        BillState::PartiallyPaid
-    } else {
-        BillState::Unpaid
-    };
-    let settled = matches!(state, BillState::Paid | BillState::Void);
-    Ok(Bill {
-        id: BillId(crate::db::parse_id(&row.id)?),
-        unit_id: UnitId(crate::db::parse_id(&row.unit_id)?),
-        title: row.title,
-        period_from: date(&row.period_from)?,
-        period_to: date(&row.period_to)?,
-        issued_at: from_ms(row.issued_at),
-        due_date,
-        state,
-        overdue: !settled && community_today(now_ms) > due_date,
-        currency: row.currency,
-        total_minor: total,
-        paid_minor: paid,
-        due_minor: if row.voided_at.is_some() {
-            0
-        } else {
-            total - paid
-        },
-        lines: rendered,
-        open_order_id: row
-            .open_order_id
-            .as_deref()
-            .map(crate::db::parse_id)
-            .transpose()?
-            .map(PaymentOrderId),
-        paid_at: row.paid_at.map(from_ms),
-    })
 }
 
 /// The bills of the resident's households: unsettled first (earliest due first), then
@@ -271,17 +81,6 @@ pub async fn list_bills(
         })
     });
     Ok(Json(BillList { items }))
-}
-
-async fn own_bill(conn: &mut SqliteConnection, user: Uuid, id: Uuid) -> ApiResult<Option<BillRow>> {
-    Ok(sqlx::query_as(&format!(
-        "SELECT {BILL_COLUMNS} FROM bills WHERE id = ? AND unit_id IN
-            (SELECT unit_id FROM memberships WHERE user_id = ? AND state = 'active')"
-    ))
-    .bind(id.to_string())
-    .bind(user.to_string())
-    .fetch_optional(&mut *conn)
-    .await?)
 }
 
 /// One bill with its lines.
@@ -475,25 +274,6 @@ pub async fn create_order(
     write.created(order, now).await
 }
 
-async fn own_order(
-    conn: &mut SqliteConnection,
-    user: Uuid,
-    id: Uuid,
-    now_ms: i64,
-) -> ApiResult<OrderRow> {
-    let owner: Option<String> =
-        sqlx::query_scalar("SELECT user_id FROM payment_orders WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    if owner.as_deref() != Some(user.to_string().as_str()) {
-        return Err(ApiError::not_found());
-    }
-    payments::refresh(conn, id, now_ms, false)
-        .await?
-        .ok_or_else(ApiError::not_found)
-}
-
 /// One payment order. While it is open the backend asks the provider (at most every few
 /// seconds), so a lost notification costs nothing.
 #[utoipa::path(get, path = "/v1/payment-orders/{id}", tag = "bills", security(("bearer" = [])),
@@ -578,61 +358,6 @@ pub async fn cancel_order(
     Ok(Json(order))
 }
 
-#[derive(sqlx::FromRow)]
-struct ReceiptRow {
-    id: String,
-    number: String,
-    order_id: String,
-    unit_id: String,
-    payer: String,
-    issuer: String,
-    community: String,
-    unit_label: String,
-    amount_minor: i64,
-    currency: String,
-    channel: String,
-    provider_txn_id: String,
-    paid_at: i64,
-}
-
-async fn render_receipt(conn: &mut SqliteConnection, row: ReceiptRow) -> ApiResult<Receipt> {
-    let lines: Vec<(String, String, String, String, String, i64)> = sqlx::query_as(
-        "SELECT bill_id, bill_line_id, name, period_from, period_to, amount_minor
-         FROM receipt_lines WHERE receipt_id = ? ORDER BY position",
-    )
-    .bind(&row.id)
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Receipt {
-        id: ReceiptId(crate::db::parse_id(&row.id)?),
-        number: row.number,
-        order_id: PaymentOrderId(crate::db::parse_id(&row.order_id)?),
-        unit_id: UnitId(crate::db::parse_id(&row.unit_id)?),
-        payer: row.payer,
-        issuer: row.issuer,
-        community: row.community,
-        unit: row.unit_label,
-        lines: lines
-            .into_iter()
-            .map(|(bill, line, name, from, to, amount_minor)| {
-                Ok(ReceiptLine {
-                    bill_id: BillId(crate::db::parse_id(&bill)?),
-                    bill_line_id: BillLineId(crate::db::parse_id(&line)?),
-                    name,
-                    period_from: date(&from)?,
-                    period_to: date(&to)?,
-                    amount_minor,
-                })
-            })
-            .collect::<sqlx::Result<_>>()?,
-        amount_minor: row.amount_minor,
-        currency: row.currency,
-        channel: payments::parse_channel(&row.channel),
-        provider_txn_id: row.provider_txn_id,
-        paid_at: from_ms(row.paid_at),
-    })
-}
-
 /// Receipts of the resident's households, newest first.
 #[utoipa::path(get, path = "/v1/receipts", tag = "bills", security(("bearer" = [])),
     params(HouseholdQuery),
@@ -689,163 +414,25 @@ pub async fn receipt(
     Ok(Json(render_receipt(&mut conn, row).await?))
 }
 
-/// The published fee ledger of the resident's communities, newest period first.
-#[utoipa::path(get, path = "/v1/ledger", tag = "bills", security(("bearer" = [])),
-    params(HouseholdQuery),
+/// A payment notification from the demo provider.
+#[utoipa::path(post, path = "/v1/webhooks/payments/demo", tag = "bills",
+    security(("demo_signature" = [])),
+    request_body = DemoNotification,
     responses(
-        (status = 200, description = "Published periods", body = LedgerList),
-        (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Applied, or a repeat that changes nothing"),
+        (status = 400, description = "`bad-request`: not a notification", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`: missing, stale or wrong signature", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such order", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: amount or currency differ from the order", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn ledger(
+pub async fn demo_webhook(
     State(state): State<AppState>,
-    resident: Resident,
-    Query(query): Query<HouseholdQuery>,
-) -> ApiResult<Json<LedgerList>> {
-    let mut conn = state.db.acquire().await?;
-    let units = units_of(&mut conn, resident.user_id, query.membership_id).await?;
-    let mut communities: Vec<String> = Vec::new();
-    for unit in &units {
-        let community: String = sqlx::query_scalar("SELECT community_id FROM units WHERE id = ?")
-            .bind(unit)
-            .fetch_one(&mut *conn)
-            .await?;
-        if !communities.contains(&community) {
-            communities.push(community);
-        }
-    }
-    let mut items = Vec::new();
-    for community in communities {
-        let periods: Vec<(String, String, String, String, i64, String)> = sqlx::query_as(
-            "SELECT period, title, period_from, period_to, published_at, currency
-             FROM ledger_periods WHERE community_id = ? ORDER BY period_from DESC",
-        )
-        .bind(&community)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (period, title, from, to, published_at, currency) in periods {
-            let lines: Vec<(String, String, String, i64, Option<String>)> = sqlx::query_as(
-                "SELECT direction, category, name, amount_minor, note FROM ledger_lines
-                 WHERE community_id = ? AND period = ? ORDER BY position",
-            )
-            .bind(&community)
-            .bind(&period)
-            .fetch_all(&mut *conn)
-            .await?;
-            let attachments: Vec<(i64, String, String, i64)> = sqlx::query_as(
-                "SELECT position, name, media_type, length(content) FROM ledger_attachments
-                 WHERE community_id = ? AND period = ? ORDER BY position",
-            )
-            .bind(&community)
-            .bind(&period)
-            .fetch_all(&mut *conn)
-            .await?;
-            let lines: Vec<LedgerLine> = lines
-                .into_iter()
-                .map(
-                    |(direction, category, name, amount_minor, note)| LedgerLine {
-                        direction: if direction == "income" {
-                            LedgerDirection::Income
-                        } else {
-                            LedgerDirection::Expense
-                        },
-                        category,
-                        name,
-                        amount_minor,
-                        note,
-                    },
-                )
-                .collect();
-            let sum = |d: LedgerDirection| -> i64 {
-                lines
-                    .iter()
-                    .filter(|l| l.direction == d)
-                    .map(|l| l.amount_minor)
-                    .sum()
-            };
-            let income = sum(LedgerDirection::Income);
-            let expense = sum(LedgerDirection::Expense);
-            items.push(LedgerPeriod {
-                community_id: CommunityId(crate::db::parse_id(&community)?),
-                attachments: attachments
-                    .into_iter()
-                    .map(|(position, name, media_type, size)| LedgerAttachment {
-                        href: format!("/v1/ledger/{community}/{period}/attachments/{position}"),
-                        name,
-                        media_type,
-                        size: u64::try_from(size).unwrap_or(0),
-                    })
-                    .collect(),
-                period,
-                title,
-                period_from: date(&from)?,
-                period_to: date(&to)?,
-                published_at: from_ms(published_at),
-                currency,
-                income_minor: income,
-                expense_minor: expense,
-                balance_minor: income - expense,
-                lines,
-            });
-        }
-    }
-    Ok(Json(LedgerList { items }))
-}
-
-/// A document published with a ledger period.
-#[utoipa::path(get, path = "/v1/ledger/{community_id}/{period}/attachments/{position}", tag = "bills",
-    security(("bearer" = [])),
-    params(
-        ("community_id" = CommunityId, Path, description = "Community"),
-        ("period" = String, Path, description = "Period key, e.g. 2026-Q3"),
-        ("position" = i64, Path, description = "Attachment number"),
-    ),
-    responses(
-        (status = 200, description = "The file, with its media type"),
-        (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn ledger_attachment(
-    State(state): State<AppState>,
-    resident: Resident,
-    Path((community, period, position)): Path<(CommunityId, String, i64)>,
-) -> ApiResult<Response> {
-    let row: Option<(String, String, Vec<u8>)> = sqlx::query_as(
-        "SELECT a.name, a.media_type, a.content FROM ledger_attachments a
-         WHERE a.community_id = ? AND a.period = ? AND a.position = ? AND a.community_id IN
-            (SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id
-             WHERE m.user_id = ? AND m.state = 'active')",
-    )
-    .bind(community.to_string())
-    .bind(&period)
-    .bind(position)
-    .bind(resident.user_id.to_string())
-    .fetch_optional(&state.db)
-    .await?;
-    let (name, media_type, content) = row.ok_or_else(ApiError::not_found)?;
-    let disposition = format!(
-        "attachment; filename=\"ledger-{position}\"; filename*=UTF-8''{}",
-        percent_encode(&name)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, media_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        content,
-    )
-        .into_response())
-}
-
-/// RFC 5987 percent-encoding of a file name.
-fn percent_encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<StatusCode> {
+    let signature = headers
+        .get(demo::SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok());
+    super::notifications::receive_demo(&state, signature, &body).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -8,14 +8,14 @@
 //! refused), and may look up a short code online. Failed code lookups are throttled per gate:
 //! an 8-digit code cannot be guessed at the rate a gate is allowed to ask.
 
+use super::devices::Gate;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
-use crate::routes::passes::FORMAT;
+use crate::features::passes::FORMAT;
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use ed25519_dalek::SigningKey;
@@ -23,12 +23,8 @@ use linli_wire::passes::{
     CodeLookup, Credential, GateEntries, GateKey, GateKeySet, RevocationDelta,
 };
 use linli_wire::{CommunityId, ErrorCode, PassId, Problem};
-use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 /// How long gates keep trusting a retired pass key: the longest a pass may last (a recurring
 /// one, 90 days), so every pass it signed keeps opening until it ends.
@@ -37,69 +33,6 @@ pub const RETIRED_KEY_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
 /// Failed code lookups a gate may make in [`CODE_WINDOW_MS`].
 const MAX_CODE_FAILURES: i64 = 5;
 const CODE_WINDOW_MS: i64 = 10 * 60 * 1000;
-
-/// The gate making the request.
-#[derive(Clone, Debug)]
-pub struct Gate {
-    /// Gate id.
-    pub id: String,
-    /// Its community.
-    pub community_id: Uuid,
-    /// Its group (`pedestrian`, `vehicle`).
-    pub group: String,
-}
-
-impl FromRequestParts<AppState> for Gate {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = crate::extract::bearer(parts)?;
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT id, community_id, gate_group FROM gates WHERE token_hash = ?")
-                .bind(Sha256::digest(token.trim().as_bytes()).to_vec())
-                .fetch_optional(&state.db)
-                .await?;
-        let (id, community, group) =
-            row.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
-        Ok(Self {
-            id,
-            community_id: crate::db::parse_id(&community)?,
-            group,
-        })
-    }
-}
-
-/// Registers a gate; returns its id and its token (shown once).
-pub async fn add_gate(
-    db: &SqlitePool,
-    community_name: &str,
-    group: &str,
-    name: &str,
-    now_ms: i64,
-) -> anyhow::Result<(String, String)> {
-    let community: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
-        .bind(community_name)
-        .fetch_optional(db)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("no community named {community_name}"))?;
-    let mut secret = [0_u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut secret);
-    let token = format!("gate_{}", B64.encode(secret));
-    let id = Uuid::now_v7().to_string();
-    sqlx::query(
-        "INSERT INTO gates (id, community_id, gate_group, name, token_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&id)
-    .bind(&community)
-    .bind(group)
-    .bind(name)
-    .bind(Sha256::digest(token.as_bytes()).to_vec())
-    .bind(now_ms)
-    .execute(db)
-    .await?;
-    Ok((id, token))
-}
 
 /// The public keys that sign the gate's community's passes.
 #[utoipa::path(get, path = "/v1/gate/keys", tag = "gate", security(("gate" = [])),
@@ -110,7 +43,8 @@ pub async fn add_gate(
 pub async fn keys(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<GateKeySet>> {
     let mut conn = state.db.acquire().await?;
     // A community without passes yet still has a key to hand out.
-    crate::routes::passes::signing_key(&mut conn, gate.community_id, state.clock.now_ms()).await?;
+    crate::features::passes::keys::signing_key(&mut conn, gate.community_id, state.clock.now_ms())
+        .await?;
     // Retired keys stay trusted as long as a pass they signed can still be valid.
     let rows: Vec<(String, Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
         "SELECT kid, seed, created_at, retired_at FROM pass_keys WHERE community_id = ?
