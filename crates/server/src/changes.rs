@@ -150,8 +150,6 @@ async fn set_setting(conn: &mut SqliteConnection, name: &str, value: i64) -> sql
 pub const VISIBLE_COMMUNITIES: &str = "SELECT u.community_id FROM memberships m
      JOIN units u ON u.id = m.unit_id WHERE m.user_id = ? AND m.state = 'active'";
 
-/// One page of `user`'s feed.
-
 /// The log's epoch and horizon (read in the feed's transaction, so a page sees one snapshot).
 pub(crate) async fn epoch_and_horizon(conn: &mut SqliteConnection) -> sqlx::Result<(i64, i64)> {
     let epoch = setting(&mut *conn, "change_epoch").await?;

@@ -20,6 +20,7 @@ pub mod error;
 mod extract;
 pub mod features;
 pub mod idempotency;
+pub mod locks;
 pub mod meta;
 pub mod router;
 pub mod seed;
@@ -49,7 +50,7 @@ pub struct AppState {
     /// Where upload bytes are kept.
     pub uploads_dir: std::path::PathBuf,
     /// One lock per upload being written.
-    pub upload_locks: Arc<features::uploads::UploadLocks>,
+    pub upload_locks: Arc<locks::UploadLocks>,
     /// Idempotency keys whose write is running now.
     pub idempotency_in_flight: Arc<idempotency::InFlight>,
 }

@@ -3,9 +3,7 @@
 //! upload ([`super::attachments`]), and deleting expired ones ([`purge_expired`], run by
 //! housekeeping).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex as StdMutex};
 
 use axum::body::Body;
 use axum::extract::FromRequestParts;
@@ -23,32 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Resident, Staff};
 
 use super::tus::*;
-
-/// One lock per upload being written.
-#[derive(Debug, Default)]
-pub struct UploadLocks(StdMutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
-
-impl UploadLocks {
-    pub(crate) fn of(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.retain(|_, lock| Arc::strong_count(lock) > 1);
-        map.entry(id).or_default().clone()
-    }
-
-    /// How many requests hold or wait for the lock of upload `id` right now. Nothing here
-    /// branches on it; it lets an operator (or a test) see writers queue behind each other.
-    pub fn writers(&self, id: Uuid) -> usize {
-        let map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&id)
-            .map_or(0, |lock| Arc::strong_count(lock).saturating_sub(1))
-    }
-}
+pub use crate::locks::UploadLocks;
 
 /// Who an upload belongs to: a signed-in resident (their photos) or a staff member (after-photos
 /// on completion). Only its owner can see or continue it.
