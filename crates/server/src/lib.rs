@@ -21,7 +21,6 @@ mod extract;
 pub mod features;
 pub mod idempotency;
 pub mod locks;
-pub mod meta;
 pub mod router;
 pub mod seed;
 pub mod serve;

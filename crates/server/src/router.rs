@@ -2,17 +2,22 @@
 //! schemes), one line per feature, and the layers every request passes through. Each feature
 //! declares its own routes next to its handlers (`features::<feature>::routes`).
 //!
+//! The two meta endpoints (health and the document itself) are served here, with the
+//! document they describe.
+//!
 //! [`router`] and [`openapi`] come from the same [`OpenApiRouter`], so a route cannot exist
 //! without being documented (and the committed document's drift test catches the rest).
 
 use crate::AppState;
 use crate::features::{auth, billing, gate, me, notices, passes, sync, tickets, uploads};
-use crate::meta;
+use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// The largest request body accepted (JSON only in v1).
 const BODY_LIMIT: usize = 256 * 1024;
@@ -92,7 +97,8 @@ impl Modify for BearerAuth {
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(meta::routes())
+        .routes(routes!(health))
+        .routes(routes!(openapi_json))
         .merge(auth::routes())
         .merge(me::routes())
         .merge(notices::routes())
@@ -102,6 +108,29 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(billing::routes())
         .merge(tickets::routes())
         .merge(uploads::routes())
+}
+
+/// Liveness answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// Whether the backend is up; clients probe it while offline.
+#[utoipa::path(get, path = "/v1/health", tag = "meta",
+    responses((status = 200, description = "Up", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// This contract as OpenAPI 3.1.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
 }
 
 /// The OpenAPI document.
