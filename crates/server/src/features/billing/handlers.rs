@@ -8,6 +8,7 @@
 //! This file is the HTTP side of bills, payment orders and receipts (and the provider's
 //! webhook); the SQL is in [`super::store`], the order state machine in [`super::orders`].
 
+use super::open::{check_request, open_order};
 use super::store::*;
 use axum::Json;
 use axum::body::Bytes;
@@ -15,10 +16,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use linli_wire::bills::{
-    Bill, BillList, BillState, CreatePaymentOrder, DemoNotification, PaymentChannel, PaymentOrder,
+    Bill, BillList, BillState, CreatePaymentOrder, DemoNotification, PaymentOrder,
     PaymentOrderList, Receipt, ReceiptList,
 };
-use linli_wire::{BillId, ErrorCode, MembershipId, PaymentOrderId, Problem, ReceiptId};
+use linli_wire::{BillId, MembershipId, PaymentOrderId, Problem, ReceiptId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -129,30 +130,7 @@ pub async fn create_order(
     AppJson(request): AppJson<CreatePaymentOrder>,
 ) -> ApiResult<Response> {
     let now = state.clock.now_ms();
-    if request.bill_ids.is_empty() || request.bill_ids.len() > 24 {
-        return Err(ApiError::invalid(
-            "/bill_ids",
-            "count",
-            "choose 1 to 24 bills",
-        ));
-    }
-    let mut unique = request.bill_ids.clone();
-    unique.sort();
-    unique.dedup();
-    if unique.len() != request.bill_ids.len() {
-        return Err(ApiError::invalid(
-            "/bill_ids",
-            "duplicate",
-            "a bill is listed twice",
-        ));
-    }
-    if request.channel != PaymentChannel::Demo {
-        return Err(ApiError::invalid(
-            "/channel",
-            "unavailable",
-            "this backend accepts the demo channel only",
-        ));
-    }
+    check_request(&request)?;
     let mut write = match IdempotentWrite::begin(
         &state,
         resident.user_id,
@@ -165,112 +143,7 @@ pub async fn create_order(
         Begun::Replay(stored) => return Ok(stored.into_response()),
         Begun::Fresh(write) => write,
     };
-    let tx = &mut *write.tx;
-    // An order past its time must not hold bills nobody can pay any more.
-    payments::expire_due(&mut *tx, now).await?;
-    let unit: Option<String> = sqlx::query_scalar(
-        "SELECT unit_id FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
-    )
-    .bind(request.membership_id.to_string())
-    .bind(resident.user_id.to_string())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let unit = unit.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?;
-    let taken: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM payment_orders WHERE id = ?)")
-            .bind(request.id.to_string())
-            .fetch_one(&mut *tx)
-            .await?;
-    if taken {
-        return Err(ApiError::new(ErrorCode::AlreadyExists).detail("this order id is taken"));
-    }
-    let mut amounts = Vec::with_capacity(request.bill_ids.len());
-    let mut currency = None;
-    for id in &request.bill_ids {
-        let row: Option<BillRow> = sqlx::query_as(&format!(
-            "SELECT {BILL_COLUMNS} FROM bills WHERE id = ? AND unit_id = ?"
-        ))
-        .bind(id.to_string())
-        .bind(&unit)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let row = row.ok_or_else(ApiError::not_found)?;
-        if let Some(holder) = &row.open_order_id {
-            return Err(ApiError::new(ErrorCode::PaymentInProgress)
-                .detail("a payment for this bill is in progress; do not pay again")
-                .order(holder.clone()));
-        }
-        let bill = render_bill(&mut *tx, row, now).await?;
-        if matches!(bill.state, BillState::Paid | BillState::Void) || bill.due_minor <= 0 {
-            return Err(
-                ApiError::new(ErrorCode::AlreadyPaid).detail("this bill has nothing to pay")
-            );
-        }
-        if currency.get_or_insert_with(|| bill.currency.clone()) != &bill.currency {
-            return Err(ApiError::invalid(
-                "/bill_ids",
-                "currency",
-                "bills in different currencies",
-            ));
-        }
-        amounts.push(bill.due_minor);
-    }
-    let amount: i64 = amounts.iter().sum();
-    let currency = currency.unwrap_or_else(|| linli_wire::bills::CNY.to_owned());
-    if amount != request.amount_expected_minor || currency != request.currency {
-        return Err(ApiError::new(ErrorCode::AmountChanged)
-            .detail("the bills changed since you saw them; check the new total")
-            .amount(amount));
-    }
-    let mut token = [0u8; 18];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut token);
-    let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, token);
-    let expires = now + payments::ORDER_TTL.num_milliseconds();
-    sqlx::query(
-        "INSERT INTO payment_orders (id, membership_id, user_id, channel, amount_minor, currency,
-            state, created_at, expires_at, checkout_token)
-         VALUES (?, ?, ?, ?, ?, ?, 'awaiting_payment', ?, ?, ?)",
-    )
-    .bind(request.id.to_string())
-    .bind(request.membership_id.to_string())
-    .bind(resident.user_id.to_string())
-    .bind(payments::channel_str(request.channel))
-    .bind(amount)
-    .bind(&currency)
-    .bind(now)
-    .bind(expires)
-    .bind(&token)
-    .execute(&mut *tx)
-    .await?;
-    for (position, (id, due)) in request.bill_ids.iter().zip(&amounts).enumerate() {
-        sqlx::query(
-            "INSERT INTO payment_order_bills (order_id, bill_id, position, amount_minor)
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(request.id.to_string())
-        .bind(id.to_string())
-        .bind(i64::try_from(position).unwrap_or(i64::MAX))
-        .bind(due)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE bills SET open_order_id = ? WHERE id = ?")
-            .bind(request.id.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
-    }
-    demo::create(
-        &mut *tx,
-        &payments::out_trade_no(request.id.0),
-        amount,
-        &currency,
-        now,
-    )
-    .await?;
-    let row = payments::load(&mut *tx, request.id.0)
-        .await?
-        .ok_or_else(|| ApiError::internal("the new order vanished"))?;
-    let order = payments::render(&mut *tx, &row, &origin).await?;
+    let order = open_order(&mut write.tx, resident.user_id, &request, &origin, now).await?;
     write.created(order, now).await
 }
 

@@ -5,7 +5,8 @@
 //! active households, and the payment orders they made; anything else answers 404, never 403.
 //!
 //! - [`handlers`] and [`ledger`]: the contract's HTTP side (and the provider's webhook).
-//! - [`store`]: the bills' and receipts' SQL.
+//! - [`store`]: the bills' and receipts' SQL; `open`: opening a payment order (checks, sums,
+//!   holds the bills, opens the payment at the provider).
 //! - [`orders`]: the payment order state machine and its invariants; [`orders::expire_due`]
 //!   is also a housekeeping job.
 //! - [`provider`]: the demo provider's own books, key and notification queue;
@@ -16,6 +17,7 @@ pub mod checkout;
 pub mod handlers;
 pub mod ledger;
 pub mod notifications;
+mod open;
 pub mod orders;
 pub mod provider;
 pub(crate) mod store;
