@@ -2,32 +2,27 @@
 //!
 //! Login checks the argon2 hash (also for unknown phones, against a decoy hash, so timing
 //! does not reveal which numbers have accounts) and counts failures per phone: after
-//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] ([`super::rules`]) it answers 429 with `Retry-After` until the oldest
+//! [`super::MAX_FAILURES`] in [`super::FAILURE_WINDOW`] it answers 429 with `Retry-After` until the oldest
 //! failure leaves the window. A successful login starts a token family.
 //!
 //! Refresh rotates: the presented token is marked rotated and its successor (see
 //! [`crate::tokens`]) becomes current. Presenting a rotated token again within
-//! [`REFRESH_GRACE`] while its successor is still unused answers the same successor (the
+//! [`crate::tokens::REFRESH_GRACE`] while its successor is still unused answers the same successor (the
 //! client lost our response); any other reuse revokes the whole family and answers
 //! `refresh-reused`, which also stops the family's access tokens at once.
+//!
+//! These are the HTTP side only; the flows are in `super::session`.
 
-use super::rules::{
-    DECOY_HASH, FAILURE_WINDOW, MAX_FAILURES, ms, normalize_phone, verify_password,
-};
+use super::session;
 use crate::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::AppJson;
-use crate::tokens::{
-    ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
-};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use linli_wire::Problem;
 use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
-use linli_wire::{ErrorCode, Problem};
-use sqlx::SqliteConnection;
-use uuid::Uuid;
 
 /// Token pairs are never cached (RFC 6749 §5.1).
 fn token_reply(tokens: TokenResponse) -> Response {
@@ -36,17 +31,6 @@ fn token_reply(tokens: TokenResponse) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     response
-}
-
-fn pair(state: &AppState, user: Uuid, family: Uuid, refresh_token: String) -> TokenResponse {
-    TokenResponse {
-        access_token: state
-            .keys
-            .issue_access(user, family, state.clock.now().timestamp()),
-        token_type: "Bearer".to_owned(),
-        expires_in: ACCESS_TTL.as_secs(),
-        refresh_token,
-    }
 }
 
 /// Signs in with phone number and password.
@@ -61,103 +45,7 @@ pub async fn login(
     State(state): State<AppState>,
     AppJson(request): AppJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let Some(phone) = normalize_phone(&request.phone) else {
-        return Err(ApiError::invalid(
-            "/phone",
-            "invalid-phone",
-            "an 11-digit mainland mobile number is required",
-        ));
-    };
-    if request.password.is_empty() || request.password.len() > 256 {
-        return Err(ApiError::invalid(
-            "/password",
-            "invalid-length",
-            "the password must be 1 to 256 bytes",
-        ));
-    }
-    let now = state.clock.now_ms();
-    let window_start = now - ms(FAILURE_WINDOW);
-    let (failures, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE phone = ? AND at > ?")
-            .bind(&phone)
-            .bind(window_start)
-            .fetch_one(&state.db)
-            .await?;
-    if failures >= MAX_FAILURES {
-        let free_at = oldest.unwrap_or(now) + ms(FAILURE_WINDOW);
-        let wait_s = u64::try_from((free_at - now).div_euclid(1000) + 1).unwrap_or(1);
-        return Err(ApiError::new(ErrorCode::RateLimited)
-            .detail("too many failed sign-ins for this number; try again later")
-            .retry_after(wait_s));
-    }
-
-    let account: Option<(String, String)> =
-        sqlx::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
-            .bind(&phone)
-            .fetch_optional(&state.db)
-            .await?;
-    let hash = account
-        .as_ref()
-        .map_or_else(|| DECOY_HASH.clone(), |(_, hash)| hash.clone());
-    let matches = verify_password(request.password.clone(), hash).await;
-    let user = match account {
-        Some((id, _)) if matches => crate::db::parse_id(&id)?,
-        _ => {
-            sqlx::query("INSERT INTO login_failures (phone, at) VALUES (?, ?)")
-                .bind(&phone)
-                .bind(now)
-                .execute(&state.db)
-                .await?;
-            return Err(ApiError::new(ErrorCode::InvalidCredentials));
-        }
-    };
-
-    let family = Uuid::now_v7();
-    let refresh_token = new_refresh_token();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("DELETE FROM login_failures WHERE phone = ?")
-        .bind(&phone)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO token_families (id, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(family.to_string())
-    .bind(user.to_string())
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    insert_refresh(&mut tx, &refresh_hash(&refresh_token), family, now).await?;
-    tx.commit().await?;
-    tracing::info!(%user, %family, "signed in");
-    Ok(token_reply(pair(&state, user, family, refresh_token)))
-}
-
-async fn insert_refresh(
-    conn: &mut SqliteConnection,
-    hash: &[u8],
-    family: Uuid,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query("INSERT INTO refresh_tokens (hash, family_id, issued_at) VALUES (?, ?, ?)")
-        .bind(hash)
-        .bind(family.to_string())
-        .bind(now)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-#[derive(sqlx::FromRow)]
-struct Presented {
-    family_id: String,
-    user_id: String,
-    rotated_at: Option<i64>,
-    successor_hash: Option<Vec<u8>>,
-    created_at: i64,
-    last_used_at: i64,
-    revoked_reason: Option<String>,
+    Ok(token_reply(session::login(&state, &request).await?))
 }
 
 /// Exchanges a refresh token for a new pair.
@@ -170,93 +58,7 @@ pub async fn refresh(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
 ) -> ApiResult<Response> {
-    let now = state.clock.now_ms();
-    let presented_hash = refresh_hash(&request.refresh_token);
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let presented: Option<Presented> = sqlx::query_as(
-        "SELECT f.id AS family_id, f.user_id, t.rotated_at, t.successor_hash, f.created_at,
-                f.last_used_at, f.revoked_reason
-         FROM refresh_tokens t JOIN token_families f ON f.id = t.family_id
-         WHERE t.hash = ?",
-    )
-    .bind(&presented_hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(presented) = presented else {
-        return Err(ApiError::new(ErrorCode::Unauthenticated).detail("unknown refresh token"));
-    };
-    let family = crate::db::parse_id(&presented.family_id)?;
-    let user = crate::db::parse_id(&presented.user_id)?;
-    match presented.revoked_reason.as_deref() {
-        None => {}
-        Some("reuse") => return Err(ApiError::new(ErrorCode::RefreshReused)),
-        Some(_) => {
-            return Err(ApiError::new(ErrorCode::Unauthenticated).detail("signed out"));
-        }
-    }
-    if now - presented.last_used_at > ms(REFRESH_IDLE)
-        || now - presented.created_at > ms(REFRESH_ABSOLUTE)
-    {
-        return Err(ApiError::new(ErrorCode::Unauthenticated).detail("the sign-in has expired"));
-    }
-
-    let successor = state.keys.successor_of(&request.refresh_token);
-    let successor_hash = refresh_hash(&successor);
-    match presented.rotated_at {
-        None => {
-            sqlx::query(
-                "UPDATE refresh_tokens SET rotated_at = ?, successor_hash = ? WHERE hash = ?",
-            )
-            .bind(now)
-            .bind(&successor_hash)
-            .bind(&presented_hash)
-            .execute(&mut *tx)
-            .await?;
-            insert_refresh(&mut tx, &successor_hash, family, now).await?;
-        }
-        Some(rotated_at) => {
-            let successor_unused: Option<Option<i64>> =
-                sqlx::query_scalar("SELECT rotated_at FROM refresh_tokens WHERE hash = ?")
-                    .bind(&successor_hash)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let within_grace = now - rotated_at <= ms(REFRESH_GRACE)
-                && presented.successor_hash.as_deref() == Some(successor_hash.as_slice())
-                && successor_unused == Some(None);
-            if !within_grace {
-                revoke(&mut tx, family, "reuse", now).await?;
-                tx.commit().await?;
-                tracing::warn!(%user, %family, "refresh token replayed; family revoked");
-                return Err(ApiError::new(ErrorCode::RefreshReused));
-            }
-            tracing::info!(%family, "rotated refresh token presented within grace");
-        }
-    }
-    sqlx::query("UPDATE token_families SET last_used_at = ? WHERE id = ?")
-        .bind(now)
-        .bind(family.to_string())
-        .execute(&mut *tx)
-        .await?;
-    tx.commit().await?;
-    Ok(token_reply(pair(&state, user, family, successor)))
-}
-
-async fn revoke(
-    conn: &mut SqliteConnection,
-    family: Uuid,
-    reason: &str,
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE token_families SET revoked_at = ?, revoked_reason = ?
-         WHERE id = ? AND revoked_at IS NULL",
-    )
-    .bind(now)
-    .bind(reason)
-    .bind(family.to_string())
-    .execute(conn)
-    .await?;
-    Ok(())
+    Ok(token_reply(session::refresh(&state, &request).await?))
 }
 
 /// Signs out: revokes the refresh token's family (and with it its access tokens).
@@ -267,16 +69,6 @@ pub async fn logout(
     State(state): State<AppState>,
     AppJson(request): AppJson<RefreshRequest>,
 ) -> ApiResult<StatusCode> {
-    let now = state.clock.now_ms();
-    let family: Option<String> =
-        sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE hash = ?")
-            .bind(refresh_hash(&request.refresh_token))
-            .fetch_optional(&state.db)
-            .await?;
-    if let Some(family) = family {
-        let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-        revoke(&mut tx, crate::db::parse_id(&family)?, "logout", now).await?;
-        tx.commit().await?;
-    }
+    session::logout(&state, &request).await?;
     Ok(StatusCode::NO_CONTENT)
 }

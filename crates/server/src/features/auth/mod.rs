@@ -1,12 +1,14 @@
 //! Sign-in, refresh and sign-out (`/v1/auth/*`).
 //!
-//! [`handlers`] holds the endpoints (and the refresh-token family's SQL, which only they use);
+//! [`handlers`] holds the endpoints; `session` the flows behind them (the throttle, token
+//! families and their SQL);
 //! [`rules`] the password, phone and failure rules the seed and other features call. The token
 //! mechanism itself (signing keys, access tokens, refresh hashes) is shared: [`crate::tokens`],
 //! since every authenticated endpoint's extractor verifies with it.
 
 pub mod handlers;
 pub mod rules;
+mod session;
 
 pub use rules::{FAILURE_WINDOW, MAX_FAILURES, hash_password, normalize_phone};
 
