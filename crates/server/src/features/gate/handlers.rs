@@ -9,26 +9,19 @@
 //! an 8-digit code cannot be guessed at the rate a gate is allowed to ask.
 
 use super::devices::Gate;
+use super::store;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
+use crate::features::passes;
 use crate::features::passes::FORMAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use ed25519_dalek::SigningKey;
-use linli_wire::passes::{
-    CodeLookup, Credential, GateEntries, GateKey, GateKeySet, RevocationDelta,
-};
-use linli_wire::{CommunityId, ErrorCode, PassId, Problem};
+use linli_wire::passes::{CodeLookup, Credential, GateEntries, GateKeySet, RevocationDelta};
+use linli_wire::{ErrorCode, PassId, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
-
-/// How long gates keep trusting a retired pass key: the longest a pass may last (a recurring
-/// one, 90 days), so every pass it signed keeps opening until it ends.
-pub const RETIRED_KEY_TRUST_MS: i64 = 90 * 24 * 3600 * 1000;
 
 /// Failed code lookups a gate may make in [`CODE_WINDOW_MS`].
 const MAX_CODE_FAILURES: i64 = 5;
@@ -42,37 +35,7 @@ const CODE_WINDOW_MS: i64 = 10 * 60 * 1000;
     ))]
 pub async fn keys(State(state): State<AppState>, gate: Gate) -> ApiResult<Json<GateKeySet>> {
     let mut conn = state.db.acquire().await?;
-    // A community without passes yet still has a key to hand out.
-    crate::features::passes::keys::signing_key(&mut conn, gate.community_id, state.clock.now_ms())
-        .await?;
-    // Retired keys stay trusted as long as a pass they signed can still be valid.
-    let rows: Vec<(String, Vec<u8>, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT kid, seed, created_at, retired_at FROM pass_keys WHERE community_id = ?
-           AND (retired_at IS NULL OR retired_at > ?)
-         ORDER BY created_at",
-    )
-    .bind(gate.community_id.to_string())
-    .bind(state.clock.now_ms() - RETIRED_KEY_TRUST_MS)
-    .fetch_all(&mut *conn)
-    .await?;
-    let keys = rows
-        .into_iter()
-        .filter_map(|(kid, seed, created_at, retired_at)| {
-            let seed = <[u8; 32]>::try_from(seed.as_slice()).ok()?;
-            let public = SigningKey::from_bytes(&seed).verifying_key();
-            Some(GateKey {
-                kid,
-                kty: "OKP".to_owned(),
-                crv: "Ed25519".to_owned(),
-                alg: "EdDSA".to_owned(),
-                x: B64.encode(public.as_bytes()),
-                community_id: CommunityId(gate.community_id),
-                not_before: crate::clock::from_ms(created_at),
-                // A retired key still verifies the passes it signed, for up to 7 days.
-                not_after: retired_at.map(|at| crate::clock::from_ms(at + RETIRED_KEY_TRUST_MS)),
-            })
-        })
-        .collect();
+    let keys = passes::keys::trusted(&mut conn, gate.community_id, state.clock.now_ms()).await?;
     Ok(Json(GateKeySet { keys }))
 }
 
@@ -103,14 +66,7 @@ pub async fn revocations(
             .parse()
             .map_err(|_| ApiError::bad_request("since must be a previous `next`"))?,
     };
-    let rows: Vec<(i64, String)> = sqlx::query_as(
-        "SELECT seq, pass_id FROM pass_revocations WHERE community_id = ? AND seq > ?
-         ORDER BY seq LIMIT 5000",
-    )
-    .bind(gate.community_id.to_string())
-    .bind(since)
-    .fetch_all(&state.db)
-    .await?;
+    let rows = passes::store::revoked_since(&state.db, gate.community_id, since).await?;
     let next = rows.last().map_or(since, |(seq, _)| *seq);
     let revoked = rows
         .into_iter()
@@ -144,13 +100,8 @@ pub async fn entries(
     }
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     for (i, entry) in batch.entries.iter().enumerate() {
-        let ours: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM passes WHERE id = ? AND community_id = ?)",
-        )
-        .bind(entry.pass_id.to_string())
-        .bind(gate.community_id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
+        let ours =
+            passes::store::is_of_community(&mut tx, entry.pass_id, gate.community_id).await?;
         if !ours {
             return Err(ApiError::invalid(
                 &format!("/entries/{i}/pass_id"),
@@ -158,17 +109,7 @@ pub async fn entries(
                 "not a pass of this gate's community",
             ));
         }
-        sqlx::query(
-            "INSERT OR IGNORE INTO pass_entries (id, pass_id, gate_id, gate_group, at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(entry.id.to_string())
-        .bind(entry.pass_id.to_string())
-        .bind(&gate.id)
-        .bind(&gate.group)
-        .bind(entry.at.timestamp_millis())
-        .execute(&mut *tx)
-        .await?;
+        store::record_entry(&mut tx, &gate, entry).await?;
     }
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -189,29 +130,13 @@ pub async fn code(
     Path(code): Path<String>,
 ) -> ApiResult<Json<CodeLookup>> {
     let now = state.clock.now_ms();
-    let failures: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM code_failures WHERE gate_id = ? AND at > ?")
-            .bind(&gate.id)
-            .bind(now - CODE_WINDOW_MS)
-            .fetch_one(&state.db)
-            .await?;
+    let failures = store::code_failures_since(&state.db, &gate, now - CODE_WINDOW_MS).await?;
     if failures >= MAX_CODE_FAILURES {
         return Err(ApiError::new(ErrorCode::RateLimited).retry_after(600));
     }
-    let found: Option<(String, String, String)> = sqlx::query_as(
-        "SELECT id, credential, kid FROM passes
-         WHERE community_id = ? AND short_code = ? AND revoked_at IS NULL",
-    )
-    .bind(gate.community_id.to_string())
-    .bind(code.trim())
-    .fetch_optional(&state.db)
-    .await?;
+    let found = passes::store::by_short_code(&state.db, gate.community_id, code.trim()).await?;
     let Some((id, payload, kid)) = found else {
-        sqlx::query("INSERT INTO code_failures (gate_id, at) VALUES (?, ?)")
-            .bind(&gate.id)
-            .bind(now)
-            .execute(&state.db)
-            .await?;
+        store::record_code_failure(&state.db, &gate, now).await?;
         return Err(ApiError::not_found());
     };
     Ok(Json(CodeLookup {

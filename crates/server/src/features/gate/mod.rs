@@ -8,15 +8,16 @@
 //! refused), and may look up a short code online. Failed code lookups are throttled per gate:
 //! an 8-digit code cannot be guessed at the rate a gate is allowed to ask.
 //!
-//! [`handlers`] is the HTTP side; [`devices`] registers gates and authenticates them. The keys
-//! and revocations are the passes feature's data, read through its [`crate::features::passes::keys`]
-//! (never its handlers).
+//! [`handlers`] is the HTTP side; [`devices`] registers gates and authenticates them; `store`
+//! keeps the entry log and the code throttle. Keys, revocations and codes are the passes
+//! feature's data, read through its `keys` and `store` (never its handlers).
 
 pub mod devices;
 pub mod handlers;
+mod store;
 
+pub use crate::features::passes::keys::RETIRED_KEY_TRUST_MS;
 pub use devices::{Gate, add_gate};
-pub use handlers::RETIRED_KEY_TRUST_MS;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,6 +1,7 @@
 //! The passes' SQL: a stored pass rendered as the resident sees it (the visitor's phone
 //! masked by the me feature's rule, [`crate::features::me::mask_phone`]), and the lookup of a
-//! resident's own pass.
+//! resident's own pass; and what gates read of passes (revocations, a pass's community, a
+//! short code), which the gate feature calls.
 
 use super::keys::FORMAT;
 use crate::error::ApiResult;
@@ -102,4 +103,49 @@ pub(crate) async fn own(
         .bind(user.to_string())
         .fetch_optional(conn)
         .await
+}
+
+/// Revocations of `community`'s passes after sequence `since` (at most 5,000), in order.
+pub(crate) async fn revoked_since(
+    db: &sqlx::SqlitePool,
+    community: Uuid,
+    since: i64,
+) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT seq, pass_id FROM pass_revocations WHERE community_id = ? AND seq > ?
+         ORDER BY seq LIMIT 5000",
+    )
+    .bind(community.to_string())
+    .bind(since)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether `pass` is one of `community`'s.
+pub(crate) async fn is_of_community(
+    conn: &mut SqliteConnection,
+    pass: PassId,
+    community: Uuid,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passes WHERE id = ? AND community_id = ?)")
+        .bind(pass.to_string())
+        .bind(community.to_string())
+        .fetch_one(conn)
+        .await
+}
+
+/// The unrevoked pass of `community` behind a short code: (id, credential, kid).
+pub(crate) async fn by_short_code(
+    db: &sqlx::SqlitePool,
+    community: Uuid,
+    code: &str,
+) -> sqlx::Result<Option<(String, String, String)>> {
+    sqlx::query_as(
+        "SELECT id, credential, kid FROM passes
+         WHERE community_id = ? AND short_code = ? AND revoked_at IS NULL",
+    )
+    .bind(community.to_string())
+    .bind(code)
+    .fetch_optional(db)
+    .await
 }
