@@ -123,15 +123,7 @@ pub async fn create(
     let now = state.clock.now_ms();
     let lock = state.upload_locks.of(id);
     let _guard = lock.lock().await;
-    let existing: Option<UploadRow> = match sqlx::query_as(
-        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
-            status, reason
-         FROM uploads WHERE id = ?",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.db)
-    .await
-    {
+    let existing = match find(&state.db, id).await {
         Ok(row) => row,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -148,27 +140,15 @@ pub async fn create(
         }
         return (StatusCode::OK, out).into_response();
     }
-    let inserted = sqlx::query(
-        "INSERT INTO uploads (id, user_id, staff_id, length, metadata, filename, content_type,
-            purpose, expected_sha256, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    let inserted = insert(
+        &state.db,
+        id,
+        &uploader,
+        length,
+        &raw_metadata,
+        &metadata,
+        now,
     )
-    .bind(id.to_string())
-    .bind(uploader.user_id())
-    .bind(uploader.staff_id())
-    .bind(i64::try_from(length).unwrap_or(0))
-    .bind(&raw_metadata)
-    .bind(metadata.get("filename"))
-    .bind(
-        metadata
-            .get("content_type")
-            .or_else(|| metadata.get("filetype")),
-    )
-    .bind(metadata.get("purpose"))
-    .bind(metadata.get("sha256"))
-    .bind(now)
-    .bind(now + UPLOAD_TTL_MS)
-    .execute(&state.db)
     .await;
     if let Err(err) = inserted {
         return ApiError::from(err).into_response();
@@ -317,13 +297,7 @@ pub async fn delete(
     match load(&state, &uploader, id, state.clock.now_ms()).await {
         Ok(row) => {
             // A photo already on a ticket is part of its record and stays.
-            let deleted = sqlx::query(
-                "DELETE FROM uploads WHERE id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM ticket_attachments WHERE upload_id = ?1)",
-            )
-            .bind(&row.id)
-            .execute(&state.db)
-            .await;
+            let deleted = delete_unattached(&state.db, &row.id).await;
             match deleted {
                 Ok(done) if done.rows_affected() == 0 => {
                     return fail(ErrorCode::Forbidden, "the photo is on a ticket and stays");
@@ -355,24 +329,7 @@ pub async fn download(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Response> {
-    #[derive(sqlx::FromRow)]
-    struct Seen {
-        user_id: Option<String>,
-        staff_id: Option<String>,
-        sha256: Option<String>,
-        ticket_owner: Option<String>,
-    }
-    let seen: Option<Seen> = sqlx::query_as(
-        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner
-         FROM uploads u
-         LEFT JOIN ticket_attachments a ON a.upload_id = u.id
-         LEFT JOIN tickets t ON t.id = a.ticket_id
-         WHERE u.id = ? AND u.status = 'complete'",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.db)
-    .await?;
-    let seen = seen.ok_or_else(ApiError::not_found)?;
+    let seen = seen_by(&state.db, id).await?;
     let allowed = match &viewer {
         Uploader::Resident(user) => {
             let me = user.to_string();

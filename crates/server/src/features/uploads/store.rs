@@ -1,8 +1,11 @@
 //! The uploads' rows and bytes: who owns an upload ([`Uploader`], by the bearer token), one
 //! lock per upload being written, appending at the recorded offset, checking a finished
 //! upload ([`super::attachments`]), and deleting expired ones ([`purge_expired`], run by
-//! housekeeping).
+//! housekeeping). Whether a photo is on a ticket (it then stays, and the ticket's resident
+//! may see it) is read from the tickets' attachment rows in the same SQL, the one place the
+//! two features' tables meet.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use axum::body::Body;
@@ -276,4 +279,90 @@ pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
         let _ = tokio::fs::remove_file(path_of(state, id)).await;
     }
     Ok(expired.len())
+}
+
+/// The upload `id`, whoever owns it.
+pub(crate) async fn find(db: &sqlx::SqlitePool, id: Uuid) -> sqlx::Result<Option<UploadRow>> {
+    sqlx::query_as(
+        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
+            status, reason
+         FROM uploads WHERE id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_optional(db)
+    .await
+}
+
+/// Makes the row of a new upload of `length` bytes, expiring after [`UPLOAD_TTL_MS`].
+pub(crate) async fn insert(
+    db: &sqlx::SqlitePool,
+    id: Uuid,
+    uploader: &Uploader,
+    length: u64,
+    raw_metadata: &str,
+    metadata: &HashMap<String, String>,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO uploads (id, user_id, staff_id, length, metadata, filename, content_type,
+            purpose, expected_sha256, created_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id.to_string())
+    .bind(uploader.user_id())
+    .bind(uploader.staff_id())
+    .bind(i64::try_from(length).unwrap_or(0))
+    .bind(raw_metadata)
+    .bind(metadata.get("filename"))
+    .bind(
+        metadata
+            .get("content_type")
+            .or_else(|| metadata.get("filetype")),
+    )
+    .bind(metadata.get("purpose"))
+    .bind(metadata.get("sha256"))
+    .bind(now)
+    .bind(now + UPLOAD_TTL_MS)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes upload `id` unless it is on a ticket (a photo on a ticket is part of its record);
+/// `rows_affected` is 0 when it stays.
+pub(crate) async fn delete_unattached(
+    db: &sqlx::SqlitePool,
+    id: &str,
+) -> sqlx::Result<sqlx::sqlite::SqliteQueryResult> {
+    sqlx::query(
+        "DELETE FROM uploads WHERE id = ?1
+         AND NOT EXISTS (SELECT 1 FROM ticket_attachments WHERE upload_id = ?1)",
+    )
+    .bind(id)
+    .execute(db)
+    .await
+}
+
+/// Who may see a finished upload: its owners, and the resident of the ticket it is on.
+#[derive(sqlx::FromRow)]
+pub(crate) struct Seen {
+    pub(crate) user_id: Option<String>,
+    pub(crate) staff_id: Option<String>,
+    pub(crate) sha256: Option<String>,
+    pub(crate) ticket_owner: Option<String>,
+}
+
+/// The finished upload `id` and the ticket it is on, or 404.
+pub(crate) async fn seen_by(db: &sqlx::SqlitePool, id: Uuid) -> ApiResult<Seen> {
+    let seen: Option<Seen> = sqlx::query_as(
+        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner
+         FROM uploads u
+         LEFT JOIN ticket_attachments a ON a.upload_id = u.id
+         LEFT JOIN tickets t ON t.id = a.ticket_id
+         WHERE u.id = ? AND u.status = 'complete'",
+    )
+    .bind(id.to_string())
+    .fetch_optional(db)
+    .await?;
+    seen.ok_or_else(ApiError::not_found)
 }
