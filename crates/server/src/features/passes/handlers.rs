@@ -6,9 +6,9 @@
 //! passes, drawn from the OS random source. The credential carries the visitor's initials
 //! only. Revoking is idempotent and enters the community's revocation list for gates.
 
-use super::keys::signing_key;
-use super::rules::{initials, schedule_claim, validate};
-use super::store::{PassRow, own, render};
+use super::issue::issue;
+use super::rules::validate;
+use super::store::{self, own, render};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
@@ -17,8 +17,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use linli_wire::passes::{CreatePass, PassList, VisitorPass};
-use linli_wire::{ErrorCode, MembershipId, PassId, Problem};
-use rand::Rng;
+use linli_wire::{MembershipId, PassId, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -56,95 +55,7 @@ pub async fn create(
     // Only a fresh write is validated: its windows are checked against now, and a replay days
     // later (the first answer was lost) must answer as the first time, not 422.
     validate(&request, now)?;
-    let tx = &mut *write.tx;
-    let community: Option<String> = sqlx::query_scalar(
-        "SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id
-         WHERE m.id = ? AND m.user_id = ? AND m.state = 'active'",
-    )
-    .bind(request.membership_id.to_string())
-    .bind(resident.user_id.to_string())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let community = crate::db::parse_id(
-        &community.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?,
-    )?;
-    let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passes WHERE id = ?)")
-        .bind(request.id.to_string())
-        .fetch_one(&mut *tx)
-        .await?;
-    if taken {
-        return Err(ApiError::new(ErrorCode::AlreadyExists).detail("this pass id is taken"));
-    }
-
-    let mut gate_groups = vec!["pedestrian".to_owned()];
-    if request.plate.is_some() {
-        gate_groups.push("vehicle".to_owned());
-    }
-    let (kid, signer) = signing_key(&mut *tx, community, now).await?;
-    let claims = linli_pass::Claims {
-        pass_id: request.id.0,
-        community_id: community,
-        not_before: request.valid_from.timestamp(),
-        expires: request.valid_until.timestamp(),
-        max_entries: request.max_entries,
-        gate_groups: gate_groups.clone(),
-        initials: initials(&request.visitor_name),
-        schedule: request.schedule.as_ref().map(schedule_claim).transpose()?,
-    };
-    let credential =
-        linli_pass::issue(&claims, &signer, kid.as_bytes()).map_err(ApiError::internal)?;
-    let short_code = loop {
-        let code = format!("{:08}", rand::rngs::OsRng.gen_range(0..100_000_000_u32));
-        let used: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM passes WHERE community_id = ? AND short_code = ?)",
-        )
-        .bind(community.to_string())
-        .bind(&code)
-        .fetch_one(&mut *tx)
-        .await?;
-        if !used {
-            break code;
-        }
-    };
-    sqlx::query(
-        "INSERT INTO passes (id, membership_id, user_id, community_id, visitor_name, visitor_phone,
-            plate, purpose, valid_from, valid_until, max_entries, gate_groups, kid, credential,
-            short_code, created_at, schedule)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(request.id.to_string())
-    .bind(request.membership_id.to_string())
-    .bind(resident.user_id.to_string())
-    .bind(community.to_string())
-    .bind(request.visitor_name.trim())
-    .bind(
-        request
-            .visitor_phone
-            .as_deref()
-            .and_then(crate::features::auth::normalize_phone),
-    )
-    .bind(request.plate.as_deref().map(str::trim))
-    .bind(request.purpose.trim())
-    .bind(request.valid_from.timestamp_millis())
-    .bind(request.valid_until.timestamp_millis())
-    .bind(i64::from(request.max_entries))
-    .bind(gate_groups.join(","))
-    .bind(&kid)
-    .bind(&credential)
-    .bind(&short_code)
-    .bind(now)
-    .bind(
-        request
-            .schedule
-            .as_ref()
-            .and_then(|schedule| serde_json::to_string(schedule).ok()),
-    )
-    .execute(&mut *tx)
-    .await?;
-    let row = own(&mut *tx, resident.user_id, request.id.0)
-        .await?
-        .ok_or_else(|| ApiError::internal("the new pass vanished"))?;
-    let pass = render(&mut *tx, row, now).await?;
+    let pass = issue(&mut write.tx, resident.user_id, &request, now).await?;
     write.created(pass, now).await
 }
 
@@ -170,16 +81,7 @@ pub async fn list(
 ) -> ApiResult<Json<PassList>> {
     let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
-    let membership = query.membership_id.map(|m| m.to_string());
-    let rows: Vec<PassRow> = sqlx::query_as(
-        "SELECT * FROM passes WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
-         ORDER BY created_at DESC, id DESC LIMIT 200",
-    )
-    .bind(resident.user_id.to_string())
-    .bind(&membership)
-    .bind(&membership)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = store::list_of(&mut conn, resident.user_id, query.membership_id).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         items.push(render(&mut conn, row, now).await?);
@@ -226,17 +128,7 @@ pub async fn revoke(
         .await?
         .ok_or_else(ApiError::not_found)?;
     if row.revoked_at.is_none() {
-        sqlx::query("UPDATE passes SET revoked_at = ? WHERE id = ?")
-            .bind(now)
-            .bind(&row.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO pass_revocations (pass_id, community_id, at) VALUES (?, ?, ?)")
-            .bind(&row.id)
-            .bind(&row.community_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        store::revoke(&mut tx, &row, now).await?;
     }
     let row = own(&mut tx, resident.user_id, id.0)
         .await?

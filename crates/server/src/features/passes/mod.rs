@@ -6,10 +6,12 @@
 //! passes, drawn from the OS random source. The credential carries the visitor's initials
 //! only. Revoking is idempotent and enters the community's revocation list for gates.
 //!
-//! [`handlers`] is the HTTP side; [`rules`] what a request may ask; [`store`] the SQL;
+//! [`handlers`] is the HTTP side; [`rules`] what a request may ask; `issue` makes a pass and
+//! its credential; [`store`] the SQL;
 //! [`keys`] the signing keys the command line rotates and the gate feature publishes.
 
 pub mod handlers;
+mod issue;
 pub mod keys;
 pub(crate) mod rules;
 pub(crate) mod store;

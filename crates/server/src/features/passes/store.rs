@@ -149,3 +149,41 @@ pub(crate) async fn by_short_code(
     .fetch_optional(db)
     .await
 }
+
+/// `user`'s passes (of one household, or all), newest first, at most 200.
+pub(crate) async fn list_of(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    membership: Option<MembershipId>,
+) -> sqlx::Result<Vec<PassRow>> {
+    let membership = membership.map(|m| m.to_string());
+    sqlx::query_as(
+        "SELECT * FROM passes WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
+         ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(user.to_string())
+    .bind(&membership)
+    .bind(&membership)
+    .fetch_all(conn)
+    .await
+}
+
+/// Revokes the pass and enters it in its community's revocation list for gates.
+pub(crate) async fn revoke(
+    conn: &mut SqliteConnection,
+    row: &PassRow,
+    now: i64,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE passes SET revoked_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(&row.id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO pass_revocations (pass_id, community_id, at) VALUES (?, ?, ?)")
+        .bind(&row.id)
+        .bind(&row.community_id)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
