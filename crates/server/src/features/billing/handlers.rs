@@ -23,7 +23,7 @@ use linli_wire::{BillId, MembershipId, PaymentOrderId, Problem, ReceiptId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::orders::{self as payments, OrderRow};
+use super::orders::{self as payments};
 use super::provider as demo;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -60,12 +60,7 @@ pub async fn list_bills(
     let units = units_of(&mut tx, resident.user_id, query.membership_id).await?;
     let mut items = Vec::new();
     for unit in units {
-        let rows: Vec<BillRow> = sqlx::query_as(&format!(
-            "SELECT {BILL_COLUMNS} FROM bills WHERE unit_id = ?"
-        ))
-        .bind(&unit)
-        .fetch_all(&mut *tx)
-        .await?;
+        let rows = bills_of_unit(&mut tx, &unit).await?;
         for row in rows {
             items.push(render_bill(&mut tx, row, now).await?);
         }
@@ -187,15 +182,7 @@ pub async fn list_orders(
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     // An order past its time must not hold bills nobody can pay any more.
     payments::expire_due(&mut tx, now).await?;
-    let rows: Vec<OrderRow> = sqlx::query_as(
-        "SELECT * FROM payment_orders WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
-         ORDER BY created_at DESC, id DESC LIMIT 200",
-    )
-    .bind(resident.user_id.to_string())
-    .bind(query.membership_id.map(|m| m.to_string()))
-    .bind(query.membership_id.map(|m| m.to_string()))
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows = orders_of(&mut tx, resident.user_id, query.membership_id).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
         items.push(payments::render(&mut tx, row, &origin).await?);
@@ -248,11 +235,7 @@ pub async fn list_receipts(
     let units = units_of(&mut conn, resident.user_id, query.membership_id).await?;
     let mut items = Vec::new();
     for unit in units {
-        let rows: Vec<ReceiptRow> =
-            sqlx::query_as("SELECT * FROM receipts WHERE unit_id = ? ORDER BY paid_at DESC")
-                .bind(&unit)
-                .fetch_all(&mut *conn)
-                .await?;
+        let rows = receipts_of_unit(&mut conn, &unit).await?;
         for row in rows {
             items.push(render_receipt(&mut conn, row).await?);
         }
@@ -275,15 +258,9 @@ pub async fn receipt(
     Path(id): Path<ReceiptId>,
 ) -> ApiResult<Json<Receipt>> {
     let mut conn = state.db.acquire().await?;
-    let row: Option<ReceiptRow> = sqlx::query_as(
-        "SELECT * FROM receipts WHERE id = ? AND unit_id IN
-            (SELECT unit_id FROM memberships WHERE user_id = ? AND state = 'active')",
-    )
-    .bind(id.to_string())
-    .bind(resident.user_id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let row = row.ok_or_else(ApiError::not_found)?;
+    let row = own_receipt(&mut conn, resident.user_id, id.0)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
     Ok(Json(render_receipt(&mut conn, row).await?))
 }
 

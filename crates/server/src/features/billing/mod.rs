@@ -4,7 +4,8 @@
 //! A resident sees the bills, receipts and ledger of the units and communities of their
 //! active households, and the payment orders they made; anything else answers 404, never 403.
 //!
-//! - [`handlers`] and [`ledger`]: the contract's HTTP side (and the provider's webhook).
+//! - [`handlers`] and [`ledger`]: the contract's HTTP side (and the provider's webhook);
+//!   `ledger_store`: the ledger's SQL.
 //! - [`store`]: the bills' and receipts' SQL; `open`: opening a payment order (checks, sums,
 //!   holds the bills, opens the payment at the provider).
 //! - [`orders`]: the payment order state machine and its invariants; [`orders::expire_due`]
@@ -16,6 +17,7 @@
 pub mod checkout;
 pub mod handlers;
 pub mod ledger;
+mod ledger_store;
 pub mod notifications;
 mod open;
 pub mod orders;

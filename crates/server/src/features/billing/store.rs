@@ -260,3 +260,60 @@ pub(crate) async fn render_receipt(
         paid_at: from_ms(row.paid_at),
     })
 }
+
+/// The bills of one unit.
+pub(crate) async fn bills_of_unit(
+    conn: &mut SqliteConnection,
+    unit: &str,
+) -> sqlx::Result<Vec<BillRow>> {
+    sqlx::query_as(&format!(
+        "SELECT {BILL_COLUMNS} FROM bills WHERE unit_id = ?"
+    ))
+    .bind(unit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The payment orders `user` made (of one household, or all), newest first, at most 200.
+pub(crate) async fn orders_of(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    membership: Option<MembershipId>,
+) -> sqlx::Result<Vec<OrderRow>> {
+    sqlx::query_as(
+        "SELECT * FROM payment_orders WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
+         ORDER BY created_at DESC, id DESC LIMIT 200",
+    )
+    .bind(user.to_string())
+    .bind(membership.map(|m| m.to_string()))
+    .bind(membership.map(|m| m.to_string()))
+    .fetch_all(conn)
+    .await
+}
+
+/// The receipts of one unit, newest first.
+pub(crate) async fn receipts_of_unit(
+    conn: &mut SqliteConnection,
+    unit: &str,
+) -> sqlx::Result<Vec<ReceiptRow>> {
+    sqlx::query_as("SELECT * FROM receipts WHERE unit_id = ? ORDER BY paid_at DESC")
+        .bind(unit)
+        .fetch_all(conn)
+        .await
+}
+
+/// Receipt `id` if it is of one of `user`'s active households.
+pub(crate) async fn own_receipt(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    id: Uuid,
+) -> sqlx::Result<Option<ReceiptRow>> {
+    sqlx::query_as(
+        "SELECT * FROM receipts WHERE id = ? AND unit_id IN
+            (SELECT unit_id FROM memberships WHERE user_id = ? AND state = 'active')",
+    )
+    .bind(id.to_string())
+    .bind(user.to_string())
+    .fetch_optional(conn)
+    .await
+}
