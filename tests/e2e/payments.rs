@@ -8,7 +8,7 @@
 use crate::bills::{form_action, payer};
 use crate::proxy::{CuttingProxy, Seen};
 use crate::support::Env;
-use linli_server::payments::demo::Books;
+use linli_server::features::billing::provider::Books;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
 use linli_wire::bills::{BillState, ClientAction, PaymentChannel, PaymentOrderState};

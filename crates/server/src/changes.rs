@@ -1,28 +1,21 @@
-//! The change log and the per-resident change feed (`GET /v1/sync/changes`).
-//!
-//! A recorded write (notices, read marks, memberships) appends a row to `change_log` in its
-//! own transaction ([`record`]): the kind and id of the entity, upsert or delete, and a scope
-//! (a community, whose residents all see it, or one user). A resident's feed is the rows of their active households' communities and of
-//! themselves, after their cursor. Rows only name entities; the feed renders each entity as
-//! the resident sees it *now* (with their `read_at`), and an entity that is gone or no longer
-//! visible becomes a `delete` tombstone. One entity appears at most once per page.
+//! The change log: the shared mechanism behind the per-resident change feed. It knows no
+//! feature: a recorded write (today notices, read marks, memberships) appends a row to
+//! `change_log` in its own transaction ([`record`]): the kind and id of the entity, upsert or
+//! delete, and a scope (a community, whose residents all see it, or one user). Rows only name
+//! entities; the feed ([`crate::features::sync`]) renders each one as the resident sees it now.
 //!
 //! Cursors are opaque to clients: base64url of `v1:<epoch>:c:<seq>` (after change `seq`) or
-//! `v1:<epoch>:b:<high>:<last notice id>` (in the middle of a bootstrap snapshot taken at
-//! `high`). Rows older than the retention are compacted away; a cursor below that horizon, or
-//! from an earlier epoch (the log was reset), answers 410 `sync-cursor-expired` and the client
-//! bootstraps again. A bootstrap lists the resident's memberships and their communities'
-//! notices by id (keyset pages), then continues with the changes after `high`, so a change
-//! made during a bootstrap is delivered again rather than lost.
+//! `v1:<epoch>:b:<high>:<last id>` (in the middle of a bootstrap snapshot taken at `high`).
+//! Rows older than the retention are compacted away ([`compact`]); a cursor below that
+//! horizon, or from an earlier epoch (the log was reset, [`reset`]), is [`expired`] (410
+//! `sync-cursor-expired`) and the client bootstraps again.
 
 use crate::error::{ApiError, ApiResult};
-use crate::routes::{me, notices};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use linli_wire::ErrorCode;
-use linli_wire::sync::{Change, ChangeFeed, ChangeOp, EntityKind};
+use linli_wire::sync::{ChangeOp, EntityKind};
 use sqlx::{SqliteConnection, SqlitePool};
-use std::collections::HashMap;
 use std::time::Duration;
 use uuid::Uuid;
 
@@ -81,13 +74,16 @@ pub async fn record(
     .await
 }
 
+/// Where a resident's feed continues.
 #[derive(Debug, PartialEq, Eq)]
-enum Cursor {
+pub(crate) enum Cursor {
+    /// After change `seq`.
     After(i64),
+    /// In a bootstrap snapshot taken at change `high`, after the entity `after`.
     Bootstrap { high: i64, after: Option<Uuid> },
 }
 
-fn encode(epoch: i64, cursor: &Cursor) -> String {
+pub(crate) fn encode(epoch: i64, cursor: &Cursor) -> String {
     let text = match cursor {
         Cursor::After(seq) => format!("v1:{epoch}:c:{seq}"),
         Cursor::Bootstrap { high, after } => format!(
@@ -99,7 +95,7 @@ fn encode(epoch: i64, cursor: &Cursor) -> String {
 }
 
 /// `Ok(None)`: from another epoch (expired). `Err`: not a cursor of ours.
-fn decode(raw: &str, epoch: i64) -> ApiResult<Option<Cursor>> {
+pub(crate) fn decode(raw: &str, epoch: i64) -> ApiResult<Option<Cursor>> {
     let bad = || ApiError::bad_request("the sync cursor is not valid");
     let text = B64
         .decode(raw)
@@ -154,20 +150,23 @@ async fn set_setting(conn: &mut SqliteConnection, name: &str, value: i64) -> sql
 pub const VISIBLE_COMMUNITIES: &str = "SELECT u.community_id FROM memberships m
      JOIN units u ON u.id = m.unit_id WHERE m.user_id = ? AND m.state = 'active'";
 
-/// One page of `user`'s feed.
-pub async fn feed(
-    db: &SqlitePool,
-    user: Uuid,
-    cursor: Option<&str>,
-    limit: usize,
-) -> ApiResult<ChangeFeed> {
-    // One read transaction: every query sees the same snapshot.
-    let mut tx = db.begin().await?;
-    let epoch = setting(&mut tx, "change_epoch").await?;
-    let horizon = setting(&mut tx, "change_horizon").await?;
-    let cursor = match cursor {
+/// The log's epoch and horizon (read in the feed's transaction, so a page sees one snapshot).
+pub(crate) async fn epoch_and_horizon(conn: &mut SqliteConnection) -> sqlx::Result<(i64, i64)> {
+    let epoch = setting(&mut *conn, "change_epoch").await?;
+    let horizon = setting(&mut *conn, "change_horizon").await?;
+    Ok((epoch, horizon))
+}
+
+/// Parses `raw` (or starts a bootstrap at the log's end when there is none), refusing a
+/// cursor from another epoch or below the horizon.
+pub(crate) async fn cursor(
+    conn: &mut SqliteConnection,
+    raw: Option<&str>,
+) -> ApiResult<(i64, Cursor)> {
+    let (epoch, horizon) = epoch_and_horizon(&mut *conn).await?;
+    let cursor = match raw {
         None => Cursor::Bootstrap {
-            high: max_seq(&mut tx).await?,
+            high: max_seq(&mut *conn).await?,
             after: None,
         },
         Some(raw) => match decode(raw, epoch)? {
@@ -177,22 +176,17 @@ pub async fn feed(
             None => return Err(expired()),
         },
     };
-    let feed = match cursor {
-        Cursor::Bootstrap { high, after } => {
-            bootstrap_page(&mut tx, user, epoch, high, after, limit).await?
-        }
-        Cursor::After(seq) => changes_page(&mut tx, user, epoch, seq, limit).await?,
-    };
-    tx.commit().await?;
-    Ok(feed)
+    Ok((epoch, cursor))
 }
 
-fn expired() -> ApiError {
+/// The answer to a cursor the log no longer covers.
+pub fn expired() -> ApiError {
     ApiError::new(ErrorCode::SyncCursorExpired)
         .detail("this cursor is older than the change log; sync again without a cursor")
 }
 
-async fn max_seq(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
+/// The last sequence number ever given out.
+pub(crate) async fn max_seq(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
     // sqlite_sequence survives compaction, so sequence numbers are never reused.
     let seq: Option<i64> =
         sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")
@@ -201,54 +195,8 @@ async fn max_seq(conn: &mut SqliteConnection) -> sqlx::Result<i64> {
     Ok(seq.unwrap_or(0))
 }
 
-async fn bootstrap_page(
-    conn: &mut SqliteConnection,
-    user: Uuid,
-    epoch: i64,
-    high: i64,
-    after: Option<Uuid>,
-    limit: usize,
-) -> ApiResult<ChangeFeed> {
-    let mut changes = Vec::new();
-    if after.is_none() {
-        for membership in me::memberships_of(&mut *conn, user).await? {
-            changes.push(upsert(
-                EntityKind::Membership,
-                *membership.0.id.as_uuid(),
-                membership.1,
-                &membership.0,
-            )?);
-        }
-    }
-    let room = limit.saturating_sub(changes.len()).max(1);
-    let page = notices::visible_after(&mut *conn, user, after, room + 1).await?;
-    let more = page.len() > room;
-    let page = &page[..page.len().min(room)];
-    for notice in page {
-        changes.push(upsert(
-            EntityKind::Notice,
-            *notice.id.as_uuid(),
-            notice.version,
-            notice,
-        )?);
-    }
-    let next = if more {
-        Cursor::Bootstrap {
-            high,
-            after: page.last().map(|n| *n.id.as_uuid()),
-        }
-    } else {
-        Cursor::After(high)
-    };
-    let has_more = more || has_changes_after(&mut *conn, user, high).await?;
-    Ok(ChangeFeed {
-        changes,
-        next_cursor: encode(epoch, &next),
-        has_more,
-    })
-}
-
-async fn has_changes_after(
+/// Whether `user` may see any change after `seq`.
+pub(crate) async fn has_changes_after(
     conn: &mut SqliteConnection,
     user: Uuid,
     seq: i64,
@@ -265,92 +213,25 @@ async fn has_changes_after(
         .await
 }
 
-async fn changes_page(
+/// Up to `limit` rows `user` may see after `after`: (seq, kind, entity id), in order.
+pub(crate) async fn rows_after(
     conn: &mut SqliteConnection,
     user: Uuid,
-    epoch: i64,
     after: i64,
     limit: usize,
-) -> ApiResult<ChangeFeed> {
+) -> sqlx::Result<Vec<(i64, String, String)>> {
     let sql = format!(
         "SELECT seq, kind, entity_id FROM change_log WHERE seq > ?
            AND (user_id = ? OR community_id IN ({VISIBLE_COMMUNITIES}))
          ORDER BY seq LIMIT ?"
     );
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(&sql)
+    sqlx::query_as(&sql)
         .bind(after)
         .bind(user.to_string())
         .bind(user.to_string())
-        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-        .fetch_all(&mut *conn)
-        .await?;
-    let has_more = rows.len() > limit;
-    let rows = &rows[..rows.len().min(limit)];
-    let next_seq = match rows.last() {
-        Some((seq, _, _)) => *seq,
-        // Nothing visible: skip past changes this resident cannot see.
-        None => max_seq(&mut *conn).await?.max(after),
-    };
-    // The latest row per entity decides its place in the page.
-    let mut latest: HashMap<(&str, &str), i64> = HashMap::new();
-    for (seq, kind, entity) in rows {
-        latest.insert((kind.as_str(), entity.as_str()), *seq);
-    }
-    let mut entities: Vec<(i64, &str, &str)> = latest
-        .into_iter()
-        .map(|((kind, entity), seq)| (seq, kind, entity))
-        .collect();
-    entities.sort_unstable();
-    let mut changes = Vec::with_capacity(entities.len());
-    for (_, kind, entity) in entities {
-        let Ok(id) = Uuid::parse_str(entity) else {
-            continue;
-        };
-        let change = match kind {
-            "notice" => match notices::visible(&mut *conn, user, id).await? {
-                Some(notice) => upsert(EntityKind::Notice, id, notice.version, &notice)?,
-                None => tombstone(EntityKind::Notice, id),
-            },
-            "membership" => match me::membership(&mut *conn, user, id).await? {
-                Some((membership, version)) => {
-                    upsert(EntityKind::Membership, id, version, &membership)?
-                }
-                None => tombstone(EntityKind::Membership, id),
-            },
-            _ => continue,
-        };
-        changes.push(change);
-    }
-    Ok(ChangeFeed {
-        changes,
-        next_cursor: encode(epoch, &Cursor::After(next_seq)),
-        has_more,
-    })
-}
-
-fn upsert(
-    kind: EntityKind,
-    id: Uuid,
-    version: i64,
-    data: &impl serde::Serialize,
-) -> ApiResult<Change> {
-    Ok(Change {
-        kind,
-        id,
-        op: ChangeOp::Upsert,
-        version,
-        data: Some(serde_json::to_value(data).map_err(ApiError::internal)?),
-    })
-}
-
-fn tombstone(kind: EntityKind, id: Uuid) -> Change {
-    Change {
-        kind,
-        id,
-        op: ChangeOp::Delete,
-        version: 0,
-        data: None,
-    }
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(conn)
+        .await
 }
 
 /// Drops change rows older than `before_ms`; cursors below them expire.

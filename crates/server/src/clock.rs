@@ -70,3 +70,8 @@ impl ServerClock {
 pub fn from_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// The community's calendar day at `now_ms` (Beijing, UTC+8 all year).
+pub fn community_today(now_ms: i64) -> chrono::NaiveDate {
+    (from_ms(now_ms) + chrono::Duration::hours(8)).date_naive()
+}

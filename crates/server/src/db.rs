@@ -34,6 +34,12 @@ pub fn parse_id(text: &str) -> Result<uuid::Uuid, sqlx::Error> {
     uuid::Uuid::parse_str(text).map_err(|err| sqlx::Error::Decode(Box::new(err)))
 }
 
+/// An open enum from its stored spelling; unknown spellings become `Other`.
+pub(crate) fn open_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned()))
+        .map_err(|err| sqlx::Error::Decode(Box::new(err)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

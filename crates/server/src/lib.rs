@@ -2,8 +2,10 @@
 //!
 //! It is the embedded default for the demo and the real server of every test: HTTPS with
 //! rustls ([`tls`]), SQLite via sqlx ([`db`]), one folder per feature under [`features`]
-//! (tickets so far; the other features' handlers are still under [`routes`]), RFC 9457
-//! problems ([`error`]). [`app`] builds the whole router for a given [`AppState`], so tests
+//! (its handlers, rules, SQL and jobs), RFC 9457 problems ([`error`]); the shared mechanisms
+//! (state, [`serve`], [`tls`], [`db`], [`error`], the extractors, [`idempotency`], the change
+//! log [`changes`], [`clock`], [`tokens`]) stay at the crate's top and know no feature.
+//! [`router`] assembles the features' routes. [`app`] builds the whole router for a given [`AppState`], so tests
 //! and the binary serve exactly the same thing; [`openapi`] is the contract document built
 //! from the same handlers and `linli-wire` types, committed as `openapi/linli.v1.json`.
 //!
@@ -11,7 +13,6 @@
 //! change log in the same transaction ([`changes`]; the other entities are read whole); a resident only ever sees their own households' communities and their own
 //! marks; internal errors are logged, never described to the client.
 
-pub mod attachments;
 pub mod changes;
 pub mod clock;
 pub mod db;
@@ -19,8 +20,8 @@ pub mod error;
 mod extract;
 pub mod features;
 pub mod idempotency;
-pub mod payments;
-pub mod routes;
+pub mod locks;
+pub mod router;
 pub mod seed;
 pub mod serve;
 #[cfg(feature = "test-util")]
@@ -48,7 +49,7 @@ pub struct AppState {
     /// Where upload bytes are kept.
     pub uploads_dir: std::path::PathBuf,
     /// One lock per upload being written.
-    pub upload_locks: Arc<routes::uploads::UploadLocks>,
+    pub upload_locks: Arc<locks::UploadLocks>,
     /// Idempotency keys whose write is running now.
     pub idempotency_in_flight: Arc<idempotency::InFlight>,
 }
@@ -94,10 +95,10 @@ impl AppState {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> Router {
-    routes::router(state)
+    router::router(state)
 }
 
 /// The OpenAPI 3.1 document of the contract.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes::openapi()
+    router::openapi()
 }

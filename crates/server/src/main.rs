@@ -209,7 +209,7 @@ async fn main() -> anyhow::Result<()> {
             let db = linli_server::db::open(&data_dir).await?;
             let now = ServerClock::system().now_ms();
             let (id, token) =
-                linli_server::routes::gate::add_gate(&db, &community, &group, &name, now).await?;
+                linli_server::features::gate::add_gate(&db, &community, &group, &name, now).await?;
             println!("{}", serde_json::json!({"gate_id": id, "token": token}));
         }
         Command::StaffAdd {
@@ -255,16 +255,17 @@ async fn main() -> anyhow::Result<()> {
             for photo in &photos {
                 let bytes = std::fs::read(photo)
                     .with_context(|| format!("read the photo {}", photo.display()))?;
-                let id = linli_server::attachments::store_staff_photo(&state, &staff_id, &bytes)
-                    .await
-                    .map_err(|err| {
-                        anyhow::anyhow!(
-                            "{}: {}{}",
-                            photo.display(),
-                            err.code,
-                            err.detail.map(|d| format!(": {d}")).unwrap_or_default()
-                        )
-                    })?;
+                let id =
+                    linli_server::features::uploads::store_staff_photo(&state, &staff_id, &bytes)
+                        .await
+                        .map_err(|err| {
+                            anyhow::anyhow!(
+                                "{}: {}{}",
+                                photo.display(),
+                                err.code,
+                                err.detail.map(|d| format!(": {d}")).unwrap_or_default()
+                            )
+                        })?;
                 attachment_ids.push(id);
             }
             let mut action: linli_wire::tickets::StaffAction = action.into();
@@ -296,7 +297,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             let db = linli_server::db::open(&data_dir).await?;
             let now = ServerClock::system().now_ms();
-            let kid = linli_server::routes::passes::rotate_key(&db, &community, now).await?;
+            let kid = linli_server::features::passes::rotate_key(&db, &community, now).await?;
             println!("{}", serde_json::json!({"kid": kid}));
         }
         Command::DemoAccounts => {

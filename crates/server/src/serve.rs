@@ -132,9 +132,9 @@ async fn housekeeping(state: AppState, demo: bool) {
 }
 
 async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
-    crate::routes::pay::deliver_demo_notifications(state).await?;
+    crate::features::billing::deliver_demo_notifications(state).await?;
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    crate::payments::expire_due(&mut tx, state.clock.now_ms())
+    crate::features::billing::expire_due(&mut tx, state.clock.now_ms())
         .await
         .map_err(|err| anyhow::anyhow!("expire payment orders: {}", err.code))?;
     tx.commit().await?;
@@ -152,7 +152,7 @@ pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
         .await?;
     let retention = i64::try_from(changes::RETENTION.as_millis()).unwrap_or(i64::MAX);
     changes::compact(&state.db, now - retention).await?;
-    crate::routes::uploads::purge_expired(state).await?;
+    crate::features::uploads::purge_expired(state).await?;
     Ok(())
 }
 

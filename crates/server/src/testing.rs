@@ -7,7 +7,7 @@
 //! database.
 
 use crate::clock::ServerClock;
-use crate::routes::notices::{NewNotice, publish, withdraw};
+use crate::features::notices::{NewNotice, publish, withdraw};
 use crate::serve::{Options, Running, start};
 use linli_wire::NoticeId;
 use linli_wire::notices::{NoticeCategory, NoticePriority};
@@ -149,7 +149,7 @@ impl TestServer {
     /// Files an after-photo as the desk staff of [`Self::staff`] does; its attachment id.
     pub async fn staff_photo(&self, bytes: &[u8]) -> uuid::Uuid {
         let (state, staff) = self.desk().await;
-        crate::attachments::store_staff_photo(&state, &staff, bytes)
+        crate::features::uploads::store_staff_photo(&state, &staff, bytes)
             .await
             .expect("a usable photo")
     }
@@ -165,9 +165,9 @@ impl TestServer {
 
     /// The demo payment provider's own books (payments opened, charges taken), read straight
     /// from its tables as an auditor would, valid while the server is stopped too.
-    pub async fn provider_books(&self) -> crate::payments::demo::Books {
+    pub async fn provider_books(&self) -> crate::features::billing::provider::Books {
         let mut conn = self.db.acquire().await.expect("a connection");
-        crate::payments::demo::books(&mut conn)
+        crate::features::billing::provider::books(&mut conn)
             .await
             .expect("read the provider's books")
     }
@@ -236,7 +236,7 @@ impl TestServer {
 
     /// Registers a gate of `community` in `group`; returns its bearer token.
     pub async fn add_gate(&self, community: &str, group: &str) -> String {
-        let (_, token) = crate::routes::gate::add_gate(
+        let (_, token) = crate::features::gate::add_gate(
             &self.db,
             community,
             group,

@@ -1,8 +1,20 @@
 //! The backend's features, one folder each: its HTTP handlers (with their OpenAPI
-//! annotations), its rules, its SQL, and the functions the command line, the seed, the
-//! housekeeping and the test server call. Shared mechanisms (state, serve, tls, db, error,
-//! extractors, idempotency, change log, clock) stay outside, at the crate's top.
+//! annotations) and its `routes()`, its rules, its SQL, and the functions the command line,
+//! the seed, the housekeeping and the test server call (never a handler). Shared mechanisms
+//! (state, serve, tls, db, error, extractors, idempotency, change log, clock, tokens) stay
+//! outside, at the crate's top.
 //!
-//! Tickets are the first feature moved here; the others still live under [`crate::routes`].
+//! A feature may use the shared mechanisms. When it needs another feature's data it calls that
+//! feature's store or rules functions (never its handlers) and says so in its `//!`: passes
+//! (the auth feature's phone rule, the me feature's masked phone), gate (the passes' keys),
+//! sync (the notices' and memberships' stores).
 
+pub mod auth;
+pub mod billing;
+pub mod gate;
+pub mod me;
+pub mod notices;
+pub mod passes;
+pub mod sync;
 pub mod tickets;
+pub mod uploads;

@@ -8,8 +8,8 @@
 
 use crate::tickets::{create, household, post, repair, staff};
 use crate::{Fixture, expect_problem};
+use linli_server::features::billing::ORDER_TTL;
 use linli_server::features::tickets::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, REOPEN_DAYS};
-use linli_server::payments::ORDER_TTL;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -177,7 +177,7 @@ async fn a_payment_order_expires_to_the_millisecond() {
     fx.clock.advance(ttl - MS);
     // The housekeeping job and a read both expire due orders: run the job's step, then read.
     let mut tx = fx.server.state.db.begin().await.expect("tx");
-    let expired = linli_server::payments::expire_due(&mut tx, fx.clock.now_ms())
+    let expired = linli_server::features::billing::expire_due(&mut tx, fx.clock.now_ms())
         .await
         .expect("expire due orders");
     tx.commit().await.expect("commit");
@@ -248,10 +248,10 @@ async fn a_visitor_pass_expires_to_the_millisecond() {
 #[tokio::test]
 async fn a_retired_pass_key_is_trusted_until_its_last_millisecond() {
     use crate::passes::gate_get;
-    use linli_server::routes::gate::RETIRED_KEY_TRUST_MS;
+    use linli_server::features::gate::RETIRED_KEY_TRUST_MS;
     let fx = Fixture::start().await;
     fx.clock.freeze();
-    let (_, gate) = linli_server::routes::gate::add_gate(
+    let (_, gate) = linli_server::features::gate::add_gate(
         &fx.server.state.db,
         "翠湖花园",
         "pedestrian",
@@ -276,7 +276,7 @@ async fn a_retired_pass_key_is_trusted_until_its_last_millisecond() {
     let old = kids(&first);
     assert_eq!(old.len(), 1, "one key before any rotation");
     let retired_at = fx.clock.now();
-    linli_server::routes::passes::rotate_key(&fx.server.state.db, "翠湖花园", fx.clock.now_ms())
+    linli_server::features::passes::rotate_key(&fx.server.state.db, "翠湖花园", fx.clock.now_ms())
         .await
         .expect("rotate");
     let trust = Duration::from_millis(u64::try_from(RETIRED_KEY_TRUST_MS).expect("positive"));

@@ -2,7 +2,7 @@
 
 use crate::{Fixture, access, expect_problem};
 use base64::Engine;
-use linli_server::routes::gate::add_gate;
+use linli_server::features::gate::add_gate;
 use linli_server::seed::LI_QIANG_PHONE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -460,7 +460,7 @@ async fn after_a_key_rotation_old_passes_still_open_and_new_ones_use_the_new_key
         .json()
         .await
         .expect("pass");
-    let new_kid = linli_server::routes::passes::rotate_key(
+    let new_kid = linli_server::features::passes::rotate_key(
         &fx.server.state.db,
         "翠湖花园",
         fx.clock.now_ms(),

@@ -2,7 +2,7 @@
 
 use crate::{Fixture, expect_problem};
 use linli_server::changes;
-use linli_server::routes::notices::{NewNotice, publish, withdraw};
+use linli_server::features::notices::{NewNotice, publish, withdraw};
 use linli_wire::notices::{NoticeCategory, NoticePriority};
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -402,7 +402,7 @@ async fn creation_with_upload_termination_expiry_privacy_and_content_checks() {
     fx.clock.advance(std::time::Duration::from_secs(25 * 3600));
     let token = fx.wang_fang().await;
     assert_eq!(head(&fx, &token, id).await.status(), StatusCode::NOT_FOUND);
-    let purged = linli_server::routes::uploads::purge_expired(&fx.server.state)
+    let purged = linli_server::features::uploads::purge_expired(&fx.server.state)
         .await
         .expect("purge");
     assert_eq!(purged, 1);

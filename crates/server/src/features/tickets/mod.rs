@@ -25,3 +25,20 @@ mod store;
 pub use desk::{Desk, add_staff, desk_staff, latest_number, staff_act};
 pub use jobs::{advance_all, demo_progress};
 pub use rules::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, MAX_PHOTOS, REOPEN_DAYS, categories};
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This feature's documented routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::create, handlers::list))
+        .routes(routes!(handlers::detail))
+        .routes(routes!(handlers::comment))
+        .routes(routes!(handlers::cancel))
+        .routes(routes!(handlers::confirm))
+        .routes(routes!(handlers::reopen))
+        .routes(routes!(handlers::rate))
+        .routes(routes!(handlers::staff_action))
+}

@@ -225,7 +225,7 @@ pub(super) fn check_rating(rating: &Rating) -> ApiResult<()> {
 
 /// A deferral resumes on a later day than the community's today.
 pub(super) fn check_resume_on(resume_on: NaiveDate, now: i64) -> ApiResult<()> {
-    if resume_on <= crate::routes::bills::community_today(now) {
+    if resume_on <= crate::clock::community_today(now) {
         return Err(ApiError::invalid(
             "/resume_on",
             "in-the-past",
@@ -272,7 +272,7 @@ pub(super) enum AutoStep {
 
 /// The automatic step due for a ticket at `now`, if any.
 pub(super) fn auto_step(row: &Row, now: i64) -> Option<AutoStep> {
-    let today = crate::routes::bills::community_today(now);
+    let today = crate::clock::community_today(now);
     match row.state() {
         TicketState::Deferred => {
             let due = row

@@ -1,7 +1,7 @@
-//! `GET /v1/sync/changes`: the resident's change feed (see [`crate::changes`]).
+//! `GET /v1/sync/changes`, the HTTP side only: the resident's change feed ([`super::feed`]).
 
+use super::feed;
 use crate::AppState;
-use crate::changes;
 use crate::error::ApiResult;
 use crate::extract::Resident;
 use axum::Json;
@@ -36,6 +36,6 @@ pub async fn changes(
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<Json<ChangeFeed>> {
     let limit = query.limit.unwrap_or(100).clamp(1, 500) as usize;
-    let feed = changes::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit).await?;
+    let feed = feed::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit).await?;
     Ok(Json(feed))
 }

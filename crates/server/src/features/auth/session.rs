@@ -1,4 +1,5 @@
-//! Sign-in, refresh and sign-out (`/v1/auth/*`).
+//! The sign-in flows behind `/v1/auth/*`, no HTTP: each runs in the database and answers the
+//! token pair (or the problem) the handler sends.
 //!
 //! Login checks the argon2 hash (also for unknown phones, against a decoy hash, so timing
 //! does not reveal which numbers have accounts) and counts failures per phone: after
@@ -11,79 +12,18 @@
 //! client lost our response); any other reuse revokes the whole family and answers
 //! `refresh-reused`, which also stops the family's access tokens at once.
 
+use super::rules::{
+    DECOY_HASH, FAILURE_WINDOW, MAX_FAILURES, ms, normalize_phone, verify_password,
+};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::AppJson;
 use crate::tokens::{
     ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
 };
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use linli_wire::ErrorCode;
 use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
-use linli_wire::{ErrorCode, Problem};
 use sqlx::SqliteConnection;
-use std::sync::LazyLock;
-use std::time::Duration;
 use uuid::Uuid;
-
-/// Failed logins allowed per phone within [`FAILURE_WINDOW`].
-pub const MAX_FAILURES: i64 = 5;
-/// The window failed logins are counted in.
-pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-fn ms(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
-}
-
-/// Hashes a password with argon2id (default parameters) and a random salt.
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| anyhow::anyhow!("hash a password: {err}"))
-}
-
-/// Compared against when the phone has no account, so both paths cost the same.
-static DECOY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("decoy password").unwrap_or_default());
-
-async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await
-    .unwrap_or(false)
-}
-
-/// Accepts `13800000001`, `+86 138 0000 0001`, `138-0000-0001`; mainland mobiles only.
-pub fn normalize_phone(raw: &str) -> Option<String> {
-    let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = digits
-        .strip_prefix("+86")
-        .or_else(|| digits.strip_prefix("0086"))
-        .unwrap_or(&digits);
-    let valid =
-        digits.len() == 11 && digits.starts_with('1') && digits.bytes().all(|b| b.is_ascii_digit());
-    valid.then(|| digits.to_owned())
-}
-
-/// Token pairs are never cached (RFC 6749 §5.1).
-fn token_reply(tokens: TokenResponse) -> Response {
-    let mut response = Json(tokens).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-    response
-}
 
 fn pair(state: &AppState, user: Uuid, family: Uuid, refresh_token: String) -> TokenResponse {
     TokenResponse {
@@ -96,18 +36,8 @@ fn pair(state: &AppState, user: Uuid, family: Uuid, refresh_token: String) -> To
     }
 }
 
-/// Signs in with phone number and password.
-#[utoipa::path(post, path = "/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses(
-        (status = 200, description = "Signed in (Cache-Control: no-store)", body = TokenResponse),
-        (status = 401, description = "`invalid-credentials`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation-failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate-limited`, with Retry-After", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn login(
-    State(state): State<AppState>,
-    AppJson(request): AppJson<LoginRequest>,
-) -> ApiResult<Response> {
+/// Signs in: checks the throttle and the password, then starts a token family.
+pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult<TokenResponse> {
     let Some(phone) = normalize_phone(&request.phone) else {
         return Err(ApiError::invalid(
             "/phone",
@@ -178,7 +108,7 @@ pub async fn login(
     insert_refresh(&mut tx, &refresh_hash(&refresh_token), family, now).await?;
     tx.commit().await?;
     tracing::info!(%user, %family, "signed in");
-    Ok(token_reply(pair(&state, user, family, refresh_token)))
+    Ok(pair(state, user, family, refresh_token))
 }
 
 async fn insert_refresh(
@@ -207,16 +137,12 @@ struct Presented {
     revoked_reason: Option<String>,
 }
 
-/// Exchanges a refresh token for a new pair.
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
-    responses(
-        (status = 200, description = "A rotated pair (Cache-Control: no-store)", body = TokenResponse),
-        (status = 401, description = "`refresh-reused` (the family is revoked) or `unauthenticated`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn refresh(
-    State(state): State<AppState>,
-    AppJson(request): AppJson<RefreshRequest>,
-) -> ApiResult<Response> {
+/// Rotates a refresh token (or answers its successor again within the grace), revoking the
+/// family on any other reuse.
+pub(crate) async fn refresh(
+    state: &AppState,
+    request: &RefreshRequest,
+) -> ApiResult<TokenResponse> {
     let now = state.clock.now_ms();
     let presented_hash = refresh_hash(&request.refresh_token);
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
@@ -285,7 +211,7 @@ pub async fn refresh(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    Ok(token_reply(pair(&state, user, family, successor)))
+    Ok(pair(state, user, family, successor))
 }
 
 async fn revoke(
@@ -306,14 +232,8 @@ async fn revoke(
     Ok(())
 }
 
-/// Signs out: revokes the refresh token's family (and with it its access tokens).
-/// Unknown or already revoked tokens answer 204 too, so sign-out can always be retried.
-#[utoipa::path(post, path = "/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
-    responses((status = 204, description = "Signed out")))]
-pub async fn logout(
-    State(state): State<AppState>,
-    AppJson(request): AppJson<RefreshRequest>,
-) -> ApiResult<StatusCode> {
+/// Signs out: revokes the refresh token's family; unknown or revoked tokens change nothing.
+pub(crate) async fn logout(state: &AppState, request: &RefreshRequest) -> ApiResult<()> {
     let now = state.clock.now_ms();
     let family: Option<String> =
         sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE hash = ?")
@@ -325,35 +245,5 @@ pub async fn logout(
         revoke(&mut tx, crate::db::parse_id(&family)?, "logout", now).await?;
         tx.commit().await?;
     }
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::normalize_phone;
-
-    #[test]
-    fn phone_numbers_are_normalised() {
-        for raw in [
-            "13800000001",
-            "+86 138 0000 0001",
-            "138-0000-0001",
-            "008613800000001",
-        ] {
-            assert_eq!(
-                normalize_phone(raw).as_deref(),
-                Some("13800000001"),
-                "{raw}"
-            );
-        }
-        for raw in [
-            "",
-            "1380000000",
-            "23800000001",
-            "1380000000a",
-            "+1 13800000001",
-        ] {
-            assert_eq!(normalize_phone(raw), None, "{raw} is not a mainland mobile");
-        }
-    }
+    Ok(())
 }

@@ -14,8 +14,6 @@
 //!   refunded (`refund.reason = bills_already_paid`). Money is never kept without a receipt
 //!   and never dropped.
 
-pub mod demo;
-
 use chrono::Duration;
 use linli_wire::bills::{
     ClientAction, PaymentChannel, PaymentOrder, PaymentOrderState, Refund, RefundReason,
@@ -24,6 +22,7 @@ use linli_wire::{BillId, MembershipId, PaymentOrderId, ReceiptId};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::provider as demo;
 use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 

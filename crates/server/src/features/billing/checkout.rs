@@ -9,138 +9,21 @@
 //! provider's adapter posts there too) under its own security scheme: the signature.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use linli_wire::bills::{DemoNotification, PaymentOrderState};
-use linli_wire::{ErrorCode, Problem};
+use linli_wire::bills::PaymentOrderState;
 use serde::Deserialize;
 
+use super::notifications::deliver_demo_notifications;
+use super::orders as payments;
+use super::provider as demo;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::payments::{self, demo};
+use crate::extract::Origin;
 
-/// Applies one signed notification from the demo provider. Repeats of an event are
-/// acknowledged and change nothing.
-pub async fn receive_demo(state: &AppState, signature: Option<&str>, body: &[u8]) -> ApiResult<()> {
-    let now = state.clock.now_ms();
-    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    let key = demo::signing_key(&mut tx).await?.verifying_key();
-    let signature = signature.ok_or_else(|| {
-        ApiError::new(ErrorCode::Unauthenticated).detail("the notification is not signed")
-    })?;
-    demo::verify(&key, signature, body, now / 1000).map_err(|err| {
-        tracing::warn!(?err, "a payment notification failed its signature check");
-        ApiError::new(ErrorCode::Unauthenticated)
-            .detail("the notification's signature does not verify")
-    })?;
-    let event: DemoNotification = serde_json::from_slice(body)
-        .map_err(|_| ApiError::bad_request("not a payment notification"))?;
-    let seen: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM payment_events WHERE provider = ? AND event_id = ?)",
-    )
-    .bind(demo::PROVIDER)
-    .bind(&event.event_id)
-    .fetch_one(&mut *tx)
-    .await?;
-    if seen {
-        return Ok(());
-    }
-    let order = payments::order_of_trade_no(&event.out_trade_no).ok_or_else(ApiError::not_found)?;
-    let row = payments::load(&mut tx, order)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let outcome = match event.status.as_str() {
-        "SUCCESS" => {
-            payments::apply_success(
-                &mut tx,
-                &row,
-                &event.provider_txn_id,
-                event.occurred_at.timestamp_millis(),
-                event.amount_minor,
-                &event.currency,
-                now,
-            )
-            .await?;
-            "applied"
-        }
-        "FAILED" => {
-            payments::apply_failure(&mut tx, &row, "支付未成功（沙箱模拟失败）").await?;
-            "applied"
-        }
-        _ => "ignored",
-    };
-    sqlx::query(
-        "INSERT INTO payment_events (provider, event_id, order_id, received_at, outcome)
-         VALUES (?, ?, ?, ?, ?)",
-    )
-    .bind(demo::PROVIDER)
-    .bind(&event.event_id)
-    .bind(&row.id)
-    .bind(now)
-    .bind(outcome)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// A payment notification from the demo provider.
-#[utoipa::path(post, path = "/v1/webhooks/payments/demo", tag = "bills",
-    security(("demo_signature" = [])),
-    request_body = DemoNotification,
-    responses(
-        (status = 204, description = "Applied, or a repeat that changes nothing"),
-        (status = 400, description = "`bad-request`: not a notification", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated`: missing, stale or wrong signature", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`: no such order", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation-failed`: amount or currency differ from the order", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn demo_webhook(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<StatusCode> {
-    let signature = headers
-        .get(demo::SIGNATURE_HEADER)
-        .and_then(|v| v.to_str().ok());
-    receive_demo(&state, signature, &body).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Delivers the demo provider's due notifications (the provider's retry loop). Returns how
-/// many were attempted.
-pub async fn deliver_demo_notifications(state: &AppState) -> anyhow::Result<usize> {
-    let now = state.clock.now_ms();
-    let (due, key) = {
-        let mut conn = state.db.acquire().await?;
-        (
-            demo::due(&mut conn, now).await?,
-            demo::signing_key(&mut conn).await?,
-        )
-    };
-    for (event_id, body) in &due {
-        let delivered = if state.demo_provider.lose_notifications() {
-            // Lost in transit: the backend must find out by querying.
-            true
-        } else {
-            let header = demo::sign(&key, now / 1000, body.as_bytes());
-            match receive_demo(state, Some(&header), body.as_bytes()).await {
-                Ok(()) => true,
-                Err(err) => {
-                    tracing::warn!(code = %err.code, "a demo notification was refused; it will be retried");
-                    false
-                }
-            }
-        };
-        let mut conn = state.db.acquire().await?;
-        demo::attempted(&mut conn, event_id, delivered, now).await?;
-    }
-    Ok(due.len())
-}
-
+/// The page's query: the order's checkout secret.
 /// The page's query: the order's checkout secret.
 #[derive(Debug, Deserialize)]
 pub struct CheckoutQuery {
@@ -206,7 +89,7 @@ async fn checkout_order(
 /// The checkout page of an order.
 pub async fn checkout_page(
     State(state): State<AppState>,
-    crate::routes::bills::Origin(base): crate::routes::bills::Origin,
+    Origin(base): Origin,
     Path(id): Path<uuid::Uuid>,
     Query(query): Query<CheckoutQuery>,
 ) -> ApiResult<Response> {

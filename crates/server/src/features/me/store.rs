@@ -1,14 +1,12 @@
-//! `GET /v1/me`: the signed-in resident and every household (membership) they have.
+//! The households' SQL: a resident's memberships as the contract shows them, and the masked
+//! phone. The change feed ([`crate::features::sync`]) renders memberships with these too.
 
-use crate::AppState;
-use crate::error::{ApiError, ApiResult};
-use crate::extract::Resident;
-use axum::Json;
-use axum::extract::State;
-use linli_wire::me::{Community, Me, Membership, Unit, User};
-use linli_wire::{CommunityId, MembershipId, Problem, UnitId, UserId};
+use linli_wire::me::{Community, Membership, Unit};
+use linli_wire::{CommunityId, MembershipId, UnitId};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
+
+use crate::db::open_enum;
 
 #[derive(sqlx::FromRow)]
 struct MembershipRow {
@@ -32,12 +30,6 @@ const MEMBERSHIP_SELECT: &str = "SELECT m.id, m.role, m.state, m.version,
         c.id AS community_id, c.name AS community_name, c.address, c.property_company,
         c.service_phone, u.id AS unit_id, u.building, u.entrance, u.room, u.area_centi_m2
      FROM memberships m JOIN units u ON u.id = m.unit_id JOIN communities c ON c.id = u.community_id";
-
-/// An open enum from its stored spelling; unknown spellings become `Other`.
-pub(crate) fn open_enum<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|err| sqlx::Error::Decode(Box::new(err)))
-}
 
 fn to_wire(row: MembershipRow) -> Result<(Membership, i64), sqlx::Error> {
     let id = crate::db::parse_id;
@@ -104,34 +96,13 @@ pub fn mask_phone(phone: &str) -> String {
         "****".to_owned()
     }
 }
-
-/// The signed-in resident and their households.
-#[utoipa::path(get, path = "/v1/me", tag = "residents", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The resident", body = Me),
-        (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-    ))]
-pub async fn me(State(state): State<AppState>, resident: Resident) -> ApiResult<Json<Me>> {
-    let mut conn = state.db.acquire().await?;
-    let user: Option<(String, String)> =
-        sqlx::query_as("SELECT display_name, phone FROM users WHERE id = ?")
-            .bind(resident.user_id.to_string())
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((display_name, phone)) = user else {
-        return Err(ApiError::new(linli_wire::ErrorCode::Unauthenticated));
-    };
-    let memberships = memberships_of(&mut conn, resident.user_id)
-        .await?
-        .into_iter()
-        .map(|(membership, _)| membership)
-        .collect();
-    Ok(Json(Me {
-        user: User {
-            id: UserId(resident.user_id),
-            display_name,
-            phone_masked: mask_phone(&phone),
-        },
-        memberships,
-    }))
+/// The display name and phone of `user`, if the account exists.
+pub(crate) async fn user_of(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+) -> sqlx::Result<Option<(String, String)>> {
+    sqlx::query_as("SELECT display_name, phone FROM users WHERE id = ?")
+        .bind(user.to_string())
+        .fetch_optional(conn)
+        .await
 }

@@ -1,4 +1,4 @@
-//! Resumable uploads: tus 1.0.0 at `/v1/uploads` with the creation, creation-with-upload,
+//! The uploads' HTTP handlers and their OpenAPI annotations: tus 1.0.0 at `/v1/uploads` with the creation, creation-with-upload,
 //! expiration, checksum (sha1, sha256) and termination extensions.
 //!
 //! Invariants:
@@ -21,240 +21,21 @@
 //!   and are deleted by housekeeping. Someone else's upload answers 404.
 //! - An upload belongs to a resident or to a staff member ([`Uploader`], by the bearer token):
 //!   staff upload after-photos the same way residents upload theirs.
-
-use std::collections::HashMap;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex as StdMutex};
+//!
+//! The protocol's pieces are in [`super::tus`], the rows and bytes in [`super::store`].
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use base64::Engine as _;
-use futures::StreamExt as _;
 use linli_wire::{ErrorCode, Problem};
-use sha2::Digest as _;
-use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Resident, Staff};
 
-/// The tus version spoken.
-pub const TUS_VERSION: &str = "1.0.0";
-/// Extensions offered.
-pub const TUS_EXTENSIONS: &str = "creation,creation-with-upload,expiration,checksum,termination";
-/// Checksum algorithms offered (sha1 is mandatory in tus).
-pub const TUS_CHECKSUMS: &str = "sha1,sha256";
-/// The largest upload accepted.
-pub const MAX_UPLOAD: u64 = 25 * 1024 * 1024;
-/// How long an unfinished upload is kept.
-pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
-/// The media type of upload bodies.
-const OFFSET_STREAM: &str = "application/offset+octet-stream";
-
-/// One lock per upload being written.
-#[derive(Debug, Default)]
-pub struct UploadLocks(StdMutex<HashMap<Uuid, Arc<tokio::sync::Mutex<()>>>>);
-
-impl UploadLocks {
-    fn of(&self, id: Uuid) -> Arc<tokio::sync::Mutex<()>> {
-        let mut map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.retain(|_, lock| Arc::strong_count(lock) > 1);
-        map.entry(id).or_default().clone()
-    }
-
-    /// How many requests hold or wait for the lock of upload `id` right now. Nothing here
-    /// branches on it; it lets an operator (or a test) see writers queue behind each other.
-    pub fn writers(&self, id: Uuid) -> usize {
-        let map = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.get(&id)
-            .map_or(0, |lock| Arc::strong_count(lock).saturating_sub(1))
-    }
-}
-
-fn h(name: &'static str) -> HeaderName {
-    HeaderName::from_static(name)
-}
-
-fn tus_headers() -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    headers.insert(h("tus-resumable"), HeaderValue::from_static(TUS_VERSION));
-    headers
-}
-
-fn fail(code: ErrorCode, detail: &str) -> Response {
-    let mut headers = tus_headers();
-    if code == ErrorCode::TusVersionUnsupported {
-        headers.insert(h("tus-version"), HeaderValue::from_static(TUS_VERSION));
-    }
-    (headers, ApiError::new(code).detail(detail)).into_response()
-}
-
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
-/// A request refused before anything was read or written.
-struct Refusal(ErrorCode, &'static str);
-
-impl IntoResponse for Refusal {
-    fn into_response(self) -> Response {
-        fail(self.0, self.1)
-    }
-}
-
-fn check_version(headers: &HeaderMap) -> Result<(), Refusal> {
-    match header_str(headers, "tus-resumable") {
-        Some(TUS_VERSION) => Ok(()),
-        _ => Err(Refusal(
-            ErrorCode::TusVersionUnsupported,
-            "this server speaks tus 1.0.0",
-        )),
-    }
-}
-
-fn http_date(ms: i64) -> String {
-    crate::clock::from_ms(ms)
-        .format("%a, %d %b %Y %H:%M:%S GMT")
-        .to_string()
-}
-
-/// `key base64,key2 base64` → pairs (values decoded; a key may come without a value).
-fn parse_metadata(raw: &str) -> Result<HashMap<String, String>, ()> {
-    let mut out = HashMap::new();
-    for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let mut parts = pair.splitn(2, ' ');
-        let key = parts.next().ok_or(())?.to_owned();
-        let value = match parts.next() {
-            Some(v) => String::from_utf8(
-                base64::engine::general_purpose::STANDARD
-                    .decode(v.trim())
-                    .map_err(|_| ())?,
-            )
-            .map_err(|_| ())?,
-            None => String::new(),
-        };
-        if key.is_empty() || out.insert(key, value).is_some() {
-            return Err(());
-        }
-    }
-    Ok(out)
-}
-
-/// Who an upload belongs to: a signed-in resident (their photos) or a staff member (after-photos
-/// on completion). Only its owner can see or continue it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Uploader {
-    /// A resident, by user id.
-    Resident(Uuid),
-    /// A staff member, by staff id.
-    Staff(String),
-}
-
-impl FromRequestParts<AppState> for Uploader {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        match Resident::from_request_parts(parts, state).await {
-            Ok(resident) => Ok(Self::Resident(resident.user_id)),
-            // The resident's answer wins (an expired token says so, and the app refreshes).
-            Err(as_resident) => match Staff::from_request_parts(parts, state).await {
-                Ok(staff) => Ok(Self::Staff(staff.id)),
-                Err(_) => Err(as_resident),
-            },
-        }
-    }
-}
-
-impl Uploader {
-    fn owns(&self, row: &UploadRow) -> bool {
-        match self {
-            Self::Resident(user) => row.user_id.as_deref() == Some(user.to_string().as_str()),
-            Self::Staff(staff) => row.staff_id.as_deref() == Some(staff.as_str()),
-        }
-    }
-    fn user_id(&self) -> Option<String> {
-        match self {
-            Self::Resident(user) => Some(user.to_string()),
-            Self::Staff(_) => None,
-        }
-    }
-    fn staff_id(&self) -> Option<String> {
-        match self {
-            Self::Resident(_) => None,
-            Self::Staff(staff) => Some(staff.clone()),
-        }
-    }
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-struct UploadRow {
-    id: String,
-    user_id: Option<String>,
-    staff_id: Option<String>,
-    length: i64,
-    offset: i64,
-    metadata: String,
-    expected_sha256: Option<String>,
-    expires_at: i64,
-    status: String,
-    reason: Option<String>,
-}
-
-fn path_of(state: &AppState, id: &str) -> PathBuf {
-    state.uploads_dir.join(id)
-}
-
-async fn load(state: &AppState, owner: &Uploader, id: Uuid, now: i64) -> ApiResult<UploadRow> {
-    let row: Option<UploadRow> = sqlx::query_as(
-        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
-            status, reason
-         FROM uploads WHERE id = ?",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.db)
-    .await?;
-    match row {
-        Some(row) if owner.owns(&row) && (row.status != "uploading" || row.expires_at > now) => {
-            Ok(row)
-        }
-        _ => Err(ApiError::not_found()),
-    }
-}
-
-fn describe(row: &UploadRow, headers: &mut HeaderMap) {
-    let mut put = |name: &'static str, value: String| {
-        if let Ok(v) = HeaderValue::from_str(&value) {
-            headers.insert(h(name), v);
-        }
-    };
-    put("upload-offset", row.offset.to_string());
-    put("upload-length", row.length.to_string());
-    if row.status == "uploading" {
-        put("upload-expires", http_date(row.expires_at));
-    } else {
-        put("attachment-id", row.id.clone());
-        put("attachment-status", row.status.clone());
-        if let Some(reason) = &row.reason {
-            put("attachment-reason", reason.clone());
-        }
-    }
-    if !row.metadata.is_empty() {
-        put("upload-metadata", row.metadata.clone());
-    }
-}
+use super::store::*;
+use super::tus::*;
 
 /// `OPTIONS /v1/uploads`: what this server speaks.
 #[utoipa::path(options, path = "/v1/uploads", tag = "uploads",
@@ -276,164 +57,6 @@ pub async fn options() -> Response {
         headers.insert(h("tus-max-size"), v);
     }
     (StatusCode::NO_CONTENT, headers).into_response()
-}
-
-/// A checksum the client asked for: the algorithm and the digest it expects.
-enum Checksum {
-    Sha1(sha1::Sha1, Vec<u8>),
-    Sha256(sha2::Sha256, Vec<u8>),
-}
-
-fn parse_checksum(headers: &HeaderMap) -> Result<Option<Checksum>, Refusal> {
-    let Some(raw) = header_str(headers, "upload-checksum") else {
-        return Ok(None);
-    };
-    let (algo, digest) = raw.split_once(' ').ok_or(Refusal(
-        ErrorCode::BadRequest,
-        "Upload-Checksum is `<algorithm> <base64>`",
-    ))?;
-    let digest = base64::engine::general_purpose::STANDARD
-        .decode(digest.trim())
-        .map_err(|_| Refusal(ErrorCode::BadRequest, "the checksum is not Base64"))?;
-    match algo {
-        "sha1" => Ok(Some(Checksum::Sha1(sha1::Sha1::new(), digest))),
-        "sha256" => Ok(Some(Checksum::Sha256(sha2::Sha256::new(), digest))),
-        _ => Err(Refusal(
-            ErrorCode::BadRequest,
-            "unsupported checksum algorithm; use sha1 or sha256",
-        )),
-    }
-}
-
-impl Checksum {
-    fn update(&mut self, bytes: &[u8]) {
-        match self {
-            Self::Sha1(hasher, _) => hasher.update(bytes),
-            Self::Sha256(hasher, _) => hasher.update(bytes),
-        }
-    }
-    fn matches(self) -> bool {
-        match self {
-            Self::Sha1(hasher, want) => hasher.finalize().as_slice() == want.as_slice(),
-            Self::Sha256(hasher, want) => hasher.finalize().as_slice() == want.as_slice(),
-        }
-    }
-}
-
-/// Appends the request body at the upload's offset. Returns the new offset.
-async fn append(
-    state: &AppState,
-    row: &UploadRow,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<i64, Response> {
-    let mut checksum = parse_checksum(headers).map_err(IntoResponse::into_response)?;
-    let path = path_of(state, &row.id);
-    let mut file = tokio::fs::OpenOptions::new()
-        .create(true)
-        .write(true)
-        .truncate(false)
-        .open(&path)
-        .await
-        .map_err(|err| ApiError::internal(format_args!("open upload: {err}")).into_response())?;
-    // The recorded offset is the only truth about the file. A request cancelled after writing
-    // but before recording (the client vanished mid-handler, so hyper dropped it) leaves bytes
-    // past it; they are cut here, under the upload's lock, before anything is appended.
-    let start = u64::try_from(row.offset).unwrap_or(0);
-    file.set_len(start)
-        .await
-        .map_err(|err| ApiError::internal(format_args!("trim upload: {err}")).into_response())?;
-    file.seek(std::io::SeekFrom::Start(start))
-        .await
-        .map_err(|err| ApiError::internal(format_args!("seek upload: {err}")).into_response())?;
-    let room = row.length - row.offset;
-    let mut written: i64 = 0;
-    let mut stream = body.into_data_stream();
-    let mut cut = false;
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            cut = true;
-            break;
-        };
-        let len = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-        if written + len > room {
-            let _ = file.set_len(u64::try_from(row.offset).unwrap_or(0)).await;
-            return Err(fail(
-                ErrorCode::PayloadTooLarge,
-                "more bytes than Upload-Length",
-            ));
-        }
-        if let Some(c) = checksum.as_mut() {
-            c.update(&chunk);
-        }
-        file.write_all(&chunk).await.map_err(|err| {
-            ApiError::internal(format_args!("write upload: {err}")).into_response()
-        })?;
-        written += len;
-    }
-    file.flush().await.ok();
-    file.sync_data()
-        .await
-        .map_err(|err| ApiError::internal(format_args!("sync upload: {err}")).into_response())?;
-    let keep = match checksum {
-        // Bytes that cannot be verified (a cut) or do not match are discarded.
-        Some(c) => !cut && c.matches(),
-        None => true,
-    };
-    if !keep {
-        file.set_len(u64::try_from(row.offset).unwrap_or(0))
-            .await
-            .map_err(|err| {
-                ApiError::internal(format_args!("truncate upload: {err}")).into_response()
-            })?;
-        if !cut {
-            return Err(fail(
-                ErrorCode::ChecksumMismatch,
-                "the chunk's checksum does not match; it was discarded",
-            ));
-        }
-        return Ok(row.offset);
-    }
-    Ok(row.offset + written)
-}
-
-/// Checks a finished upload: a readable picture within limits, and the announced SHA-256.
-/// Records the last bytes and the verdict in one statement, so nobody ever sees a full offset
-/// on an upload that is not yet complete (a client would take it as done too early).
-async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
-    let bytes = tokio::fs::read(path_of(state, &row.id))
-        .await
-        .map_err(|err| ApiError::internal(format_args!("read upload: {err}")))?;
-    let sha256: String = sha2::Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    let (status, reason, size) = match crate::attachments::inspect(&bytes) {
-        Err(reason) => ("rejected", Some(reason), None),
-        Ok(_)
-            if row
-                .expected_sha256
-                .as_deref()
-                .is_some_and(|want| !want.eq_ignore_ascii_case(&sha256)) =>
-        {
-            ("rejected", Some("sha256-mismatch".to_owned()), None)
-        }
-        Ok(size) => ("complete", None, Some(size)),
-    };
-    sqlx::query(
-        "UPDATE uploads SET offset = ?, status = ?, reason = ?, sha256 = ?, width = ?, height = ?
-         WHERE id = ?",
-    )
-    .bind(row.offset)
-    .bind(status)
-    .bind(reason)
-    .bind(&sha256)
-    .bind(size.map(|(w, _)| i64::from(w)))
-    .bind(size.map(|(_, h)| i64::from(h)))
-    .bind(&row.id)
-    .execute(&state.db)
-    .await?;
-    Ok(())
 }
 
 /// `POST /v1/uploads`: creates an upload (creation), optionally with its first bytes
@@ -500,15 +123,7 @@ pub async fn create(
     let now = state.clock.now_ms();
     let lock = state.upload_locks.of(id);
     let _guard = lock.lock().await;
-    let existing: Option<UploadRow> = match sqlx::query_as(
-        "SELECT id, user_id, staff_id, length, offset, metadata, expected_sha256, expires_at,
-            status, reason
-         FROM uploads WHERE id = ?",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.db)
-    .await
-    {
+    let existing = match find(&state.db, id).await {
         Ok(row) => row,
         Err(err) => return ApiError::from(err).into_response(),
     };
@@ -525,27 +140,15 @@ pub async fn create(
         }
         return (StatusCode::OK, out).into_response();
     }
-    let inserted = sqlx::query(
-        "INSERT INTO uploads (id, user_id, staff_id, length, metadata, filename, content_type,
-            purpose, expected_sha256, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    let inserted = insert(
+        &state.db,
+        id,
+        &uploader,
+        length,
+        &raw_metadata,
+        &metadata,
+        now,
     )
-    .bind(id.to_string())
-    .bind(uploader.user_id())
-    .bind(uploader.staff_id())
-    .bind(i64::try_from(length).unwrap_or(0))
-    .bind(&raw_metadata)
-    .bind(metadata.get("filename"))
-    .bind(
-        metadata
-            .get("content_type")
-            .or_else(|| metadata.get("filetype")),
-    )
-    .bind(metadata.get("purpose"))
-    .bind(metadata.get("sha256"))
-    .bind(now)
-    .bind(now + UPLOAD_TTL_MS)
-    .execute(&state.db)
     .await;
     if let Err(err) = inserted {
         return ApiError::from(err).into_response();
@@ -570,41 +173,6 @@ pub async fn create(
         out.insert(header::LOCATION, v);
     }
     (StatusCode::CREATED, out).into_response()
-}
-
-/// Appends, records the new offset, and checks the content once complete.
-async fn commit(
-    state: &AppState,
-    owner: &Uploader,
-    row: &UploadRow,
-    headers: &HeaderMap,
-    body: Body,
-    now: i64,
-) -> Result<UploadRow, Response> {
-    let offset = append(state, row, headers, body).await?;
-    let finished = offset == row.length && row.status == "uploading";
-    if !finished {
-        sqlx::query("UPDATE uploads SET offset = ? WHERE id = ?")
-            .bind(offset)
-            .bind(&row.id)
-            .execute(&state.db)
-            .await
-            .map_err(|err| ApiError::from(err).into_response())?;
-    }
-    let mut updated = UploadRow {
-        offset,
-        ..row.clone()
-    };
-    if finished {
-        finish(state, &updated)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let id = Uuid::parse_str(&row.id).map_err(|_| ApiError::not_found().into_response())?;
-        updated = load(state, owner, id, now)
-            .await
-            .map_err(IntoResponse::into_response)?;
-    }
-    Ok(updated)
 }
 
 /// `HEAD /v1/uploads/{id}`: the offset, and the attachment's result once complete.
@@ -729,13 +297,7 @@ pub async fn delete(
     match load(&state, &uploader, id, state.clock.now_ms()).await {
         Ok(row) => {
             // A photo already on a ticket is part of its record and stays.
-            let deleted = sqlx::query(
-                "DELETE FROM uploads WHERE id = ?1
-                 AND NOT EXISTS (SELECT 1 FROM ticket_attachments WHERE upload_id = ?1)",
-            )
-            .bind(&row.id)
-            .execute(&state.db)
-            .await;
+            let deleted = delete_unattached(&state.db, &row.id).await;
             match deleted {
                 Ok(done) if done.rows_affected() == 0 => {
                     return fail(ErrorCode::Forbidden, "the photo is on a ticket and stays");
@@ -767,24 +329,7 @@ pub async fn download(
     headers: HeaderMap,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Response> {
-    #[derive(sqlx::FromRow)]
-    struct Seen {
-        user_id: Option<String>,
-        staff_id: Option<String>,
-        sha256: Option<String>,
-        ticket_owner: Option<String>,
-    }
-    let seen: Option<Seen> = sqlx::query_as(
-        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner
-         FROM uploads u
-         LEFT JOIN ticket_attachments a ON a.upload_id = u.id
-         LEFT JOIN tickets t ON t.id = a.ticket_id
-         WHERE u.id = ? AND u.status = 'complete'",
-    )
-    .bind(id.to_string())
-    .fetch_optional(&state.db)
-    .await?;
-    let seen = seen.ok_or_else(ApiError::not_found)?;
+    let seen = seen_by(&state.db, id).await?;
     let allowed = match &viewer {
         Uploader::Resident(user) => {
             let me = user.to_string();
@@ -825,29 +370,11 @@ pub async fn download(
         .await
         .map_err(|err| ApiError::internal(format_args!("read attachment: {err}")))?;
     // Only finished uploads the server inspected get here: one of its three formats.
-    let kind = match crate::attachments::format_of(&bytes) {
+    let kind = match super::attachments::format_of(&bytes) {
         Some(image::ImageFormat::Png) => "image/png",
         Some(image::ImageFormat::WebP) => "image/webp",
         _ => "image/jpeg",
     };
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     Ok((StatusCode::OK, out, bytes).into_response())
-}
-
-/// Deletes unfinished uploads past their expiry (housekeeping).
-pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
-    let now = state.clock.now_ms();
-    let expired: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM uploads WHERE status = 'uploading' AND expires_at <= ?")
-            .bind(now)
-            .fetch_all(&state.db)
-            .await?;
-    for id in &expired {
-        sqlx::query("DELETE FROM uploads WHERE id = ?")
-            .bind(id)
-            .execute(&state.db)
-            .await?;
-        let _ = tokio::fs::remove_file(path_of(state, id)).await;
-    }
-    Ok(expired.len())
 }

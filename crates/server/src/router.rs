@@ -1,25 +1,21 @@
-//! The contract's routes, each documented for OpenAPI next to its handler.
+//! The assembly of the contract's routes: the document's header (info, tags, security
+//! schemes), one line per feature, and the layers every request passes through. Each feature
+//! declares its own routes next to its handlers (`features::<feature>::routes`).
+//!
+//! The two meta endpoints (health and the document itself) are served here, with the
+//! document they describe.
 //!
 //! [`router`] and [`openapi`] come from the same [`OpenApiRouter`], so a route cannot exist
 //! without being documented (and the committed document's drift test catches the rest).
 
-pub mod auth;
-pub mod bills;
-pub mod gate;
-pub mod me;
-pub mod meta;
-pub mod notices;
-pub mod passes;
-pub mod pay;
-pub mod sync;
-pub mod uploads;
-
 use crate::AppState;
-use crate::features::tickets::handlers as tickets;
+use crate::features::{auth, billing, gate, me, notices, passes, sync, tickets, uploads};
+use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use serde::{Deserialize, Serialize};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -101,45 +97,40 @@ impl Modify for BearerAuth {
 
 fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(meta::health))
-        .routes(routes!(meta::openapi_json))
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::refresh))
-        .routes(routes!(auth::logout))
-        .routes(routes!(me::me))
-        .routes(routes!(notices::list))
-        .routes(routes!(notices::detail))
-        .routes(routes!(notices::mark_read))
-        .routes(routes!(notices::read_marks))
-        .routes(routes!(sync::changes))
-        .routes(routes!(passes::create, passes::list))
-        .routes(routes!(passes::detail))
-        .routes(routes!(passes::revoke))
-        .routes(routes!(gate::keys))
-        .routes(routes!(gate::revocations))
-        .routes(routes!(gate::entries))
-        .routes(routes!(gate::code))
-        .routes(routes!(bills::list_bills))
-        .routes(routes!(bills::bill))
-        .routes(routes!(bills::create_order, bills::list_orders))
-        .routes(routes!(bills::order))
-        .routes(routes!(bills::cancel_order))
-        .routes(routes!(bills::list_receipts))
-        .routes(routes!(bills::receipt))
-        .routes(routes!(bills::ledger))
-        .routes(routes!(bills::ledger_attachment))
-        .routes(routes!(pay::demo_webhook))
-        .routes(routes!(tickets::create, tickets::list))
-        .routes(routes!(tickets::detail))
-        .routes(routes!(tickets::comment))
-        .routes(routes!(tickets::cancel))
-        .routes(routes!(tickets::confirm))
-        .routes(routes!(tickets::reopen))
-        .routes(routes!(tickets::rate))
-        .routes(routes!(tickets::staff_action))
-        .routes(routes!(uploads::options, uploads::create))
-        .routes(routes!(uploads::head, uploads::patch, uploads::delete))
-        .routes(routes!(uploads::download))
+        .routes(routes!(health))
+        .routes(routes!(openapi_json))
+        .merge(auth::routes())
+        .merge(me::routes())
+        .merge(notices::routes())
+        .merge(sync::routes())
+        .merge(passes::routes())
+        .merge(gate::routes())
+        .merge(billing::routes())
+        .merge(tickets::routes())
+        .merge(uploads::routes())
+}
+
+/// Liveness answer.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// Whether the backend is up; clients probe it while offline.
+#[utoipa::path(get, path = "/v1/health", tag = "meta",
+    responses((status = 200, description = "Up", body = Health)))]
+pub async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".to_owned(),
+    })
+}
+
+/// This contract as OpenAPI 3.1.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(openapi())
 }
 
 /// The OpenAPI document.
@@ -152,7 +143,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn router(state: AppState) -> Router {
     let (router, _) = api().split_for_parts();
     router
-        .merge(pay::provider_pages())
+        .merge(billing::provider_pages())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,0 +1,25 @@
+//! Sign-in, refresh and sign-out (`/v1/auth/*`).
+//!
+//! [`handlers`] holds the endpoints; `session` the flows behind them (the throttle, token
+//! families and their SQL);
+//! [`rules`] the password, phone and failure rules the seed and other features call. The token
+//! mechanism itself (signing keys, access tokens, refresh hashes) is shared: [`crate::tokens`],
+//! since every authenticated endpoint's extractor verifies with it.
+
+pub mod handlers;
+pub mod rules;
+mod session;
+
+pub use rules::{FAILURE_WINDOW, MAX_FAILURES, hash_password, normalize_phone};
+
+use crate::AppState;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// This feature's documented routes.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(handlers::login))
+        .routes(routes!(handlers::refresh))
+        .routes(routes!(handlers::logout))
+}
