@@ -17,6 +17,7 @@
 
 mod bench;
 mod bindings;
+mod cycles;
 mod demo;
 mod setup;
 mod sh;
@@ -46,6 +47,9 @@ enum Command {
     },
     /// Regenerate ui/src/generated/{wire,commands}.ts from linli-wire and the app's commands.
     GenTypes,
+    /// The import-cycle check of the Rust crates alone (part of `test`).
+    #[command(hide = true)]
+    Cycles,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&args),
         Command::Bench { which } => bench::run(which.as_deref()),
         Command::GenTypes => bindings::generate(),
+        Command::Cycles => cycles::check(),
     }
 }
