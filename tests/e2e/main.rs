@@ -25,6 +25,7 @@ mod payments;
 mod photos;
 mod proxy;
 mod refresh;
+mod sms;
 mod sync;
 mod tickets;
 mod tus;

@@ -20,6 +20,7 @@ try {
   console.log(screenshot(shots, '1-sign-in'));
 
   await (await field(browser, 'login-phone')).setValue('13800000001');
+  await (await byId(browser, 'login-mode-password')).click();
   await (await field(browser, 'login-password')).setValue('demo1234');
   await submit.click();
   await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });

@@ -56,6 +56,7 @@ test('resident signs in, reads notices online and offline, and signs out', async
 
   // 2. Sign in with phone number and password.
   await (await field(browser, 'login-phone')).setValue(PHONE);
+  await (await byId(browser, 'login-mode-password')).click();
   await (await field(browser, 'login-password')).setValue(PASSWORD);
   await submit.click();
 

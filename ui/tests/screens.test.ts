@@ -24,6 +24,8 @@ describe('sign-in screen', () => {
     const { wrapper } = await mountApp(backend, '/home');
     mounted = wrapper;
     await vi.waitFor(() => expect(byId('login-submit')?.textContent).toContain('登录'));
+    expect(byId('login-password'), 'signing in by SMS code comes first').toBeNull();
+    await wrapper.find('[data-testid="login-mode-password"]').trigger('click');
     // The WebDriver tests type into the marked element itself: it must be the <input>.
     expect(byId('login-phone')?.tagName).toBe('INPUT');
     expect(byId('login-password')?.tagName).toBe('INPUT');
@@ -32,6 +34,42 @@ describe('sign-in screen', () => {
     await wrapper.find('form').trigger('submit');
     await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('手机号或密码错误'));
     expect(signIn.mock.calls, 'what was typed is what the core was asked').toEqual([[DEMO_PHONE, 'wrong']]);
+  });
+
+  it('signs in with an SMS code: asks for it, counts down, sends what was typed', async () => {
+    const backend = new FakeBackend();
+    // The backend's answer to a wrong code, once (tests/e2e checks the core gives it).
+    backend.fail('signInWithCode', new BackendError('sms-code-invalid', 'wrong code'));
+    const ask = vi.spyOn(backend, 'requestSignInCode');
+    const signIn = vi.spyOn(backend, 'signInWithCode');
+    const { wrapper } = await mountApp(backend, '/login');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('login-code')?.tagName, 'the code field is the default').toBe('INPUT'));
+    await wrapper.find('[data-testid="login-send-code"]').trigger('click');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('请输入 11 位手机号'));
+    expect(ask, 'no code is asked for a number that cannot be one').not.toHaveBeenCalled();
+    await wrapper.find('input[data-testid="login-phone"]').setValue('+86 138-0000-0009');
+    await wrapper.find('[data-testid="login-send-code"]').trigger('click');
+    await vi.waitFor(() => expect(byId('login-code-sent')?.textContent).toContain('5 分钟内有效'));
+    expect(ask.mock.calls, 'the number is sent without spaces, dashes or +86').toEqual([['13800000009']]);
+    expect(byId('login-send-code')?.textContent, 'the backend said when to ask again').toMatch(/\d+ 秒后重发/);
+    expect((byId('login-send-code') as HTMLButtonElement).disabled, 'no second code before then').toBe(true);
+    await wrapper.find('input[data-testid="login-code"]').setValue('12345');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('请输入 6 位验证码'));
+    expect(signIn, 'a short code is not sent').not.toHaveBeenCalled();
+    await wrapper.find('input[data-testid="login-code"]').setValue('123456');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('验证码错误或已失效'));
+    expect((byId('login-code') as HTMLInputElement).value, 'the wrong code is cleared for the right one').toBe('');
+    expect((byId('login-phone') as HTMLInputElement).value, 'the number stays').toBe('+86 138-0000-0009');
+    await wrapper.find('input[data-testid="login-code"]').setValue('123456');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(byId('home-community')).not.toBeNull());
+    expect(signIn.mock.calls, 'phone and code as typed, twice').toEqual([
+      ['13800000009', '123456'],
+      ['13800000009', '123456'],
+    ]);
   });
 
   it('switches to English', async () => {

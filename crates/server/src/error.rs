@@ -194,6 +194,10 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         C::ValidationFailed => ("请求内容有误", "The request is invalid"),
         C::Unauthenticated => ("需要登录", "Authentication required"),
         C::InvalidCredentials => ("手机号或密码错误", "Wrong phone number or password"),
+        C::SmsCodeInvalid => (
+            "验证码错误或已失效",
+            "The SMS code is wrong or no longer valid",
+        ),
         C::TokenExpired => ("登录凭证已过期", "The access token has expired"),
         C::RefreshReused => (
             "登录凭证被重复使用，已退出登录",

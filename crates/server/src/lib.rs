@@ -52,6 +52,8 @@ pub struct AppState {
     pub upload_locks: Arc<locks::UploadLocks>,
     /// Idempotency keys whose write is running now.
     pub idempotency_in_flight: Arc<idempotency::InFlight>,
+    /// Where SMS codes leave: the built-in outbox, or a real provider put here instead.
+    pub sms: Arc<dyn features::auth::sms::SmsSender>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -81,10 +83,15 @@ impl AppState {
         let keys = Arc::new(Keys::load_or_create(&db).await?);
         let uploads_dir = data_dir.join("uploads");
         std::fs::create_dir_all(&uploads_dir)?;
+        let sms = Arc::new(features::auth::sms::OutboxSender::new(
+            db.clone(),
+            clock.clone(),
+        ));
         Ok(Self {
             db,
             clock,
             keys,
+            sms,
             demo_provider: Arc::default(),
             uploads_dir,
             upload_locks: Arc::default(),

@@ -37,6 +37,16 @@ enum Command {
     },
     /// Print the demo accounts.
     DemoAccounts,
+    /// Print the SMS messages the built-in sender kept (one JSON object per line, oldest
+    /// first): what residents' phones would have received. A real provider keeps none.
+    SmsOutbox {
+        /// Database and TLS files.
+        #[arg(long)]
+        data_dir: PathBuf,
+        /// Only the messages to this phone.
+        #[arg(long)]
+        phone: Option<String>,
+    },
     /// Rotate a community's pass signing key (the old one stays trusted for 90 days).
     PassKeyRotate {
         /// Database and TLS files.
@@ -299,6 +309,14 @@ async fn main() -> anyhow::Result<()> {
             let now = ServerClock::system().now_ms();
             let kid = linli_server::features::passes::rotate_key(&db, &community, now).await?;
             println!("{}", serde_json::json!({"kid": kid}));
+        }
+        Command::SmsOutbox { data_dir, phone } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let phone =
+                phone.map(|p| linli_server::features::auth::normalize_phone(&p).unwrap_or(p));
+            for message in linli_server::features::auth::sms::outbox(&db, phone.as_deref()).await? {
+                println!("{}", serde_json::to_string(&message)?);
+            }
         }
         Command::DemoAccounts => {
             println!("Demo accounts (password {DEMO_PASSWORD}):");

@@ -67,7 +67,7 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
     let server = tokio::spawn(
         axum_server::from_tcp_rustls(listener, config)
             .handle(handle.clone())
-            .serve(app(state.clone()).into_make_service()),
+            .serve(app(state.clone()).into_make_service_with_connect_info::<SocketAddr>()),
     );
     let housekeeping = tokio::spawn(housekeeping(state.clone(), options.demo));
     let host = match addr {
@@ -153,6 +153,7 @@ pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
     let retention = i64::try_from(changes::RETENTION.as_millis()).unwrap_or(i64::MAX);
     changes::compact(&state.db, now - retention).await?;
     crate::features::uploads::purge_expired(state).await?;
+    crate::features::auth::sms::forget_old_codes(&state.db, now).await?;
     Ok(())
 }
 

@@ -154,6 +154,18 @@ impl TestServer {
             .expect("a usable photo")
     }
 
+    /// The code in the newest text message the built-in sender kept for `phone` (what the
+    /// resident's phone received).
+    pub async fn sms_code(&self, phone: &str) -> String {
+        let messages = crate::features::auth::sms::outbox(&self.db, Some(phone))
+            .await
+            .expect("read the SMS outbox");
+        let last = messages.last().expect("a text message reached the phone");
+        crate::features::auth::sms::code_in(&last.body)
+            .expect("a code in the message")
+            .to_owned()
+    }
+
     /// The single integer a `SELECT COUNT(*) …` (or similar) answers, straight from the
     /// database (an auditor's view).
     pub async fn count(&self, sql: &str) -> i64 {

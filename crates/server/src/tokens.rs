@@ -36,6 +36,7 @@ pub struct Keys {
     verifying: VerifyingKey,
     kid: String,
     successor_secret: [u8; 32],
+    code_secret: [u8; 32],
 }
 
 impl std::fmt::Debug for Keys {
@@ -84,6 +85,7 @@ impl Keys {
     pub async fn load_or_create(db: &SqlitePool) -> anyhow::Result<Self> {
         let signing = setting_or_create(db, "jwt_ed25519_seed").await?;
         let successor_secret = setting_or_create(db, "refresh_successor_secret").await?;
+        let code_secret = setting_or_create(db, "sms_code_secret").await?;
         let signing = SigningKey::from_bytes(&signing);
         let verifying = signing.verifying_key();
         let kid = hex::encode(&Sha256::digest(verifying.as_bytes())[..8]);
@@ -92,7 +94,28 @@ impl Keys {
             verifying,
             kid,
             successor_secret,
+            code_secret,
         })
+    }
+
+    /// The HMAC an SMS code is stored as: keyed by a server secret over phone and code, so a
+    /// copy of the database cannot be searched for the million possible codes.
+    pub fn code_mac(&self, phone: &str, code: &str) -> Vec<u8> {
+        self.code_hmac(phone, code).finalize().into_bytes().to_vec()
+    }
+
+    /// Whether `code` is the one stored as `mac` for `phone` (compared in constant time).
+    pub fn code_mac_matches(&self, phone: &str, code: &str, mac: &[u8]) -> bool {
+        self.code_hmac(phone, code).verify_slice(mac).is_ok()
+    }
+
+    fn code_hmac(&self, phone: &str, code: &str) -> Hmac<Sha256> {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.code_secret)
+            .expect("HMAC takes keys of any length");
+        mac.update(phone.as_bytes());
+        mac.update(b":");
+        mac.update(code.as_bytes());
+        mac
     }
 
     /// Signs an access token for `user` in family `sid`, issued at `now_s` (Unix seconds).

@@ -27,6 +27,43 @@ impl std::fmt::Debug for LoginRequest {
     }
 }
 
+/// `POST /v1/auth/sms-codes`: send a sign-in code to this phone.
+///
+/// The answer is the same whether or not the phone has an account, so it reveals nothing.
+#[derive(Clone, Debug, Serialize, Deserialize, TS, ToSchema)]
+pub struct SmsCodeRequest {
+    /// Mainland mobile number, 11 digits (a leading +86 is accepted).
+    pub phone: String,
+}
+
+/// 202 to `POST /v1/auth/sms-codes`: a code is on its way (if the number can receive one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct SmsCodeSent {
+    /// Seconds until another code may be asked for this phone.
+    pub resend_after_s: u32,
+    /// Seconds the code stays valid.
+    pub expires_in_s: u32,
+}
+
+/// `POST /v1/auth/sms-login`: sign in with the code sent to the phone. A phone with no
+/// account yet gets one (with no home); proving the number is what registers it.
+#[derive(Clone, Serialize, Deserialize, TS, ToSchema)]
+pub struct SmsLoginRequest {
+    /// The phone the code was sent to.
+    pub phone: String,
+    /// The 6 digits of the SMS.
+    pub code: String,
+}
+
+impl std::fmt::Debug for SmsLoginRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmsLoginRequest")
+            .field("phone", &self.phone)
+            .field("code", &"<redacted>")
+            .finish()
+    }
+}
+
 /// `POST /v1/auth/refresh` and `POST /v1/auth/logout`.
 #[derive(Clone, Serialize, Deserialize, TS, ToSchema)]
 pub struct RefreshRequest {

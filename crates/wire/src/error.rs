@@ -27,6 +27,9 @@ pub enum ErrorCode {
     Unauthenticated,
     /// 401: phone number and password do not match.
     InvalidCredentials,
+    /// 401: the SMS code is wrong, expired, used, or void after too many tries; ask for a new
+    /// one when the answer says so.
+    SmsCodeInvalid,
     /// 401: the access token has expired; refresh and retry.
     TokenExpired,
     /// 401: a rotated refresh token was replayed; the whole token family is revoked.
@@ -123,6 +126,7 @@ impl ErrorCode {
         Self::ValidationFailed,
         Self::Unauthenticated,
         Self::InvalidCredentials,
+        Self::SmsCodeInvalid,
         Self::TokenExpired,
         Self::RefreshReused,
         Self::Forbidden,
@@ -173,6 +177,7 @@ impl ErrorCode {
             Self::ValidationFailed => "validation-failed",
             Self::Unauthenticated => "unauthenticated",
             Self::InvalidCredentials => "invalid-credentials",
+            Self::SmsCodeInvalid => "sms-code-invalid",
             Self::TokenExpired => "token-expired",
             Self::RefreshReused => "refresh-reused",
             Self::Forbidden => "forbidden",
@@ -225,6 +230,7 @@ impl ErrorCode {
             Self::BadRequest | Self::IdempotencyKeyMissing => 400,
             Self::Unauthenticated
             | Self::InvalidCredentials
+            | Self::SmsCodeInvalid
             | Self::TokenExpired
             | Self::RefreshReused => 401,
             Self::Forbidden | Self::MembershipRequired => 403,

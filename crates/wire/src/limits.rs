@@ -18,6 +18,18 @@ pub const PASS_MAX_ENTRIES: u32 = 10;
 pub const PASS_MAX_DAYS: i64 = 7;
 /// How long a recurring visitor pass may last, in days.
 pub const RECURRING_PASS_MAX_DAYS: i64 = 90;
+/// Digits of an SMS sign-in code.
+pub const SMS_CODE_DIGITS: usize = 6;
+/// How long an SMS sign-in code stays valid, in seconds.
+pub const SMS_CODE_TTL_S: u32 = 300;
+/// Wrong tries before an SMS code is void (a new one must be asked for).
+pub const SMS_CODE_MAX_TRIES: u32 = 5;
+/// Seconds between two codes sent to one phone.
+pub const SMS_RESEND_S: u32 = 60;
+/// Codes sent to one phone in one day (Beijing time), at most.
+pub const SMS_DAILY_PER_PHONE: u32 = 10;
+/// Codes asked for by one client address in one day (Beijing time), at most.
+pub const SMS_DAILY_PER_CLIENT: u32 = 50;
 
 /// The ticket kinds a resident files, in the order the app offers them.
 pub const TICKET_KINDS: [TicketKind; 4] = [
@@ -75,7 +87,7 @@ pub(crate) fn typescript() -> String {
          export const LIMITS = {{\n  maxPhotos: {MAX_PHOTOS},\n  maxVisitWindows: \
          {MAX_VISIT_WINDOWS},\n  passMinEntries: {PASS_MIN_ENTRIES},\n  passMaxEntries: \
          {PASS_MAX_ENTRIES},\n  passMaxDays: {PASS_MAX_DAYS},\n  recurringPassMaxDays: \
-         {RECURRING_PASS_MAX_DAYS},\n}} as const;\n\n\
+         {RECURRING_PASS_MAX_DAYS},\n  smsCodeDigits: {SMS_CODE_DIGITS},\n}} as const;\n\n\
          /** Category codes per ticket kind, in the order the app offers them. */\n\
          export const TICKET_CATEGORIES = {{\n{}}} as const;\n",
         kinds.concat()

@@ -3,6 +3,7 @@
 
 use linli_core::Core;
 use linli_wire::MembershipId;
+use linli_wire::auth::SmsCodeSent;
 use linli_wire::ipc::{AccountView, Locale, SessionView};
 use tauri::State;
 
@@ -15,6 +16,17 @@ commands! {
     /// Signs in with phone number and password; tokens go to the OS keyring.
     fn sign_in(core: State<'_, Core>, phone: String, password: String) -> AccountView {
         core.sign_in(&phone, &password).await
+    }
+
+    /// Asks the backend to send a sign-in code to this phone (any phone: a new one registers).
+    fn request_sign_in_code(core: State<'_, Core>, phone: String) -> SmsCodeSent {
+        core.request_sign_in_code(&phone).await
+    }
+
+    /// Signs in with the phone and the code it received; tokens go to the OS keyring. A new
+    /// phone gets an account with no home yet.
+    fn sign_in_with_code(core: State<'_, Core>, phone: String, code: String) -> AccountView {
+        core.sign_in_with_code(&phone, &code).await
     }
 
     /// Signs out: tokens leave the keyring and the account's cache is deleted.

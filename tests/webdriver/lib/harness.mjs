@@ -42,6 +42,7 @@ export function tempDir(prefix) {
 /** Signs in as `phone` in the app window and waits for the home screen. */
 export async function signIn(browser, phone = '13800000001', password = 'demo1234') {
   await (await field(browser, 'login-phone')).setValue(phone);
+  await (await byId(browser, 'login-mode-password')).click();
   await (await field(browser, 'login-password')).setValue(password);
   await (await byId(browser, 'login-submit')).click();
   await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });

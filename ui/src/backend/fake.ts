@@ -6,7 +6,7 @@
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
-import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SyncStatus } from '../generated/wire';
+import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
 import { type Backend, BackendError } from './contract';
 import { DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
 
@@ -164,6 +164,16 @@ export class FakeBackend implements Backend {
     this.signedIn = true;
     this.endedBecause = null;
     return this.account();
+  }
+
+  /** The backend's answer to a valid number (the same whether or not it has an account). */
+  async requestSignInCode(_phone: string): Promise<SmsCodeSent> {
+    return { resend_after_s: 60, expires_in_s: 300 };
+  }
+
+  /** Any code signs in: whether a code is right is the backend's to say (a test `fail`s it). */
+  async signInWithCode(phone: string, _code: string): Promise<AccountView> {
+    return this.signIn(phone, '');
   }
 
   async signOut(): Promise<void> {

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
@@ -8,6 +8,13 @@ export interface Commands {
   session(): Promise<SessionView>;
   /** Signs in with phone number and password; tokens go to the OS keyring. */
   signIn(phone: string, password: string): Promise<AccountView>;
+  /** Asks the backend to send a sign-in code to this phone (any phone: a new one registers). */
+  requestSignInCode(phone: string): Promise<SmsCodeSent>;
+  /**
+   * Signs in with the phone and the code it received; tokens go to the OS keyring. A new
+   * phone gets an account with no home yet.
+   */
+  signInWithCode(phone: string, code: string): Promise<AccountView>;
   /** Signs out: tokens leave the keyring and the account's cache is deleted. */
   signOut(): Promise<void>;
   /** Shows another of the resident's households. */
@@ -98,6 +105,8 @@ export function bindCommands(invoke: Invoke): Commands {
   return {
     session: () => invoke('session') as Promise<SessionView>,
     signIn: (phone: string, password: string) => invoke('sign_in', { phone, password }) as Promise<AccountView>,
+    requestSignInCode: (phone: string) => invoke('request_sign_in_code', { phone }) as Promise<SmsCodeSent>,
+    signInWithCode: (phone: string, code: string) => invoke('sign_in_with_code', { phone, code }) as Promise<AccountView>,
     signOut: () => invoke('sign_out') as Promise<void>,
     switchHousehold: (id: MembershipId) => invoke('switch_household', { id }) as Promise<AccountView>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -101,6 +101,32 @@ phone: string,
  * The account password.
  */
 password: string, };
+
+export type SmsCodeRequest = { 
+/**
+ * Mainland mobile number, 11 digits (a leading +86 is accepted).
+ */
+phone: string, };
+
+export type SmsCodeSent = { 
+/**
+ * Seconds until another code may be asked for this phone.
+ */
+resend_after_s: number, 
+/**
+ * Seconds the code stays valid.
+ */
+expires_in_s: number, };
+
+export type SmsLoginRequest = { 
+/**
+ * The phone the code was sent to.
+ */
+phone: string, 
+/**
+ * The 6 digits of the SMS.
+ */
+code: string, };
 
 export type User = { 
 /**
@@ -1586,6 +1612,7 @@ export const LIMITS = {
   passMaxEntries: 10,
   passMaxDays: 7,
   recurringPassMaxDays: 90,
+  smsCodeDigits: 6,
 } as const;
 
 /** Category codes per ticket kind, in the order the app offers them. */

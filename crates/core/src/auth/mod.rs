@@ -34,6 +34,7 @@ use crate::error::Error;
 use crate::http::check_base_url;
 use crate::secret::Secret;
 use base64::Engine;
+use linli_wire::auth::SmsCodeSent;
 use linli_wire::ipc::{AccountView, Locale, SessionView};
 use linli_wire::me::{Membership, MembershipState};
 use linli_wire::sync::EntityKind;
@@ -97,6 +98,19 @@ impl Core {
     /// household, and a first sync (its failure does not fail the sign-in).
     pub async fn sign_in(&self, phone: &str, password: &str) -> Result<AccountView, Error> {
         self.inner.sign_in(phone, password).await
+    }
+
+    /// Asks the backend to send a sign-in code to `phone` by SMS. Any valid number gets the same
+    /// answer (a new one registers by signing in with the code); too many asks are
+    /// `rate-limited` with the wait.
+    pub async fn request_sign_in_code(&self, phone: &str) -> Result<SmsCodeSent, Error> {
+        self.inner.request_sign_in_code(phone).await
+    }
+
+    /// Signs in with the SMS code `phone` received, like [`Core::sign_in`]; a number with no
+    /// account yet gets one, with no home. A wrong or used-up code is `sms-code-invalid`.
+    pub async fn sign_in_with_code(&self, phone: &str, code: &str) -> Result<AccountView, Error> {
+        self.inner.sign_in_with_code(phone, code).await
     }
 
     /// Signs out: server logout (best effort), the token entry deleted, the account's cache

@@ -7,7 +7,9 @@ use crate::inner::{Account, Inner};
 use crate::secret::TokenPair;
 use crate::store::app::SignedIn;
 use linli_wire::CommunityId;
-use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
+use linli_wire::auth::{
+    LoginRequest, RefreshRequest, SmsCodeRequest, SmsCodeSent, SmsLoginRequest, TokenResponse,
+};
 use linli_wire::ipc::AccountView;
 use linli_wire::me::{Me, Membership};
 use std::sync::Arc;
@@ -94,14 +96,43 @@ impl Inner {
     }
 
     pub(crate) async fn sign_in(&self, phone: &str, password: &str) -> Result<AccountView, Error> {
+        let login = LoginRequest {
+            phone: phone.to_owned(),
+            password: password.to_owned(),
+        };
+        self.sign_in_by(Call::post("/v1/auth/login", &login)?).await
+    }
+
+    /// Asks for a sign-in code by SMS. The backend answers the same for any valid number.
+    pub(crate) async fn request_sign_in_code(&self, phone: &str) -> Result<SmsCodeSent, Error> {
+        let request = SmsCodeRequest {
+            phone: phone.to_owned(),
+        };
+        let call = Call::post("/v1/auth/sms-codes", &request)?;
+        self.http
+            .send(&call, None, self.now())
+            .await?
+            .json("the SMS code answer")
+    }
+
+    /// Signs in with the code the phone received (a new number gets an account, no home).
+    pub(crate) async fn sign_in_with_code(
+        &self,
+        phone: &str,
+        code: &str,
+    ) -> Result<AccountView, Error> {
+        let login = SmsLoginRequest {
+            phone: phone.to_owned(),
+            code: code.to_owned(),
+        };
+        self.sign_in_by(Call::post("/v1/auth/sms-login", &login)?)
+            .await
+    }
+
+    /// Sends a sign-in call and opens the account its tokens name: tokens to the token store
+    /// first, then `/v1/me`, the household, and a first sync.
+    async fn sign_in_by(&self, login: Call) -> Result<AccountView, Error> {
         let session_guard = self.session_lock.lock().await;
-        let login = Call::post(
-            "/v1/auth/login",
-            &LoginRequest {
-                phone: phone.to_owned(),
-                password: password.to_owned(),
-            },
-        )?;
         let response: TokenResponse = self
             .http
             .send(&login, None, self.now())

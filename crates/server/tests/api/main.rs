@@ -11,6 +11,7 @@ mod idempotency;
 mod notices;
 mod passes;
 mod payments;
+mod sms;
 mod sync;
 mod ticket_access;
 mod tickets;

@@ -52,6 +52,12 @@ export const useSession = defineStore('session', () => {
     online.value = true;
   }
 
+  async function signInWithCode(backend: Backend, phone: string, code: string): Promise<void> {
+    account.value = await backend.signInWithCode(phone, code);
+    endedBecause.value = null;
+    online.value = true;
+  }
+
   async function signOut(backend: Backend): Promise<void> {
     await backend.signOut();
     account.value = null;
@@ -111,6 +117,7 @@ export const useSession = defineStore('session', () => {
     load,
     refreshStatus,
     signIn,
+    signInWithCode,
     signOut,
     switchHousehold,
     setLocale,

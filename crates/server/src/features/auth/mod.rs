@@ -2,6 +2,7 @@
 //!
 //! [`handlers`] holds the endpoints; `session` the flows behind them (the throttle, token
 //! families and their SQL);
+//! [`sms`] sign-in by SMS code (and the sender seam codes leave through);
 //! [`rules`] the password, phone and failure rules the seed and other features call. The token
 //! mechanism itself (signing keys, access tokens, refresh hashes) is shared: [`crate::tokens`],
 //! since every authenticated endpoint's extractor verifies with it.
@@ -9,6 +10,7 @@
 pub mod handlers;
 pub mod rules;
 mod session;
+pub mod sms;
 
 pub use rules::{FAILURE_WINDOW, MAX_FAILURES, hash_password, normalize_phone};
 
@@ -20,6 +22,8 @@ use utoipa_axum::routes;
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(handlers::login))
+        .routes(routes!(handlers::request_sms_code))
+        .routes(routes!(handlers::sms_login))
         .routes(routes!(handlers::refresh))
         .routes(routes!(handlers::logout))
 }

@@ -73,12 +73,16 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
             .bind(&phone)
             .fetch_optional(&state.db)
             .await?;
+    // No account, or one made by SMS code with no password (an empty hash): the decoy is
+    // checked either way, so timing tells none of them apart, and neither ever matches.
     let hash = account
         .as_ref()
-        .map_or_else(|| DECOY_HASH.clone(), |(_, hash)| hash.clone());
+        .map(|(_, hash)| hash.clone())
+        .filter(|hash| !hash.is_empty())
+        .unwrap_or_else(|| DECOY_HASH.clone());
     let matches = verify_password(request.password.clone(), hash).await;
     let user = match account {
-        Some((id, _)) if matches => crate::db::parse_id(&id)?,
+        Some((id, hash)) if matches && !hash.is_empty() => crate::db::parse_id(&id)?,
         _ => {
             sqlx::query("INSERT INTO login_failures (phone, at) VALUES (?, ?)")
                 .bind(&phone)
@@ -89,13 +93,26 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
         }
     };
 
-    let family = Uuid::now_v7();
-    let refresh_token = new_refresh_token();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     sqlx::query("DELETE FROM login_failures WHERE phone = ?")
         .bind(&phone)
         .execute(&mut *tx)
         .await?;
+    let tokens = start_family(state, &mut tx, user, now).await?;
+    tx.commit().await?;
+    Ok(tokens)
+}
+
+/// Starts a token family for `user` (a sign-in, by password or by SMS code) in `tx`, and
+/// answers its first pair.
+pub(super) async fn start_family(
+    state: &AppState,
+    tx: &mut SqliteConnection,
+    user: Uuid,
+    now: i64,
+) -> ApiResult<TokenResponse> {
+    let family = Uuid::now_v7();
+    let refresh_token = new_refresh_token();
     sqlx::query(
         "INSERT INTO token_families (id, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)",
     )
@@ -105,8 +122,7 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    insert_refresh(&mut tx, &refresh_hash(&refresh_token), family, now).await?;
-    tx.commit().await?;
+    insert_refresh(tx, &refresh_hash(&refresh_token), family, now).await?;
     tracing::info!(%user, %family, "signed in");
     Ok(pair(state, user, family, refresh_token))
 }
