@@ -19,6 +19,7 @@ mod bench;
 mod bindings;
 mod cycles;
 mod demo;
+mod docs;
 mod setup;
 mod sh;
 mod soak;
@@ -47,9 +48,9 @@ enum Command {
     },
     /// Regenerate ui/src/generated/{wire,commands}.ts from linli-wire and the app's commands.
     GenTypes,
-    /// The import-cycle check of the Rust crates alone (part of `test`).
+    /// The tree checks alone (part of `test`): no import cycle, and every path the docs name.
     #[command(hide = true)]
-    Cycles,
+    TreeChecks,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,6 +59,6 @@ fn main() -> anyhow::Result<()> {
         Command::Test(args) => test::run(&args),
         Command::Bench { which } => bench::run(which.as_deref()),
         Command::GenTypes => bindings::generate(),
-        Command::Cycles => cycles::check(),
+        Command::TreeChecks => cycles::check().and_then(|()| docs::check()),
     }
 }

@@ -30,6 +30,8 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     cargo(&["fmt", "--all", "--", "--check"]).run()?;
     // No import cycle between the modules of any Rust crate (madge does the same for ui/src).
     crate::cycles::check()?;
+    // docs/ARCHITECTURE.md is the map: every path it (or any doc) names exists.
+    crate::docs::check()?;
 
     // The UI first: the app embeds ui/dist, which clippy on the shell needs too.
     Cmd::new("npm", &["run", "typecheck"]).dir("ui").run()?;
