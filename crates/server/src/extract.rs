@@ -65,13 +65,59 @@ impl FromRequestParts<AppState> for Resident {
     }
 }
 
-/// A staff member, by their bearer token (`linli-server staff-add`).
-#[derive(Clone, Debug)]
+/// A staff member's role: what they may do on the tickets of the communities they serve
+/// (the matrix is the tickets feature's, `staff_role_allows`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// 客服: takes reports in, assigns, defers, rejects, talks to residents.
+    Service,
+    /// 工程: does the work: starts, asks for payment, completes with after-photos.
+    Engineering,
+    /// 管理: everything the others may.
+    Manager,
+}
+
+impl StaffRole {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Engineering => "engineering",
+            Self::Manager => "manager",
+        }
+    }
+
+    /// From the stored spelling (or the command line's).
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "service" => Some(Self::Service),
+            "engineering" => Some(Self::Engineering),
+            "manager" => Some(Self::Manager),
+            _ => None,
+        }
+    }
+}
+
+/// A staff member, by their bearer token (`linli-server staff-add`), with what they may
+/// reach: the communities they serve and their role.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Staff {
     /// Staff id.
     pub id: String,
     /// Name and post, as residents see it.
     pub display: String,
+    /// Their role.
+    pub role: StaffRole,
+    /// Ids of the communities they serve.
+    pub communities: Vec<String>,
+}
+
+impl Staff {
+    /// Whether they serve the community `id`.
+    pub fn serves(&self, community_id: &str) -> bool {
+        self.communities.iter().any(|c| c == community_id)
+    }
 }
 
 impl FromRequestParts<AppState> for Staff {
@@ -80,15 +126,24 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
         let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
-        let row: Option<(String, String, String)> =
-            sqlx::query_as("SELECT id, name, post FROM staff WHERE token_hash = ?")
+        let row: Option<(String, String, String, String)> =
+            sqlx::query_as("SELECT id, name, post, role FROM staff WHERE token_hash = ?")
                 .bind(hash)
                 .fetch_optional(&state.db)
                 .await?;
-        let (id, name, post) = row.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let (id, name, post, role) =
+            row.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        let communities =
+            sqlx::query_scalar("SELECT community_id FROM staff_communities WHERE staff_id = ?")
+                .bind(&id)
+                .fetch_all(&state.db)
+                .await?;
         Ok(Self {
             id,
             display: format!("{name}（{post}）"),
+            // An unknown stored role grants the least.
+            role: StaffRole::parse(&role).unwrap_or(StaffRole::Service),
+            communities,
         })
     }
 }
@@ -145,6 +200,7 @@ fn parse_key(raw: &str) -> Option<String> {
     ok.then(|| inner.to_owned())
 }
 
+/// The scheme and host the client reached us at (`https://host:port`), for links in answers.
 #[derive(Clone, Debug)]
 pub struct Origin(pub String);
 

@@ -17,7 +17,7 @@ pub mod changes;
 pub mod clock;
 pub mod db;
 pub mod error;
-mod extract;
+pub mod extract;
 pub mod features;
 pub mod idempotency;
 pub mod locks;

@@ -82,6 +82,15 @@ enum Command {
         /// Post, e.g. 客服.
         #[arg(long, default_value = "客服")]
         post: String,
+        /// Role: service (客服), engineering (工程) or manager (管理).
+        #[arg(long, default_value = "service")]
+        role: String,
+        /// The property company, as its communities name it, e.g. 安居物业.
+        #[arg(long)]
+        company: String,
+        /// A community they serve, by name; repeat for each.
+        #[arg(long = "community", required = true)]
+        communities: Vec<String>,
     },
     /// Give a demo resident a service history (three tickets at different steps), once.
     DemoTickets {
@@ -226,11 +235,22 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             name,
             post,
+            role,
+            company,
+            communities,
         } => {
+            let role = linli_server::extract::StaffRole::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role is service, engineering or manager"))?;
             let db = linli_server::db::open(&data_dir).await?;
             let now = ServerClock::system().now_ms();
-            let (id, token) =
-                linli_server::features::tickets::add_staff(&db, &name, &post, now).await?;
+            let who = linli_server::features::tickets::Enrolment {
+                name: &name,
+                post: &post,
+                role,
+                company: &company,
+                communities: &communities,
+            };
+            let (id, token) = linli_server::features::tickets::add_staff(&db, &who, now).await?;
             println!("{}", serde_json::json!({"staff_id": id, "token": token}));
         }
         Command::DemoTickets { data_dir, phone } => {
@@ -289,6 +309,7 @@ async fn main() -> anyhow::Result<()> {
             let desk = linli_server::features::tickets::Desk {
                 staff_id: Some(&staff_id),
                 display: &by,
+                staff: None,
             };
             let done = linli_server::features::tickets::staff_act(&state, &desk, &ticket, action)
                 .await

@@ -41,7 +41,8 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, &str)] = &[
     (ZHANG_WEI_PHONE, "张伟", "锦绣江南 2栋1101（家属）"),
 ];
 
-const COMPANY: &str = "安居物业服务有限公司";
+/// The property company that runs both demo communities.
+pub const DEMO_COMPANY: &str = "安居物业服务有限公司";
 
 struct Site {
     name: &'static str,
@@ -124,7 +125,7 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
         .bind(id.to_string())
         .bind(site.name)
         .bind(site.address)
-        .bind(COMPANY)
+        .bind(DEMO_COMPANY)
         .bind(site.phone)
         .execute(&mut *tx)
         .await?;

@@ -140,6 +140,7 @@ impl TestServer {
         let desk = crate::features::tickets::Desk {
             staff_id: Some(&staff),
             display: DESK,
+            staff: None,
         };
         crate::features::tickets::staff_act(&state, &desk, ticket, action)
             .await

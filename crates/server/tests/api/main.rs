@@ -12,6 +12,7 @@ mod notices;
 mod passes;
 mod payments;
 mod sms;
+mod staff_scope;
 mod sync;
 mod ticket_access;
 mod tickets;

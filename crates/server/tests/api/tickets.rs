@@ -3,6 +3,9 @@
 
 use crate::{Fixture, expect_problem};
 use base64::Engine as _;
+use linli_server::extract::StaffRole;
+use linli_server::features::tickets::{Enrolment, add_staff};
+use linli_server::seed::DEMO_COMPANY;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -93,15 +96,24 @@ pub(crate) async fn post(
     request.send().await.expect("post")
 }
 
+/// A manager of the demo company who serves both demo communities.
 pub(crate) async fn staff(fx: &Fixture) -> String {
-    let (_, token) = linli_server::features::tickets::add_staff(
-        &fx.server.state.db,
-        "李娜",
-        "客服",
-        fx.clock.now_ms(),
-    )
-    .await
-    .expect("staff");
+    enrol(fx, StaffRole::Manager, &["翠湖花园", "锦绣江南"]).await
+}
+
+/// A staff member of the demo company in `role`, serving `communities`; their token.
+pub(crate) async fn enrol(fx: &Fixture, role: StaffRole, communities: &[&str]) -> String {
+    let communities: Vec<String> = communities.iter().map(|c| (*c).to_owned()).collect();
+    let who = Enrolment {
+        name: "李娜",
+        post: "客服",
+        role,
+        company: DEMO_COMPANY,
+        communities: &communities,
+    };
+    let (_, token) = add_staff(&fx.server.state.db, &who, fx.clock.now_ms())
+        .await
+        .expect("staff");
     token
 }
 

@@ -3,8 +3,6 @@
 //! staff endpoint, the command line (`linli-server staff`), the demo's desk or a test.
 
 use linli_wire::tickets::{Actor, StaffAction, Ticket, TicketState};
-use sha2::{Digest, Sha256};
-use uuid::Uuid;
 
 use super::jobs::advance;
 use super::rules;
@@ -12,42 +10,17 @@ use super::store::{self, PhotoOwner, Step, bind_photos, load, render, set_state}
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 
-/// Enrols a staff member; returns (id, token). The token is shown once.
-pub async fn add_staff(
-    db: &sqlx::SqlitePool,
-    name: &str,
-    post: &str,
-    now: i64,
-) -> anyhow::Result<(String, String)> {
-    let id = Uuid::now_v7().to_string();
-    let mut secret = [0u8; 24];
-    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut secret);
-    let token = format!(
-        "stf_{}",
-        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret)
-    );
-    let hash = Sha256::digest(token.as_bytes()).to_vec();
-    store::insert_staff(db, &id, name, post, &hash, now).await?;
-    Ok((id, token))
-}
-
-/// The staff record behind the service-desk terminal's `--by` name, made on first use: it owns
-/// the after-photos filed from the terminal. Its token is thrown away, so it cannot sign in.
-pub async fn desk_staff(db: &sqlx::SqlitePool, display: &str, now: i64) -> anyhow::Result<String> {
-    match store::desk_staff_id(db, display).await? {
-        Some(id) => Ok(id),
-        None => Ok(add_staff(db, display, "desk", now).await?.0),
-    }
-}
-
-/// Who acts for the property company: a staff member (whose uploads can be attached as
-/// after-photos) or the demo's desk (no id, so no photos).
+/// Who acts for the property company: a staff member over HTTP (whose uploads can be attached
+/// as after-photos, and who reaches only the communities they serve, in their role), or the
+/// service desk on the server itself (the command line, the demo, housekeeping: `staff: None`).
 #[derive(Clone, Copy, Debug)]
 pub struct Desk<'a> {
     /// The staff id, if a staff member acts.
     pub staff_id: Option<&'a str>,
     /// The name residents see, e.g. 李娜（客服）.
     pub display: &'a str,
+    /// The staff member acting over HTTP, whose communities and role bound the action.
+    pub staff: Option<&'a crate::extract::Staff>,
 }
 
 /// Applies a staff action to a ticket (by id or number): the staff endpoint, the command line
@@ -68,6 +41,13 @@ pub async fn staff_act(
     let row = load(&mut tx, &row.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    if let Some(staff) = desk.staff {
+        // Another community's ticket does not exist for them, as a resident's does not.
+        let community = store::community_of(&mut tx, &row.id).await?;
+        if !staff.serves(&community) {
+            return Err(ApiError::not_found());
+        }
+    }
     let current = row.state();
     let allowed = rules::staff_allowed(current);
     let name = match &action {
@@ -82,6 +62,12 @@ pub async fn staff_act(
     };
     if !allowed.contains(&name) {
         return Err(rules::invalid(current, &allowed));
+    }
+    if let Some(staff) = desk.staff
+        && !super::staff::staff_role_allows(staff.role, name)
+    {
+        return Err(ApiError::new(linli_wire::ErrorCode::Forbidden)
+            .detail(format!("a {} may not {name}", staff.role.as_str())));
     }
     let by = Step {
         ticket: &row.id,

@@ -168,7 +168,8 @@ pub async fn rate(
     responses(
         (status = 200, description = "The ticket as staff see it", body = Ticket),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: the staff member's role does not take this step", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such ticket in the communities the staff member serves", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid-transition` with `current_state` and `allowed`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn staff_action(
@@ -180,6 +181,7 @@ pub async fn staff_action(
     let desk = Desk {
         staff_id: Some(&staff.id),
         display: &staff.display,
+        staff: Some(&staff),
     };
     Ok(Json(staff_act(&state, &desk, &id, action).await?))
 }

@@ -97,6 +97,7 @@ pub async fn demo_progress(state: &AppState) -> anyhow::Result<()> {
         let desk = Desk {
             staff_id: None,
             display: "李娜（客服）",
+            staff: None,
         };
         if let Err(err) = staff_act(state, &desk, &id, action).await {
             tracing::warn!(code = %err.code, "demo step failed");

@@ -12,6 +12,8 @@
 //!   [`AUTO_CLOSE_DAYS`] without a rating) run on read and in housekeeping ([`jobs`]), so they
 //!   happen even when nobody looks.
 //!
+//! Staff reach only the tickets of the communities they serve, in their role ([`staff`]).
+//!
 //! [`handlers`] is the HTTP side only; the command line, the seed, housekeeping and the test
 //! server call [`desk`] and [`jobs`], never a handler.
 
@@ -20,11 +22,13 @@ pub mod handlers;
 pub mod jobs;
 mod resident;
 mod rules;
+pub mod staff;
 mod store;
 
-pub use desk::{Desk, add_staff, desk_staff, latest_number, staff_act};
+pub use desk::{Desk, latest_number, staff_act};
 pub use jobs::{advance_all, demo_progress};
 pub use rules::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, MAX_PHOTOS, REOPEN_DAYS, categories};
+pub use staff::{Enrolment, add_staff, desk_staff, staff_role_allows};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

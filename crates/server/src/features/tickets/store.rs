@@ -552,32 +552,13 @@ pub(super) async fn set_payment(
     Ok(())
 }
 
-/// Enrols a staff member under the SHA-256 of their token.
-pub(super) async fn insert_staff(
-    db: &SqlitePool,
-    id: &str,
-    name: &str,
-    post: &str,
-    token_hash: &[u8],
-    now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO staff (id, name, post, token_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+/// The community of a ticket (through the home it was reported for).
+pub(super) async fn community_of(conn: &mut SqliteConnection, ticket: &str) -> ApiResult<String> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.community_id FROM tickets t JOIN memberships m ON m.id = t.membership_id \
+         JOIN units u ON u.id = m.unit_id WHERE t.id = ?",
     )
-    .bind(id)
-    .bind(name)
-    .bind(post)
-    .bind(token_hash)
-    .bind(now)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The desk terminal's staff record for a `--by` name, if made before.
-pub(super) async fn desk_staff_id(db: &SqlitePool, display: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT id FROM staff WHERE name = ? AND post = 'desk'")
-        .bind(display)
-        .fetch_optional(db)
-        .await
+    .bind(ticket)
+    .fetch_one(&mut *conn)
+    .await?)
 }

@@ -314,7 +314,7 @@ pub async fn delete(
 
 /// `GET /v1/attachments/{id}`: a finished photo's bytes, for whoever may see it: its uploader,
 /// the resident whose ticket it is on (their own photos and staff after-photos), and staff for
-/// any photo on a ticket. Anyone else gets 404, as if it did not exist. The bytes never change,
+/// the photos on tickets of the communities they serve. Anyone else gets 404, as if it did not exist. The bytes never change,
 /// so the answer is cacheable for good and its `ETag` is the SHA-256.
 #[utoipa::path(get, path = "/v1/attachments/{id}", tag = "uploads", security(("bearer" = []), ("staff" = [])),
     params(("id" = String, Path, description = "Attachment id")),
@@ -337,7 +337,11 @@ pub async fn download(
                 || seen.ticket_owner.as_deref() == Some(me.as_str())
         }
         Uploader::Staff(staff) => {
-            seen.staff_id.as_deref() == Some(staff.as_str()) || seen.ticket_owner.is_some()
+            seen.staff_id.as_deref() == Some(staff.id.as_str())
+                || seen
+                    .ticket_community
+                    .as_deref()
+                    .is_some_and(|c| staff.serves(c))
         }
     };
     if !allowed {

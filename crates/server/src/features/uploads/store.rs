@@ -32,8 +32,8 @@ pub use crate::locks::UploadLocks;
 pub enum Uploader {
     /// A resident, by user id.
     Resident(Uuid),
-    /// A staff member, by staff id.
-    Staff(String),
+    /// A staff member (with the communities they serve).
+    Staff(Staff),
 }
 
 impl FromRequestParts<AppState> for Uploader {
@@ -44,7 +44,7 @@ impl FromRequestParts<AppState> for Uploader {
             Ok(resident) => Ok(Self::Resident(resident.user_id)),
             // The resident's answer wins (an expired token says so, and the app refreshes).
             Err(as_resident) => match Staff::from_request_parts(parts, state).await {
-                Ok(staff) => Ok(Self::Staff(staff.id)),
+                Ok(staff) => Ok(Self::Staff(staff)),
                 Err(_) => Err(as_resident),
             },
         }
@@ -55,7 +55,7 @@ impl Uploader {
     pub(crate) fn owns(&self, row: &UploadRow) -> bool {
         match self {
             Self::Resident(user) => row.user_id.as_deref() == Some(user.to_string().as_str()),
-            Self::Staff(staff) => row.staff_id.as_deref() == Some(staff.as_str()),
+            Self::Staff(staff) => row.staff_id.as_deref() == Some(staff.id.as_str()),
         }
     }
     pub(crate) fn user_id(&self) -> Option<String> {
@@ -67,7 +67,7 @@ impl Uploader {
     pub(crate) fn staff_id(&self) -> Option<String> {
         match self {
             Self::Resident(_) => None,
-            Self::Staff(staff) => Some(staff.clone()),
+            Self::Staff(staff) => Some(staff.id.clone()),
         }
     }
 }
@@ -350,15 +350,20 @@ pub(crate) struct Seen {
     pub(crate) staff_id: Option<String>,
     pub(crate) sha256: Option<String>,
     pub(crate) ticket_owner: Option<String>,
+    /// The community of the ticket it is on (staff see photos of the communities they serve).
+    pub(crate) ticket_community: Option<String>,
 }
 
 /// The finished upload `id` and the ticket it is on, or 404.
 pub(crate) async fn seen_by(db: &sqlx::SqlitePool, id: Uuid) -> ApiResult<Seen> {
     let seen: Option<Seen> = sqlx::query_as(
-        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner
+        "SELECT u.user_id, u.staff_id, u.sha256, t.user_id AS ticket_owner,
+                n.community_id AS ticket_community
          FROM uploads u
          LEFT JOIN ticket_attachments a ON a.upload_id = u.id
          LEFT JOIN tickets t ON t.id = a.ticket_id
+         LEFT JOIN memberships m ON m.id = t.membership_id
+         LEFT JOIN units n ON n.id = m.unit_id
          WHERE u.id = ? AND u.status = 'complete'",
     )
     .bind(id.to_string())
