@@ -18,6 +18,7 @@ mod follow;
 mod gate;
 mod keyring;
 mod kill;
+mod moving_out;
 mod offline;
 mod outbox;
 mod passes;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeBackend, DEMO_PHONE } from '../src/backend/fake';
+import { DEMO_USER, MEMBERSHIPS } from '../src/backend/fakeData';
 import { BackendError } from '../src/backend';
 import { mountApp } from './helpers';
 import type { VueWrapper } from '@vue/test-utils';
@@ -197,6 +198,29 @@ describe('home', () => {
 });
 
 describe('me', () => {
+  it('moves out of a home after asking, and shows what the core answers next', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const [first, second] = MEMBERSHIPS;
+    // The core's answer (tests/e2e/moving_out.rs checks it gives it): the home ended, the other shown.
+    backend.script('leaveHousehold', {
+      user: DEMO_USER,
+      memberships: [{ ...first!, state: 'ended' }, second!],
+      current_membership_id: second!.id,
+    });
+    const leave = vi.spyOn(backend, 'leaveHousehold');
+    const { wrapper } = await mountApp(backend, '/me');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(all('household-leave')).toHaveLength(2));
+    all('household-leave')[0]!.click();
+    await vi.waitFor(() => expect(byId('household-leave-confirm')).not.toBeNull());
+    expect(document.body.textContent, 'the question names the home').toContain(`搬离 ${first!.community.name}`);
+    expect(leave, 'nothing happens before the resident confirms').not.toHaveBeenCalled();
+    byId('household-leave-confirm')!.click();
+    await vi.waitFor(() => expect(all('household-leave')).toHaveLength(1));
+    expect(leave.mock.calls).toEqual([[first!.id]]);
+    expect(all('household-leave')[0]!.dataset.membershipId, 'the other home stays').toBe(second!.id);
+  });
+
   it('turns desktop notifications off and on, kept by the backend', async () => {
     const backend = new FakeBackend({ signedIn: true });
     const { wrapper } = await mountApp(backend, '/me');

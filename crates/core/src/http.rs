@@ -134,7 +134,6 @@ impl Call {
         })
     }
 
-    /// Adds a query parameter.
     /// A POST without a body (an action such as revoke).
     pub(crate) fn post_empty(path: impl Into<String>) -> Self {
         let mut call = Self::get(path);
@@ -142,6 +141,14 @@ impl Call {
         call
     }
 
+    /// `DELETE path` (ending something, such as a membership).
+    pub(crate) fn delete(path: impl Into<String>) -> Self {
+        let mut call = Self::get(path);
+        call.method = Method::DELETE;
+        call
+    }
+
+    /// Adds a query parameter.
     pub(crate) fn query(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.query.push((name, value.into()));
         self

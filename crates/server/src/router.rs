@@ -9,7 +9,9 @@
 //! without being documented (and the committed document's drift test catches the rest).
 
 use crate::AppState;
-use crate::features::{auth, billing, gate, me, notices, passes, sync, tickets, uploads};
+use crate::features::{
+    auth, billing, gate, me, memberships, notices, passes, sync, tickets, uploads,
+};
 use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -101,6 +103,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .merge(auth::routes())
         .merge(me::routes())
+        .merge(memberships::routes())
         .merge(notices::routes())
         .merge(sync::routes())
         .merge(passes::routes())

@@ -39,6 +39,12 @@ commands! {
         core.switch_household(id).await
     }
 
+    /// Leaves a home (moving out; needs the network): its passes are revoked and its data
+    /// leaves this device at the sync that follows.
+    fn leave_household(core: State<'_, Core>, id: MembershipId) -> AccountView {
+        core.leave_household(id).await
+    }
+
     /// Remembers the UI language.
     fn set_locale(core: State<'_, Core>, locale: Locale) -> () {
         core.set_locale(locale).await

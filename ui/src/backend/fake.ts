@@ -13,13 +13,16 @@ import { DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLed
 export { DEMO_PASSWORD, DEMO_PHONE } from './fakeData';
 
 /** What the calls the core or backend decides answer: the ticket after a step, the order made
- *  or as it stands after a choice, the blocked report's view after the choice (null: gone). */
+ *  or as it stands after a choice, the blocked report's view after the choice (null: gone),
+ *  the account after leaving a home. */
 interface Decisions {
   ticketStep: Ticket;
   pay: PaymentOrder;
   cancelPayment: PaymentOrder;
   checkoutAction: PaymentOrder;
   resolveBlockedTicket: TicketView | null;
+  /** The account after leaving a home (which home is shown next is the core's to say). */
+  leaveHousehold: AccountView;
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -184,6 +187,10 @@ export class FakeBackend implements Backend {
   async switchHousehold(id: MembershipId): Promise<AccountView> {
     this.current = this.found(MEMBERSHIPS.find((m) => m.id === id), 'household').id;
     return this.account();
+  }
+
+  async leaveHousehold(id: MembershipId): Promise<AccountView> {
+    return this.decided('leaveHousehold', [id]);
   }
 
   async setLocale(locale: Locale): Promise<void> { this.locale = locale; }

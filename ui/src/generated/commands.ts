@@ -19,6 +19,11 @@ export interface Commands {
   signOut(): Promise<void>;
   /** Shows another of the resident's households. */
   switchHousehold(id: MembershipId): Promise<AccountView>;
+  /**
+   * Leaves a home (moving out; needs the network): its passes are revoked and its data
+   * leaves this device at the sync that follows.
+   */
+  leaveHousehold(id: MembershipId): Promise<AccountView>;
   /** Remembers the UI language. */
   setLocale(locale: Locale): Promise<void>;
   /** Turns desktop notifications of ticket progress on or off (this device). */
@@ -109,6 +114,7 @@ export function bindCommands(invoke: Invoke): Commands {
     signInWithCode: (phone: string, code: string) => invoke('sign_in_with_code', { phone, code }) as Promise<AccountView>,
     signOut: () => invoke('sign_out') as Promise<void>,
     switchHousehold: (id: MembershipId) => invoke('switch_household', { id }) as Promise<AccountView>,
+    leaveHousehold: (id: MembershipId) => invoke('leave_household', { id }) as Promise<AccountView>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
     setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
     syncNow: () => invoke('sync_now') as Promise<SyncStatus>,

@@ -329,6 +329,11 @@ export default {
   },
   me: {
     title: 'Me',
+    leave: 'Move out',
+    leaveTitle: 'Move out of {home}?',
+    leaveBody: 'The visitor passes you made here stop working, and this home\'s bills, repairs and passes leave this device. Reports already sent stay with the home.',
+    leaveConfirm: 'Move out',
+    left: 'Moved out',
     households: 'My homes',
     language: 'Language',
     signOut: 'Sign out',

@@ -330,6 +330,11 @@ export default {
   },
   me: {
     title: '我的',
+    leave: '搬离',
+    leaveTitle: '搬离 {home}？',
+    leaveBody: '您在这里登记的访客通行证将被作废，这套房屋的账单、报修和通行证也会从本机移除。已提交的报修会留在房屋名下。',
+    leaveConfirm: '确认搬离',
+    left: '已搬离',
     households: '我的房屋',
     language: '语言',
     signOut: '退出登录',

@@ -145,6 +145,13 @@ impl Core {
             .ok_or(Error::NotSignedIn)
     }
 
+    /// Leaves a home (moving out; needs the network): the backend ends the membership and
+    /// revokes the visitor passes made for it; the sync that follows drops the home's data from
+    /// this device and shows another home, if there is one.
+    pub async fn leave_household(&self, id: MembershipId) -> Result<AccountView, Error> {
+        self.inner.leave_household(id).await
+    }
+
     /// Remembers the UI language; requests ask for it in `Accept-Language` from now on.
     pub async fn set_locale(&self, locale: Locale) -> Result<(), Error> {
         self.inner.app.set_locale(locale).await?;

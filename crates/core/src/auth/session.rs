@@ -6,12 +6,12 @@ use crate::http::Call;
 use crate::inner::{Account, Inner};
 use crate::secret::TokenPair;
 use crate::store::app::SignedIn;
-use linli_wire::CommunityId;
 use linli_wire::auth::{
     LoginRequest, RefreshRequest, SmsCodeRequest, SmsCodeSent, SmsLoginRequest, TokenResponse,
 };
 use linli_wire::ipc::AccountView;
 use linli_wire::me::{Me, Membership};
+use linli_wire::{CommunityId, MembershipId};
 use std::sync::Arc;
 
 impl Inner {
@@ -192,6 +192,19 @@ impl Inner {
         self.account_view(&account)
             .await?
             .ok_or_else(|| Error::Internal("the account vanished during sign-in".to_owned()))
+    }
+
+    pub(crate) async fn leave_household(&self, id: MembershipId) -> Result<AccountView, Error> {
+        let account = self.current_account().await?;
+        self.authed(&account, &Call::delete(format!("/v1/memberships/{}", id.0)))
+            .await?;
+        {
+            let _sync = self.sync_lock.lock().await;
+            self.pull(&account).await?;
+        }
+        self.account_view(&account)
+            .await?
+            .ok_or_else(|| Error::Internal("the account vanished while leaving".to_owned()))
     }
 
     pub(crate) async fn sign_out(&self) -> Result<(), Error> {

@@ -64,6 +64,10 @@ export const useSession = defineStore('session', () => {
     endedBecause.value = null;
   }
 
+  async function leaveHousehold(backend: Backend, id: MembershipId): Promise<void> {
+    account.value = await backend.leaveHousehold(id);
+  }
+
   async function switchHousehold(backend: Backend, id: MembershipId): Promise<void> {
     account.value = await backend.switchHousehold(id);
   }
@@ -120,6 +124,7 @@ export const useSession = defineStore('session', () => {
     signInWithCode,
     signOut,
     switchHousehold,
+    leaveHousehold,
     setLocale,
     notifications,
     setNotifications,

@@ -158,8 +158,9 @@ pub(crate) async fn list_of(
 ) -> sqlx::Result<Vec<PassRow>> {
     let membership = membership.map(|m| m.to_string());
     sqlx::query_as(
-        "SELECT * FROM passes WHERE user_id = ? AND (? IS NULL OR membership_id = ?)
-         ORDER BY created_at DESC, id DESC LIMIT 200",
+        "SELECT p.* FROM passes p JOIN memberships m ON m.id = p.membership_id
+         WHERE p.user_id = ? AND m.state = 'active' AND (? IS NULL OR p.membership_id = ?)
+         ORDER BY p.created_at DESC, p.id DESC LIMIT 200",
     )
     .bind(user.to_string())
     .bind(&membership)
@@ -186,4 +187,21 @@ pub(crate) async fn revoke(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Revokes every pass of a membership not revoked yet (the member left the home); how many.
+pub(crate) async fn revoke_all_of_membership(
+    conn: &mut SqliteConnection,
+    membership: &str,
+    now: i64,
+) -> sqlx::Result<usize> {
+    let rows: Vec<PassRow> =
+        sqlx::query_as("SELECT * FROM passes WHERE membership_id = ? AND revoked_at IS NULL")
+            .bind(membership)
+            .fetch_all(&mut *conn)
+            .await?;
+    for row in &rows {
+        revoke(conn, row, now).await?;
+    }
+    Ok(rows.len())
 }

@@ -405,12 +405,17 @@ pub(super) async fn of_user(
     user_id: &str,
     membership_id: Option<&str>,
 ) -> sqlx::Result<Vec<Row>> {
-    sqlx::query_as("SELECT * FROM tickets WHERE user_id = ? AND (? IS NULL OR membership_id = ?) ORDER BY created_at DESC")
-        .bind(user_id)
-        .bind(membership_id)
-        .bind(membership_id)
-        .fetch_all(&mut *conn)
-        .await
+    // A home the resident has left keeps its tickets, out of the resident's list.
+    sqlx::query_as(
+        "SELECT t.* FROM tickets t JOIN memberships m ON m.id = t.membership_id \
+         WHERE t.user_id = ? AND m.state = 'active' AND (? IS NULL OR t.membership_id = ?) \
+         ORDER BY t.created_at DESC",
+    )
+    .bind(user_id)
+    .bind(membership_id)
+    .bind(membership_id)
+    .fetch_all(&mut *conn)
+    .await
 }
 
 /// Tickets in a state an automatic step can leave (housekeeping looks at these only).
