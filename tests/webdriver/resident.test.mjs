@@ -2,7 +2,8 @@
 // offline). Steps follow the acceptance scenario: 1 sign-in screen in Chinese with English
 // switchable, 2 sign in, 3 home and household switch, 4 notices with read state reaching the
 // server, 5 restart with the backend gone: still signed in, cached notices, offline banner,
-// a read mark queued and sent once the backend is back; then sign out.
+// a read mark queued and sent once the backend is back; then moving out of one home (the
+// backend ends it, the app drops it), and sign out.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,10 +145,23 @@ test('resident signs in, reads notices online and offline, and signs out', async
   );
   await (await byId(browser, 'offline-banner')).waitForDisplayed({ reverse: true, timeout: 90000 });
 
-  // 7. Sign out: back to the sign-in screen.
+  // 7. Moving out of one home: asked first, then the backend ends it and the app drops it.
   await (await byId(browser, 'tab-me')).click();
+  await eventually('both homes listed in Me', async () => (await browser.$$('[data-testid="household-leave"]')).length === 2);
+  screenshot(shots, '07-me');
+  const leaves = await browser.$$('[data-testid="household-leave"]');
+  const leaving = await leaves[1].getAttribute('data-membership-id');
+  await leaves[1].click();
+  await (await byId(browser, 'household-leave-confirm')).waitForDisplayed({ timeout: 10000 });
+  screenshot(shots, '08-move-out-asked');
+  await (await byId(browser, 'household-leave-confirm')).click();
+  await eventually('one home left in Me', async () => (await browser.$$('[data-testid="household-leave"]')).length === 1);
+  const after = await phone3.get('/v1/me');
+  assert.equal(after.body.memberships.find((m) => m.id === leaving)?.state, 'ended', 'the backend ended the home left');
+
+  // 8. Sign out: back to the sign-in screen.
   await (await byId(browser, 'signout-button')).click();
   await (await byId(browser, 'signout-confirm')).click();
   await (await byId(browser, 'login-submit')).waitForDisplayed({ timeout: 20000 });
-  screenshot(shots, '07-signed-out');
+  screenshot(shots, '09-signed-out');
 });
