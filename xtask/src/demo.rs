@@ -67,6 +67,11 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         backend.url,
         backend.ca.display()
     );
+    // No text message leaves the demo: its codes are kept by the backend's built-in sender.
+    eprintln!(
+        "Signing in by SMS code: the codes are not sent; read them with\n  \
+         target/debug/linli-server sms-outbox --data-dir target/demo/server"
+    );
     eprintln!("Demo accounts (password demo1234):");
     eprintln!("  13800000001  王芳  翠湖花园 3栋2单元1502 and 锦绣江南 8栋601 (two households)");
     eprintln!("  13800000002  李强  翠湖花园 5栋1单元302");
