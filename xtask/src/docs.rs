@@ -3,7 +3,7 @@
 //! slash) exists. Sections name paths from the repository root or from a crate's `src/`
 //! (`features/auth/sms.rs` in the backend's section), so each is looked up under those roots.
 //! Names with placeholders (`<feature>`, `{id}`, `*`), URL paths (`/v1/...`) and where a
-//! running program writes (`./linli-data/...`) are not paths of the tree.
+//! running program or a build writes (`./linli-data/...`, `target/...`) are not paths of the tree.
 
 use crate::sh::root;
 use anyhow::{Context, bail};
@@ -77,8 +77,9 @@ fn is_path(name: &str) -> bool {
         .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c));
     let last = name.rsplit('/').next().unwrap_or("");
     let has_ext = last.contains('.') && !last.starts_with('.') && !last.ends_with('.');
-    // `./linli-data/…` is where a running server writes, not a path of the tree.
-    let runtime = name.starts_with("./");
+    // `./linli-data/…` and `target/…` are where running programs and builds write, not paths
+    // of the tree (a fresh clone has neither).
+    let runtime = name.starts_with("./") || name.starts_with("target/");
     plain
         && !runtime
         && name.contains('/')
@@ -93,7 +94,7 @@ mod tests {
     #[test]
     fn paths_are_told_from_other_backticked_names() {
         let text = "`crates/core/src/lib.rs`, `ui/src/features/`, `/v1/me`, `features/<feature>/`, \
-                    `a.b`, `zh-CN/en`, `https://x.y/z.html`, `./linli-data/tls/`";
+                    `a.b`, `zh-CN/en`, `https://x.y/z.html`, `./linli-data/tls/`, `target/demo/screenshots/`";
         assert_eq!(
             named_paths(text),
             ["crates/core/src/lib.rs", "ui/src/features"],
