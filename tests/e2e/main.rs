@@ -16,6 +16,7 @@ mod compaction;
 mod flush;
 mod follow;
 mod gate;
+mod invitations;
 mod keyring;
 mod kill;
 mod moving_out;

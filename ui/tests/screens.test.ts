@@ -197,6 +197,37 @@ describe('home', () => {
   });
 });
 
+describe('invitations', () => {
+  it('an invitation on Home is accepted, and the home the core answers is shown', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const [home] = MEMBERSHIPS;
+    backend.invitationList.push({
+      id: '0193a000-0000-7000-8000-0000000000a1',
+      community: home!.community,
+      unit: home!.unit,
+      role: 'family',
+      ends_on: null,
+      invited_by: '王芳',
+      phone_masked: '139****0055',
+      state: 'pending',
+      created_at: '2026-12-01T08:00:00Z',
+    });
+    // The core's answer (tests/e2e checks it): the home joined, shown.
+    backend.script('acceptInvitation', () => {
+      backend.invitationList.length = 0; // accepted: the backend lists it no more
+      return { user: DEMO_USER, memberships: [{ ...home!, role: 'family' }], current_membership_id: home!.id };
+    });
+    const accept = vi.spyOn(backend, 'acceptInvitation');
+    const { wrapper } = await mountApp(backend, '/home');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('invitation')?.textContent).toContain('王芳 邀请您加入'));
+    byId('invitation-accept')!.click();
+    await vi.waitFor(() => expect(accept.mock.calls).toEqual([['0193a000-0000-7000-8000-0000000000a1']]));
+    await vi.waitFor(() => expect(byId('invitation'), 'an answered invitation leaves Home').toBeNull());
+    expect(byId('home-community')?.textContent).toContain(home!.community.name);
+  });
+});
+
 describe('me', () => {
   it('moves out of a home after asking, and shows what the core answers next', async () => {
     const backend = new FakeBackend({ signedIn: true });

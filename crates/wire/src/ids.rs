@@ -63,6 +63,10 @@ id_type!(
     MembershipId
 );
 id_type!(
+    /// An owner's invitation of someone, by phone, into their home.
+    InvitationId
+);
+id_type!(
     /// A community notice (公告).
     NoticeId
 );

@@ -17,6 +17,7 @@ pub mod bills;
 pub mod error;
 pub mod headers;
 pub mod ids;
+pub mod invitations;
 pub mod ipc;
 pub mod limits;
 pub mod me;

@@ -2,7 +2,8 @@
 //! this device's settings (language, notifications).
 
 use linli_core::Core;
-use linli_wire::MembershipId;
+use linli_wire::invitations::{CreateInvitation, Invitation};
+use linli_wire::{InvitationId, MembershipId};
 use linli_wire::auth::SmsCodeSent;
 use linli_wire::ipc::{AccountView, Locale, SessionView};
 use tauri::State;
@@ -43,6 +44,26 @@ commands! {
     /// leaves this device at the sync that follows.
     fn leave_household(core: State<'_, Core>, id: MembershipId) -> AccountView {
         core.leave_household(id).await
+    }
+
+    /// Invites someone into the home of `membership` by phone (the resident is its owner).
+    fn invite(core: State<'_, Core>, membership: MembershipId, input: CreateInvitation) -> Invitation {
+        core.invite(membership, input).await
+    }
+
+    /// The pending invitations addressed to the resident's number (needs the network).
+    fn invitations(core: State<'_, Core>) -> Vec<Invitation> {
+        core.invitations().await
+    }
+
+    /// Accepts an invitation; the new home is shown.
+    fn accept_invitation(core: State<'_, Core>, id: InvitationId) -> AccountView {
+        core.accept_invitation(id).await
+    }
+
+    /// Declines an invitation.
+    fn decline_invitation(core: State<'_, Core>, id: InvitationId) -> () {
+        core.decline_invitation(id).await
     }
 
     /// Remembers the UI language.

@@ -4,6 +4,7 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
+import type { CreateInvitation, Invitation, InvitationId } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
@@ -23,6 +24,10 @@ interface Decisions {
   resolveBlockedTicket: TicketView | null;
   /** The account after leaving a home (which home is shown next is the core's to say). */
   leaveHousehold: AccountView;
+  /** The invitation made (whether the owner may invite that number is the backend's to say). */
+  invite: Invitation;
+  /** The account after accepting an invitation. */
+  acceptInvitation: AccountView;
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -44,6 +49,8 @@ export class FakeBackend implements Backend {
   /** The notices of both households (each shown to its own). */
   readonly items: Notice[];
   readonly passList: PassView[] = [];
+  /** Invitations addressed to the resident (tests put them here). */
+  readonly invitationList: Invitation[] = [];
   /** Queued and sent tickets (tests put sent ones here). */
   readonly ticketList: TicketView[] = [];
   /** Photos the "server" holds, by attachment id (tests put after-photos here). */
@@ -191,6 +198,21 @@ export class FakeBackend implements Backend {
 
   async leaveHousehold(id: MembershipId): Promise<AccountView> {
     return this.decided('leaveHousehold', [id]);
+  }
+
+  async invite(membership: MembershipId, input: CreateInvitation): Promise<Invitation> {
+    return this.decided('invite', [membership, input]);
+  }
+
+  async invitations(): Promise<Invitation[]> { return this.invitationList.map((i) => ({ ...i })); }
+
+  async acceptInvitation(id: InvitationId): Promise<AccountView> {
+    return this.decided('acceptInvitation', [id]);
+  }
+
+  async declineInvitation(id: InvitationId): Promise<void> {
+    const at = this.invitationList.findIndex((i) => i.id === id);
+    if (at >= 0) this.invitationList.splice(at, 1);
   }
 
   async setLocale(locale: Locale): Promise<void> { this.locale = locale; }

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, Invitation, InvitationId, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
@@ -24,6 +24,14 @@ export interface Commands {
    * leaves this device at the sync that follows.
    */
   leaveHousehold(id: MembershipId): Promise<AccountView>;
+  /** Invites someone into the home of `membership` by phone (the resident is its owner). */
+  invite(membership: MembershipId, input: CreateInvitation): Promise<Invitation>;
+  /** The pending invitations addressed to the resident's number (needs the network). */
+  invitations(): Promise<Array<Invitation>>;
+  /** Accepts an invitation; the new home is shown. */
+  acceptInvitation(id: InvitationId): Promise<AccountView>;
+  /** Declines an invitation. */
+  declineInvitation(id: InvitationId): Promise<void>;
   /** Remembers the UI language. */
   setLocale(locale: Locale): Promise<void>;
   /** Turns desktop notifications of ticket progress on or off (this device). */
@@ -115,6 +123,10 @@ export function bindCommands(invoke: Invoke): Commands {
     signOut: () => invoke('sign_out') as Promise<void>,
     switchHousehold: (id: MembershipId) => invoke('switch_household', { id }) as Promise<AccountView>,
     leaveHousehold: (id: MembershipId) => invoke('leave_household', { id }) as Promise<AccountView>,
+    invite: (membership: MembershipId, input: CreateInvitation) => invoke('invite', { membership, input }) as Promise<Invitation>,
+    invitations: () => invoke('invitations') as Promise<Array<Invitation>>,
+    acceptInvitation: (id: InvitationId) => invoke('accept_invitation', { id }) as Promise<AccountView>,
+    declineInvitation: (id: InvitationId) => invoke('decline_invitation', { id }) as Promise<void>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
     setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
     syncNow: () => invoke('sync_now') as Promise<SyncStatus>,

@@ -222,6 +222,68 @@ user: User,
  */
 memberships: Array<Membership>, };
 
+export type InvitationId = string;
+
+export type CreateInvitation = { 
+/**
+ * The invitee's mainland mobile number.
+ */
+phone: string, 
+/**
+ * `family` or `tenant`.
+ */
+role: MembershipRole, 
+/**
+ * The last day of a tenancy (Beijing); required for a tenant, absent otherwise.
+ */
+ends_on: string | null, };
+
+export type InvitationState = "pending" | "accepted" | "declined" | "other";
+
+export type Invitation = { 
+/**
+ * Invitation id.
+ */
+id: InvitationId, 
+/**
+ * The home's community.
+ */
+community: Community, 
+/**
+ * The home.
+ */
+unit: Unit, 
+/**
+ * The role offered.
+ */
+role: MembershipRole, 
+/**
+ * A tenancy's last day.
+ */
+ends_on: string | null, 
+/**
+ * The owner's name, as they show it.
+ */
+invited_by: string, 
+/**
+ * The invitee's phone, masked (138****0001).
+ */
+phone_masked: string, 
+/**
+ * Where it stands.
+ */
+state: InvitationState, 
+/**
+ * When it was made.
+ */
+created_at: string, };
+
+export type InvitationList = { 
+/**
+ * Newest first.
+ */
+items: Array<Invitation>, };
+
 export type NoticeCategory = "water_outage" | "power_outage" | "elevator_maintenance" | "fire_safety" | "community_event" | "fees" | "general" | "other";
 
 export type NoticePriority = "normal" | "urgent" | "other";

@@ -19,6 +19,7 @@
 
 // The store is its own module (not a child of `auth`), so `inner` can hold one without
 mod cache;
+mod invitations;
 mod session;
 mod tokens;
 

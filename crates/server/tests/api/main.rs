@@ -8,6 +8,7 @@ mod bills;
 mod contract;
 mod deadlines;
 mod idempotency;
+mod invitations;
 mod memberships;
 mod notices;
 mod passes;

@@ -2,7 +2,7 @@
 // core's SessionView and SyncStatus; core events keep it current.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AccountView, CoreEvent, ErrorCode, Locale, Membership, MembershipId } from '../../generated/wire';
+import type { AccountView, CoreEvent, ErrorCode, InvitationId, Locale, Membership, MembershipId } from '../../generated/wire';
 import type { Backend } from '../../backend';
 import { applyLocale } from '../../i18n';
 
@@ -68,6 +68,10 @@ export const useSession = defineStore('session', () => {
     account.value = await backend.leaveHousehold(id);
   }
 
+  async function acceptInvitation(backend: Backend, id: InvitationId): Promise<void> {
+    account.value = await backend.acceptInvitation(id);
+  }
+
   async function switchHousehold(backend: Backend, id: MembershipId): Promise<void> {
     account.value = await backend.switchHousehold(id);
   }
@@ -125,6 +129,7 @@ export const useSession = defineStore('session', () => {
     signOut,
     switchHousehold,
     leaveHousehold,
+    acceptInvitation,
     setLocale,
     notifications,
     setNotifications,

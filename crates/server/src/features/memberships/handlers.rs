@@ -1,12 +1,18 @@
-//! The HTTP side of memberships: leaving a home.
+//! The HTTP side of memberships: leaving a home, and invitations into one.
 
+use super::invitations;
 use super::store::{self, Left};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Resident;
+use crate::extract::{AppJson, IdempotencyKey, Resident};
+use crate::idempotency::{Begun, IdempotentWrite};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use linli_wire::{MembershipId, Problem};
+use axum::response::{IntoResponse, Response};
+use linli_wire::invitations::{CreateInvitation, Invitation, InvitationList};
+use linli_wire::me::Membership;
+use linli_wire::{InvitationId, MembershipId, Problem};
 
 /// Leaves a home (moving out): the membership ends, the member's visitor passes for it are
 /// revoked, and the home's data leaves their lists. Leaving again answers 204 too.
@@ -34,4 +40,99 @@ pub async fn leave(
         }
         Left::Already => Ok(StatusCode::NO_CONTENT),
     }
+}
+
+/// Invites someone into the home by phone: family, or a tenant until a day. Only the home's
+/// owner invites.
+#[utoipa::path(post, path = "/v1/memberships/{id}/invitations", tag = "me", security(("bearer" = [])),
+    request_body = CreateInvitation,
+    params(
+        ("id" = MembershipId, Path, description = "The owner's membership of the home"),
+        ("Idempotency-Key" = String, Header, description = "RFC 8941 string naming this write"),
+    ),
+    responses(
+        (status = 201, description = "Invited", body = Invitation),
+        (status = 403, description = "`forbidden` (not the home's owner) or `membership-required` (a home left)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found` (or another resident's membership)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already-exists`: the number is in the home or invited already", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed` (number, role, end date) or `idempotency-key-reused`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn invite(
+    State(state): State<AppState>,
+    resident: Resident,
+    IdempotencyKey(key): IdempotencyKey,
+    Path(id): Path<MembershipId>,
+    AppJson(request): AppJson<CreateInvitation>,
+) -> ApiResult<Response> {
+    let now = state.clock.now_ms();
+    let path = format!("/v1/memberships/{}/invitations", id.0);
+    let mut write =
+        match IdempotentWrite::begin(&state, resident.user_id, &key, ("POST", &path), &request)
+            .await?
+        {
+            Begun::Replay(stored) => return Ok(stored.into_response()),
+            Begun::Fresh(write) => write,
+        };
+    let invitation =
+        invitations::invite(&mut write.tx, resident.user_id, id.0, &request, now).await?;
+    write.created(invitation, now).await
+}
+
+/// The pending invitations addressed to the signed-in resident's number.
+#[utoipa::path(get, path = "/v1/invitations", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Pending invitations, newest first", body = InvitationList),
+        (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn invitations_of(
+    State(state): State<AppState>,
+    resident: Resident,
+) -> ApiResult<Json<InvitationList>> {
+    let mut conn = state.db.acquire().await?;
+    let items = invitations::addressed_to(&mut conn, resident.user_id).await?;
+    Ok(Json(InvitationList { items }))
+}
+
+/// Accepts an invitation: the resident becomes a member of the home, in its role.
+#[utoipa::path(post, path = "/v1/invitations/{id}/accept", tag = "me", security(("bearer" = [])),
+    params(("id" = InvitationId, Path, description = "Invitation id")),
+    responses(
+        (status = 200, description = "The new household", body = Membership),
+        (status = 404, description = "`not-found` (or addressed to another number)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition`: accepted or declined already", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn accept(
+    State(state): State<AppState>,
+    resident: Resident,
+    Path(id): Path<InvitationId>,
+) -> ApiResult<Json<Membership>> {
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let joined = invitations::decide(&mut tx, resident.user_id, id, true, now).await?;
+    let joined =
+        joined.ok_or_else(|| ApiError::internal("an accepted invitation made no membership"))?;
+    let (membership, _) = crate::features::me::store::membership(&mut tx, resident.user_id, joined)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    Ok(Json(membership))
+}
+
+/// Declines an invitation.
+#[utoipa::path(post, path = "/v1/invitations/{id}/decline", tag = "me", security(("bearer" = [])),
+    params(("id" = InvitationId, Path, description = "Invitation id")),
+    responses(
+        (status = 204, description = "Declined"),
+        (status = 404, description = "`not-found` (or addressed to another number)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid-transition`: accepted or declined already", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn decline(
+    State(state): State<AppState>,
+    resident: Resident,
+    Path(id): Path<InvitationId>,
+) -> ApiResult<StatusCode> {
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    invitations::decide(&mut tx, resident.user_id, id, false, state.clock.now_ms()).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

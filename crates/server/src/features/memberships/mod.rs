@@ -1,4 +1,5 @@
-//! A resident's bindings to homes, as they change: today, leaving a home (moving out).
+//! A resident's bindings to homes, as they change: an owner's invitations of family and
+//! tenants ([`invitations`]), and leaving a home (moving out).
 //!
 //! Leaving ends the membership in one transaction: its state becomes `ended` (and its
 //! version moves, so the change feed carries it), every visitor pass the member made for that
@@ -9,6 +10,7 @@
 //! `state = 'active'`). This feature uses the passes feature's revocation (see [`store`]).
 
 pub mod handlers;
+pub mod invitations;
 pub(crate) mod store;
 
 use crate::AppState;
@@ -17,5 +19,10 @@ use utoipa_axum::routes;
 
 /// This feature's documented routes.
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(handlers::leave))
+    OpenApiRouter::new()
+        .routes(routes!(handlers::leave))
+        .routes(routes!(handlers::invite))
+        .routes(routes!(handlers::invitations_of))
+        .routes(routes!(handlers::accept))
+        .routes(routes!(handlers::decline))
 }
