@@ -4,7 +4,6 @@
 
 use crate::passes::{create as create_pass, pass_body};
 use crate::{Fixture, access, expect_problem};
-use linli_server::features::auth::sms::{code_in, outbox};
 use linli_server::seed::{LI_QIANG_PHONE, WANG_FANG_PHONE};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -13,29 +12,7 @@ const NEW_PHONE: &str = "13900000055";
 
 /// Signs a number in by SMS code (registering it if new); its access token.
 async fn by_code(fx: &Fixture, phone: &str) -> String {
-    let asked = fx
-        .request(Method::POST, "/v1/auth/sms-codes", None)
-        .json(&json!({ "phone": phone }))
-        .send()
-        .await
-        .expect("ask");
-    assert_eq!(asked.status(), StatusCode::ACCEPTED);
-    let sent = outbox(&fx.server.state.db, Some(phone))
-        .await
-        .expect("outbox");
-    let code = code_in(&sent.last().expect("a message").body)
-        .expect("a code")
-        .to_owned();
-    let tokens: Value = fx
-        .request(Method::POST, "/v1/auth/sms-login", None)
-        .json(&json!({ "phone": phone, "code": code }))
-        .send()
-        .await
-        .expect("sign in")
-        .json()
-        .await
-        .expect("tokens");
-    access(&tokens)
+    access(&fx.sign_in_by_code(phone).await)
 }
 
 /// Wang Fang's memberships: (owner of 翠湖花园 1502, tenant in 锦绣江南).

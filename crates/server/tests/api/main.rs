@@ -121,6 +121,43 @@ impl Fixture {
         response.json().await.expect("token json")
     }
 
+    /// Signs `phone` in by SMS code, as the app does: asks for a code, reads it from what the
+    /// built-in sender kept, signs in (registering a new number). Its token response body.
+    pub(crate) async fn sign_in_by_code(&self, phone: &str) -> Value {
+        let asked = self
+            .request(Method::POST, "/v1/auth/sms-codes", None)
+            .json(&json!({ "phone": phone }))
+            .send()
+            .await
+            .expect("ask for a code");
+        assert_eq!(asked.status(), StatusCode::ACCEPTED, "a code is sent");
+        let code = self.sms_code(phone).await;
+        let response = self
+            .request(Method::POST, "/v1/auth/sms-login", None)
+            .json(&json!({ "phone": phone, "code": code }))
+            .send()
+            .await
+            .expect("sign in by code");
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "the code the phone received signs in"
+        );
+        response.json().await.expect("token json")
+    }
+
+    /// The code in the newest text message the built-in sender kept for `phone`.
+    pub(crate) async fn sms_code(&self, phone: &str) -> String {
+        use linli_server::features::auth::sms::{code_in, outbox};
+        let sent = outbox(&self.server.state.db, Some(phone))
+            .await
+            .expect("outbox");
+        let last = sent.last().expect("a text message reached the phone");
+        code_in(&last.body)
+            .expect("a code in the message")
+            .to_owned()
+    }
+
     /// Wang Fang's access token.
     pub(crate) async fn wang_fang(&self) -> String {
         access(&self.login(WANG_FANG_PHONE).await)

@@ -3,7 +3,7 @@
 //! spacing and daily caps, and registration of a new number with no home.
 
 use crate::{Fixture, access, expect_problem};
-use linli_server::features::auth::sms::{code_in, outbox};
+use linli_server::features::auth::sms::outbox;
 use linli_server::seed::WANG_FANG_PHONE;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -25,17 +25,6 @@ async fn sign_in(fx: &Fixture, phone: &str, code: &str) -> reqwest::Response {
         .send()
         .await
         .expect("sign in by code")
-}
-
-/// The code in the newest message the phone received.
-async fn received(fx: &Fixture, phone: &str) -> String {
-    let messages = outbox(&fx.server.state.db, Some(phone))
-        .await
-        .expect("outbox");
-    let last = messages.last().expect("a message reached the phone");
-    code_in(&last.body)
-        .expect("a code in the message")
-        .to_owned()
 }
 
 /// A 6-digit code that is not `code`.
@@ -69,7 +58,7 @@ async fn every_valid_number_gets_the_same_answer_and_only_a_hash_is_kept() {
 
     let all = outbox(&fx.server.state.db, None).await.expect("outbox");
     assert_eq!(all.len(), 2, "one message per number");
-    let code = received(&fx, NEW_PHONE).await;
+    let code = fx.sms_code(NEW_PHONE).await;
     assert!(
         all[1].body.contains("5 分钟"),
         "Chinese by default: {}",
@@ -99,7 +88,7 @@ async fn a_code_signs_in_the_resident_once() {
         ask(&fx, WANG_FANG_PHONE).await.status(),
         StatusCode::ACCEPTED
     );
-    let code = received(&fx, WANG_FANG_PHONE).await;
+    let code = fx.sms_code(WANG_FANG_PHONE).await;
 
     let response = sign_in(&fx, "+86 138 0000 0001", &code).await;
     assert_eq!(
@@ -136,7 +125,7 @@ async fn a_new_number_registers_with_no_home_and_no_password() {
         .count("SELECT COUNT(*) FROM users WHERE phone <> ?", "")
         .await;
     ask(&fx, NEW_PHONE).await;
-    let tokens: Value = sign_in(&fx, NEW_PHONE, &received(&fx, NEW_PHONE).await)
+    let tokens: Value = sign_in(&fx, NEW_PHONE, &fx.sms_code(NEW_PHONE).await)
         .await
         .json()
         .await
@@ -158,7 +147,7 @@ async fn a_new_number_registers_with_no_home_and_no_password() {
 
     fx.clock.advance(Duration::from_secs(61));
     ask(&fx, NEW_PHONE).await;
-    let second: Value = sign_in(&fx, NEW_PHONE, &received(&fx, NEW_PHONE).await)
+    let second: Value = sign_in(&fx, NEW_PHONE, &fx.sms_code(NEW_PHONE).await)
         .await
         .json()
         .await
@@ -194,7 +183,7 @@ async fn a_new_number_registers_with_no_home_and_no_password() {
 async fn five_wrong_tries_void_the_code() {
     let fx = Fixture::start().await;
     ask(&fx, WANG_FANG_PHONE).await;
-    let code = received(&fx, WANG_FANG_PHONE).await;
+    let code = fx.sms_code(WANG_FANG_PHONE).await;
     for try_no in 1..=5 {
         let wrong = sign_in(&fx, WANG_FANG_PHONE, &other_than(&code)).await;
         let body = expect_problem(wrong, 401, "sms-code-invalid").await;
@@ -205,7 +194,7 @@ async fn five_wrong_tries_void_the_code() {
 
     fx.clock.advance(Duration::from_secs(61));
     ask(&fx, WANG_FANG_PHONE).await;
-    let fresh = sign_in(&fx, WANG_FANG_PHONE, &received(&fx, WANG_FANG_PHONE).await).await;
+    let fresh = sign_in(&fx, WANG_FANG_PHONE, &fx.sms_code(WANG_FANG_PHONE).await).await;
     assert_eq!(fresh.status(), StatusCode::OK, "a new code works again");
 }
 
@@ -213,10 +202,10 @@ async fn five_wrong_tries_void_the_code() {
 async fn a_code_lasts_five_minutes_and_a_new_one_voids_it() {
     let fx = Fixture::start().await;
     ask(&fx, WANG_FANG_PHONE).await;
-    let first = received(&fx, WANG_FANG_PHONE).await;
+    let first = fx.sms_code(WANG_FANG_PHONE).await;
     fx.clock.advance(Duration::from_secs(61));
     ask(&fx, WANG_FANG_PHONE).await;
-    let second = received(&fx, WANG_FANG_PHONE).await;
+    let second = fx.sms_code(WANG_FANG_PHONE).await;
     if first != second {
         let old = sign_in(&fx, WANG_FANG_PHONE, &first).await;
         expect_problem(old, 401, "sms-code-invalid").await;

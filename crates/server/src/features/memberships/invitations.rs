@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 use linli_wire::ErrorCode;
-use linli_wire::invitations::{CreateInvitation, Invitation, InvitationState};
+use linli_wire::invitations::{CreateInvitation, Invitation};
 use linli_wire::me::{Community, MembershipRole, Unit};
 use linli_wire::sync::{ChangeOp, EntityKind};
 use linli_wire::{CommunityId, InvitationId, UnitId};
@@ -216,18 +216,10 @@ pub async fn decide(
     .await?;
     let (unit, role, ends_on, state) = found.ok_or_else(ApiError::not_found)?;
     if state != "pending" {
-        let allowed: Vec<String> = Vec::new();
-        return Err(ApiError::new(ErrorCode::InvalidTransition).transition(state, allowed));
+        // An answered invitation takes no step any more.
+        return Err(ApiError::new(ErrorCode::InvalidTransition).transition(state, Vec::new()));
     }
-    let decided = if accept {
-        InvitationState::Accepted
-    } else {
-        InvitationState::Declined
-    };
-    let decided = serde_json::to_value(decided)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let decided = if accept { "accepted" } else { "declined" };
     sqlx::query("UPDATE invitations SET state = ?, decided_at = ? WHERE id = ?")
         .bind(decided)
         .bind(now)
