@@ -1,9 +1,11 @@
 //! Where the app's backend and data are, read once at start from the environment.
 //!
-//! - `LINLI_BACKEND_URL`: the property company's backend (default: the reference backend that
-//!   `cargo xtask demo` runs on this machine, `https://127.0.0.1:8443`).
-//! - `LINLI_BACKEND_CA`: a PEM file with an extra root CA to trust, for a backend with a
-//!   private CA such as the demo's. Nothing extra is trusted unless this is set.
+//! - `LINLI_BACKEND_URL`: a fixed backend, overriding the one the resident chose by joining a
+//!   community (tests and development). Unset (the normal case), a fresh app opens on 加入小区
+//!   and the core keeps the choice in `app.db`.
+//! - `LINLI_BACKEND_CA`: a PEM file with an extra root CA to trust for `LINLI_BACKEND_URL`,
+//!   for a backend with a private CA such as the demo's. Nothing extra is trusted unless this
+//!   is set (a joined backend's private CA is trusted through its join link's pin instead).
 //! - `LINLI_DATA_DIR`: where the cache and outbox live (default: the OS app-data folder).
 //! - `LINLI_PICTURES_DIR`: where shared pictures are saved (default: the OS pictures folder,
 //!   else the downloads folder, else `pictures/` in the data folder).
@@ -16,9 +18,6 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-/// The reference backend started by `cargo xtask demo`.
-pub const DEFAULT_BACKEND_URL: &str = "https://127.0.0.1:8443";
-
 /// Reads the configuration; `default_data_dir` is the OS app-data folder and
 /// `default_pictures_dir` the OS pictures (or downloads) folder, when the OS has one.
 pub fn from_env(
@@ -26,8 +25,9 @@ pub fn from_env(
     default_pictures_dir: Option<PathBuf>,
     default_documents_dir: Option<PathBuf>,
 ) -> anyhow::Result<linli_core::CoreConfig> {
-    let base_url =
-        std::env::var("LINLI_BACKEND_URL").unwrap_or_else(|_| DEFAULT_BACKEND_URL.to_owned());
+    let base_url = std::env::var("LINLI_BACKEND_URL")
+        .ok()
+        .filter(|url| !url.trim().is_empty());
     let extra_root_ca_pem = match std::env::var_os("LINLI_BACKEND_CA") {
         Some(path) => Some(std::fs::read(&path).with_context(|| {
             format!("read LINLI_BACKEND_CA {}", PathBuf::from(&path).display())

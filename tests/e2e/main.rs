@@ -17,6 +17,7 @@ mod flush;
 mod follow;
 mod gate;
 mod invitations;
+mod join;
 mod keyring;
 mod kill;
 mod moving_out;

@@ -30,7 +30,7 @@ impl Rig {
     /// The core's config: through the proxy, the background loop on or off.
     pub fn config(&self, background: bool) -> CoreConfig {
         let mut config = self.env.config();
-        config.base_url = self.proxy.url.clone();
+        config.base_url = Some(self.proxy.url.clone());
         config.extra_root_ca_pem = Some(self.proxy.ca_pem.as_bytes().to_vec());
         config.background = background;
         config

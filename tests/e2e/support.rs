@@ -62,7 +62,7 @@ impl Env {
     /// A core that reaches the server only through `proxy` (trusting the proxy's CA).
     pub async fn open_core_via(&self, proxy: &crate::proxy::CuttingProxy) -> Core {
         let mut config = self.config();
-        config.base_url = proxy.url.clone();
+        config.base_url = Some(proxy.url.clone());
         config.extra_root_ca_pem = Some(proxy.ca_pem.as_bytes().to_vec());
         Core::open(config, self.deps())
             .await

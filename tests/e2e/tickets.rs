@@ -301,7 +301,7 @@ async fn answers_lost_after_the_server_committed_still_make_one_report_and_one_u
     // The app reaches the server only through a proxy that can lose answers on the way back.
     let proxy = CuttingProxy::start(&env.server.base_url(), &env.server.ca_pem()).await;
     let mut config = env.config();
-    config.base_url = proxy.url.clone();
+    config.base_url = Some(proxy.url.clone());
     config.extra_root_ca_pem = Some(proxy.ca_pem.as_bytes().to_vec());
     let core = Core::open(config, env.deps()).await.expect("core");
     core.sign_in(

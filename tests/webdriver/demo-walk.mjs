@@ -1,22 +1,34 @@
 // `cargo xtask demo` on a machine with no display: walks the real window through sign-in →
 // home → notices → an urgent notice → 我的 → 缴费 (a bill, the checkout, paid, its receipt) →
 // payments → the fee ledger → 我的报修 and a ticket's timeline → disputing a bill line, and
-// writes a screenshot of the X display at each step into $LINLI_SCREENSHOTS. The backend is the one xtask started (LINLI_BACKEND_URL).
+// writes a screenshot of the X display at each step into $LINLI_SCREENSHOTS. The app joins the
+// backend xtask started as a resident would: with the join link (LINLI_JOIN_LINK) on 加入小区.
 
 import { startDriver, openApp, screenshot, byId, field } from './lib/harness.mjs';
 
 const shots = process.env.LINLI_SCREENSHOTS;
 if (!shots) throw new Error('LINLI_SCREENSHOTS is not set: run `cargo xtask demo`');
+const joinLink = process.env.LINLI_JOIN_LINK;
+if (!joinLink) throw new Error('LINLI_JOIN_LINK is not set: run `cargo xtask demo`');
 // Lets transitions and web fonts settle before a picture is taken.
 const settle = (browser) => browser.pause(800);
 
 const driver = await startDriver({});
 const browser = await openApp();
 try {
-  const submit = await byId(browser, 'login-submit');
-  await submit.waitForDisplayed({ timeout: 30000 });
+  const link = await byId(browser, 'join-link');
+  await link.waitForDisplayed({ timeout: 30000 });
+  await link.setValue(joinLink);
+  await (await byId(browser, 'join-preview')).click();
+  await (await byId(browser, 'join-submit')).waitForDisplayed({ timeout: 20000 });
   // The first frame of a fresh WebKit window reaches the X server late: give it longer.
   await browser.pause(2500);
+  console.log(screenshot(shots, '0-join'));
+  await (await byId(browser, 'join-submit')).click();
+
+  const submit = await byId(browser, 'login-submit');
+  await submit.waitForDisplayed({ timeout: 30000 });
+  await settle(browser);
   console.log(screenshot(shots, '1-sign-in'));
 
   await (await field(browser, 'login-phone')).setValue('13800000001');

@@ -1,8 +1,12 @@
-//! `cargo xtask demo`: the reference backend with demo data, and the app pointed at it.
+//! `cargo xtask demo`: the reference backend with demo data, and the app joining it as a
+//! resident would: `linli-server join-link` prints the community's join link (pinned to the
+//! demo CA) and writes its QR code to `target/demo/join-qr.png`; the app, given no
+//! `LINLI_BACKEND_URL`, opens on 加入小区 with a fresh data folder (`target/demo/app`: the
+//! backend's port changes from run to run).
 //!
 //! With a display the app opens normally. Without one (a server, CI) the app runs under Xvfb
-//! and a WebDriver script walks sign-in → home → a notice, writing screenshots of the real
-//! window to `target/demo/screenshots/`.
+//! and a WebDriver script joins with the link and walks sign-in → home → a notice …, writing
+//! screenshots of the real window to `target/demo/screenshots/`.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -67,6 +71,13 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         backend.url,
         backend.ca.display()
     );
+    let join = join_link(&backend)?;
+    eprintln!(
+        "Join 翠湖花园 on the app's first screen (加入小区) with this link, or pick the QR code\n\
+         picture {}:\n  {}",
+        join.qr.display(),
+        join.link
+    );
     // No text message leaves the demo: its codes are kept by the backend's built-in sender.
     eprintln!(
         "Signing in by SMS code: the codes are not sent; read them with\n  \
@@ -89,8 +100,7 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
             true,
             &keyring_dir,
         )
-        .env("LINLI_BACKEND_URL", &backend.url)
-        .env("LINLI_BACKEND_CA", &backend.ca)
+        .env("LINLI_JOIN_LINK", &join.link)
         .env("LINLI_DATA_DIR", &app_data)
         .env("LINLI_APP_BIN", &app)
         .env("LINLI_SCREENSHOTS", &shots)
@@ -98,12 +108,45 @@ pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
         .run()?;
         eprintln!("\nScreenshots of the real window: {}", shots.display());
     } else {
+        // A fresh app folder: the backend kept there by the last demo listened on another port.
+        let app_data = root().join("target/demo/app");
+        let _ = std::fs::remove_dir_all(&app_data);
         Cmd::new(&app.to_string_lossy(), &[] as &[&str])
-            .env("LINLI_BACKEND_URL", &backend.url)
-            .env("LINLI_BACKEND_CA", &backend.ca)
+            .env("LINLI_DATA_DIR", &app_data)
             .run()?;
     }
     Ok(())
+}
+
+/// The demo community's join link and where its QR code picture is.
+struct JoinLink {
+    link: String,
+    qr: PathBuf,
+}
+
+/// `linli-server join-link` for 翠湖花园 on the running backend.
+fn join_link(backend: &Backend) -> anyhow::Result<JoinLink> {
+    let qr = root().join("target/demo/join-qr.png");
+    let output = std::process::Command::new(root().join("target/debug/linli-server"))
+        .args(["join-link", "--data-dir"])
+        .arg(root().join("target/demo/server"))
+        .args(["--community", "翠湖花园", "--url", &backend.url, "--qr"])
+        .arg(&qr)
+        .output()
+        .context("run linli-server join-link")?;
+    if !output.status.success() {
+        bail!(
+            "linli-server join-link failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).context("read the join link line")?;
+    let link = printed["link"]
+        .as_str()
+        .context("join-link printed no link")?
+        .to_owned();
+    Ok(JoinLink { link, qr })
 }
 
 fn start_backend() -> anyhow::Result<Backend> {

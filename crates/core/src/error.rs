@@ -71,6 +71,24 @@ pub enum Error {
     /// A picked photo cannot be used.
     #[error("{0}")]
     Photo(PhotoError),
+    /// No backend is chosen yet (the resident has not joined a community).
+    #[error("no backend is chosen yet: join a community first")]
+    NoBackend,
+    /// A text (or a QR code) is not a join link.
+    #[error("not a join link: {0}")]
+    JoinLink(linli_wire::join::JoinLinkError),
+    /// A picture shows no readable QR code.
+    #[error("the picture shows no QR code that can be read")]
+    QrNotFound,
+    /// The backend's chain holds no certificate matching the join link's pin.
+    #[error(
+        "the backend's certificate does not match the join link's pin ({0}); nothing was joined"
+    )]
+    PinMismatch(String),
+    /// The action is not possible in the core's state now (leaving the backend while signed
+    /// in, joining when the backend is fixed by configuration).
+    #[error("{0}")]
+    NotNow(String),
 }
 
 /// Why a photo cannot be used. Each is shown to the resident for that photo only.
@@ -132,6 +150,11 @@ impl Error {
             Self::Internal(_) => ErrorCode::Internal,
             Self::Invalid(_) => ErrorCode::ValidationFailed,
             Self::Photo(err) => photo_code(err),
+            Self::NoBackend => ErrorCode::NoBackend,
+            Self::JoinLink(_) => ErrorCode::JoinLinkInvalid,
+            Self::QrNotFound => ErrorCode::QrNotFound,
+            Self::PinMismatch(_) => ErrorCode::PinMismatch,
+            Self::NotNow(_) => ErrorCode::InvalidTransition,
         }
     }
 }

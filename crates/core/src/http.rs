@@ -1,8 +1,11 @@
 //! The one HTTP client of a core, and the translation of HTTP outcomes into [`Error`]s.
 //!
 //! - TLS is rustls with the ring provider. Roots: the Mozilla set (webpki-roots, so a property
-//!   company's backend with a public certificate just works, on every platform alike) plus the
-//!   configured extra CA, which is trusted only when configured (the demo's local CA).
+//!   company's backend with a public certificate just works, on every platform alike) plus one
+//!   extra CA: the configured one (`LINLI_BACKEND_CA`, the demo's local CA) or the one a join
+//!   link's pin matched (`crate::join`). Nothing else is ever trusted.
+//! - The backend can change while the core runs (joining a community, leaving it): [`Http`]
+//!   holds the current [`Backend`] (or none) and every request takes it afresh.
 //! - HTTPS is required, except to loopback (the demo and tests may use plain http there).
 //! - Connection failures (refused, reset, DNS, timeouts) are [`Error::Offline`] and flip the
 //!   connectivity state, which is announced once per change as `Connectivity`.
@@ -22,7 +25,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
-use std::sync::{Mutex, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use url::Url;
 use uuid::Uuid;
@@ -181,11 +184,97 @@ impl Reply {
     }
 }
 
-/// The client, the backend's base URL, the locale and the connectivity state.
+/// A backend the core talks to: its base URL and a client that trusts the roots it needs.
+#[derive(Debug)]
+pub(crate) struct Backend {
+    pub(crate) base: Url,
+    /// `host:port`, the second half of token store account keys.
+    pub(crate) authority: String,
+    client: reqwest::Client,
+}
+
+/// Extra roots a backend's client trusts besides the Mozilla set.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum ExtraRoot<'a> {
+    /// The public roots only.
+    None,
+    /// A configured PEM bundle (`LINLI_BACKEND_CA`: the demo's local CA).
+    Pem(&'a [u8]),
+    /// The CA certificate (DER) matched against a join link's pin.
+    Der(&'a [u8]),
+}
+
+/// What every client of the core shares: timeouts, `User-Agent`, and no redirects.
+pub(crate) fn client_builder(user_agent: &str) -> reqwest::ClientBuilder {
+    // Several cores (tests) or the server in the same process may race to install it.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
+        .user_agent(user_agent)
+        // The API never redirects; following one could carry the bearer token elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+}
+
+impl Backend {
+    /// A backend at `base` (which passed [`check_base_url`]) trusting the public roots and
+    /// `extra`.
+    pub(crate) fn new(base: Url, extra: ExtraRoot<'_>, user_agent: &str) -> Result<Self, Error> {
+        let mut builder = client_builder(user_agent).use_rustls_tls();
+        let roots = match extra {
+            ExtraRoot::None => Vec::new(),
+            ExtraRoot::Pem(pem) => {
+                let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|err| {
+                    Error::Tls(format!("the configured root CA is not PEM: {err}"))
+                })?;
+                if certs.is_empty() {
+                    return Err(Error::Tls(
+                        "the configured root CA file holds no certificate".to_owned(),
+                    ));
+                }
+                certs
+            }
+            ExtraRoot::Der(der) => vec![reqwest::Certificate::from_der(der).map_err(|err| {
+                Error::Tls(format!("the pinned CA certificate is not DER: {err}"))
+            })?],
+        };
+        for cert in roots {
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .build()
+            .map_err(|err| Error::Internal(format!("cannot build the HTTP client: {err}")))?;
+        Ok(Self::with_client(base, client))
+    }
+
+    /// A backend reached through a client built elsewhere (the join probe's pinning client).
+    pub(crate) fn with_client(base: Url, client: reqwest::Client) -> Self {
+        Self {
+            authority: authority(&base),
+            base,
+            client,
+        }
+    }
+
+    fn url(&self, call: &Call) -> Url {
+        let mut url = self.base.clone();
+        let path = format!("{}{}", self.base.path().trim_end_matches('/'), call.path);
+        url.set_path(&path);
+        url.set_query(None);
+        if !call.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &call.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        url
+    }
+}
+
+/// The backend (none until the resident joins one), the locale and the connectivity state.
 #[derive(Debug)]
 pub(crate) struct Http {
-    client: reqwest::Client,
-    base: Url,
+    backend: RwLock<Option<Arc<Backend>>>,
     locale: RwLock<Locale>,
     /// `None` until the first request; then whether the last request reached the backend.
     online: Mutex<Option<bool>>,
@@ -193,45 +282,36 @@ pub(crate) struct Http {
 }
 
 impl Http {
-    /// Builds the client. `base` must have passed [`check_base_url`].
-    pub(crate) fn new(
-        base: Url,
-        extra_root_ca_pem: Option<&[u8]>,
-        user_agent: &str,
-        locale: Locale,
-        events: Events,
-    ) -> Result<Self, Error> {
-        // Several cores (tests) or the server in the same process may race to install it.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(user_agent)
-            // The API never redirects; following one could carry the bearer token elsewhere.
-            .redirect(reqwest::redirect::Policy::none());
-        if let Some(pem) = extra_root_ca_pem {
-            let certs = reqwest::Certificate::from_pem_bundle(pem)
-                .map_err(|err| Error::Tls(format!("the configured root CA is not PEM: {err}")))?;
-            if certs.is_empty() {
-                return Err(Error::Tls(
-                    "the configured root CA file holds no certificate".to_owned(),
-                ));
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
-            .build()
-            .map_err(|err| Error::Internal(format!("cannot build the HTTP client: {err}")))?;
-        Ok(Self {
-            client,
-            base,
+    /// No backend yet: [`Http::set_backend`] chooses one.
+    pub(crate) fn new(locale: Locale, events: Events) -> Self {
+        Self {
+            backend: RwLock::new(None),
             locale: RwLock::new(locale),
             online: Mutex::new(None),
             events,
-        })
+        }
+    }
+
+    /// Talks to `backend` from now on (or to none); requests under way finish where they
+    /// started. The connectivity state starts afresh.
+    pub(crate) fn set_backend(&self, backend: Option<Backend>) {
+        *self
+            .backend
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = backend.map(Arc::new);
+        *self
+            .online
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+
+    /// The backend, or `no-backend` before the resident joined one.
+    pub(crate) fn backend(&self) -> Result<Arc<Backend>, Error> {
+        self.backend
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .ok_or(Error::NoBackend)
     }
 
     pub(crate) fn set_locale(&self, locale: Locale) {
@@ -277,32 +357,30 @@ impl Http {
     }
 
     /// The HTTP client (its TLS roots, timeouts and User-Agent), for the tus client.
-    pub(crate) fn client(&self) -> &reqwest::Client {
-        &self.client
+    pub(crate) fn client(&self) -> Result<reqwest::Client, Error> {
+        Ok(self.backend()?.client.clone())
     }
 
     /// The absolute URL of an API path.
-    pub(crate) fn endpoint(&self, path: &str) -> Url {
-        self.url(&Call::get(path))
+    pub(crate) fn endpoint(&self, path: &str) -> Result<Url, Error> {
+        Ok(self.backend()?.url(&Call::get(path)))
     }
 
-    fn url(&self, call: &Call) -> Url {
-        let mut url = self.base.clone();
-        let path = format!("{}{}", self.base.path().trim_end_matches('/'), call.path);
-        url.set_path(&path);
-        url.set_query(None);
-        if !call.query.is_empty() {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in &call.query {
-                pairs.append_pair(name, value);
-            }
-        }
-        url
-    }
-
-    /// Sends `call`, with `bearer` when given. `now` dates `Retry-After`.
+    /// Sends `call` to the current backend; see [`Http::send_to`].
     pub(crate) async fn send(
         &self,
+        call: &Call,
+        bearer: Option<&Secret>,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, Error> {
+        let backend = self.backend()?;
+        self.send_to(&backend, call, bearer, now).await
+    }
+
+    /// Sends `call` to `backend`, with `bearer` when given. `now` dates `Retry-After`.
+    pub(crate) async fn send_to(
+        &self,
+        backend: &Backend,
         call: &Call,
         bearer: Option<&Secret>,
         now: DateTime<Utc>,
@@ -324,9 +402,9 @@ impl Http {
                 .map_err(|err| Error::Internal(format!("idempotency key header: {err}")))?;
             headers.insert(headers::IDEMPOTENCY_KEY, value);
         }
-        let mut request = self
+        let mut request = backend
             .client
-            .request(call.method.clone(), self.url(call))
+            .request(call.method.clone(), backend.url(call))
             .headers(headers);
         if let Some(body) = &call.body {
             request = request.json(body);

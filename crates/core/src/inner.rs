@@ -25,9 +25,10 @@ use tokio::task::JoinHandle;
 
 /// Everything a core owns.
 pub(crate) struct Inner {
-    pub(crate) base_url: String,
-    /// `host:port` of the backend, the second half of token store account keys.
-    pub(crate) authority: String,
+    /// The backend is the configured one (`CoreConfig::base_url`): joining is refused.
+    pub(crate) fixed_backend: bool,
+    /// `User-Agent` of every request, for the clients made when the backend changes.
+    pub(crate) user_agent: String,
     pub(crate) data_dir: PathBuf,
     pub(crate) pictures_dir: PathBuf,
     /// Upload progress per attachment (bytes confirmed, total), for the UI.

@@ -5,6 +5,7 @@
 //! its own methods with an `impl Core` block in its folder:
 //! - [`auth`]: the session (sign in/out, household, locale, notifications; token refresh,
 //!   tokens in the OS keyring via [`TokenStore`]);
+//! - [`join`]: choosing the backend by joining a community (join link, QR picture, pin);
 //! - `notices`, [`passes`], [`bills`] (with its documents), [`tickets`] (with photos) and
 //!   [`share`] (saving pictures);
 //! - [`photo`], [`documents`], [`notify`] and [`tus`] are the libraries features use (photo
@@ -32,6 +33,7 @@ mod error;
 mod events;
 mod http;
 mod inner;
+pub mod join;
 mod notices;
 pub mod notify;
 pub mod outbox;
@@ -54,7 +56,7 @@ pub use error::Error;
 pub use secret::{Secret, TokenPair};
 
 use crate::events::Events;
-use crate::http::{Http, check_base_url};
+use crate::http::{Backend, ExtraRoot, Http, check_base_url};
 use crate::inner::Inner;
 use crate::outbox::handler::Handlers;
 use crate::store::app::AppDb;
@@ -80,10 +82,12 @@ pub(crate) struct Features {
 pub struct CoreConfig {
     /// Folder for `app.db` and `accounts/`.
     pub data_dir: PathBuf,
-    /// The backend, e.g. `https://wuye.example.cn`. HTTPS unless loopback.
-    pub base_url: String,
-    /// PEM of an extra root CA to trust (a private or demo CA), besides the Mozilla roots
-    /// compiled in (webpki-roots; the OS store is not read).
+    /// A backend fixed by the app's configuration, e.g. `https://wuye.example.cn` (HTTPS
+    /// unless loopback); it overrides the one chosen by joining a community. `None`: the
+    /// backend kept in `app.db` by [`Core::join`], or none yet.
+    pub base_url: Option<String>,
+    /// PEM of an extra root CA to trust for the configured `base_url` (a private or demo CA),
+    /// besides the Mozilla roots compiled in (webpki-roots; the OS store is not read).
     pub extra_root_ca_pem: Option<Vec<u8>>,
     /// `User-Agent` of every request.
     pub user_agent: String,
@@ -99,15 +103,24 @@ pub struct CoreConfig {
 }
 
 impl CoreConfig {
-    /// A config with no extra CA, a generic user agent and the background loop on.
+    /// A config with a fixed backend, no extra CA, a generic user agent and the background
+    /// loop on.
     pub fn new(data_dir: impl Into<PathBuf>, base_url: impl Into<String>) -> Self {
+        let mut config = Self::joining(data_dir);
+        config.base_url = Some(base_url.into());
+        config
+    }
+
+    /// A config whose backend is the one the resident joins ([`Core::join`]), kept in
+    /// `app.db`.
+    pub fn joining(data_dir: impl Into<PathBuf>) -> Self {
         let data_dir = data_dir.into();
         Self {
             pictures_dir: data_dir.join("pictures"),
             documents_dir: data_dir.join("documents"),
             cjk_font: None,
             data_dir,
-            base_url: base_url.into(),
+            base_url: None,
             extra_root_ca_pem: None,
             user_agent: format!("Linli/{} (core)", env!("CARGO_PKG_VERSION")),
             background: true,
@@ -152,7 +165,10 @@ pub struct Core {
 impl std::fmt::Debug for Core {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Core")
-            .field("base_url", &self.inner.base_url)
+            .field(
+                "backend",
+                &self.inner.http.backend().ok().map(|b| b.base.clone()),
+            )
             .field("data_dir", &self.inner.data_dir)
             .finish_non_exhaustive()
     }
@@ -163,8 +179,7 @@ impl Core {
     /// `config.background` is off, starts the background loop. Needs no network: with the
     /// backend down the signed-in account still shows.
     pub async fn open(config: CoreConfig, deps: CoreDeps) -> Result<Core, Error> {
-        let base = check_base_url(&config.base_url)?;
-        let authority = http::authority(&base);
+        let fixed = config.base_url.as_deref().map(check_base_url).transpose()?;
         tokio::fs::create_dir_all(&config.data_dir)
             .await
             .map_err(|source| Error::Storage {
@@ -174,17 +189,34 @@ impl Core {
         let app = AppDb::open(&config.data_dir.join("app.db")).await?;
         let state = app.state().await?;
         let events = Events::new();
-        let http = Http::new(
-            base,
-            config.extra_root_ca_pem.as_deref(),
-            &config.user_agent,
-            state.locale,
-            events.clone(),
-        )?;
+        let http = Http::new(state.locale, events.clone());
+        let fixed_backend = fixed.is_some();
+        let backend = match fixed {
+            Some(base) => {
+                let extra = config
+                    .extra_root_ca_pem
+                    .as_deref()
+                    .map_or(ExtraRoot::None, ExtraRoot::Pem);
+                Some(Backend::new(base, extra, &config.user_agent)?)
+            }
+            None => match app.backend().await? {
+                Some(chosen) => {
+                    let base = check_base_url(&chosen.url)?;
+                    let extra = chosen
+                        .ca_der
+                        .as_deref()
+                        .map_or(ExtraRoot::None, ExtraRoot::Der);
+                    Some(Backend::new(base, extra, &config.user_agent)?)
+                }
+                None => None,
+            },
+        };
+        let authority = backend.as_ref().map(|b| b.authority.clone());
+        http.set_backend(backend);
         let (stop, stop_rx) = watch::channel(false);
         let inner = Arc::new(Inner {
-            base_url: config.base_url.clone(),
-            authority,
+            fixed_backend,
+            user_agent: config.user_agent.clone(),
             data_dir: config.data_dir.clone(),
             pictures_dir: config.pictures_dir.clone(),
             upload_progress: std::sync::Mutex::default(),
@@ -204,8 +236,8 @@ impl Core {
             background: std::sync::Mutex::new(None),
             features: &registry::FEATURES,
         });
-        if let Some(signed_in) = state.signed_in {
-            let expected = format!("{}@{}", signed_in.user_id, inner.authority);
+        if let (Some(signed_in), Some(authority)) = (state.signed_in, authority) {
+            let expected = format!("{}@{authority}", signed_in.user_id);
             if signed_in.account_key == expected {
                 let account = inner
                     .open_account(signed_in.user_id, signed_in.account_key)

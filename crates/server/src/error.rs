@@ -244,6 +244,10 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         | C::PhotoHeic
         | C::PhotoTooLarge
         | C::PhotoDamaged
+        | C::JoinLinkInvalid
+        | C::QrNotFound
+        | C::PinMismatch
+        | C::NoBackend
         | C::Internal
         | C::Unknown => ("错误", "Error"),
     };

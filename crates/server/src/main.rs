@@ -3,7 +3,8 @@
 //! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]` prints one JSON line,
 //! `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port 0 picks a
 //! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
-//! sign-ins.
+//! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--qr out.png]` prints the
+//! community's join link (pinned to the data dir's CA) and writes its QR code.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -34,6 +35,22 @@ enum Command {
         /// Seed the demo community into an empty database.
         #[arg(long)]
         demo: bool,
+    },
+    /// Print a community's join link (with the pin of this data dir's CA) as one JSON line,
+    /// `{"link", "community", "pin", "qr"}`, and write its QR code as a PNG when asked.
+    JoinLink {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The community, by name (e.g. 翠湖花园) or id.
+        #[arg(long)]
+        community: String,
+        /// The backend's address as residents reach it.
+        #[arg(long, default_value = "https://127.0.0.1:8443")]
+        url: String,
+        /// Also write the QR code here (PNG).
+        #[arg(long)]
+        qr: Option<PathBuf>,
     },
     /// Print the demo accounts.
     DemoAccounts,
@@ -338,6 +355,28 @@ async fn main() -> anyhow::Result<()> {
             for message in linli_server::features::auth::sms::outbox(&db, phone.as_deref()).await? {
                 println!("{}", serde_json::to_string(&message)?);
             }
+        }
+        Command::JoinLink {
+            data_dir,
+            community,
+            url,
+            qr,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let link =
+                linli_server::features::communities::join_link(&db, &data_dir, &community, &url)
+                    .await?;
+            let text = link.to_string();
+            if let Some(path) = &qr {
+                linli_server::features::communities::write_qr_png(&text, path)?;
+            }
+            let output = linli_server::features::communities::JoinLinkOutput {
+                community: link.community_name.clone().unwrap_or_default(),
+                pin: link.pin.map(|pin| pin.to_string()).unwrap_or_default(),
+                qr: qr.map(|path| path.display().to_string()),
+                link: text,
+            };
+            println!("{}", serde_json::to_string(&output)?);
         }
         Command::DemoAccounts => {
             println!("Demo accounts (password {DEMO_PASSWORD}):");

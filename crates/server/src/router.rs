@@ -10,7 +10,7 @@
 
 use crate::AppState;
 use crate::features::{
-    auth, billing, gate, me, memberships, notices, passes, sync, tickets, uploads,
+    auth, billing, communities, gate, me, memberships, notices, passes, sync, tickets, uploads,
 };
 use axum::Json;
 use axum::Router;
@@ -41,6 +41,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "meta", description = "Health and the contract itself"),
         (name = "auth", description = "Sign-in and tokens"),
         (name = "residents", description = "The signed-in resident and their households"),
+        (name = "communities", description = "Communities before signing in: what a join link leads to. A join link is `https://<host>[:<port>][/<prefix>]/join/<community id>[?name=<name>][&pin=sha256/<base64url of the SHA-256 of a CA certificate's DER in the presented chain>]`; the backend's base URL is what precedes `/join/`. A private CA is trusted only when it matches the pin."),
         (name = "notices", description = "Community notices"),
         (name = "sync", description = "The change feed"),
         (name = "passes", description = "Visitor passes"),
@@ -103,6 +104,7 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(openapi_json))
         .merge(auth::routes())
         .merge(me::routes())
+        .merge(communities::routes())
         .merge(memberships::routes())
         .merge(notices::routes())
         .merge(sync::routes())
@@ -147,6 +149,7 @@ pub fn router(state: AppState) -> Router {
     let (router, _) = api().split_for_parts();
     router
         .merge(billing::provider_pages())
+        .merge(communities::join_page())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -94,6 +94,20 @@ impl TestServer {
         *slot = Some(running);
     }
 
+    /// The join link of `community` (by name) on this server, pinned to its CA, as
+    /// `linli-server join-link` prints it.
+    pub async fn join_link(&self, community: &str) -> String {
+        crate::features::communities::join_link(
+            &self.db,
+            &self.options.data_dir,
+            community,
+            &self.base_url,
+        )
+        .await
+        .expect("a join link for the community")
+        .to_string()
+    }
+
     /// Moves the server's clock forward (tokens and grace windows expire).
     pub fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);

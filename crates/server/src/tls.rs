@@ -4,7 +4,8 @@
 //! `localhost`, `127.0.0.1` and `::1` signed by it, and keeps them in `<data_dir>/tls/`:
 //! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
 //! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
-//! The keys are written with mode 0600. A property company running its own backend uses its
+//! The keys are written with mode 0600. The server presents its certificate followed by the
+//! CA's, so a join link may pin the CA (`linli-server join-link`). A property company running its own backend uses its
 //! own certificate from a public CA instead.
 
 use anyhow::Context;
@@ -92,12 +93,21 @@ impl TlsFiles {
             .with_context(|| format!("read {}", self.ca_cert.display()))
     }
 
-    /// A rustls server configuration (TLS 1.2 and 1.3, h2 and http/1.1).
+    /// A rustls server configuration (TLS 1.2 and 1.3, h2 and http/1.1); the chain is the
+    /// server's certificate, then the CA's.
     pub fn server_config(&self) -> anyhow::Result<Arc<ServerConfig>> {
-        let certs = CertificateDer::pem_file_iter(&self.server_cert)
+        let mut certs = CertificateDer::pem_file_iter(&self.server_cert)
             .with_context(|| format!("read {}", self.server_cert.display()))?
             .collect::<Result<Vec<_>, _>>()
             .context("parse the server certificate")?;
+        // The chain ends with the CA, so an app joining through a pinned link finds it there
+        // by its SHA-256 (clients that trust the CA already ignore the extra certificate).
+        certs.extend(
+            CertificateDer::pem_file_iter(&self.ca_cert)
+                .with_context(|| format!("read {}", self.ca_cert.display()))?
+                .collect::<Result<Vec<_>, _>>()
+                .context("parse the CA certificate")?,
+        );
         let key = PrivateKeyDer::from_pem_file(&self.server_key)
             .with_context(|| format!("read {}", self.server_key.display()))?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());

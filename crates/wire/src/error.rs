@@ -112,6 +112,15 @@ pub enum ErrorCode {
     PhotoTooLarge,
     /// A picked photo is truncated or damaged (or the server refused it).
     PhotoDamaged,
+    /// The text (or the QR code in a picture) is not a join link.
+    JoinLinkInvalid,
+    /// The picture shows no QR code that can be read.
+    QrNotFound,
+    /// The backend's certificate chain holds no CA matching the join link's pin; nothing was
+    /// stored.
+    PinMismatch,
+    /// No backend is chosen yet: join a community first.
+    NoBackend,
     /// A bug or an unexpected local failure.
     Internal,
 
@@ -167,6 +176,10 @@ impl ErrorCode {
         Self::PhotoHeic,
         Self::PhotoTooLarge,
         Self::PhotoDamaged,
+        Self::JoinLinkInvalid,
+        Self::QrNotFound,
+        Self::PinMismatch,
+        Self::NoBackend,
         Self::Internal,
         Self::Unknown,
     ];
@@ -218,6 +231,10 @@ impl ErrorCode {
             Self::PhotoHeic => "photo-heic",
             Self::PhotoTooLarge => "photo-too-large",
             Self::PhotoDamaged => "photo-damaged",
+            Self::JoinLinkInvalid => "join-link-invalid",
+            Self::QrNotFound => "qr-not-found",
+            Self::PinMismatch => "pin-mismatch",
+            Self::NoBackend => "no-backend",
             Self::Internal => "internal",
             Self::Unknown => "unknown",
         }
@@ -268,6 +285,10 @@ impl ErrorCode {
             | Self::PhotoHeic
             | Self::PhotoTooLarge
             | Self::PhotoDamaged
+            | Self::JoinLinkInvalid
+            | Self::QrNotFound
+            | Self::PinMismatch
+            | Self::NoBackend
             | Self::Internal
             | Self::Unknown => 500,
         }

@@ -51,8 +51,8 @@ pub struct SessionView {
     pub account: Option<AccountView>,
     /// The remembered UI language.
     pub locale: Locale,
-    /// The backend the app talks to.
-    pub backend_url: String,
+    /// The backend the app talks to; `null` until the resident joins a community (加入小区).
+    pub backend: Option<crate::join::BackendView>,
     /// Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
     pub ended_because: Option<ErrorCode>,
     /// Desktop notifications of ticket progress are wanted (the OS may still silence them).

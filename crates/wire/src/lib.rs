@@ -19,6 +19,7 @@ pub mod headers;
 pub mod ids;
 pub mod invitations;
 pub mod ipc;
+pub mod join;
 pub mod limits;
 pub mod me;
 pub mod notices;

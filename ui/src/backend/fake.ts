@@ -4,7 +4,7 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
-import type { CreateInvitation, Invitation, InvitationId } from '../generated/wire';
+import type { BackendView, CreateInvitation, Invitation, InvitationId, JoinPreview } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
@@ -28,6 +28,14 @@ interface Decisions {
   invite: Invitation;
   /** The account after accepting an invitation. */
   acceptInvitation: AccountView;
+  /** What a join link leads to (the backend's answer, its pin checked by the core). */
+  previewJoin: JoinPreview;
+  /** The community joined (the fake then keeps its backend, as the core would). */
+  join: JoinPreview;
+  /** The join link the core read in a picture. */
+  readJoinQr: string;
+  /** The communities of a typed address. */
+  previewAddress: JoinPreview[];
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -72,8 +80,12 @@ export class FakeBackend implements Backend {
   /** Paths of saved pictures (tests read them). */
   readonly saved: string[] = [];
 
-  constructor(options: { signedIn?: boolean; now?: number } = {}) {
+  /** The backend the app talks to; null before joining (a test starts there with `joined: false`). */
+  backendView: BackendView | null;
+
+  constructor(options: { signedIn?: boolean; joined?: boolean; now?: number } = {}) {
     this.signedIn = options.signedIn ?? false;
+    this.backendView = options.joined === false ? null : { url: 'https://127.0.0.1:8443', community_id: MEMBERSHIPS[0]!.community.id, community_name: MEMBERSHIPS[0]!.community.name, pinned: true, can_switch: true };
     this.items = demoNotices(options.now ?? Date.now());
   }
 
@@ -165,8 +177,22 @@ export class FakeBackend implements Backend {
 
   async session(): Promise<SessionView> {
     const account = this.signedIn ? this.account() : null;
-    return { account, locale: this.locale, backend_url: 'https://127.0.0.1:8443', ended_because: this.endedBecause, notifications: this.notifications };
+    // Whether switching is allowed is the core's to say: the fake answers what a test set.
+    const backend = this.backendView ? { ...this.backendView } : null;
+    return { account, locale: this.locale, backend, ended_because: this.endedBecause, notifications: this.notifications };
   }
+
+  async previewJoin(link: string): Promise<JoinPreview> { return this.decided('previewJoin', [link]); }
+
+  async join(link: string): Promise<JoinPreview> {
+    const joined = this.decided('join', [link]);
+    this.backendView = { url: joined.backend_url, community_id: joined.community.id, community_name: joined.community.name, pinned: joined.pinned, can_switch: true };
+    return joined;
+  }
+
+  async leaveBackend(): Promise<void> { this.backendView = null; }
+  async readJoinQr(data: string): Promise<string> { return this.decided('readJoinQr', [data]); }
+  async previewAddress(address: string): Promise<JoinPreview[]> { return this.decided('previewAddress', [address]); }
 
   async setNotifications(on: boolean): Promise<void> { this.notifications = on; }
 

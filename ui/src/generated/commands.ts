@@ -1,9 +1,19 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, Invitation, InvitationId, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
+  /** What a join link leads to (the backend's community), its pin checked; keeps nothing. */
+  previewJoin(link: string): Promise<JoinPreview>;
+  /** Joins the community of a join link: the backend is kept and used from now on. */
+  join(link: string): Promise<JoinPreview>;
+  /** Forgets the chosen backend (signed out only), to join another community. */
+  leaveBackend(): Promise<void>;
+  /** The join link in a picture of its QR code the UI read from a picked file (Base64). */
+  readJoinQr(data: string): Promise<string>;
+  /** The communities of a backend address typed by hand (advanced), each with its link. */
+  previewAddress(address: string): Promise<Array<JoinPreview>>;
   /** Who is signed in (from local state; works offline). */
   session(): Promise<SessionView>;
   /** Signs in with phone number and password; tokens go to the OS keyring. */
@@ -116,6 +126,11 @@ export type Invoke = (command: string, args?: Record<string, unknown>) => Promis
 /** The commands over one `invoke` function. */
 export function bindCommands(invoke: Invoke): Commands {
   return {
+    previewJoin: (link: string) => invoke('preview_join', { link }) as Promise<JoinPreview>,
+    join: (link: string) => invoke('join', { link }) as Promise<JoinPreview>,
+    leaveBackend: () => invoke('leave_backend') as Promise<void>,
+    readJoinQr: (data: string) => invoke('read_join_qr', { data }) as Promise<string>,
+    previewAddress: (address: string) => invoke('preview_address', { address }) as Promise<Array<JoinPreview>>,
     session: () => invoke('session') as Promise<SessionView>,
     signIn: (phone: string, password: string) => invoke('sign_in', { phone, password }) as Promise<AccountView>,
     requestSignInCode: (phone: string) => invoke('request_sign_in_code', { phone }) as Promise<SmsCodeSent>,

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -1494,6 +1494,53 @@ memberships: Array<Membership>,
  */
 current_membership_id: MembershipId | null, };
 
+export type CommunityList = { 
+/**
+ * By name.
+ */
+items: Array<Community>, };
+
+export type BackendView = { 
+/**
+ * Its base URL.
+ */
+url: string, 
+/**
+ * The community joined through a link (none when the backend was configured).
+ */
+community_id: CommunityId | null, 
+/**
+ * That community's name, as the backend gave it at joining.
+ */
+community_name: string | null, 
+/**
+ * A private CA, matched against a join link's pin, is trusted for it.
+ */
+pinned: boolean, 
+/**
+ * The resident may leave it for another community's backend now (signed out, and not
+ * fixed by the app's configuration).
+ */
+can_switch: boolean, };
+
+export type JoinPreview = { 
+/**
+ * The join link to pass to `join` (normalised; a typed address gets one made).
+ */
+link: string, 
+/**
+ * The backend's base URL.
+ */
+backend_url: string, 
+/**
+ * The community, as the backend describes it.
+ */
+community: Community, 
+/**
+ * The backend's CA was matched against the link's pin.
+ */
+pinned: boolean, };
+
 export type SessionView = { 
 /**
  * `null` when nobody is signed in.
@@ -1504,9 +1551,9 @@ account: AccountView | null,
  */
 locale: Locale, 
 /**
- * The backend the app talks to.
+ * The backend the app talks to; `null` until the resident joins a community (加入小区).
  */
-backend_url: string, 
+backend: BackendView | null, 
 /**
  * Why the last session ended, when it ended on its own (e.g. `refresh-reused`).
  */

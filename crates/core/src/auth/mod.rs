@@ -86,10 +86,11 @@ impl Core {
             Some(account) if !account.has_ended() => self.inner.account_view(&account).await?,
             Some(_) | None => None,
         };
+        let backend = self.backend_view(account.is_some()).await?;
         Ok(SessionView {
             account,
             locale: state.locale,
-            backend_url: self.inner.base_url.clone(),
+            backend,
             ended_because: state.ended_because,
             notifications: state.notifications,
         })

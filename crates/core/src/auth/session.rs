@@ -140,7 +140,7 @@ impl Inner {
             .json("the sign-in answer")?;
         let pair = TokenPair::from_response(response, self.now());
         let user_id = user_id_from_access_token(&pair.access)?;
-        let key = format!("{user_id}@{}", self.authority);
+        let key = format!("{user_id}@{}", self.http.backend()?.authority);
         // Saved before first use: a locked keyring fails the sign-in instead of leaving a
         // session the app cannot resume.
         self.save_tokens(&key, &pair).await?;

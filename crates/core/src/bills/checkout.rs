@@ -13,8 +13,7 @@ impl Inner {
     fn checkout_target(&self, url: &str, id: PaymentOrderId) -> Result<(String, String), Error> {
         let parsed = url::Url::parse(url)
             .map_err(|_| Error::BadResponse("a checkout URL that is not a URL".into()))?;
-        let base =
-            url::Url::parse(&self.base_url).map_err(|_| Error::Internal("base URL".into()))?;
+        let base = self.http.backend()?.base.clone();
         let same_origin = parsed.scheme() == base.scheme()
             && parsed.host_str() == base.host_str()
             && parsed.port_or_known_default() == base.port_or_known_default();

@@ -118,7 +118,12 @@ impl Inner {
                 | Error::NotFound(_)
                 | Error::MembershipRequired(_)
                 | Error::Invalid(_)
-                | Error::Photo(_),
+                | Error::Photo(_)
+                | Error::NoBackend
+                | Error::JoinLink(_)
+                | Error::QrNotFound
+                | Error::PinMismatch(_)
+                | Error::NotNow(_),
             ) => (OutboxEvent::Interrupted, None, None),
         };
         let next_attempt_at = match event {

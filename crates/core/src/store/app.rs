@@ -1,10 +1,11 @@
-//! `app.db`: which account is signed in, the locale, why the last session ended, and the
-//! household each account chose. Never tokens.
+//! `app.db`: which account is signed in, the locale, why the last session ended, the
+//! household each account chose, and the backend chosen by joining a community (its URL, the
+//! pinned CA, the community). Never tokens.
 
 use crate::error::{Error, StorageContext};
 use chrono::{DateTime, Utc};
 use linli_wire::ipc::Locale;
-use linli_wire::{ErrorCode, MembershipId, UserId};
+use linli_wire::{CommunityId, ErrorCode, MembershipId, UserId};
 use sqlx::{Row, SqlitePool};
 use std::path::Path;
 
@@ -24,6 +25,16 @@ pub(crate) struct AppState {
     pub(crate) signed_in: Option<SignedIn>,
     pub(crate) ended_because: Option<ErrorCode>,
     pub(crate) notifications: bool,
+}
+
+/// The backend chosen by joining a community.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ChosenBackend {
+    pub(crate) url: String,
+    /// The CA certificate (DER) the join link's pin matched.
+    pub(crate) ca_der: Option<Vec<u8>>,
+    pub(crate) community_id: CommunityId,
+    pub(crate) community_name: String,
 }
 
 /// Handle on `app.db`.
@@ -126,6 +137,60 @@ impl AppDb {
         Ok(())
     }
 
+    /// The backend chosen by joining, if any.
+    pub(crate) async fn backend(&self) -> Result<Option<ChosenBackend>, Error> {
+        let row = sqlx::query(
+            "SELECT url, ca_der, community_id, community_name FROM backend WHERE id = 1",
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .storage("read the chosen backend")?;
+        let Some(row) = row else { return Ok(None) };
+        let community: String = row
+            .try_get("community_id")
+            .storage("read the chosen backend")?;
+        let Ok(community_id) = community.parse() else {
+            tracing::warn!("the chosen backend's community id is unreadable; join again");
+            return Ok(None);
+        };
+        Ok(Some(ChosenBackend {
+            url: row.try_get("url").storage("read the chosen backend")?,
+            ca_der: row.try_get("ca_der").storage("read the chosen backend")?,
+            community_id,
+            community_name: row
+                .try_get("community_name")
+                .storage("read the chosen backend")?,
+        }))
+    }
+
+    /// Keeps `chosen` as the backend (replacing any earlier one), or forgets it (`None`).
+    pub(crate) async fn set_backend(
+        &self,
+        chosen: Option<&ChosenBackend>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Error> {
+        let query = match chosen {
+            Some(chosen) => sqlx::query(
+                "INSERT INTO backend (id, url, ca_der, community_id, community_name, joined_at)
+                 VALUES (1, ?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, ca_der = excluded.ca_der,
+                 community_id = excluded.community_id,
+                 community_name = excluded.community_name, joined_at = excluded.joined_at",
+            )
+            .bind(&chosen.url)
+            .bind(chosen.ca_der.as_deref())
+            .bind(chosen.community_id.to_string())
+            .bind(&chosen.community_name)
+            .bind(now.to_rfc3339()),
+            None => sqlx::query("DELETE FROM backend WHERE id = 1"),
+        };
+        query
+            .execute(&self.pool)
+            .await
+            .storage("save the chosen backend")?;
+        Ok(())
+    }
+
     pub(crate) async fn household(&self, user: UserId) -> Result<Option<MembershipId>, Error> {
         let row: Option<String> =
             sqlx::query_scalar("SELECT membership_id FROM households WHERE user_id = ?")
@@ -193,6 +258,38 @@ mod tests {
             state.ended_because, None,
             "a new sign-in forgets why the last ended"
         );
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_chosen_backend_is_kept_and_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = AppDb::open(&dir.path().join("app.db")).await.expect("open");
+        assert_eq!(
+            db.backend().await.expect("read"),
+            None,
+            "none before joining"
+        );
+        let chosen = ChosenBackend {
+            url: "https://wuye.example.cn".to_owned(),
+            ca_der: Some(vec![1, 2, 3]),
+            community_id: CommunityId(uuid::Uuid::now_v7()),
+            community_name: "翠湖花园".to_owned(),
+        };
+        db.set_backend(Some(&chosen), Utc::now())
+            .await
+            .expect("keep");
+        db.close().await;
+        let db = AppDb::open(&dir.path().join("app.db"))
+            .await
+            .expect("reopen");
+        assert_eq!(
+            db.backend().await.expect("read"),
+            Some(chosen),
+            "the choice survives a restart"
+        );
+        db.set_backend(None, Utc::now()).await.expect("forget");
+        assert_eq!(db.backend().await.expect("read"), None, "forgotten");
         db.close().await;
     }
 }

@@ -137,11 +137,11 @@ async fn send_upload(inner: &Inner, account: &Account, item: &OutboxItem) -> Res
         }
     };
     let client = TusClient::new(
-        inner.http.client().clone(),
+        inner.http.client()?,
         Some(token.expose().to_owned()),
         UPLOAD_CHUNK,
     );
-    let creation = inner.http.endpoint("/v1/uploads");
+    let creation = inner.http.endpoint("/v1/uploads")?;
     let id = payload.attachment_id.to_string();
     let metadata = [
         ("attachment_id", id.as_str()),

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod billing;
+pub mod communities;
 pub mod gate;
 pub mod me;
 pub mod memberships;

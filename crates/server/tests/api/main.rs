@@ -9,6 +9,7 @@ mod contract;
 mod deadlines;
 mod idempotency;
 mod invitations;
+mod join;
 mod memberships;
 mod notices;
 mod passes;

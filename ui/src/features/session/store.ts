@@ -2,7 +2,7 @@
 // core's SessionView and SyncStatus; core events keep it current.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AccountView, CoreEvent, ErrorCode, InvitationId, Locale, Membership, MembershipId } from '../../generated/wire';
+import type { AccountView, BackendView, CoreEvent, ErrorCode, InvitationId, Locale, Membership, MembershipId } from '../../generated/wire';
 import type { Backend } from '../../backend';
 import { applyLocale } from '../../i18n';
 
@@ -10,7 +10,9 @@ export const useSession = defineStore('session', () => {
   const account = ref<AccountView | null>(null);
   const locale = ref<Locale>('zh-CN');
   const endedBecause = ref<ErrorCode | null>(null);
-  const backendUrl = ref('');
+  /** The backend the app talks to; null until the resident joins a community (加入小区). */
+  const backendView = ref<BackendView | null>(null);
+  const backendUrl = computed(() => backendView.value?.url ?? '');
   const online = ref(true);
   const outboxPending = ref(0);
   const notifications = ref(true);
@@ -28,7 +30,7 @@ export const useSession = defineStore('session', () => {
     account.value = session.account;
     locale.value = session.locale;
     endedBecause.value = session.ended_because;
-    backendUrl.value = session.backend_url;
+    backendView.value = session.backend;
     notifications.value = session.notifications;
     applyLocale(session.locale);
     await refreshStatus(backend);
@@ -62,6 +64,20 @@ export const useSession = defineStore('session', () => {
     await backend.signOut();
     account.value = null;
     endedBecause.value = null;
+    // Whether the resident may now switch community is the core's to say.
+    backendView.value = (await backend.session()).backend;
+  }
+
+  /** Joins the community of a join link; the session then names its backend. */
+  async function join(backend: Backend, link: string): Promise<void> {
+    await backend.join(link);
+    backendView.value = (await backend.session()).backend;
+  }
+
+  /** Forgets the backend (signed out), to join another community. */
+  async function leaveBackend(backend: Backend): Promise<void> {
+    await backend.leaveBackend();
+    backendView.value = (await backend.session()).backend;
   }
 
   async function leaveHousehold(backend: Backend, id: MembershipId): Promise<void> {
@@ -116,7 +132,10 @@ export const useSession = defineStore('session', () => {
     account,
     locale,
     endedBecause,
+    backendView,
     backendUrl,
+    join,
+    leaveBackend,
     online,
     outboxPending,
     ready,

@@ -32,15 +32,4 @@ export function stateColor(key: string): string {
   }
 }
 
-/** A picked file as Base64 (what the core prepares). */
-export function fileToBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => {
-      const url = String(reader.result ?? '');
-      resolve(url.slice(url.indexOf(',') + 1));
-    };
-    reader.onerror = () => reject(reader.error ?? new Error('read failed'));
-    reader.readAsDataURL(file);
-  });
-}
+export { fileToBase64 } from '../../shared/files';
