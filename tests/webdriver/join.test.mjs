@@ -3,6 +3,7 @@
 // prints, with its pin changed, is refused with the app's own words for `pin-mismatch`; the
 // real link shows the community, 加入 leads to sign-in, and signing in reaches home over the
 // pinned CA. A restart of the app opens on sign-in, not 加入小区: the choice is in app.db.
+// A second fresh app joins by picking the QR code's PNG (`join-link --qr`), read by the core.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -97,4 +98,26 @@ test('a fresh app joins its community by the join link, refusing a wrong pin', a
   open.browser = browser;
   await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });
   assert.equal(await (await byId(browser, 'join-title')).isExisting(), false, 'no 加入小区 after a restart');
+});
+
+test('a picture of the join QR code, picked from a file, joins too', async () => {
+  await open.browser?.deleteSession().catch(() => {});
+  await open.driver?.stop().catch(() => {});
+  const server = open.server ?? (open.server = await startServer(tempDir('server')));
+  const printed = joinLink(server);
+  delete process.env.LINLI_BACKEND_URL;
+  delete process.env.LINLI_BACKEND_CA;
+  open.driver = await startDriver({ LINLI_DATA_DIR: tempDir('app') });
+  const browser = await openApp();
+  open.browser = browser;
+  await (await byId(browser, 'join-mode-picture')).waitForDisplayed({ timeout: 30000 });
+  await (await byId(browser, 'join-mode-picture')).click();
+  // What the system file dialog hands the page: the PNG `join-link --qr` wrote.
+  await (await byId(browser, 'join-picture-input')).setValue(printed.qr);
+  const name = await byId(browser, 'join-community-name');
+  await name.waitForDisplayed({ timeout: 20000 });
+  assert.equal(await name.getText(), '翠湖花园', 'the core read the link in the picture');
+  screenshot(shots, '06-qr-found');
+  await (await byId(browser, 'join-submit')).click();
+  await (await byId(browser, 'login-submit')).waitForDisplayed({ timeout: 20000 });
 });
