@@ -38,6 +38,7 @@ describe('join', () => {
     await wrapper.find('form').trigger('submit');
     await vi.waitFor(() => expect(byId('error-message')?.textContent, 'a wrong pin is explained by its code').toContain('指纹不符'));
     expect(byId('join-found'), 'nothing to join').toBeNull();
+    expect((byId('join-link') as HTMLTextAreaElement).value, 'the link typed is kept for a second look').toBe(LINK);
 
     await wrapper.find('form').trigger('submit');
     await vi.waitFor(() => expect(byId('join-community-name')?.textContent).toBe(MEMBERSHIPS[0]!.community.name));
@@ -83,6 +84,14 @@ describe('join', () => {
     await vi.waitFor(() => expect(byId('join-choice')?.textContent).toContain(MEMBERSHIPS[0]!.community.name));
     await wrapper.find('[data-testid="join-choice"]').trigger('click');
     await vi.waitFor(() => expect(byId('join-submit')).not.toBeNull());
+  });
+
+  it('Me names the community and the server the core reports', async () => {
+    const backend = new FakeBackend({ signedIn: true });
+    const { wrapper } = await mountApp(backend, '/me');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('me-community')?.textContent).toContain(MEMBERSHIPS[0]!.community.name));
+    expect(byId('me-server')?.textContent).toContain('https://127.0.0.1:8443');
   });
 
   it('a signed-out resident switches community from the sign-in screen when the core allows it', async () => {
