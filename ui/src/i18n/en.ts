@@ -10,6 +10,7 @@ const errors: Record<ErrorCode, string> = {
   'refresh-reused': 'Your sign-in was used from somewhere else, so we signed you out to protect your account. Please sign in again.',
   forbidden: 'You are not allowed to do this.',
   'membership-required': 'Please link a home first.',
+  'role-forbidden': 'Your role in this home does not allow this.',
   'not-found': 'This item does not exist or was removed.',
   'invalid-transition': 'This is not possible in the current state.',
   'already-exists': 'This already exists.',

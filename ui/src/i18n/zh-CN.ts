@@ -11,6 +11,7 @@ const errors: Record<ErrorCode, string> = {
   'refresh-reused': '检测到登录凭证被重复使用，为保护账号安全已退出，请重新登录',
   forbidden: '没有权限进行此操作',
   'membership-required': '请先绑定房屋',
+  'role-forbidden': '您在此房屋的身份不能进行此操作',
   'not-found': '内容不存在或已被删除',
   'invalid-transition': '当前状态不允许此操作',
   'already-exists': '该内容已存在',

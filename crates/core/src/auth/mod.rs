@@ -234,6 +234,8 @@ mod tests {
             },
             role: MembershipRole::Owner,
             state,
+            ends_on: None,
+            allowed: Vec::new(),
         }
     }
 

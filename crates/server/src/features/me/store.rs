@@ -1,5 +1,6 @@
 //! The households' SQL: a resident's memberships as the contract shows them, and the masked
-//! phone. The change feed ([`crate::features::sync`]) renders memberships with these too.
+//! phone. The change feed ([`crate::features::sync`]) renders memberships with these too. What
+//! a membership allows comes from the memberships feature's rights matrix.
 
 use linli_wire::me::{Community, Membership, Unit};
 use linli_wire::{CommunityId, MembershipId, UnitId};
@@ -7,12 +8,15 @@ use sqlx::SqliteConnection;
 use uuid::Uuid;
 
 use crate::db::open_enum;
+use crate::features::memberships::rules;
+use chrono::NaiveDate;
 
 #[derive(sqlx::FromRow)]
 struct MembershipRow {
     id: String,
     role: String,
     state: String,
+    ends_on: Option<String>,
     version: i64,
     community_id: String,
     community_name: String,
@@ -26,13 +30,22 @@ struct MembershipRow {
     area_centi_m2: i64,
 }
 
-const MEMBERSHIP_SELECT: &str = "SELECT m.id, m.role, m.state, m.version,
+const MEMBERSHIP_SELECT: &str = "SELECT m.id, m.role, m.state, m.ends_on, m.version,
         c.id AS community_id, c.name AS community_name, c.address, c.property_company,
         c.service_phone, u.id AS unit_id, u.building, u.entrance, u.room, u.area_centi_m2
      FROM memberships m JOIN units u ON u.id = m.unit_id JOIN communities c ON c.id = u.community_id";
 
 fn to_wire(row: MembershipRow) -> Result<(Membership, i64), sqlx::Error> {
     let id = crate::db::parse_id;
+    let role = open_enum(&row.role)?;
+    let state = open_enum(&row.state)?;
+    let ends_on = row
+        .ends_on
+        .map(|d| {
+            d.parse::<NaiveDate>()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+        })
+        .transpose()?;
     Ok((
         Membership {
             id: MembershipId(id(&row.id)?),
@@ -50,8 +63,10 @@ fn to_wire(row: MembershipRow) -> Result<(Membership, i64), sqlx::Error> {
                 room: row.room,
                 area_centi_m2: row.area_centi_m2,
             },
-            role: open_enum(&row.role)?,
-            state: open_enum(&row.state)?,
+            role,
+            state,
+            ends_on,
+            allowed: rules::allowed(role, state),
         },
         row.version,
     ))
