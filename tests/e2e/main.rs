@@ -19,6 +19,7 @@ mod gate;
 mod invitations;
 mod keyring;
 mod kill;
+mod members;
 mod moving_out;
 mod offline;
 mod outbox;

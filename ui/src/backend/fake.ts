@@ -4,7 +4,7 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
-import type { CreateInvitation, Invitation, InvitationId } from '../generated/wire';
+import type { CreateInvitation, HomeMember, Invitation, InvitationId } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
@@ -28,6 +28,8 @@ interface Decisions {
   invite: Invitation;
   /** The account after accepting an invitation. */
   acceptInvitation: AccountView;
+  /** The home's members after removing one (who may be removed is the backend's to say). */
+  removeMember: HomeMember[];
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -49,6 +51,8 @@ export class FakeBackend implements Backend {
   /** The notices of both households (each shown to its own). */
   readonly items: Notice[];
   readonly passList: PassView[] = [];
+  /** The current home's members, as the backend listed them (tests put them here). */
+  readonly memberList: HomeMember[] = [];
   /** Invitations addressed to the resident (tests put them here). */
   readonly invitationList: Invitation[] = [];
   /** Queued and sent tickets (tests put sent ones here). */
@@ -202,6 +206,12 @@ export class FakeBackend implements Backend {
 
   async invite(membership: MembershipId, input: CreateInvitation): Promise<Invitation> {
     return this.decided('invite', [membership, input]);
+  }
+
+  async homeMembers(_membership: MembershipId): Promise<HomeMember[]> { return this.memberList.map((m) => ({ ...m })); }
+
+  async removeMember(membership: MembershipId, member: MembershipId): Promise<HomeMember[]> {
+    return this.decided('removeMember', [membership, member]);
   }
 
   async invitations(): Promise<Invitation[]> { return this.invitationList.map((i) => ({ ...i })); }
