@@ -4,7 +4,7 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
-import type { CreateInvitation, HomeMember, Invitation, InvitationId } from '../generated/wire';
+import type { CreateInvitation, HomeMember, Invitation, InvitationId, Membership } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
@@ -39,7 +39,10 @@ type Answer<K extends Decided> = Decisions[K] | ((...args: Parameters<Backend[K]
 export class FakeBackend implements Backend {
   private signedIn: boolean;
   private endedBecause: SessionView['ended_because'] = null;
-  private current: MembershipId = MEMBERSHIPS[0]!.id;
+  /** The resident's homes as the backend sent them (a test may give its own, e.g. with
+   *  another `allowed`). */
+  private readonly homes: Membership[];
+  private current: MembershipId;
   private locale: Locale = 'zh-CN';
   private online = true;
   private outbox = { pending: 0, rejected: 0 };
@@ -76,8 +79,10 @@ export class FakeBackend implements Backend {
   /** Paths of saved pictures (tests read them). */
   readonly saved: string[] = [];
 
-  constructor(options: { signedIn?: boolean; now?: number } = {}) {
+  constructor(options: { signedIn?: boolean; now?: number; memberships?: Membership[] } = {}) {
     this.signedIn = options.signedIn ?? false;
+    this.homes = options.memberships ?? MEMBERSHIPS;
+    this.current = this.homes[0]!.id;
     this.items = demoNotices(options.now ?? Date.now());
   }
 
@@ -147,7 +152,7 @@ export class FakeBackend implements Backend {
   }
 
   private account(): AccountView {
-    return { user: DEMO_USER, memberships: MEMBERSHIPS, current_membership_id: this.current };
+    return { user: DEMO_USER, memberships: this.homes, current_membership_id: this.current };
   }
 
   private found<T>(item: T | undefined, what: string): T {
@@ -196,7 +201,7 @@ export class FakeBackend implements Backend {
   }
 
   async switchHousehold(id: MembershipId): Promise<AccountView> {
-    this.current = this.found(MEMBERSHIPS.find((m) => m.id === id), 'household').id;
+    this.current = this.found(this.homes.find((m) => m.id === id), 'household').id;
     return this.account();
   }
 
@@ -228,7 +233,7 @@ export class FakeBackend implements Backend {
   async setLocale(locale: Locale): Promise<void> { this.locale = locale; }
 
   async notices(): Promise<Notice[]> {
-    const community = MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
+    const community = this.homes.find((m) => m.id === this.current)!.community.id;
     return this.items.filter((n) => n.community_id === community).map((n) => ({ ...n }));
   }
 
