@@ -6,7 +6,7 @@
 
 use crate::passes::{create as create_pass, pass_body};
 use crate::roles::{home, join};
-use crate::{Fixture, expect_problem};
+use crate::{Fixture, access, expect_problem};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -266,6 +266,9 @@ async fn housekeeping_ends_a_tenancy_after_its_last_day_in_beijing() {
         - chrono::Duration::hours(8);
     let wait = (next_day.and_utc() - now).to_std().expect("ahead");
     fx.clock.advance(wait - std::time::Duration::from_millis(1));
+    // Up to a day passed: yesterday's access tokens have expired; sign in again.
+    let owner = fx.wang_fang().await;
+    let tenant = access(&fx.sign_in_by_code("13900000071").await);
     linli_server::serve::tidy(&fx.server.state)
         .await
         .expect("housekeeping");

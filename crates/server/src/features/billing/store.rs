@@ -86,7 +86,7 @@ pub(crate) async fn may_see_bill(
     if tenants {
         Ok(())
     } else {
-        Err(rules::require(role, Action::PayPropertyFee).unwrap_err())
+        Err(rules::refusal(role, Action::PayPropertyFee))
     }
 }
 
@@ -409,7 +409,7 @@ pub(crate) async fn own_receipt(
             .fetch_one(&mut *conn)
             .await?;
             if !tenants {
-                return Err(rules::require(&role, Action::PayPropertyFee).unwrap_err());
+                return Err(rules::refusal(&role, Action::PayPropertyFee));
             }
         }
     }

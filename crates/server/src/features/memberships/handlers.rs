@@ -112,7 +112,7 @@ pub async fn accept(
     let joined = invitations::decide(&mut tx, resident.user_id, id, true, now).await?;
     let joined =
         joined.ok_or_else(|| ApiError::internal("an accepted invitation made no membership"))?;
-    let (membership, _) = crate::features::me::store::membership(&mut tx, resident.user_id, joined)
+    let (membership, _) = super::render::membership(&mut tx, resident.user_id, joined)
         .await?
         .ok_or_else(ApiError::not_found)?;
     tx.commit().await?;

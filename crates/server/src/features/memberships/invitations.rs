@@ -13,12 +13,12 @@ use linli_wire::{CommunityId, InvitationId, UnitId};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::render::mask_phone;
 use crate::changes::{self, Scope};
 use crate::clock::{community_today, from_ms};
 use crate::db::{open_enum, parse_id};
 use crate::error::{ApiError, ApiResult};
 use crate::features::auth::normalize_phone;
-use crate::features::me::mask_phone;
 
 #[derive(sqlx::FromRow)]
 struct Row {

@@ -11,12 +11,12 @@ use linli_wire::me::{Action, HomeMember, MembershipRole};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::render::mask_phone;
 use super::rules;
 use super::store::{self, Left};
 use crate::clock::from_ms;
 use crate::db::parse_id;
 use crate::error::{ApiError, ApiResult};
-use crate::features::me::mask_phone;
 
 /// The caller's active membership `id` with the right `action`: (unit, stored role).
 async fn acting(

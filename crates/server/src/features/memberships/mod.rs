@@ -10,15 +10,19 @@
 //! their next sync), and the home's bills, passes and tickets leave the member's lists, so the
 //! app drops them at its next sync. The tickets themselves stay with the home. Writes for an
 //! ended membership are refused as `membership-required` by every feature (they check
-//! `state = 'active'`). This feature uses the passes feature's revocation (see [`store`]).
+//! `state = 'active'`). Revoking the member's passes writes the passes' revocation list the
+//! way the passes feature does (see [`store`]); the passes feature, like every feature acting
+//! for a home, uses this one's [`rules`].
 
 pub mod handlers;
 pub mod invitations;
 pub mod members;
+pub(crate) mod render;
 pub mod rules;
 pub(crate) mod store;
 
 pub use members::mask_name;
+pub use render::mask_phone;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -92,11 +92,16 @@ pub fn require(stored_role: &str, action: Action) -> Result<(), ApiError> {
     if allows(role(stored_role), action) {
         Ok(())
     } else {
-        Err(ApiError::new(ErrorCode::RoleForbidden).detail(format!(
-            "a {stored_role} of this home may not {}",
-            action_words(action)
-        )))
+        Err(refusal(stored_role, action))
     }
+}
+
+/// The 403 `role-forbidden` for a member in `stored_role` asking for `action`.
+pub fn refusal(stored_role: &str, action: Action) -> ApiError {
+    ApiError::new(ErrorCode::RoleForbidden).detail(format!(
+        "a {stored_role} of this home may not {}",
+        action_words(action)
+    ))
 }
 
 fn action_words(action: Action) -> &'static str {

@@ -58,8 +58,7 @@ pub async fn end(conn: &mut SqliteConnection, id: Uuid, now: i64) -> sqlx::Resul
         .bind(id.to_string())
         .execute(&mut *conn)
         .await?;
-    let passes_revoked =
-        crate::features::passes::revoke_all_of_membership(conn, &id.to_string(), now).await?;
+    let passes_revoked = revoke_passes(conn, id, now).await?;
     changes::record(
         conn,
         EntityKind::Membership,
@@ -70,6 +69,35 @@ pub async fn end(conn: &mut SqliteConnection, id: Uuid, now: i64) -> sqlx::Resul
     )
     .await?;
     Ok(Left::Now { passes_revoked })
+}
+
+/// Revokes every pass the member made for the home and not revoked yet, entering each in its
+/// community's revocation list (`pass_revocations`, which gates sync), as the passes feature's
+/// own revoke does; how many. Written here rather than called there because the passes
+/// feature asks this one's rights matrix, and features may not import each other both ways.
+async fn revoke_passes(
+    conn: &mut SqliteConnection,
+    membership: Uuid,
+    now: i64,
+) -> sqlx::Result<usize> {
+    let membership = membership.to_string();
+    sqlx::query(
+        "INSERT INTO pass_revocations (pass_id, community_id, at)
+         SELECT id, community_id, ? FROM passes WHERE membership_id = ? AND revoked_at IS NULL
+         ORDER BY created_at, id",
+    )
+    .bind(now)
+    .bind(&membership)
+    .execute(&mut *conn)
+    .await?;
+    let revoked = sqlx::query(
+        "UPDATE passes SET revoked_at = ? WHERE membership_id = ? AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(&membership)
+    .execute(&mut *conn)
+    .await?;
+    Ok(usize::try_from(revoked.rows_affected()).unwrap_or(usize::MAX))
 }
 
 /// The caller's own membership `id`: (unit, stored role, state), if it is theirs.
