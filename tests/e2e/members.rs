@@ -2,7 +2,8 @@
 //! own device that number joins, reads the home's notices and invites a visitor. The owner
 //! lists the home's members and removes them: at the member's next sync the home's cached
 //! data (notices, passes, bills) is gone from their device, and a gate refuses their pass after
-//! its own next sync.
+//! its own next sync. A tenancy reaching its last day has the same effect, by housekeeping on
+//! the server's clock.
 
 use crate::support::Env;
 use linli_core::Clock;
@@ -14,6 +15,33 @@ use linli_wire::ipc::{NewPass, PassViewState};
 use linli_wire::me::{MembershipRole, MembershipState};
 
 const FAMILY_PHONE: &str = "13900000066";
+const TENANT_PHONE: &str = "13900000067";
+
+/// A core of its own (data folder and token store) for `phone`, signed in by SMS code.
+async fn own_device(
+    env: &Env,
+    phone: &str,
+) -> (
+    linli_core::Core,
+    tempfile::TempDir,
+    linli_wire::ipc::AccountView,
+) {
+    let device = tempfile::tempdir().expect("tempdir");
+    let mut config = env.config();
+    config.data_dir = device.path().to_path_buf();
+    let mut deps = env.deps();
+    deps.tokens = std::sync::Arc::new(linli_core::MemoryTokenStore::new());
+    let core = linli_core::Core::open(config, deps)
+        .await
+        .expect("the member's core");
+    core.request_sign_in_code(phone).await.expect("a code");
+    let code = env.server.sms_code(phone).await;
+    let account = core
+        .sign_in_with_code(phone, &code)
+        .await
+        .expect("registered");
+    (core, device, account)
+}
 
 /// Rows of `sql` (one `?`: `bind`) in a cache.db, read-only.
 async fn count(cache: &std::path::Path, sql: &str, bind: &str) -> i64 {
@@ -57,23 +85,7 @@ async fn a_removed_member_loses_the_homes_data_at_the_next_sync_and_their_pass_a
         .expect("invited");
 
     // The family member's own device.
-    let device = tempfile::tempdir().expect("tempdir");
-    let mut config = env.config();
-    config.data_dir = device.path().to_path_buf();
-    let mut deps = env.deps();
-    deps.tokens = std::sync::Arc::new(linli_core::MemoryTokenStore::new());
-    let member = linli_core::Core::open(config, deps)
-        .await
-        .expect("the member's core");
-    member
-        .request_sign_in_code(FAMILY_PHONE)
-        .await
-        .expect("a code");
-    let code = env.server.sms_code(FAMILY_PHONE).await;
-    let mine = member
-        .sign_in_with_code(FAMILY_PHONE, &code)
-        .await
-        .expect("registered");
+    let (member, device, mine) = own_device(&env, FAMILY_PHONE).await;
     let joined = member
         .accept_invitation(invited.id)
         .await
@@ -206,4 +218,97 @@ async fn a_removed_member_loses_the_homes_data_at_the_next_sync_and_their_pass_a
     );
     member.shutdown().await;
     owner.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_tenancy_past_its_last_day_leaves_the_tenants_device_at_the_next_sync() {
+    let env = Env::start().await;
+    env.server.freeze_clock();
+    let owner = env.open_core().await;
+    let account = owner
+        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+        .await
+        .expect("sign in");
+    let home = account
+        .memberships
+        .iter()
+        .find(|m| m.role == MembershipRole::Owner)
+        .expect("Wang Fang owns a home")
+        .clone();
+    // Today in Beijing, on the server's clock, is the tenancy's last day.
+    let today = (env.server.now() + chrono::Duration::hours(8)).date_naive();
+    let invited = owner
+        .invite(
+            home.id,
+            CreateInvitation {
+                phone: TENANT_PHONE.into(),
+                role: MembershipRole::Tenant,
+                ends_on: Some(today),
+            },
+        )
+        .await
+        .expect("invited");
+    owner.shutdown().await;
+    let (tenant, device, mine) = own_device(&env, TENANT_PHONE).await;
+    let joined = tenant
+        .accept_invitation(invited.id)
+        .await
+        .expect("accepted");
+    let membership = joined
+        .memberships
+        .iter()
+        .find(|m| m.unit.id == home.unit.id)
+        .expect("the home")
+        .clone();
+    assert_eq!(
+        membership.ends_on,
+        Some(today),
+        "the tenancy carries its last day"
+    );
+    assert!(
+        !membership.allowed.contains(&linli_wire::me::Action::Invite),
+        "a tenant does not invite: {:?}",
+        membership.allowed
+    );
+    let cache = device
+        .path()
+        .join("accounts")
+        .join(mine.user.id.to_string())
+        .join("cache.db");
+    let notices = "SELECT COUNT(*) FROM notices WHERE community_id = ?";
+    let community = home.community.id.to_string();
+    assert!(
+        count(&cache, notices, &community).await > 0,
+        "the home's notices are cached"
+    );
+
+    // The next Beijing midnight passes; housekeeping runs; the tenant's app syncs.
+    let midnight = today
+        .succ_opt()
+        .expect("tomorrow")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_utc()
+        - chrono::Duration::hours(8);
+    let wait = (midnight - env.server.now()).to_std().expect("ahead");
+    env.server.advance_clock(wait);
+    env.server.housekeeping().await;
+    tenant.sync_now().await.expect("the tenant's next sync");
+    let account = tenant
+        .session()
+        .await
+        .expect("session")
+        .account
+        .expect("still signed in");
+    let ended = account.memberships.iter().find(|m| m.id == membership.id);
+    assert!(
+        ended.is_none_or(|m| m.state == MembershipState::Ended),
+        "the tenancy ended: {ended:?}"
+    );
+    assert_eq!(
+        count(&cache, notices, &community).await,
+        0,
+        "the home's notices left the tenant's device"
+    );
+    tenant.shutdown().await;
 }
