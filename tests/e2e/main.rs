@@ -20,6 +20,7 @@ mod invitations;
 mod join;
 mod keyring;
 mod kill;
+mod members;
 mod moving_out;
 mod offline;
 mod outbox;

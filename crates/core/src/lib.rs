@@ -60,7 +60,7 @@ use crate::http::{Backend, ExtraRoot, Http, check_base_url};
 use crate::inner::Inner;
 use crate::outbox::handler::Handlers;
 use crate::store::app::AppDb;
-use crate::sync::{FeedTables, Pulls};
+use crate::sync::{FeedTables, HomeTables, Pulls};
 use linli_wire::ipc::{CoreEvent, SyncStatus};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -75,6 +75,8 @@ pub(crate) struct Features {
     pub(crate) pulls: &'static Pulls,
     /// Tables the change feed writes.
     pub(crate) feed: &'static FeedTables,
+    /// Tables of homes' data, forgotten when the home is no longer active.
+    pub(crate) homes: &'static HomeTables,
 }
 
 /// Where the core keeps its data and which backend it talks to.

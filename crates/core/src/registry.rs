@@ -1,6 +1,6 @@
 //! Every feature's part in the shared loops, in one list: the one place where a new kind of
-//! queued write, a new list pulled whole or a new table of the change feed is registered (one
-//! line each), so that the outbox runner and the pull loop import no feature and each feature
+//! queued write, a new list pulled whole, a new table of the change feed or of homes' data is
+//! registered (one line each), so that the outbox runner and the pull loop import no feature and each feature
 //! keeps its rules in its own folder. `Core::open` hands [`FEATURES`] to the shared state.
 
 use crate::Features;
@@ -10,7 +10,7 @@ use crate::notices::cache::NoticesFeed;
 use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
 use crate::passes::{CreatePassKind, PassesPull};
-use crate::sync::{FeedTables, Pulls};
+use crate::sync::{FeedTables, HomeTables, Pulls};
 use crate::tickets::TicketsPull;
 use crate::tickets::outbox::{CreateTicketKind, UploadPhotoKind};
 
@@ -29,11 +29,15 @@ static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull]);
 /// The tables the change feed writes; a bootstrap empties them in this order.
 static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed]);
 
+/// The tables of homes' data, forgotten after a sync for homes no longer active.
+static HOMES: HomeTables = HomeTables(&[&NoticesFeed, &PassesPull, &BillingPull, &TicketsPull]);
+
 /// All of it, for [`crate::inner::Inner::features`].
 pub(crate) static FEATURES: Features = Features {
     outbox: &OUTBOX,
     pulls: &PULLS,
     feed: &FEED,
+    homes: &HOMES,
 };
 
 #[cfg(test)]

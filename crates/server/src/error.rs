@@ -204,6 +204,10 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
             "A used refresh token was presented; the session was revoked",
         ),
         C::Forbidden => ("没有权限", "Not allowed"),
+        C::RoleForbidden => (
+            "您在此房屋的身份不能进行此操作",
+            "Your role in this home does not allow this",
+        ),
         C::MembershipRequired => ("需要先绑定房屋", "No active household for this resource"),
         C::NotFound => ("未找到", "Not found"),
         C::InvalidTransition => ("当前状态不允许此操作", "Not allowed in the current state"),

@@ -154,6 +154,7 @@ pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
     changes::compact(&state.db, now - retention).await?;
     crate::features::uploads::purge_expired(state).await?;
     crate::features::auth::sms::forget_old_codes(&state.db, now).await?;
+    crate::features::memberships::end_tenancies(state).await?;
     Ok(())
 }
 

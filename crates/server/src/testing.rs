@@ -125,6 +125,16 @@ impl TestServer {
         self.clock.freeze();
     }
 
+    /// Runs the hourly housekeeping pass now, on the server's clock (tenancies past their last
+    /// day end, among the rest), rather than waiting for its timer.
+    pub async fn housekeeping(&self) {
+        if let Some(running) = self.running.lock().await.as_ref() {
+            crate::serve::tidy(&running.state)
+                .await
+                .expect("housekeeping");
+        }
+    }
+
     /// Makes the demo payment provider lose (or deliver again) its notifications, so the
     /// backend must find out about payments by asking it.
     pub async fn lose_payment_notifications(&self, lose: bool) {

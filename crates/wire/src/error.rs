@@ -38,6 +38,9 @@ pub enum ErrorCode {
     Forbidden,
     /// 403: no active membership for the unit or community.
     MembershipRequired,
+    /// 403: the caller's role in the home (owner, family, tenant) does not allow this action;
+    /// their membership's `allowed` list says what it does allow.
+    RoleForbidden,
     /// 404: no such resource (or not visible to the caller).
     NotFound,
     /// 409: the resource's state does not allow this action (`current_state`, `allowed[]`).
@@ -140,6 +143,7 @@ impl ErrorCode {
         Self::RefreshReused,
         Self::Forbidden,
         Self::MembershipRequired,
+        Self::RoleForbidden,
         Self::NotFound,
         Self::InvalidTransition,
         Self::AlreadyExists,
@@ -195,6 +199,7 @@ impl ErrorCode {
             Self::RefreshReused => "refresh-reused",
             Self::Forbidden => "forbidden",
             Self::MembershipRequired => "membership-required",
+            Self::RoleForbidden => "role-forbidden",
             Self::NotFound => "not-found",
             Self::InvalidTransition => "invalid-transition",
             Self::AlreadyExists => "already-exists",
@@ -250,7 +255,7 @@ impl ErrorCode {
             | Self::SmsCodeInvalid
             | Self::TokenExpired
             | Self::RefreshReused => 401,
-            Self::Forbidden | Self::MembershipRequired => 403,
+            Self::Forbidden | Self::MembershipRequired | Self::RoleForbidden => 403,
             Self::NotFound => 404,
             Self::InvalidTransition
             | Self::AlreadyExists

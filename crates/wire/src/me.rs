@@ -3,8 +3,14 @@
 //! A household is a [`Membership`]: the resident's binding to one unit of one community. A
 //! resident may have several (an owner of one flat who rents another); the app shows one at a
 //! time and everything on screen follows the chosen one.
+//!
+//! A membership carries what its member may do in that home ([`Membership::allowed`]): the
+//! backend decides it from the role (its rights matrix, docs/rights.md) and the app shows a
+//! button only when its [`Action`] is listed, so no rule is copied into a client. An ended
+//! membership allows nothing.
 
 use crate::ids::{CommunityId, MembershipId, UnitId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
@@ -83,6 +89,39 @@ pub enum MembershipState {
     Other,
 }
 
+/// Something a member may do in their home; [`Membership::allowed`] lists the ones the
+/// backend grants this member.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Report a repair (报修).
+    ReportRepair,
+    /// Complain, suggest or praise (投诉 / 建议 / 表扬).
+    Complain,
+    /// Issue and revoke visitor passes.
+    IssuePasses,
+    /// Read the community's notices.
+    ReadNotices,
+    /// See and pay the home's utility and parking bills (water, electricity, shared area,
+    /// parking) and their receipts.
+    PayBills,
+    /// See and pay every bill of the home, the property fee included, and read the fee ledger.
+    PayPropertyFee,
+    /// Invite family or a tenant by phone.
+    Invite,
+    /// See the home's members.
+    SeeMembers,
+    /// Remove a family member or tenant from the home.
+    ManageMembers,
+    /// Approve or refuse others' requests to bind the home.
+    DecideHomeRequests,
+    /// Leave the home (move out).
+    MoveOut,
+    /// An action this build does not know.
+    #[serde(other)]
+    Other,
+}
+
 /// One household of the resident.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 pub struct Membership {
@@ -96,6 +135,43 @@ pub struct Membership {
     pub role: MembershipRole,
     /// Whether it is in force.
     pub state: MembershipState,
+    /// A tenancy's last day (Beijing); absent for owners and family. The tenancy ends at the
+    /// start of the next day.
+    #[serde(default)]
+    pub ends_on: Option<NaiveDate>,
+    /// What this member may do in this home, as the backend decides (empty once ended).
+    #[serde(default)]
+    pub allowed: Vec<Action>,
+}
+
+/// One member of a home, as the home's owner (or family) sees them
+/// (`GET /v1/memberships/{id}/members`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct HomeMember {
+    /// The member's membership id (the one to remove).
+    pub membership_id: MembershipId,
+    /// Their name with all but the first character hidden (王*), or in full for oneself.
+    pub name: String,
+    /// Their phone with the middle digits hidden (138****0001).
+    pub phone_masked: String,
+    /// Their role in the home.
+    pub role: MembershipRole,
+    /// A tenancy's last day.
+    #[serde(default)]
+    pub ends_on: Option<NaiveDate>,
+    /// When they joined the home.
+    pub since: DateTime<Utc>,
+    /// Whether this is the caller.
+    pub is_me: bool,
+    /// Whether the caller may remove this member.
+    pub removable: bool,
+}
+
+/// The active members of a home, owners first, then by when they joined.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct HomeMemberList {
+    /// The members.
+    pub items: Vec<HomeMember>,
 }
 
 /// `GET /v1/me`.

@@ -6,6 +6,7 @@ use linli_wire::invitations::{CreateInvitation, Invitation};
 use linli_wire::{InvitationId, MembershipId};
 use linli_wire::auth::SmsCodeSent;
 use linli_wire::ipc::{AccountView, Locale, SessionView};
+use linli_wire::me::HomeMember;
 use tauri::State;
 
 commands! {
@@ -64,6 +65,17 @@ commands! {
     /// Declines an invitation.
     fn decline_invitation(core: State<'_, Core>, id: InvitationId) -> () {
         core.decline_invitation(id).await
+    }
+
+    /// The active members of the home of `membership` (needs the network).
+    fn home_members(core: State<'_, Core>, membership: MembershipId) -> Vec<HomeMember> {
+        core.home_members(membership).await
+    }
+
+    /// Removes a family member or tenant from the home (the resident is its owner); answers
+    /// the members afterwards.
+    fn remove_member(core: State<'_, Core>, membership: MembershipId, member: MembershipId) -> Vec<HomeMember> {
+        core.remove_member(membership, member).await
     }
 
     /// Remembers the UI language.

@@ -267,7 +267,8 @@ export function device(server) {
     token: () => token,
     get: (path) => call('GET', path),
     head: (path) => call('HEAD', path, undefined, { 'tus-resumable': '1.0.0' }),
-    post: (path, body) => call('POST', path, body),
+    post: (path, body, extra) => call('POST', path, body, extra),
+    delete: (path) => call('DELETE', path),
   };
 }
 

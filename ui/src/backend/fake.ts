@@ -4,7 +4,7 @@
 // payment order's outcome, what waits in the outbox, a refusal) is never imitated here: a test
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
-import type { BackendView, CreateInvitation, Invitation, InvitationId, JoinPreview } from '../generated/wire';
+import type { BackendView, CreateInvitation, HomeMember, Invitation, InvitationId, JoinPreview, Membership } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
@@ -36,6 +36,8 @@ interface Decisions {
   readJoinQr: string;
   /** The communities of a typed address. */
   previewAddress: JoinPreview[];
+  /** The home's members after removing one (who may be removed is the backend's to say). */
+  removeMember: HomeMember[];
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -45,7 +47,10 @@ type Answer<K extends Decided> = Decisions[K] | ((...args: Parameters<Backend[K]
 export class FakeBackend implements Backend {
   private signedIn: boolean;
   private endedBecause: SessionView['ended_because'] = null;
-  private current: MembershipId = MEMBERSHIPS[0]!.id;
+  /** The resident's homes as the backend sent them (a test may give its own, e.g. with
+   *  another `allowed`). */
+  private readonly homes: Membership[];
+  private current: MembershipId;
   private locale: Locale = 'zh-CN';
   private online = true;
   private outbox = { pending: 0, rejected: 0 };
@@ -57,6 +62,8 @@ export class FakeBackend implements Backend {
   /** The notices of both households (each shown to its own). */
   readonly items: Notice[];
   readonly passList: PassView[] = [];
+  /** The current home's members, as the backend listed them (tests put them here). */
+  readonly memberList: HomeMember[] = [];
   /** Invitations addressed to the resident (tests put them here). */
   readonly invitationList: Invitation[] = [];
   /** Queued and sent tickets (tests put sent ones here). */
@@ -83,9 +90,11 @@ export class FakeBackend implements Backend {
   /** The backend the app talks to; null before joining (a test starts there with `joined: false`). */
   backendView: BackendView | null;
 
-  constructor(options: { signedIn?: boolean; joined?: boolean; now?: number } = {}) {
+  constructor(options: { signedIn?: boolean; joined?: boolean; now?: number; memberships?: Membership[] } = {}) {
     this.signedIn = options.signedIn ?? false;
-    this.backendView = options.joined === false ? null : { url: 'https://127.0.0.1:8443', community_id: MEMBERSHIPS[0]!.community.id, community_name: MEMBERSHIPS[0]!.community.name, pinned: true, can_switch: true };
+    this.homes = options.memberships ?? MEMBERSHIPS;
+    this.current = this.homes[0]!.id;
+    this.backendView = options.joined === false ? null : { url: 'https://127.0.0.1:8443', community_id: this.homes[0]!.community.id, community_name: this.homes[0]!.community.name, pinned: true, can_switch: true };
     this.items = demoNotices(options.now ?? Date.now());
   }
 
@@ -155,7 +164,7 @@ export class FakeBackend implements Backend {
   }
 
   private account(): AccountView {
-    return { user: DEMO_USER, memberships: MEMBERSHIPS, current_membership_id: this.current };
+    return { user: DEMO_USER, memberships: this.homes, current_membership_id: this.current };
   }
 
   private found<T>(item: T | undefined, what: string): T {
@@ -218,7 +227,7 @@ export class FakeBackend implements Backend {
   }
 
   async switchHousehold(id: MembershipId): Promise<AccountView> {
-    this.current = this.found(MEMBERSHIPS.find((m) => m.id === id), 'household').id;
+    this.current = this.found(this.homes.find((m) => m.id === id), 'household').id;
     return this.account();
   }
 
@@ -228,6 +237,12 @@ export class FakeBackend implements Backend {
 
   async invite(membership: MembershipId, input: CreateInvitation): Promise<Invitation> {
     return this.decided('invite', [membership, input]);
+  }
+
+  async homeMembers(_membership: MembershipId): Promise<HomeMember[]> { return this.memberList.map((m) => ({ ...m })); }
+
+  async removeMember(membership: MembershipId, member: MembershipId): Promise<HomeMember[]> {
+    return this.decided('removeMember', [membership, member]);
   }
 
   async invitations(): Promise<Invitation[]> { return this.invitationList.map((i) => ({ ...i })); }
@@ -244,7 +259,7 @@ export class FakeBackend implements Backend {
   async setLocale(locale: Locale): Promise<void> { this.locale = locale; }
 
   async notices(): Promise<Notice[]> {
-    const community = MEMBERSHIPS.find((m) => m.id === this.current)!.community.id;
+    const community = this.homes.find((m) => m.id === this.current)!.community.id;
     return this.items.filter((n) => n.community_id === community).map((n) => ({ ...n }));
   }
 

@@ -2,7 +2,7 @@
 // their notices, the bills of 3栋2单元1502, a published ledger and the demo provider's checkout
 // page. Only data lives here: every value is written out as the backend would send it (totals,
 // overdue flags, read marks), so nothing in the fake computes what the core or backend decides.
-import type { AccountView, Bill, BillLine, LedgerPeriod, Membership, Notice, NoticeCategory, PaymentOrder } from '../generated/wire';
+import type { AccountView, Action, Bill, BillLine, LedgerPeriod, Membership, Notice, NoticeCategory, PaymentOrder } from '../generated/wire';
 
 /** The demo resident's phone and password (shown as hints; the fake signs anyone in). */
 export const DEMO_PHONE = '13800000001';
@@ -24,8 +24,18 @@ function membership(id: string, community: string, name: string, building: strin
     unit: { id: `${id}-unit`, building, entrance, room, area_centi_m2: 8950 },
     role,
     state: 'active',
+    ends_on: role === 'tenant' ? '2027-06-30' : null,
+    // As the backend's rights matrix answers (crates/server/src/features/memberships/rules.rs).
+    allowed: ALLOWED[role],
   };
 }
+
+const ALLOWED: Record<Membership['role'], Action[]> = {
+  owner: ['report_repair', 'complain', 'issue_passes', 'read_notices', 'pay_bills', 'pay_property_fee', 'invite', 'see_members', 'manage_members', 'decide_home_requests', 'move_out'],
+  family: ['report_repair', 'complain', 'issue_passes', 'read_notices', 'pay_bills', 'pay_property_fee', 'see_members', 'move_out'],
+  tenant: ['report_repair', 'complain', 'issue_passes', 'read_notices', 'pay_bills', 'move_out'],
+  other: [],
+};
 
 export const MEMBERSHIPS: Membership[] = [
   membership('0193a000-0000-7000-8000-0000000000a1', CUIHU, '翠湖花园', '3栋', '2单元', '1502', 'owner'),

@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, HomeMember, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
@@ -42,6 +42,13 @@ export interface Commands {
   acceptInvitation(id: InvitationId): Promise<AccountView>;
   /** Declines an invitation. */
   declineInvitation(id: InvitationId): Promise<void>;
+  /** The active members of the home of `membership` (needs the network). */
+  homeMembers(membership: MembershipId): Promise<Array<HomeMember>>;
+  /**
+   * Removes a family member or tenant from the home (the resident is its owner); answers
+   * the members afterwards.
+   */
+  removeMember(membership: MembershipId, member: MembershipId): Promise<Array<HomeMember>>;
   /** Remembers the UI language. */
   setLocale(locale: Locale): Promise<void>;
   /** Turns desktop notifications of ticket progress on or off (this device). */
@@ -142,6 +149,8 @@ export function bindCommands(invoke: Invoke): Commands {
     invitations: () => invoke('invitations') as Promise<Array<Invitation>>,
     acceptInvitation: (id: InvitationId) => invoke('accept_invitation', { id }) as Promise<AccountView>,
     declineInvitation: (id: InvitationId) => invoke('decline_invitation', { id }) as Promise<void>,
+    homeMembers: (membership: MembershipId) => invoke('home_members', { membership }) as Promise<Array<HomeMember>>,
+    removeMember: (membership: MembershipId, member: MembershipId) => invoke('remove_member', { membership, member }) as Promise<Array<HomeMember>>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
     setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
     syncNow: () => invoke('sync_now') as Promise<SyncStatus>,

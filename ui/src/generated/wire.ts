@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -190,6 +190,8 @@ export type MembershipRole = "owner" | "family" | "tenant" | "other";
 
 export type MembershipState = "pending" | "active" | "rejected" | "ended" | "other";
 
+export type Action = "report_repair" | "complain" | "issue_passes" | "read_notices" | "pay_bills" | "pay_property_fee" | "invite" | "see_members" | "manage_members" | "decide_home_requests" | "move_out" | "other";
+
 export type Membership = { 
 /**
  * Membership id.
@@ -210,7 +212,56 @@ role: MembershipRole,
 /**
  * Whether it is in force.
  */
-state: MembershipState, };
+state: MembershipState, 
+/**
+ * A tenancy's last day (Beijing); absent for owners and family. The tenancy ends at the
+ * start of the next day.
+ */
+ends_on: string | null, 
+/**
+ * What this member may do in this home, as the backend decides (empty once ended).
+ */
+allowed: Array<Action>, };
+
+export type HomeMember = { 
+/**
+ * The member's membership id (the one to remove).
+ */
+membership_id: MembershipId, 
+/**
+ * Their name with all but the first character hidden (王*), or in full for oneself.
+ */
+name: string, 
+/**
+ * Their phone with the middle digits hidden (138****0001).
+ */
+phone_masked: string, 
+/**
+ * Their role in the home.
+ */
+role: MembershipRole, 
+/**
+ * A tenancy's last day.
+ */
+ends_on: string | null, 
+/**
+ * When they joined the home.
+ */
+since: string, 
+/**
+ * Whether this is the caller.
+ */
+is_me: boolean, 
+/**
+ * Whether the caller may remove this member.
+ */
+removable: boolean, };
+
+export type HomeMemberList = { 
+/**
+ * The members.
+ */
+items: Array<HomeMember>, };
 
 export type Me = { 
 /**

@@ -11,6 +11,16 @@ use linli_wire::me::{Me, Membership, User};
 use linli_wire::sync::EntityKind;
 use sqlx::SqliteConnection;
 
+/// The cache's active homes as SQL subqueries (this feature's `memberships` table), for the
+/// features' [`crate::sync::HomeData`]: membership ids, community ids, unit ids.
+pub(crate) const ACTIVE_MEMBERSHIPS: &str = "SELECT id FROM memberships WHERE state = 'active'";
+/// See [`ACTIVE_MEMBERSHIPS`].
+pub(crate) const ACTIVE_COMMUNITIES: &str =
+    "SELECT community_id FROM memberships WHERE state = 'active'";
+/// See [`ACTIVE_MEMBERSHIPS`].
+pub(crate) const ACTIVE_UNITS: &str =
+    "SELECT json_extract(data, '$.unit.id') FROM memberships WHERE state = 'active'";
+
 /// The feed's memberships: a new one goes last, a known one keeps its place.
 pub(crate) struct MembershipsFeed;
 
@@ -112,6 +122,14 @@ impl Cache {
             .iter()
             .filter_map(|json| decode(json, "household"))
             .collect())
+    }
+
+    /// The communities of the active households (for the sync: a new one starts the feed over).
+    pub(crate) async fn active_communities(&self) -> Result<Vec<String>, Error> {
+        sqlx::query_scalar(ACTIVE_COMMUNITIES)
+            .fetch_all(&self.pool)
+            .await
+            .storage("read the households' communities")
     }
 
     pub(crate) async fn membership(&self, id: MembershipId) -> Result<Option<Membership>, Error> {

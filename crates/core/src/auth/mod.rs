@@ -20,10 +20,11 @@
 // The store is its own module (not a child of `auth`), so `inner` can hold one without
 mod cache;
 mod invitations;
+mod members;
 mod session;
 mod tokens;
 
-pub(crate) use cache::MembershipsFeed;
+pub(crate) use cache::{ACTIVE_COMMUNITIES, ACTIVE_MEMBERSHIPS, ACTIVE_UNITS, MembershipsFeed};
 
 // importing `auth`, which imports `inner`.
 pub use crate::token_store::{
@@ -235,6 +236,8 @@ mod tests {
             },
             role: MembershipRole::Owner,
             state,
+            ends_on: None,
+            allowed: Vec::new(),
         }
     }
 

@@ -227,3 +227,53 @@ impl Cache {
         Ok(rows.iter().filter_map(|r| decode(r)).collect())
     }
 }
+
+/// A home no longer active takes its bills, receipts, ledger, payment_orders with it.
+impl crate::sync::HomeData for super::BillingPull {
+    fn home_kind(&self) -> linli_wire::sync::EntityKind {
+        linli_wire::sync::EntityKind::Bill
+    }
+
+    fn forget_ended<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            let mut gone = 0;
+            gone += sqlx::query(&format!(
+                "DELETE FROM bills WHERE unit_id NOT IN ({})",
+                crate::auth::ACTIVE_UNITS
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's bills")?
+            .rows_affected();
+            gone += sqlx::query(&format!(
+                "DELETE FROM receipts WHERE unit_id NOT IN ({})",
+                crate::auth::ACTIVE_UNITS
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's receipts")?
+            .rows_affected();
+            gone += sqlx::query(&format!(
+                "DELETE FROM ledger WHERE community_id NOT IN ({})",
+                crate::auth::ACTIVE_COMMUNITIES
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's ledger")?
+            .rows_affected();
+            // An order not yet answered stays: its answer is still to be learned.
+            gone += sqlx::query(&format!(
+                "DELETE FROM payment_orders WHERE membership_id NOT IN ({}) AND data IS NOT NULL",
+                crate::auth::ACTIVE_MEMBERSHIPS
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's payment_orders")?
+            .rows_affected();
+            Ok(gone > 0)
+        })
+    }
+}

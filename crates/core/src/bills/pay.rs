@@ -9,6 +9,7 @@ use linli_wire::bills::{
     BillList, CreatePaymentOrder, LedgerList, PaymentChannel, PaymentOrder, PaymentOrderList,
     ReceiptList,
 };
+use linli_wire::me::Action;
 use linli_wire::{BillId, ErrorCode, PaymentOrderId};
 
 impl Inner {
@@ -61,13 +62,18 @@ impl Inner {
             )
             .await?
             .json("the receipts")?;
-        let ledger: LedgerList = self
-            .authed(
+        // The fee ledger is for the members the backend lets pay the property fee (its
+        // `allowed` says so); for the others there is none to keep.
+        let ledger = if membership.allowed.contains(&Action::PayPropertyFee) {
+            self.authed(
                 account,
                 &Call::get("/v1/ledger").query("membership_id", household),
             )
             .await?
-            .json("the ledger")?;
+            .json::<LedgerList>("the ledger")?
+        } else {
+            LedgerList { items: Vec::new() }
+        };
         account
             .cache
             .replace_billing(

@@ -144,3 +144,28 @@ async fn upsert_notice(conn: &mut SqliteConnection, notice: &Notice) -> Result<(
     .storage("save a notice")?;
     Ok(())
 }
+
+/// A home no longer active takes its notices with it.
+impl crate::sync::HomeData for NoticesFeed {
+    fn home_kind(&self) -> linli_wire::sync::EntityKind {
+        linli_wire::sync::EntityKind::Notice
+    }
+
+    fn forget_ended<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            let mut gone = 0;
+            gone += sqlx::query(&format!(
+                "DELETE FROM notices WHERE community_id NOT IN ({})",
+                crate::auth::ACTIVE_COMMUNITIES
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's notices")?
+            .rows_affected();
+            Ok(gone > 0)
+        })
+    }
+}

@@ -117,3 +117,28 @@ impl Cache {
         Ok(out)
     }
 }
+
+/// A home no longer active takes its passes with it.
+impl crate::sync::HomeData for super::PassesPull {
+    fn home_kind(&self) -> linli_wire::sync::EntityKind {
+        linli_wire::sync::EntityKind::Pass
+    }
+
+    fn forget_ended<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            let mut gone = 0;
+            gone += sqlx::query(&format!(
+                "DELETE FROM passes WHERE membership_id NOT IN ({})",
+                crate::auth::ACTIVE_MEMBERSHIPS
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's passes")?
+            .rows_affected();
+            Ok(gone > 0)
+        })
+    }
+}

@@ -201,15 +201,25 @@ fn decode_entity<T: serde::de::DeserializeOwned>(
 }
 
 impl Inner {
-    /// Pulls the change feed from the stored cursor, page by page.
+    /// Pulls the change feed from the stored cursor, page by page; with `again`, from no
+    /// cursor (a bootstrap whose first page empties the feed's tables).
     pub(super) async fn pull_feed(
         &self,
         account: &Account,
         kinds: &mut Vec<EntityKind>,
+        again: bool,
     ) -> Result<Bootstrap, Error> {
-        let mut cursor = account.cache.cursor().await?;
-        let mut wipe_first = false;
-        let mut outcome = Bootstrap::Continued;
+        let mut cursor = if again {
+            None
+        } else {
+            account.cache.cursor().await?
+        };
+        let mut wipe_first = again;
+        let mut outcome = if again {
+            Bootstrap::Again
+        } else {
+            Bootstrap::Continued
+        };
         for _ in 0..MAX_PAGES_PER_SYNC {
             let mut call = Call::get("/v1/sync/changes").query("limit", PAGE_LIMIT.to_string());
             if let Some(cursor) = &cursor {

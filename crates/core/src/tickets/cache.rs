@@ -84,3 +84,28 @@ impl Cache {
             .collect())
     }
 }
+
+/// A home no longer active takes its tickets with it.
+impl crate::sync::HomeData for super::TicketsPull {
+    fn home_kind(&self) -> linli_wire::sync::EntityKind {
+        linli_wire::sync::EntityKind::Ticket
+    }
+
+    fn forget_ended<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async move {
+            let mut gone = 0;
+            gone += sqlx::query(&format!(
+                "DELETE FROM tickets WHERE membership_id NOT IN ({})",
+                crate::auth::ACTIVE_MEMBERSHIPS
+            ))
+            .execute(&mut *conn)
+            .await
+            .storage("forget a home's tickets")?
+            .rows_affected();
+            Ok(gone > 0)
+        })
+    }
+}

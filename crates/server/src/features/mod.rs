@@ -6,8 +6,11 @@
 //!
 //! A feature may use the shared mechanisms. When it needs another feature's data it calls that
 //! feature's store or rules functions (never its handlers) and says so in its `//!`: passes
-//! (the auth feature's phone rule, the me feature's masked phone), gate (the passes' keys),
-//! sync (the notices' and memberships' stores), memberships (the passes' revocation).
+//! (the auth feature's phone rule, the memberships feature's masked phone), gate (the passes'
+//! keys), sync (the notices' and memberships' stores), memberships (writes the passes'
+//! revocation list when a membership ends, without importing passes), me (the
+//! memberships' rendering of households), and every feature acting for a home (tickets,
+//! passes, billing, invitations) the memberships feature's rights matrix (`memberships::rules`).
 
 pub mod auth;
 pub mod billing;

@@ -173,7 +173,7 @@ async fn only_an_owner_invites_and_each_mistake_is_named() {
     expect_problem(
         invite(&fx, &wang, &rented, family.clone()).await,
         403,
-        "forbidden",
+        "role-forbidden",
     )
     .await;
     let cases = [

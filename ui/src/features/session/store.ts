@@ -2,7 +2,7 @@
 // core's SessionView and SyncStatus; core events keep it current.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { AccountView, BackendView, CoreEvent, ErrorCode, InvitationId, Locale, Membership, MembershipId } from '../../generated/wire';
+import type { Action, AccountView, BackendView, CoreEvent, ErrorCode, InvitationId, Locale, Membership, MembershipId } from '../../generated/wire';
 import type { Backend } from '../../backend';
 import { applyLocale } from '../../i18n';
 
@@ -23,6 +23,10 @@ export const useSession = defineStore('session', () => {
     if (!a) return null;
     return a.memberships.find((m) => m.id === a.current_membership_id) ?? null;
   });
+  /** Whether the backend lets the resident take `action` in the home shown (its `allowed`). */
+  function may(action: Action): boolean {
+    return current.value?.allowed.includes(action) ?? false;
+  }
   const activeHouseholds = computed(() => account.value?.memberships.filter((m) => m.state === 'active') ?? []);
 
   async function load(backend: Backend): Promise<void> {
@@ -129,6 +133,7 @@ export const useSession = defineStore('session', () => {
   }
 
   return {
+    may,
     account,
     locale,
     endedBecause,

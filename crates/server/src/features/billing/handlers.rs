@@ -40,7 +40,8 @@ pub struct HouseholdQuery {
 }
 
 /// The bills of the resident's households: unsettled first (earliest due first), then
-/// settled ones, newest first.
+/// settled ones, newest first. A tenant's list has only the tenant's bills (utilities,
+/// parking).
 #[utoipa::path(get, path = "/v1/bills", tag = "bills", security(("bearer" = [])),
     params(HouseholdQuery),
     responses(
@@ -59,8 +60,8 @@ pub async fn list_bills(
     payments::expire_due(&mut tx, now).await?;
     let units = units_of(&mut tx, resident.user_id, query.membership_id).await?;
     let mut items = Vec::new();
-    for unit in units {
-        let rows = bills_of_unit(&mut tx, &unit).await?;
+    for home in &units {
+        let rows = bills_of_unit(&mut tx, home).await?;
         for row in rows {
             items.push(render_bill(&mut tx, row, now).await?);
         }
@@ -85,6 +86,7 @@ pub async fn list_bills(
     responses(
         (status = 200, description = "The bill", body = Bill),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role-forbidden`: a tenant and a bill that is not the tenant's", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found` (also for another household's bill)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn bill(
@@ -112,7 +114,7 @@ pub async fn bill(
         (status = 201, description = "Created; `client_action` says how to pay", body = PaymentOrder),
         (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = PaymentOrder),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`membership-required`, or `role-forbidden` (a tenant and a bill that is not the tenant's)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: a bill is not this household's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`amount-changed` (with `amount_minor`), `payment-in-progress` (with `order_id`), `already-paid`, or `already-exists`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed` or `idempotency-key-reused`", body = Problem, content_type = "application/problem+json"),
@@ -234,8 +236,8 @@ pub async fn list_receipts(
     let mut conn = state.db.acquire().await?;
     let units = units_of(&mut conn, resident.user_id, query.membership_id).await?;
     let mut items = Vec::new();
-    for unit in units {
-        let rows = receipts_of_unit(&mut conn, &unit).await?;
+    for home in &units {
+        let rows = receipts_of_unit(&mut conn, home).await?;
         for row in rows {
             items.push(render_receipt(&mut conn, row).await?);
         }
@@ -250,6 +252,7 @@ pub async fn list_receipts(
     responses(
         (status = 200, description = "The receipt", body = Receipt),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role-forbidden`: a tenant and a receipt for the property fee", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn receipt(

@@ -1,5 +1,6 @@
 //! The published fee ledger, the HTTP side: periods of the resident's communities, newest
-//! first, and the documents published with them.
+//! first, and the documents published with them. The ledger accounts for the property fee, so
+//! only the roles that pay it see it (the memberships feature's rights matrix).
 
 use super::handlers::HouseholdQuery;
 use super::ledger_store;
@@ -21,7 +22,7 @@ use crate::extract::Resident;
     responses(
         (status = 200, description = "Published periods", body = LedgerList),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`membership-required`, or `role-forbidden` (a tenant's household: the ledger is for those who pay the property fee)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn ledger(
     State(state): State<AppState>,
@@ -29,7 +30,17 @@ pub async fn ledger(
     Query(query): Query<HouseholdQuery>,
 ) -> ApiResult<Json<LedgerList>> {
     let mut conn = state.db.acquire().await?;
-    let units = units_of(&mut conn, resident.user_id, query.membership_id).await?;
+    let homes = units_of(&mut conn, resident.user_id, query.membership_id).await?;
+    // The fee ledger accounts for the property fee: it is for the roles that pay it.
+    if query.membership_id.is_some() && homes.iter().any(|h| !h.sees_all) {
+        return Err(ApiError::new(linli_wire::ErrorCode::RoleForbidden)
+            .detail("the fee ledger is for those who pay the property fee"));
+    }
+    let units: Vec<String> = homes
+        .into_iter()
+        .filter(|h| h.sees_all)
+        .map(|h| h.unit)
+        .collect();
     let items = ledger_store::periods_of(&mut conn, &units).await?;
     Ok(Json(LedgerList { items }))
 }

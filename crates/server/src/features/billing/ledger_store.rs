@@ -113,12 +113,13 @@ pub(crate) async fn attachment(
     period: &str,
     position: i64,
 ) -> sqlx::Result<Option<(String, String, Vec<u8>)>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT a.name, a.media_type, a.content FROM ledger_attachments a
          WHERE a.community_id = ? AND a.period = ? AND a.position = ? AND a.community_id IN
             (SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id
-             WHERE m.user_id = ? AND m.state = 'active')",
-    )
+             WHERE m.user_id = ? AND m.state = 'active' AND m.role IN ({}))",
+        crate::features::memberships::rules::roles_sql(linli_wire::me::Action::PayPropertyFee)
+    ))
     .bind(community.to_string())
     .bind(period)
     .bind(position)

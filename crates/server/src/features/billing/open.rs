@@ -54,14 +54,15 @@ pub(crate) async fn open_order(
 ) -> ApiResult<PaymentOrder> {
     // An order past its time must not hold bills nobody can pay any more.
     payments::expire_due(&mut *conn, now).await?;
-    let unit: Option<String> = sqlx::query_scalar(
-        "SELECT unit_id FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
+    let home: Option<(String, String)> = sqlx::query_as(
+        "SELECT unit_id, role FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
     )
     .bind(request.membership_id.to_string())
     .bind(user.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    let unit = unit.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?;
+    let (unit, role) = home.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?;
+    crate::features::memberships::rules::require(&role, linli_wire::me::Action::PayBills)?;
     let taken: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM payment_orders WHERE id = ?)")
             .bind(request.id.to_string())
@@ -81,6 +82,8 @@ pub(crate) async fn open_order(
         .fetch_optional(&mut *conn)
         .await?;
         let row = row.ok_or_else(ApiError::not_found)?;
+        // A tenant pays the tenant's bills only (the rights matrix).
+        super::store::may_see_bill(&mut *conn, &role, &row.id).await?;
         if let Some(holder) = &row.open_order_id {
             return Err(ApiError::new(ErrorCode::PaymentInProgress)
                 .detail("a payment for this bill is in progress; do not pay again")

@@ -1,6 +1,7 @@
 //! The bills' and receipts' SQL, as residents see them: the units of a resident's active
 //! households, a bill with its lines, a receipt with its lines, and the lookups that answer
-//! 404 for anything that is not the resident's. Staff-only columns (`staff_note`) are never
+//! 404 for anything that is not the resident's. What a role sees of its home's bills is the
+//! memberships feature's rights matrix: a tenant sees only the tenant's bills and receipts. Staff-only columns (`staff_note`) are never
 //! selected here.
 
 use chrono::NaiveDate;
@@ -12,15 +13,24 @@ use uuid::Uuid;
 use super::orders::{self as payments, OrderRow};
 use crate::clock::{community_today, from_ms};
 use crate::error::{ApiError, ApiResult};
+use crate::features::memberships::rules;
+use linli_wire::me::Action;
+
+/// A unit of one of the resident's active households, and whether their role there sees
+/// every bill (else only the tenant's: the rights matrix, `memberships::rules`).
+pub(crate) struct HomeUnit {
+    pub(crate) unit: String,
+    pub(crate) sees_all: bool,
+}
 
 /// Units of the resident's active households (one, when `membership` is given).
 pub(crate) async fn units_of(
     conn: &mut SqliteConnection,
     user: Uuid,
     membership: Option<MembershipId>,
-) -> ApiResult<Vec<String>> {
-    let units: Vec<String> = sqlx::query_scalar(
-        "SELECT DISTINCT unit_id FROM memberships
+) -> ApiResult<Vec<HomeUnit>> {
+    let units: Vec<(String, String)> = sqlx::query_as(
+        "SELECT unit_id, role FROM memberships
          WHERE user_id = ? AND state = 'active' AND (? IS NULL OR id = ?)",
     )
     .bind(user.to_string())
@@ -31,7 +41,53 @@ pub(crate) async fn units_of(
     if units.is_empty() && membership.is_some() {
         return Err(ApiError::new(ErrorCode::MembershipRequired));
     }
-    Ok(units)
+    Ok(units
+        .into_iter()
+        .map(|(unit, role)| HomeUnit {
+            unit,
+            sees_all: rules::sees_all_bills(&role),
+        })
+        .collect())
+}
+
+/// SQL true when the bill `bill` (a column or `?`) is the tenant's: all its lines are utility
+/// or parking items.
+fn tenants_bill_sql(bill: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM bill_lines tl WHERE tl.bill_id = {bill}
+            AND tl.fee_item NOT IN ({}))",
+        rules::tenant_items_sql()
+    )
+}
+
+/// SQL true when the receipt `receipt` (a column) pays only the tenant's items.
+fn tenants_receipt_sql(receipt: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT 1 FROM receipt_lines trl JOIN bill_lines tl ON tl.id = trl.bill_line_id
+            WHERE trl.receipt_id = {receipt} AND tl.fee_item NOT IN ({}))",
+        rules::tenant_items_sql()
+    )
+}
+
+/// Whether the member in `role` may see and pay bill `bill` of their home; 403
+/// `role-forbidden` when it is not the tenant's and their role sees only those.
+pub(crate) async fn may_see_bill(
+    conn: &mut SqliteConnection,
+    role: &str,
+    bill: &str,
+) -> ApiResult<()> {
+    if rules::sees_all_bills(role) {
+        return Ok(());
+    }
+    let tenants: bool = sqlx::query_scalar(&format!("SELECT {}", tenants_bill_sql("?")))
+        .bind(bill)
+        .fetch_one(&mut *conn)
+        .await?;
+    if tenants {
+        Ok(())
+    } else {
+        Err(rules::refusal(role, Action::PayPropertyFee))
+    }
 }
 
 pub(crate) fn date(text: &str) -> sqlx::Result<NaiveDate> {
@@ -169,19 +225,38 @@ pub(crate) async fn render_bill(
     })
 }
 
+/// Bill `id` if it is of one of `user`'s active households; 403 `role-forbidden` when their
+/// role there does not see it (a tenant and a property-fee bill).
 pub(crate) async fn own_bill(
     conn: &mut SqliteConnection,
     user: Uuid,
     id: Uuid,
 ) -> ApiResult<Option<BillRow>> {
-    Ok(sqlx::query_as(&format!(
+    let row: Option<BillRow> = sqlx::query_as(&format!(
         "SELECT {BILL_COLUMNS} FROM bills WHERE id = ? AND unit_id IN
             (SELECT unit_id FROM memberships WHERE user_id = ? AND state = 'active')"
     ))
     .bind(id.to_string())
     .bind(user.to_string())
     .fetch_optional(&mut *conn)
-    .await?)
+    .await?;
+    if let Some(row) = &row {
+        let role = role_in_unit(conn, user, &row.unit_id).await?;
+        may_see_bill(conn, &role, &row.id).await?;
+    }
+    Ok(row)
+}
+
+/// `user`'s stored role in `unit` (an active household of theirs).
+async fn role_in_unit(conn: &mut SqliteConnection, user: Uuid, unit: &str) -> ApiResult<String> {
+    let role: Option<String> = sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE user_id = ? AND unit_id = ? AND state = 'active'",
+    )
+    .bind(user.to_string())
+    .bind(unit)
+    .fetch_optional(&mut *conn)
+    .await?;
+    role.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))
 }
 
 pub(crate) async fn own_order(
@@ -261,15 +336,17 @@ pub(crate) async fn render_receipt(
     })
 }
 
-/// The bills of one unit.
+/// The bills of one unit (only the tenant's unless `home.sees_all`).
 pub(crate) async fn bills_of_unit(
     conn: &mut SqliteConnection,
-    unit: &str,
+    home: &HomeUnit,
 ) -> sqlx::Result<Vec<BillRow>> {
     sqlx::query_as(&format!(
-        "SELECT {BILL_COLUMNS} FROM bills WHERE unit_id = ?"
+        "SELECT {BILL_COLUMNS} FROM bills WHERE unit_id = ? AND (? OR {})",
+        tenants_bill_sql("bills.id")
     ))
-    .bind(unit)
+    .bind(&home.unit)
+    .bind(home.sees_all)
     .fetch_all(conn)
     .await
 }
@@ -291,29 +368,50 @@ pub(crate) async fn orders_of(
     .await
 }
 
-/// The receipts of one unit, newest first.
+/// The receipts of one unit, newest first (only the tenant's unless `home.sees_all`).
 pub(crate) async fn receipts_of_unit(
     conn: &mut SqliteConnection,
-    unit: &str,
+    home: &HomeUnit,
 ) -> sqlx::Result<Vec<ReceiptRow>> {
-    sqlx::query_as("SELECT * FROM receipts WHERE unit_id = ? ORDER BY paid_at DESC")
-        .bind(unit)
-        .fetch_all(conn)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT * FROM receipts WHERE unit_id = ? AND (? OR {}) ORDER BY paid_at DESC",
+        tenants_receipt_sql("receipts.id")
+    ))
+    .bind(&home.unit)
+    .bind(home.sees_all)
+    .fetch_all(conn)
+    .await
 }
 
-/// Receipt `id` if it is of one of `user`'s active households.
+/// Receipt `id` if it is of one of `user`'s active households; 403 `role-forbidden` when
+/// their role there does not see it (a tenant and a receipt for the property fee).
 pub(crate) async fn own_receipt(
     conn: &mut SqliteConnection,
     user: Uuid,
     id: Uuid,
-) -> sqlx::Result<Option<ReceiptRow>> {
-    sqlx::query_as(
+) -> ApiResult<Option<ReceiptRow>> {
+    let row: Option<ReceiptRow> = sqlx::query_as(
         "SELECT * FROM receipts WHERE id = ? AND unit_id IN
             (SELECT unit_id FROM memberships WHERE user_id = ? AND state = 'active')",
     )
     .bind(id.to_string())
     .bind(user.to_string())
-    .fetch_optional(conn)
-    .await
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = &row {
+        let role = role_in_unit(conn, user, &row.unit_id).await?;
+        if !rules::sees_all_bills(&role) {
+            let tenants: bool = sqlx::query_scalar(&format!(
+                "SELECT {} FROM receipts WHERE id = ?",
+                tenants_receipt_sql("receipts.id")
+            ))
+            .bind(&row.id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if !tenants {
+                return Err(rules::refusal(&role, Action::PayPropertyFee));
+            }
+        }
+    }
+    Ok(row)
 }

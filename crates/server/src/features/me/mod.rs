@@ -1,12 +1,13 @@
 //! The signed-in resident and their households (`GET /v1/me`).
 //!
-//! [`handlers`] is the HTTP side; [`store`] reads memberships, which the change feed and the
-//! passes feature (the masked phone) use too.
+//! [`handlers`] is the HTTP side; [`store`] reads the account and re-exports the memberships
+//! feature's rendering of households (and the masked phone), which the change feed and the
+//! passes feature use through it.
 
 pub mod handlers;
 pub(crate) mod store;
 
-pub use store::mask_phone;
+pub use crate::features::memberships::mask_phone;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -13,12 +13,12 @@ use linli_wire::{CommunityId, InvitationId, UnitId};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
+use super::render::mask_phone;
 use crate::changes::{self, Scope};
 use crate::clock::{community_today, from_ms};
 use crate::db::{open_enum, parse_id};
 use crate::error::{ApiError, ApiResult};
 use crate::features::auth::normalize_phone;
-use crate::features::me::mask_phone;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -153,9 +153,7 @@ pub async fn invite(
     if state != "active" {
         return Err(ApiError::new(ErrorCode::MembershipRequired));
     }
-    if my_role != "owner" {
-        return Err(ApiError::new(ErrorCode::Forbidden).detail("only the home's owner invites"));
-    }
+    super::rules::require(&my_role, linli_wire::me::Action::Invite)?;
     let taken: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
              WHERE m.unit_id = ?1 AND u.phone = ?2 AND m.state = 'active')

@@ -29,7 +29,7 @@ use utoipa::IntoParams;
         (status = 201, description = "Issued", body = VisitorPass),
         (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = VisitorPass),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`membership-required`: not one of the resident's active households", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`membership-required`: not one of the resident's active households; `role-forbidden`: the member's role does not allow passes", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already-exists`: this pass id is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed` or `idempotency-key-reused`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -115,6 +115,7 @@ pub async fn detail(
     responses(
         (status = 200, description = "Revoked", body = VisitorPass),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role-forbidden`: the member's role does not allow passes", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found` (or another resident's)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn revoke(
@@ -128,6 +129,15 @@ pub async fn revoke(
         .await?
         .ok_or_else(ApiError::not_found)?;
     if row.revoked_at.is_none() {
+        // Revoking is the other half of issuing (the memberships feature's rights matrix).
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM memberships WHERE id = ?")
+            .bind(&row.membership_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        crate::features::memberships::rules::require(
+            role.as_deref().unwrap_or_default(),
+            linli_wire::me::Action::IssuePasses,
+        )?;
         store::revoke(&mut tx, &row, now).await?;
     }
     let row = own(&mut tx, resident.user_id, id.0)

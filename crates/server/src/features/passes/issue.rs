@@ -1,5 +1,6 @@
 //! Issuing a pass (`POST /v1/passes`, after its idempotency check and the rules): the
-//! household must be the resident's and active; the credential is signed at once with the
+//! household must be the resident's and active, and its role must allow passes (the
+//! memberships feature's rights matrix); the credential is signed at once with the
 //! community's current key (linli-pass), carrying the visitor's initials only; the 8-digit
 //! short code is drawn from the OS random source until it is unique in the community.
 
@@ -21,17 +22,17 @@ pub(crate) async fn issue(
     request: &CreatePass,
     now: i64,
 ) -> ApiResult<VisitorPass> {
-    let community: Option<String> = sqlx::query_scalar(
-        "SELECT u.community_id FROM memberships m JOIN units u ON u.id = m.unit_id
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT u.community_id, m.role FROM memberships m JOIN units u ON u.id = m.unit_id
          WHERE m.id = ? AND m.user_id = ? AND m.state = 'active'",
     )
     .bind(request.membership_id.to_string())
     .bind(user.to_string())
     .fetch_optional(&mut *conn)
     .await?;
-    let community = crate::db::parse_id(
-        &community.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?,
-    )?;
+    let (community, role) = found.ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?;
+    crate::features::memberships::rules::require(&role, linli_wire::me::Action::IssuePasses)?;
+    let community = crate::db::parse_id(&community)?;
     let taken: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM passes WHERE id = ?)")
         .bind(request.id.to_string())
         .fetch_one(&mut *conn)

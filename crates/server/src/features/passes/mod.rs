@@ -17,7 +17,6 @@ pub(crate) mod rules;
 pub(crate) mod store;
 
 pub use keys::{FORMAT, rotate_key};
-pub(crate) use store::revoke_all_of_membership;
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,11 +1,11 @@
 //! The passes' SQL: a stored pass rendered as the resident sees it (the visitor's phone
-//! masked by the me feature's rule, [`crate::features::me::mask_phone`]), and the lookup of a
+//! masked by the memberships feature's rule, [`crate::features::memberships::mask_phone`]), and the lookup of a
 //! resident's own pass; and what gates read of passes (revocations, a pass's community, a
 //! short code), which the gate feature calls.
 
 use super::keys::FORMAT;
 use crate::error::ApiResult;
-use crate::features::me::mask_phone;
+use crate::features::memberships::mask_phone;
 use linli_wire::passes::{Credential, PassEntry, PassState, VisitorPass};
 use linli_wire::{CommunityId, EntryId, MembershipId, PassId};
 use sqlx::SqliteConnection;
@@ -187,21 +187,4 @@ pub(crate) async fn revoke(
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// Revokes every pass of a membership not revoked yet (the member left the home); how many.
-pub(crate) async fn revoke_all_of_membership(
-    conn: &mut SqliteConnection,
-    membership: &str,
-    now: i64,
-) -> sqlx::Result<usize> {
-    let rows: Vec<PassRow> =
-        sqlx::query_as("SELECT * FROM passes WHERE membership_id = ? AND revoked_at IS NULL")
-            .bind(membership)
-            .fetch_all(&mut *conn)
-            .await?;
-    for row in &rows {
-        revoke(conn, row, now).await?;
-    }
-    Ok(rows.len())
 }

@@ -27,7 +27,7 @@ use crate::idempotency::{Begun, IdempotentWrite};
         (status = 201, description = "Created", body = Ticket),
         (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = Ticket),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`membership-required`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`membership-required`, or `role-forbidden` (the member's role may not report this kind)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already-exists`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed` (a photo not uploaded, not yours or already used; a bad category …)", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -4,6 +4,7 @@
 //! due automatic steps first, in the same transaction.
 
 use linli_wire::ErrorCode;
+use linli_wire::me::Action;
 use linli_wire::tickets::{
     Actor, CreateTicket, Rating, Ticket, TicketComment, TicketKind, TicketReason, TicketState,
 };
@@ -27,9 +28,15 @@ pub(super) async fn create(
 ) -> ApiResult<Ticket> {
     rules::validate(request, now)?;
     let user_id = resident.user_id.to_string();
-    if !store::active_membership(tx, &request.membership_id.to_string(), &user_id).await? {
-        return Err(ApiError::new(ErrorCode::MembershipRequired));
-    }
+    let role = store::active_membership(tx, &request.membership_id.to_string(), &user_id)
+        .await?
+        .ok_or_else(|| ApiError::new(ErrorCode::MembershipRequired))?;
+    // The rights matrix (memberships::rules): a repair is one right, the other kinds another.
+    let action = match request.kind {
+        TicketKind::Repair => Action::ReportRepair,
+        _ => Action::Complain,
+    };
+    crate::features::memberships::rules::require(&role, action)?;
     if load(tx, &request.id.to_string()).await?.is_some() {
         return Err(ApiError::new(ErrorCode::AlreadyExists).detail("this ticket id is taken"));
     }

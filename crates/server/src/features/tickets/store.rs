@@ -359,17 +359,19 @@ pub(super) async fn insert(
     Ok(())
 }
 
-/// Whether `membership_id` is an active household of `user_id`.
+/// The stored role of `membership_id`, if it is an active household of `user_id`.
 pub(super) async fn active_membership(
     conn: &mut SqliteConnection,
     membership_id: &str,
     user_id: &str,
-) -> ApiResult<bool> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM memberships WHERE id = ? AND user_id = ? AND state = 'active')")
-        .bind(membership_id)
-        .bind(user_id)
-        .fetch_one(&mut *conn)
-        .await?)
+) -> ApiResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM memberships WHERE id = ? AND user_id = ? AND state = 'active'",
+    )
+    .bind(membership_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// Whether the bill line is on one of the household's own bills (a disputed line).
