@@ -10,7 +10,7 @@
 
 use crate::AppState;
 use crate::features::{
-    auth, billing, gate, me, memberships, notices, passes, sync, tickets, uploads,
+    auth, billing, gate, homes, me, memberships, notices, passes, sync, tickets, uploads,
 };
 use axum::Json;
 use axum::Router;
@@ -41,6 +41,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "meta", description = "Health and the contract itself"),
         (name = "auth", description = "Sign-in and tokens"),
         (name = "residents", description = "The signed-in resident and their households"),
+        (name = "homes", description = "The community directory and requests to bind a home"),
         (name = "notices", description = "Community notices"),
         (name = "sync", description = "The change feed"),
         (name = "passes", description = "Visitor passes"),
@@ -104,6 +105,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(auth::routes())
         .merge(me::routes())
         .merge(memberships::routes())
+        .merge(homes::routes())
         .merge(notices::routes())
         .merge(sync::routes())
         .merge(passes::routes())

@@ -7,11 +7,13 @@
 //! A feature may use the shared mechanisms. When it needs another feature's data it calls that
 //! feature's store or rules functions (never its handlers) and says so in its `//!`: passes
 //! (the auth feature's phone rule, the me feature's masked phone), gate (the passes' keys),
-//! sync (the notices' and memberships' stores), memberships (the passes' revocation).
+//! sync (the notices' and memberships' stores), memberships (the passes' revocation), homes
+//! (the memberships' join, the tickets' staff matrix, the me feature's masked phone).
 
 pub mod auth;
 pub mod billing;
 pub mod gate;
+pub mod homes;
 pub mod me;
 pub mod memberships;
 pub mod notices;

@@ -7,6 +7,7 @@ mod auth;
 mod bills;
 mod contract;
 mod deadlines;
+mod homes;
 mod idempotency;
 mod invitations;
 mod memberships;
