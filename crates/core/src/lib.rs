@@ -30,6 +30,7 @@ mod deps;
 pub mod documents;
 mod error;
 mod events;
+pub mod homes;
 mod http;
 mod inner;
 mod notices;

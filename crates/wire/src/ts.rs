@@ -114,6 +114,7 @@ pub fn typescript() -> String {
         crate::sync::ChangeFeed::decl(),
         crate::ipc::Locale::decl(),
         crate::ipc::AccountView::decl(),
+        crate::ipc::HomeRequestsView::decl(),
         crate::ipc::SessionView::decl(),
         crate::ipc::SyncStatus::decl(),
         crate::ipc::CoreEvent::decl(),

@@ -100,4 +100,4 @@ macro_rules! features {
     };
 }
 
-features![session, sync, notices, passes, share, bills, tickets];
+features![session, homes, sync, notices, passes, share, bills, tickets];

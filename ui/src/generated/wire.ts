@@ -1565,7 +1565,7 @@ rating: Rating, };
 
 export type BlockedChoice = "send_without" | "discard";
 
-export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "other";
+export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "home_request" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";
 
@@ -1620,6 +1620,16 @@ memberships: Array<Membership>,
  * The household the app currently shows; everything on screen follows it.
  */
 current_membership_id: MembershipId | null, };
+
+export type HomeRequestsView = { 
+/**
+ * Their own requests, every state, newest first.
+ */
+mine: Array<HomeRequest>, 
+/**
+ * Family and tenant requests waiting for them as a room's owner.
+ */
+to_decide: Array<HomeRequest>, };
 
 export type SessionView = { 
 /**
