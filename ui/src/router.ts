@@ -8,6 +8,7 @@ import { routes as noticesRoutes } from './features/notices/routes';
 import { routes as passesRoutes } from './features/passes/routes';
 import { routes as ticketsRoutes } from './features/tickets/routes';
 import { routes as billsRoutes } from './features/bills/routes';
+import { routes as homesRoutes } from './features/homes/routes';
 
 export function createAppRouter(): Router {
   const router = createRouter({
@@ -19,6 +20,7 @@ export function createAppRouter(): Router {
       ...passesRoutes,
       ...ticketsRoutes,
       ...billsRoutes,
+      ...homesRoutes,
       { path: '/:rest(.*)*', redirect: '/home' },
     ],
   });
