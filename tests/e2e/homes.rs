@@ -1,7 +1,7 @@
 //! Binding a home through real cores on their own devices: a newcomer registered by SMS code
 //! walks the directory and asks to join 王芳's home as family; her core announces the request,
 //! she approves it, and the newcomer's core announces the outcome and shows the home after its
-//! sync. A tenant's request she refuses shows its reason on the tenant's device. An owner
+//! sync, with the community's earlier notices. A tenant's request she refuses shows its reason on the tenant's device. An owner
 //! whose name matches the property's record is bound at once and shown that home.
 
 use crate::support::Env;
@@ -146,6 +146,10 @@ async fn the_owner_approves_family_and_refuses_a_tenant_who_reads_why() {
         (MembershipRole::Family, MembershipState::Active)
     );
     assert_eq!(account.current_membership_id, Some(home.id), "and is shown");
+    assert!(
+        !family.notices().await.expect("notices").is_empty(),
+        "the community's notices, published before they joined, came with the home"
+    );
     let heard = notified(&mut family_events);
     assert_eq!(heard.len(), 1, "the outcome is announced once: {heard:?}");
 

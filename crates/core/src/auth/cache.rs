@@ -7,7 +7,7 @@ use crate::sync::{CacheChange, FeedTable};
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use linli_wire::MembershipId;
-use linli_wire::me::{Me, Membership, User};
+use linli_wire::me::{Me, Membership, MembershipState, User};
 use linli_wire::sync::EntityKind;
 use sqlx::SqliteConnection;
 
@@ -89,6 +89,22 @@ impl Cache {
                 i64::try_from(position).unwrap_or(i64::MAX),
             )
             .await?;
+        }
+        // A community the resident has just joined (an invitation accepted, a home request
+        // approved) has notices the feed will never send as changes: they were published
+        // before. Forgetting the cursor makes the feed bootstrap once, which lists them.
+        let active = |list: &[Membership]| -> Vec<linli_wire::CommunityId> {
+            list.iter()
+                .filter(|m| m.state == MembershipState::Active)
+                .map(|m| m.community.id)
+                .collect()
+        };
+        let known = active(&before.1);
+        if active(&me.memberships).iter().any(|c| !known.contains(c)) {
+            sqlx::query("UPDATE sync_state SET cursor = NULL WHERE id = 1")
+                .execute(&mut *tx)
+                .await
+                .storage("forget the sync cursor")?;
         }
         tx.commit().await.storage("save the account")?;
         Ok(before != (Some(me.user.clone()), me.memberships.clone()))

@@ -567,3 +567,108 @@ async fn the_desk_decides_within_its_communities_and_role() {
     );
     let _ = WANG_FANG_PHONE;
 }
+
+/// `linli-server …` on the running server's data folder, as the property runs it; its
+/// standard output, or the failure's standard error.
+fn cli(fx: &Fixture, args: &[&str]) -> Result<String, String> {
+    let data_dir = fx._dir.path().join("server");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_linli-server"))
+        .args(&args[..1])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(&args[1..])
+        .output()
+        .expect("run linli-server");
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+#[tokio::test]
+async fn the_property_records_owners_and_decides_requests_from_the_command_line() {
+    let fx = Fixture::start().await;
+    let recorded = cli(
+        &fx,
+        &[
+            "owner-record",
+            "--community",
+            "翠湖花园",
+            "--building",
+            "1栋",
+            "--entrance",
+            "2单元",
+            "--room",
+            "1101",
+            "--name",
+            "孙 磊",
+        ],
+    );
+    assert!(recorded.is_ok(), "{recorded:?}");
+    let missing = cli(
+        &fx,
+        &[
+            "owner-record",
+            "--community",
+            "翠湖花园",
+            "--building",
+            "9栋",
+            "--room",
+            "1",
+            "--name",
+            "孙磊",
+        ],
+    );
+    assert!(
+        missing.as_ref().is_err_and(|e| e.contains("no room")),
+        "a room that does not exist is said so: {missing:?}"
+    );
+
+    let token = by_code(&fx, NEWCOMER).await;
+    let room = room(&fx, &token, ("翠湖花园", "1栋", "2单元", "1101")).await;
+    assert_eq!(room["owner_hint"], "孙*", "the new record is hinted");
+    let bound = made(
+        ask(
+            &fx,
+            &token,
+            json!({"unit_id": room["unit"]["id"], "relation": "owner", "owner_name": "孙磊"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        bound["state"], "approved",
+        "the recorded owner binds at once"
+    );
+
+    let other = by_code(&fx, SECOND).await;
+    let asked = made(
+        ask(&fx, &other, json!({"unit_id": unit(&fx, &other, ROOM_801).await, "relation": "owner", "owner_name": "陈晶"})).await,
+    )
+    .await;
+    let id = asked["id"].as_str().expect("id");
+    let listed = cli(&fx, &["home-requests", "list"]).expect("list");
+    assert!(
+        listed.contains(id),
+        "the desk lists the pending request: {listed}"
+    );
+    let refused = cli(&fx, &["home-requests", "refuse", id, "证件与登记不符"]).expect("refuse");
+    let refused: Value = serde_json::from_str(refused.trim()).expect("json");
+    assert_eq!(
+        (&refused["state"], &refused["decided_by"]),
+        (&json!("refused"), &json!("desk"))
+    );
+    let again = cli(&fx, &["home-requests", "approve", id]);
+    assert!(
+        again
+            .as_ref()
+            .is_err_and(|e| e.contains("invalid-transition")),
+        "decided once: {again:?}"
+    );
+    let mine = json_of(&fx, "/v1/home-requests", &other).await;
+    assert_eq!(
+        mine["items"][0]["reason"], "证件与登记不符",
+        "the resident reads the desk's reason"
+    );
+}

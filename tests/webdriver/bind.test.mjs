@@ -1,0 +1,99 @@
+// Binding a home in the real window (issue 10, part 3): a number registered by SMS code picks
+// 翠湖花园 → 1栋 → 1单元 → a room from the backend's directory. A name that does not match the
+// property's owner record leaves the request pending, with its state shown; the owner's
+// name as recorded (陈静 for 801) binds the room at once, and Home shows it.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startServer, startDriver, openApp, screenshot, eventually, tempDir, byId, field } from './lib/harness.mjs';
+
+const NEW_PHONE = '13900000088';
+const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'bind');
+
+const open = { browser: null, driver: null, server: null };
+after(async () => {
+  await open.browser?.deleteSession().catch(() => {});
+  await open.driver?.stop().catch(() => {});
+  await open.server?.stop().catch(() => {});
+});
+
+/** The newest code the backend's sender kept for `phone`. */
+function lastCode(server, phone) {
+  const out = execFileSync(process.env.LINLI_SERVER_BIN, ['sms-outbox', '--data-dir', server.dataDir, '--phone', phone], { encoding: 'utf8' });
+  const lines = out.split('\n').filter(Boolean);
+  return JSON.parse(lines.at(-1)).body.match(/\d{6}/)[0];
+}
+
+/** Chooses the cascader option whose text starts with `text`, once its level has loaded. */
+async function pick(browser, text) {
+  await eventually(`the option ${text}`, async () => {
+    for (const option of await browser.$$('.van-cascader__option')) {
+      if ((await option.isDisplayed()) && (await option.getText()).trim().startsWith(text)) {
+        await option.click();
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
+async function chooseRoom(browser, room) {
+  await (await byId(browser, 'bind-room')).click();
+  await pick(browser, '翠湖花园');
+  await pick(browser, '1栋');
+  await pick(browser, '1单元');
+  await pick(browser, room);
+  await (await byId(browser, 'bind-hint')).waitForDisplayed({ timeout: 20000 });
+  // The picker has closed (its overlay gone) before anything else is typed or shown.
+  await (await browser.$('.van-cascader')).waitForDisplayed({ reverse: true, timeout: 20000 });
+}
+
+test('a new number binds a room as its owner by the recorded name; a wrong name waits for the desk', async () => {
+  const server = await startServer(tempDir('server'));
+  open.server = server;
+  open.driver = await startDriver({
+    LINLI_BACKEND_URL: server.url,
+    LINLI_BACKEND_CA: server.ca,
+    LINLI_DATA_DIR: tempDir('app'),
+  });
+  const browser = await openApp();
+  open.browser = browser;
+
+  const send = await byId(browser, 'login-send-code');
+  await send.waitForDisplayed({ timeout: 30000 });
+  await (await field(browser, 'login-phone')).setValue(NEW_PHONE);
+  await send.click();
+  await (await byId(browser, 'login-code-sent')).waitForDisplayed({ timeout: 20000 });
+  await (await field(browser, 'login-code')).setValue(lastCode(server, NEW_PHONE));
+  await (await byId(browser, 'login-submit')).click();
+  await (await byId(browser, 'home-unbound')).waitForDisplayed({ timeout: 30000 });
+  await (await byId(browser, 'home-bind')).click();
+
+  // 802's record is 赵敏: another name is not bound, it waits for the property office.
+  await chooseRoom(browser, '802');
+  assert.match(await (await byId(browser, 'bind-hint')).getText(), /赵\*/, 'the record is hinted, masked');
+  await (await field(browser, 'bind-owner-name')).setValue('赵明');
+  await (await byId(browser, 'bind-send')).waitForEnabled({ timeout: 20000 });
+  screenshot(shots, '01-bind-view');
+  await (await byId(browser, 'bind-send')).click();
+  const state = await byId(browser, 'my-request-state');
+  await state.waitForDisplayed({ timeout: 30000 });
+  assert.match(await state.getText(), /等待物业审核/, 'pending, for the desk');
+  await (await byId(browser, 'bind-room')).waitForExist({ reverse: true, timeout: 20000 });
+  screenshot(shots, '02-pending-for-the-desk');
+
+  // 801's record is 陈静: the same name binds it at once.
+  await (await byId(browser, 'requests-bind')).click();
+  await chooseRoom(browser, '801');
+  assert.match(await (await byId(browser, 'bind-hint')).getText(), /陈\*/);
+  await (await field(browser, 'bind-owner-name')).setValue('陈静');
+  await (await byId(browser, 'bind-send')).click();
+  const unit = await byId(browser, 'home-unit');
+  await unit.waitForDisplayed({ timeout: 30000 });
+  assert.equal(await unit.getText(), '1栋1单元801', 'Home shows the bound room');
+  assert.match(await (await byId(browser, 'home-community')).getText(), /翠湖花园/);
+  await eventually('the pending request on Home', async () => (await byId(browser, 'home-request')).isDisplayed());
+  screenshot(shots, '03-home-bound');
+});
