@@ -11,6 +11,8 @@ CREATE TABLE owner_records (
 
 -- A resident's request to bind a room as owner, family or tenant. `waits_for` names the
 -- decider while pending (owner or desk); `decided_by` who decided (record, owner or desk).
+-- `name_matched`: an owner claim checked against the record, 1 when it bound the room, 0 when
+-- not (a wrong name, or any name while guessing); NULL when not checked. Guesses are counted.
 CREATE TABLE home_requests (
     id            TEXT PRIMARY KEY,
     user_id       TEXT NOT NULL REFERENCES users(id),
@@ -18,6 +20,7 @@ CREATE TABLE home_requests (
     relation      TEXT NOT NULL,
     ends_on       TEXT,
     owner_name    TEXT,
+    name_matched  INTEGER,
     state         TEXT NOT NULL,
     waits_for     TEXT,
     decided_by    TEXT,

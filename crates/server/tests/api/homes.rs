@@ -482,3 +482,60 @@ async fn a_pending_request_is_cancelled_once_and_only_by_its_maker() {
         "a cancelled request does not block a new one"
     );
 }
+
+/// Cancels the resident's request `request` (a created request's body).
+async fn cancel(fx: &Fixture, token: &str, request: &Value) {
+    let id = request["id"].as_str().expect("id");
+    let done = post(fx, token, &format!("/v1/home-requests/{id}/cancel"), None).await;
+    assert_eq!(done.status(), StatusCode::OK, "cancelled");
+}
+
+#[tokio::test]
+async fn guessing_owner_names_stops_binding_at_once() {
+    let fx = Fixture::start().await;
+    let token = by_code(&fx, NEWCOMER).await;
+    let unit_801 = unit(&fx, &token, ROOM_801).await;
+    let owner =
+        |name: &str, unit: &str| json!({"unit_id": unit, "relation": "owner", "owner_name": name});
+    let wrong = made(ask(&fx, &token, owner("陈晶", &unit_801)).await).await;
+    cancel(&fx, &token, &wrong).await;
+    let right = made(ask(&fx, &token, owner("陈静", &unit_801)).await).await;
+    assert_eq!(
+        (&right["state"], &right["waits_for"]),
+        (&json!("pending"), &json!("desk")),
+        "after a wrong name for this room, even the right one waits for the desk"
+    );
+    cancel(&fx, &token, &right).await;
+
+    // Three claims in a day that did not bind (wrong names, or held back), on any rooms, and
+    // no claim binds at once any more.
+    let unit_802 = unit(&fx, &token, ("翠湖花园", "1栋", "1单元", "802")).await;
+    let third = made(ask(&fx, &token, owner("赵明", &unit_802)).await).await;
+    cancel(&fx, &token, &third).await;
+    let mut conn = fx.own_connection().await;
+    let place = ("1栋", "2单元", "1101");
+    assert!(
+        linli_server::features::homes::record_owner(
+            &mut conn,
+            "翠湖花园",
+            place,
+            "孙磊",
+            fx.clock.now_ms()
+        )
+        .await
+        .expect("record"),
+        "the room exists"
+    );
+    let fresh = unit(&fx, &token, ("翠湖花园", "1栋", "2单元", "1101")).await;
+    let blocked = made(ask(&fx, &token, owner("孙磊", &fresh)).await).await;
+    assert_eq!(
+        blocked["waits_for"], "desk",
+        "a resident who guesses is checked by people"
+    );
+    let someone_else = by_code(&fx, SECOND).await;
+    let fine = made(ask(&fx, &someone_else, owner("陈静", &unit_801)).await).await;
+    assert_eq!(
+        fine["state"], "approved",
+        "another resident is not held back by the guesser"
+    );
+}

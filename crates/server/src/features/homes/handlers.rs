@@ -126,8 +126,9 @@ pub async fn rooms(
 }
 
 /// Asks to bind a room. An owner whose name matches the owner record is bound at once
-/// (`approved`, `decided_by: record`, with `membership_id`); otherwise the request is
-/// `pending` for the desk (an owner claim, or a room with no owner) or the room's owner.
+/// (`approved`, `decided_by: record`, with `membership_id`) unless they are guessing (a wrong
+/// name for this room before, or 3 claims in a day that did not bind); otherwise the request
+/// is `pending` for the desk (an owner claim, or a room with no owner) or the room's owner.
 #[utoipa::path(post, path = "/v1/home-requests", tag = "homes", security(("bearer" = [])),
     request_body = CreateHomeRequest,
     params(("Idempotency-Key" = String, Header, description = "RFC 8941 string naming this write")),

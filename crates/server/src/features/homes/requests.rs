@@ -5,7 +5,9 @@
 //! home at its next sync.
 //!
 //! Rules: an owner claim is approved at once only when the room has no active owner and the
-//! name given (normalised) equals one of its owner records; otherwise the desk decides, so a
+//! name given (normalised) equals one of its owner records, and the resident is not guessing
+//! (no earlier wrong name for this room, fewer than [`NAME_GUESSES_PER_DAY`] wrong names in a
+//! day); otherwise the desk decides, so a
 //! second owner of a bound room is never bound silently (nor refused outright: co-owners and
 //! sales exist, and the desk holds the deeds). A family or tenant request waits for the room's
 //! active owner, or for the desk when it has none; the desk may decide any pending request of
@@ -210,6 +212,43 @@ async fn has_active_owner(conn: &mut SqliteConnection, unit: &str) -> sqlx::Resu
     .await
 }
 
+/// How many owner names that did not match a record one resident may try in a day before
+/// every further claim goes to the desk.
+pub const NAME_GUESSES_PER_DAY: i64 = 3;
+
+/// Whether `name` may bind `unit` at once for `user`: it equals one of the room's owner
+/// records, and the record is not being guessed. A resident who gave this room a name that did
+/// not match, or gave [`NAME_GUESSES_PER_DAY`] such names to any rooms in the last day, is
+/// never bound at once again (cancelling and asking again would otherwise try names until one
+/// fits): those claims, right or wrong, wait for the desk.
+async fn name_matches(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    unit: &str,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
+    let (guessed_here, guesses_today): (bool, i64) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM home_requests WHERE user_id = ?1 AND unit_id = ?2
+                        AND name_matched = 0),
+                (SELECT COUNT(*) FROM home_requests WHERE user_id = ?1 AND name_matched = 0
+                        AND created_at > ?3)",
+    )
+    .bind(user.to_string())
+    .bind(unit)
+    .bind(now - 24 * 3600 * 1000)
+    .fetch_one(&mut *conn)
+    .await?;
+    let recorded: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM owner_records WHERE unit_id = ? AND owner_name = ?)",
+    )
+    .bind(unit)
+    .bind(name)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(recorded && !guessed_here && guesses_today < NAME_GUESSES_PER_DAY)
+}
+
 /// `user` asks to bind a room. Approved at once (with its membership) or pending.
 pub async fn create(
     conn: &mut SqliteConnection,
@@ -244,17 +283,13 @@ pub async fn create(
         return Err(ApiError::new(ErrorCode::RequestPending));
     }
     let owned = has_active_owner(conn, &unit).await?;
-    let matches =
-        match (&name, owned) {
-            (Some(name), false) => sqlx::query_scalar::<_, bool>(
-                "SELECT EXISTS (SELECT 1 FROM owner_records WHERE unit_id = ? AND owner_name = ?)",
-            )
-            .bind(&unit)
-            .bind(name)
-            .fetch_one(&mut *conn)
-            .await?,
-            _ => false,
-        };
+    // `Some(matched)` when the name was checked against the record (an owner claim of a room
+    // with no active owner), kept so that guesses are counted.
+    let checked_name = match (&name, owned) {
+        (Some(name), false) => Some(name_matches(conn, user, &unit, name, now).await?),
+        _ => None,
+    };
+    let matches = checked_name == Some(true);
     let waits_for = match relation {
         "owner" if matches => None,
         "owner" => Some("desk"),
@@ -264,8 +299,8 @@ pub async fn create(
     let id = Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO home_requests (id, user_id, unit_id, relation, ends_on, owner_name, state,
-                                    waits_for, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
+                                    waits_for, name_matched, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)",
     )
     .bind(&id)
     .bind(user.to_string())
@@ -274,6 +309,7 @@ pub async fn create(
     .bind(request.ends_on.map(|d| d.to_string()))
     .bind(&name)
     .bind(waits_for)
+    .bind(checked_name)
     .bind(now)
     .execute(&mut *conn)
     .await?;
