@@ -108,7 +108,8 @@ pub enum CoreEvent {
         code: ErrorCode,
     },
     /// Something to tell the resident as a desktop notification (a staff step or comment on
-    /// their ticket), already in their language; the shell shows it as it is.
+    /// their ticket, a home request decided or waiting for them), already in their language;
+    /// the shell shows it as it is.
     Notification {
         /// Title.
         title: String,
