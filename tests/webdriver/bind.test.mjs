@@ -26,14 +26,22 @@ function lastCode(server, phone) {
   return JSON.parse(lines.at(-1)).body.match(/\d{6}/)[0];
 }
 
-/** Chooses the cascader option whose text starts with `text`, once its level has loaded. */
+/** Chooses the option of the cascader's current level whose text starts with `text`, once
+ *  that level has loaded: clicked until it shows as chosen (or, on the last level, until the
+ *  picker closes), so a click the sliding panel swallowed is simply made again. */
 async function pick(browser, text) {
+  const named = async (option) => String(await option.getProperty('textContent')).trim().startsWith(text);
+  let clicked = false;
   await eventually(`the option ${text}`, async () => {
-    for (const option of await browser.$$('.van-cascader__option')) {
-      if ((await option.isDisplayed()) && (await option.getText()).trim().startsWith(text)) {
-        await option.click();
-        return true;
-      }
+    if (clicked && !(await (await browser.$('.van-cascader')).isDisplayed())) return true;
+    for (const option of await browser.$$('.van-cascader__option--selected')) {
+      if (await named(option)) return true;
+    }
+    for (const option of await browser.$$('[role="tabpanel"][aria-hidden="false"] .van-cascader__option')) {
+      if (!(await named(option))) continue;
+      await option.click().catch(() => {});
+      clicked = true;
+      return false;
     }
     return false;
   });
