@@ -341,11 +341,19 @@ pub async fn for_desk(
     conn: &mut SqliteConnection,
     communities: Option<&[String]>,
 ) -> ApiResult<Vec<HomeRequest>> {
-    let mut all = list(conn, "r.state = ?", "pending").await?;
-    if let Some(served) = communities {
-        all.retain(|r| served.contains(&r.community.id.to_string()));
+    // Filtered in SQL, before the list's limit, so another community's backlog hides nothing.
+    match communities {
+        None => list(conn, "r.state = ?", "pending").await,
+        Some(served) => {
+            let served = serde_json::to_string(served).map_err(ApiError::internal)?;
+            list(
+                conn,
+                "r.state = 'pending' AND c.id IN (SELECT value FROM json_each(?))",
+                &served,
+            )
+            .await
+        }
     }
-    Ok(all)
 }
 
 /// The requester withdraws a pending request.
