@@ -1,13 +1,15 @@
 // Binding a home in the real window (issue 10, part 3): a number registered by SMS code picks
 // 翠湖花园 → 1栋 → 1单元 → a room from the backend's directory. A name that does not match the
 // property's owner record leaves the request pending, with its state shown; the owner's
-// name as recorded (陈静 for 801) binds the room at once, and Home shows it.
+// name as recorded (陈静 for 801) binds the room at once, and Home shows it. Then 李强, on a
+// device of his own, asks to join 801 as family: the new owner's app shows the request after
+// its next sync, she approves it in the window, and he is a member.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { startServer, startDriver, openApp, screenshot, eventually, tempDir, byId, field } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, tempDir, byId, field, device } from './lib/harness.mjs';
 
 const NEW_PHONE = '13900000088';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'bind');
@@ -104,4 +106,34 @@ test('a new number binds a room as its owner by the recorded name; a wrong name 
   assert.match(await (await byId(browser, 'home-community')).getText(), /翠湖花园/);
   await eventually('the pending request on Home', async () => (await byId(browser, 'home-request')).isDisplayed());
   screenshot(shots, '03-home-bound');
+
+  // 李强 asks, from his own device, to join 801 as family: it waits for its owner.
+  const li = device(server);
+  await li.signIn('13800000002', 'demo1234');
+  const asked = await li.postOnce('/v1/home-requests', { unit_id: await unitOf801(li), relation: 'family' });
+  assert.equal(asked.status, 201, JSON.stringify(asked.body));
+  assert.equal(asked.body.waits_for, 'owner');
+  // The app's background sync (every 30 s) brings it to Home.
+  const decide = await byId(browser, 'home-decide');
+  await decide.waitForDisplayed({ timeout: 90000 });
+  await decide.click();
+  const approve = await byId(browser, 'decide-approve');
+  await approve.waitForDisplayed({ timeout: 20000 });
+  assert.match(await (await byId(browser, 'decide-request')).getText(), /李强/, 'who asks');
+  screenshot(shots, '04-owner-decides');
+  await approve.click();
+  await (await byId(browser, 'decide-request')).waitForExist({ reverse: true, timeout: 20000 });
+  const me = await li.get('/v1/me');
+  assert.ok(
+    me.body.memberships.some((m) => m.unit.room === '801' && m.role === 'family' && m.state === 'active'),
+    'the owner\'s approval made him a member',
+  );
 });
+
+/** 801's unit id, from the directory as any resident walks it. */
+async function unitOf801(resident) {
+  const communities = await resident.get('/v1/communities');
+  const cuihu = communities.body.items.find((c) => c.name === '翠湖花园');
+  const rooms = await resident.get(`/v1/communities/${cuihu.id}/rooms?building=${encodeURIComponent('1栋')}&entrance=${encodeURIComponent('1单元')}`);
+  return rooms.body.items.find((r) => r.unit.room === '801').unit.id;
+}

@@ -268,6 +268,8 @@ export function device(server) {
     get: (path) => call('GET', path),
     head: (path) => call('HEAD', path, undefined, { 'tus-resumable': '1.0.0' }),
     post: (path, body) => call('POST', path, body),
+    /** A write that takes an `Idempotency-Key` (a fresh one per call). */
+    postOnce: (path, body) => call('POST', path, body, { 'idempotency-key': `"${crypto.randomUUID()}"` }),
   };
 }
 
