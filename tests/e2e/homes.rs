@@ -1,8 +1,9 @@
 //! Binding a home through real cores on their own devices: a newcomer registered by SMS code
 //! walks the directory and asks to join 王芳's home as family; her core announces the request,
 //! she approves it, and the newcomer's core announces the outcome and shows the home after its
-//! sync, with the community's earlier notices. A tenant's request she refuses shows its reason on the tenant's device. An owner
-//! whose name matches the property's record is bound at once and shown that home.
+//! sync, with the community's earlier notices. A tenant's request she refuses shows its reason
+//! on the tenant's device. A wrong owner's name for one room waits for the desk; the name the
+//! property recorded for another binds it at once and shows that home.
 
 use crate::support::Env;
 use linli_core::Core;
@@ -189,11 +190,12 @@ async fn an_owner_matching_the_record_is_bound_and_shown_at_once() {
         (free.owner_bound, free.owner_hint.as_deref()),
         (false, Some("陈*"))
     );
+    let other = rooms.iter().find(|r| r.unit.room == "802").expect("802");
     let wrong = core
         .request_home(CreateHomeRequest {
-            unit_id: free.unit.id,
+            unit_id: other.unit.id,
             relation: MembershipRole::Owner,
-            owner_name: Some("陈晶".into()),
+            owner_name: Some("赵明".into()),
             ends_on: None,
         })
         .await
