@@ -74,8 +74,13 @@ pub fn files_holding(dir: &std::path::Path, needles: &[(&str, &str)]) -> Vec<Str
             }
             continue;
         }
+        // SQLite removes a database's -wal and -shm files when its last connection closes,
+        // which may happen between listing a folder and reading it: a file gone holds nothing.
+        let bytes = match std::fs::read(&path) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+            read => read.expect("read file"),
+        };
         files += 1;
-        let bytes = std::fs::read(&path).expect("read file");
         for (label, needle) in needles {
             if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
                 found.push(format!("{label} in {}", path.display()));

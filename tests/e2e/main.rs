@@ -16,6 +16,7 @@ mod compaction;
 mod flush;
 mod follow;
 mod gate;
+mod homes;
 mod invitations;
 mod join;
 mod keyring;

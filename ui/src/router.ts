@@ -9,6 +9,7 @@ import { routes as passesRoutes } from './features/passes/routes';
 import { routes as ticketsRoutes } from './features/tickets/routes';
 import { routes as billsRoutes } from './features/bills/routes';
 import { routes as joinRoutes } from './features/join/routes';
+import { routes as homesRoutes } from './features/homes/routes';
 
 export function createAppRouter(): Router {
   const router = createRouter({
@@ -21,6 +22,7 @@ export function createAppRouter(): Router {
       ...passesRoutes,
       ...ticketsRoutes,
       ...billsRoutes,
+      ...homesRoutes,
       { path: '/:rest(.*)*', redirect: '/home' },
     ],
   });

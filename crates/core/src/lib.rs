@@ -31,6 +31,7 @@ mod deps;
 pub mod documents;
 mod error;
 mod events;
+pub mod homes;
 mod http;
 mod inner;
 pub mod join;

@@ -1,6 +1,7 @@
 //! Desktop notifications for what happened to the resident's tickets while they were away
 //! from the screen: a staff step (accepted, assigned, completed …), a staff comment, or an
-//! automatic step (resumed, confirmed, closed).
+//! automatic step (resumed, confirmed, closed); and for their home requests: one of theirs
+//! approved or refused, or a new one waiting for them as a room's owner.
 //!
 //! Invariants:
 //! - Notices come from comparing the tickets before and after a sync, event by event, so each
@@ -11,7 +12,9 @@
 //! - The text is in the app's language; the shell only shows it, so the OS's own settings
 //!   (do not disturb, this app muted) decide whether it appears.
 
-use linli_wire::ipc::Locale;
+use linli_wire::homes::{HomeRequest, HomeRequestState};
+use linli_wire::ipc::{HomeRequestsView, Locale};
+use linli_wire::me::MembershipRole;
 use linli_wire::tickets::{Actor, Ticket, TicketEvent, TicketKind};
 use std::collections::{HashMap, HashSet};
 
@@ -119,6 +122,101 @@ pub fn ticket_notices(before: &[Ticket], after: &[Ticket], locale: Locale) -> Ve
                     notices.len(),
                     tickets.len()
                 ),
+            ),
+        };
+        return vec![Notice {
+            title,
+            body,
+            ticket: None,
+        }];
+    }
+    notices
+}
+
+fn place(request: &HomeRequest) -> String {
+    let unit = &request.unit;
+    format!(
+        "{} {}{}{}",
+        request.community.name, unit.building, unit.entrance, unit.room
+    )
+}
+
+fn relation_word(role: MembershipRole, locale: Locale) -> &'static str {
+    match (locale, role) {
+        (Locale::ZhCn, MembershipRole::Owner) => "业主",
+        (Locale::ZhCn, MembershipRole::Family) => "家属",
+        (Locale::ZhCn, MembershipRole::Tenant) => "租户",
+        (Locale::ZhCn, MembershipRole::Other) => "成员",
+        (Locale::En, MembershipRole::Owner) => "owner",
+        (Locale::En, MembershipRole::Family) => "family member",
+        (Locale::En, MembershipRole::Tenant) => "tenant",
+        (Locale::En, MembershipRole::Other) => "member",
+    }
+}
+
+/// What to announce after a sync turned the home requests `before` into `after`: each of the
+/// resident's pending requests now decided, and each request newly waiting for them. A request
+/// first seen now (made and decided elsewhere) is not news.
+pub fn home_request_notices(
+    before: &HomeRequestsView,
+    after: &HomeRequestsView,
+    locale: Locale,
+) -> Vec<Notice> {
+    let mut notices = Vec::new();
+    for request in &after.mine {
+        let was_pending = before
+            .mine
+            .iter()
+            .any(|b| b.id == request.id && b.state == HomeRequestState::Pending);
+        if !was_pending {
+            continue;
+        }
+        let reason = request.reason.as_deref().unwrap_or("").trim();
+        let body = match (locale, request.state) {
+            (Locale::ZhCn, HomeRequestState::Approved) => "绑定申请已通过".to_owned(),
+            (Locale::ZhCn, HomeRequestState::Refused) => format!("绑定申请未通过：{reason}"),
+            (Locale::En, HomeRequestState::Approved) => "Your request was approved".to_owned(),
+            (Locale::En, HomeRequestState::Refused) => {
+                format!("Your request was refused: {reason}")
+            }
+            _ => continue,
+        };
+        notices.push(Notice {
+            title: place(request),
+            body,
+            ticket: None,
+        });
+    }
+    for request in &after.to_decide {
+        if before.to_decide.iter().any(|b| b.id == request.id) {
+            continue;
+        }
+        let relation = relation_word(request.relation, locale);
+        let body = match locale {
+            Locale::ZhCn => format!(
+                "{}（{}）申请以{relation}身份加入，请确认",
+                request.requester, request.phone_masked
+            ),
+            Locale::En => format!(
+                "{} ({}) asks to join as a {relation}; please decide",
+                request.requester, request.phone_masked
+            ),
+        };
+        notices.push(Notice {
+            title: place(request),
+            body,
+            ticket: None,
+        });
+    }
+    if notices.len() > MAX_NOTICES {
+        let (title, body) = match locale {
+            Locale::ZhCn => (
+                "邻里".to_owned(),
+                format!("{} 条房屋绑定申请有新进展", notices.len()),
+            ),
+            Locale::En => (
+                "Linli".to_owned(),
+                format!("{} updates on home requests", notices.len()),
             ),
         };
         return vec![Notice {
@@ -244,5 +342,101 @@ mod tests {
         assert_eq!(notices.len(), 1, "six events, one notification");
         assert_eq!(notices[0].body, "6 updates on 3 of your requests");
         assert_eq!(notices[0].ticket, None);
+    }
+
+    fn request(n: u128, state: HomeRequestState, reason: Option<&str>) -> HomeRequest {
+        let at = chrono::Utc
+            .timestamp_opt(1_764_000_000, 0)
+            .single()
+            .expect("time");
+        HomeRequest {
+            id: linli_wire::HomeRequestId(uuid::Uuid::from_u128(n)),
+            community: linli_wire::me::Community {
+                id: linli_wire::CommunityId(uuid::Uuid::from_u128(50)),
+                name: "翠湖花园".into(),
+                address: String::new(),
+                property_company: String::new(),
+                service_phone: String::new(),
+            },
+            unit: linli_wire::me::Unit {
+                id: linli_wire::UnitId(uuid::Uuid::from_u128(51)),
+                building: "3栋".into(),
+                entrance: "2单元".into(),
+                room: "1502".into(),
+                area_centi_m2: 8950,
+            },
+            relation: MembershipRole::Family,
+            ends_on: None,
+            requester: "陈静".into(),
+            phone_masked: "139****0066".into(),
+            state,
+            waits_for: None,
+            decided_by: None,
+            reason: reason.map(str::to_owned),
+            membership_id: None,
+            created_at: at,
+            decided_at: None,
+        }
+    }
+
+    fn view(mine: Vec<HomeRequest>, to_decide: Vec<HomeRequest>) -> HomeRequestsView {
+        HomeRequestsView { mine, to_decide }
+    }
+
+    #[test]
+    fn a_decision_on_a_pending_request_is_announced_once_with_its_reason() {
+        let before = view(
+            vec![
+                request(1, HomeRequestState::Pending, None),
+                request(2, HomeRequestState::Pending, None),
+            ],
+            Vec::new(),
+        );
+        let after = view(
+            vec![
+                request(1, HomeRequestState::Approved, None),
+                request(2, HomeRequestState::Refused, Some("不是本房屋的租户")),
+                request(3, HomeRequestState::Approved, None),
+            ],
+            Vec::new(),
+        );
+        let bodies: Vec<_> = home_request_notices(&before, &after, Locale::ZhCn)
+            .into_iter()
+            .map(|n| (n.title, n.body))
+            .collect();
+        assert_eq!(
+            bodies,
+            [
+                (
+                    "翠湖花园 3栋2单元1502".to_owned(),
+                    "绑定申请已通过".to_owned()
+                ),
+                (
+                    "翠湖花园 3栋2单元1502".to_owned(),
+                    "绑定申请未通过：不是本房屋的租户".to_owned()
+                ),
+            ],
+            "each decided request once, with the reason; one first seen decided is history"
+        );
+        assert!(
+            home_request_notices(&after, &after, Locale::ZhCn).is_empty(),
+            "nothing new the second time"
+        );
+    }
+
+    #[test]
+    fn an_owner_hears_of_each_new_request_to_decide() {
+        let before = view(Vec::new(), Vec::new());
+        let after = view(
+            Vec::new(),
+            vec![request(7, HomeRequestState::Pending, None)],
+        );
+        let notices = home_request_notices(&before, &after, Locale::En);
+        assert_eq!(notices.len(), 1, "one new request, one notice");
+        assert_eq!(
+            notices[0].body,
+            "陈静 (139****0066) asks to join as a family member; please decide"
+        );
+        assert!(home_request_notices(&after, &after, Locale::En).is_empty());
     }
 }

@@ -6,6 +6,7 @@
 use crate::Features;
 use crate::auth::MembershipsFeed;
 use crate::bills::BillingPull;
+use crate::homes::HomesPull;
 use crate::notices::cache::NoticesFeed;
 use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
@@ -23,8 +24,8 @@ pub(crate) static OUTBOX: Handlers = Handlers(&[
 ]);
 
 /// The lists pulled whole after the change feed, in this order (billing before tickets, as
-/// before the restructure).
-static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull]);
+/// before the restructure; home requests last).
+static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull, &HomesPull]);
 
 /// The tables the change feed writes; a bootstrap empties them in this order.
 static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed]);
@@ -113,8 +114,14 @@ mod tests {
         let kinds: Vec<_> = FEATURES.pulls.0.iter().map(|pull| pull.kind()).collect();
         assert_eq!(
             kinds,
-            [EntityKind::Pass, EntityKind::Bill, EntityKind::Ticket],
-            "passes, then billing, then tickets, each once, as the pull loop ran them before"
+            [
+                EntityKind::Pass,
+                EntityKind::Bill,
+                EntityKind::Ticket,
+                EntityKind::HomeRequest
+            ],
+            "passes, then billing, then tickets, each once, as the pull loop ran them before; \
+             then home requests"
         );
     }
 

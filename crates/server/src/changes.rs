@@ -38,6 +38,7 @@ fn kind_str(kind: EntityKind) -> &'static str {
         EntityKind::Pass => "pass",
         EntityKind::Bill => "bill",
         EntityKind::Ticket => "ticket",
+        EntityKind::HomeRequest => "home_request",
         EntityKind::Other => "other",
     }
 }

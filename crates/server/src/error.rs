@@ -212,6 +212,12 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         C::NotFound => ("未找到", "Not found"),
         C::InvalidTransition => ("当前状态不允许此操作", "Not allowed in the current state"),
         C::AlreadyExists => ("已存在", "Already exists"),
+        C::RoomNotFound => ("没有这个房间", "No such room"),
+        C::AlreadyMember => ("已是该房屋的成员", "Already a member of this home"),
+        C::RequestPending => (
+            "该房屋已有待处理的申请",
+            "A request for this home is pending",
+        ),
         C::AmountChanged => ("金额已变化", "Amount changed"),
         C::PaymentInProgress => ("支付进行中", "Payment in progress"),
         C::AlreadyPaid => ("无需支付", "Nothing to pay"),

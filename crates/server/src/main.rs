@@ -118,6 +118,40 @@ enum Command {
         #[arg(long, default_value = linli_server::seed::WANG_FANG_PHONE)]
         phone: String,
     },
+    /// Record an owner of a room from the property's deeds (业主登记), so the owner binds the
+    /// room at once by giving that name; a room may have several owners.
+    OwnerRecord {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Community name, e.g. 翠湖花园.
+        #[arg(long)]
+        community: String,
+        /// Building, e.g. 1栋.
+        #[arg(long)]
+        building: String,
+        /// Entrance, e.g. 1单元 (leave out for a building with one).
+        #[arg(long, default_value = "")]
+        entrance: String,
+        /// Room, e.g. 801.
+        #[arg(long)]
+        room: String,
+        /// The owner's name as on the deeds.
+        #[arg(long)]
+        name: String,
+    },
+    /// The desk's home requests (the service desk from a terminal): list the pending ones,
+    /// approve or refuse one; prints JSON.
+    HomeRequests {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// Who decides, kept with the decision.
+        #[arg(long, default_value = "李娜（客服）")]
+        by: String,
+        #[command(subcommand)]
+        action: HomeRequestCommand,
+    },
     /// Act on a ticket as staff (the service desk from a terminal); prints the ticket.
     Staff {
         /// Database and TLS files.
@@ -130,6 +164,25 @@ enum Command {
         ticket: String,
         #[command(subcommand)]
         action: StaffCommand,
+    },
+}
+
+/// What the desk does with home requests.
+#[derive(Subcommand)]
+enum HomeRequestCommand {
+    /// The pending requests of every community, one JSON object per line.
+    List,
+    /// Approve one: the resident becomes a member of the home.
+    Approve {
+        /// The request's id.
+        id: linli_wire::HomeRequestId,
+    },
+    /// Refuse one, saying why (the resident sees the reason).
+    Refuse {
+        /// The request's id.
+        id: linli_wire::HomeRequestId,
+        /// Why.
+        reason: String,
     },
 }
 
@@ -338,6 +391,68 @@ async fn main() -> anyhow::Result<()> {
                     )
                 })?;
             println!("{}", serde_json::to_string(&done)?);
+        }
+        Command::OwnerRecord {
+            data_dir,
+            community,
+            building,
+            entrance,
+            room,
+            name,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            let mut conn = db.acquire().await?;
+            let place = (building.as_str(), entrance.as_str(), room.as_str());
+            if !linli_server::features::homes::record_owner(
+                &mut conn, &community, place, &name, now,
+            )
+            .await?
+            {
+                anyhow::bail!("{community} has no room {building}{entrance}{room}");
+            }
+            println!("{}", serde_json::json!({"recorded": true}));
+        }
+        Command::HomeRequests {
+            data_dir,
+            by,
+            action,
+        } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            let plain = |err: linli_server::error::ApiError| {
+                anyhow::anyhow!(
+                    "{}{}",
+                    err.code,
+                    err.detail.map(|d| format!(": {d}")).unwrap_or_default()
+                )
+            };
+            let desk = linli_server::features::homes::Deciding::Desk {
+                name: &by,
+                communities: None,
+            };
+            use linli_server::features::homes::requests;
+            let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+            match action {
+                HomeRequestCommand::List => {
+                    for request in requests::for_desk(&mut tx, None).await.map_err(plain)? {
+                        println!("{}", serde_json::to_string(&request)?);
+                    }
+                }
+                HomeRequestCommand::Approve { id } => {
+                    let done = requests::decide(&mut tx, &desk, id, None, now)
+                        .await
+                        .map_err(plain)?;
+                    println!("{}", serde_json::to_string(&done)?);
+                }
+                HomeRequestCommand::Refuse { id, reason } => {
+                    let done = requests::decide(&mut tx, &desk, id, Some(&reason), now)
+                        .await
+                        .map_err(plain)?;
+                    println!("{}", serde_json::to_string(&done)?);
+                }
+            }
+            tx.commit().await?;
         }
         Command::PassKeyRotate {
             data_dir,

@@ -10,7 +10,8 @@
 
 use crate::AppState;
 use crate::features::{
-    auth, billing, communities, gate, me, memberships, notices, passes, sync, tickets, uploads,
+    auth, billing, communities, gate, homes, me, memberships, notices, passes, sync, tickets,
+    uploads,
 };
 use axum::Json;
 use axum::Router;
@@ -42,6 +43,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "auth", description = "Sign-in and tokens"),
         (name = "residents", description = "The signed-in resident and their households"),
         (name = "communities", description = "Communities before signing in: what a join link leads to. A join link is `https://<host>[:<port>][/<prefix>]/join/<community id>[?name=<name>][&pin=sha256/<base64url of the SHA-256 of a CA certificate's DER in the presented chain>]`; the backend's base URL is what precedes `/join/`. A private CA is trusted only when it matches the pin."),
+        (name = "homes", description = "The community directory and requests to bind a home"),
         (name = "notices", description = "Community notices"),
         (name = "sync", description = "The change feed"),
         (name = "passes", description = "Visitor passes"),
@@ -106,6 +108,7 @@ fn api() -> OpenApiRouter<AppState> {
         .merge(me::routes())
         .merge(communities::routes())
         .merge(memberships::routes())
+        .merge(homes::routes())
         .merge(notices::routes())
         .merge(sync::routes())
         .merge(passes::routes())

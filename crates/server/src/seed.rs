@@ -73,6 +73,20 @@ const UNITS: &[(usize, &str, &str, &str, i64)] = &[
     (0, "1栋", "1单元", "801", 9_612),
     (1, "8栋", "", "601", 7_230),
     (1, "2栋", "", "1101", 14_388),
+    (0, "1栋", "1单元", "802", 9_612),
+    (0, "1栋", "2单元", "1101", 10_520),
+];
+
+/// The property's owner records: (index into [`UNITS`], owner's name). 1栋1单元801 and 802
+/// have a recorded owner and nobody bound, so a new resident can bind one as its owner
+/// (陈静 binds 801 at once; any other name waits for the desk); 1栋2单元1101 has no record.
+pub const OWNER_RECORDS: &[(usize, &str)] = &[
+    (0, "王芳"),
+    (1, "李强"),
+    (2, "陈静"),
+    (5, "赵敏"),
+    (3, "刘洋"),
+    (4, "张建国"),
 ];
 
 /// Parking spaces: (index into [`UNITS`], space).
@@ -147,6 +161,16 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
         .execute(&mut *tx)
         .await?;
         unit_ids.push(id);
+    }
+    for (unit, name) in OWNER_RECORDS {
+        sqlx::query(
+            "INSERT INTO owner_records (unit_id, owner_name, recorded_at) VALUES (?, ?, ?)",
+        )
+        .bind(unit_ids[*unit].to_string())
+        .bind(name)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await?;
     }
     // The first household of each unit pays its bills in the demo history.
     let mut payers: Vec<Option<(Uuid, Uuid)>> = vec![None; UNITS.len()];

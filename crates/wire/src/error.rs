@@ -47,6 +47,12 @@ pub enum ErrorCode {
     InvalidTransition,
     /// 409: the client-chosen id is already used.
     AlreadyExists,
+    /// 404: no such room in the community's directory.
+    RoomNotFound,
+    /// 409: the resident is already a member of that home.
+    AlreadyMember,
+    /// 409: the resident already has a pending request for that home.
+    RequestPending,
     /// The bills' total changed since the resident saw it; `amount_minor` is the new total.
     AmountChanged,
     /// A payment for this bill is in progress; `order_id` names it. Do not pay again.
@@ -147,6 +153,9 @@ impl ErrorCode {
         Self::NotFound,
         Self::InvalidTransition,
         Self::AlreadyExists,
+        Self::RoomNotFound,
+        Self::AlreadyMember,
+        Self::RequestPending,
         Self::AmountChanged,
         Self::PaymentInProgress,
         Self::AlreadyPaid,
@@ -203,6 +212,9 @@ impl ErrorCode {
             Self::NotFound => "not-found",
             Self::InvalidTransition => "invalid-transition",
             Self::AlreadyExists => "already-exists",
+            Self::RoomNotFound => "room-not-found",
+            Self::AlreadyMember => "already-member",
+            Self::RequestPending => "request-pending",
             Self::AmountChanged => "amount-changed",
             Self::PaymentInProgress => "payment-in-progress",
             Self::AlreadyPaid => "already-paid",
@@ -256,9 +268,11 @@ impl ErrorCode {
             | Self::TokenExpired
             | Self::RefreshReused => 401,
             Self::Forbidden | Self::MembershipRequired | Self::RoleForbidden => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::RoomNotFound => 404,
             Self::InvalidTransition
             | Self::AlreadyExists
+            | Self::AlreadyMember
+            | Self::RequestPending
             | Self::IdempotencyInProgress
             | Self::AmountChanged
             | Self::PaymentInProgress

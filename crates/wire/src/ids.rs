@@ -67,6 +67,10 @@ id_type!(
     InvitationId
 );
 id_type!(
+    /// A resident's request to bind a home (绑定房屋申请).
+    HomeRequestId
+);
+id_type!(
     /// A community notice (公告).
     NoticeId
 );

@@ -33,6 +33,15 @@ impl Locale {
     }
 }
 
+/// The resident's home requests as the app last synced them (`home_requests`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HomeRequestsView {
+    /// Their own requests, every state, newest first.
+    pub mine: Vec<crate::homes::HomeRequest>,
+    /// Family and tenant requests waiting for them as a room's owner.
+    pub to_decide: Vec<crate::homes::HomeRequest>,
+}
+
 /// The signed-in resident as the app knows it (possibly from the cache, offline).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AccountView {
@@ -99,7 +108,8 @@ pub enum CoreEvent {
         code: ErrorCode,
     },
     /// Something to tell the resident as a desktop notification (a staff step or comment on
-    /// their ticket), already in their language; the shell shows it as it is.
+    /// their ticket, a home request decided or waiting for them), already in their language;
+    /// the shell shows it as it is.
     Notification {
         /// Title.
         title: String,

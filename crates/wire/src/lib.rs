@@ -16,6 +16,7 @@ pub mod auth;
 pub mod bills;
 pub mod error;
 pub mod headers;
+pub mod homes;
 pub mod ids;
 pub mod invitations;
 pub mod ipc;

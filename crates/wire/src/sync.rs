@@ -29,6 +29,9 @@ pub enum EntityKind {
     /// Service tickets; v1 servers list them at `/v1/tickets`, and the core emits this kind
     /// when its cached or queued tickets change.
     Ticket,
+    /// Home requests (the resident's own and those they decide as an owner); v1 servers list
+    /// them at `/v1/home-requests`, and the core emits this kind when its cached lists change.
+    HomeRequest,
     /// A kind this build does not know; skip it.
     #[serde(other)]
     Other,

@@ -100,4 +100,6 @@ macro_rules! features {
     };
 }
 
-features![join, session, sync, notices, passes, share, bills, tickets];
+features![
+    join, session, homes, sync, notices, passes, share, bills, tickets
+];

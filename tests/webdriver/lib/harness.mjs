@@ -269,6 +269,8 @@ export function device(server) {
     head: (path) => call('HEAD', path, undefined, { 'tus-resumable': '1.0.0' }),
     post: (path, body, extra) => call('POST', path, body, extra),
     delete: (path) => call('DELETE', path),
+    /** A write that takes an `Idempotency-Key` (a fresh one per call). */
+    postOnce: (path, body) => call('POST', path, body, { 'idempotency-key': `"${crypto.randomUUID()}"` }),
   };
 }
 

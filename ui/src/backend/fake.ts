@@ -5,11 +5,12 @@
 // scripts it (`script`, `fail`, `newPass`, `setOutbox`), so those rules live only in Rust, where
 // tests/e2e and tests/webdriver check them. Unscripted decisions answer `internal`.
 import type { BackendView, CreateInvitation, HomeMember, Invitation, InvitationId, JoinPreview, Membership } from '../generated/wire';
+import type { Community, CommunityId, CreateHomeRequest, DirectoryRoom, HomeRequest, HomeRequestId, HomeRequestsView } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
 import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
 import { type Backend, BackendError } from './contract';
-import { DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
+import { DIRECTORY_ROOMS, DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
 
 export { DEMO_PASSWORD, DEMO_PHONE } from './fakeData';
 
@@ -38,6 +39,12 @@ interface Decisions {
   previewAddress: JoinPreview[];
   /** The home's members after removing one (who may be removed is the backend's to say). */
   removeMember: HomeMember[];
+  /** A home request made (bound at once or pending: the backend's to say). */
+  requestHome: HomeRequest;
+  /** A home request after it was withdrawn, approved or refused. */
+  cancelHomeRequest: HomeRequest;
+  approveHomeRequest: HomeRequest;
+  refuseHomeRequest: HomeRequest;
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -66,6 +73,11 @@ export class FakeBackend implements Backend {
   readonly memberList: HomeMember[] = [];
   /** Invitations addressed to the resident (tests put them here). */
   readonly invitationList: Invitation[] = [];
+  /** Test hook: the account has no home yet (a number just registered by SMS code); a
+   *  scripted approval sets it back, as the backend's binding would. */
+  unbound = false;
+  /** Home requests as the core last synced them (tests put them here). */
+  readonly homeRequestList: HomeRequestsView = { mine: [], to_decide: [] };
   /** Queued and sent tickets (tests put sent ones here). */
   readonly ticketList: TicketView[] = [];
   /** Photos the "server" holds, by attachment id (tests put after-photos here). */
@@ -164,6 +176,7 @@ export class FakeBackend implements Backend {
   }
 
   private account(): AccountView {
+    if (this.unbound) return { user: DEMO_USER, memberships: [], current_membership_id: null };
     return { user: DEMO_USER, memberships: this.homes, current_membership_id: this.current };
   }
 
@@ -254,6 +267,43 @@ export class FakeBackend implements Backend {
   async declineInvitation(id: InvitationId): Promise<void> {
     const at = this.invitationList.findIndex((i) => i.id === id);
     if (at >= 0) this.invitationList.splice(at, 1);
+  }
+
+  async communities(): Promise<Community[]> {
+    const seen = new Map(MEMBERSHIPS.map((m) => [m.community.id, m.community]));
+    return [...seen.values()];
+  }
+
+  async buildings(_community: CommunityId): Promise<string[]> {
+    return [...new Set(Object.keys(DIRECTORY_ROOMS).map((k) => k.split('/')[0]!))];
+  }
+
+  async entrances(_community: CommunityId, building: string): Promise<string[]> {
+    return Object.keys(DIRECTORY_ROOMS).filter((k) => k.startsWith(`${building}/`)).map((k) => k.split('/')[1]!);
+  }
+
+  async rooms(_community: CommunityId, building: string, entrance: string): Promise<DirectoryRoom[]> {
+    return (DIRECTORY_ROOMS[`${building}/${entrance}`] ?? []).map((r) => ({ ...r }));
+  }
+
+  async requestHome(input: CreateHomeRequest): Promise<HomeRequest> {
+    return this.decided('requestHome', [input]);
+  }
+
+  async homeRequests(): Promise<HomeRequestsView> {
+    return { mine: [...this.homeRequestList.mine], to_decide: [...this.homeRequestList.to_decide] };
+  }
+
+  async cancelHomeRequest(id: HomeRequestId): Promise<HomeRequest> {
+    return this.decided('cancelHomeRequest', [id]);
+  }
+
+  async approveHomeRequest(id: HomeRequestId): Promise<HomeRequest> {
+    return this.decided('approveHomeRequest', [id]);
+  }
+
+  async refuseHomeRequest(id: HomeRequestId, reason: string): Promise<HomeRequest> {
+    return this.decided('refuseHomeRequest', [id, reason]);
   }
 
   async setLocale(locale: Locale): Promise<void> { this.locale = locale; }

@@ -2,7 +2,7 @@
 // their notices, the bills of 3栋2单元1502, a published ledger and the demo provider's checkout
 // page. Only data lives here: every value is written out as the backend would send it (totals,
 // overdue flags, read marks), so nothing in the fake computes what the core or backend decides.
-import type { AccountView, Action, Bill, BillLine, LedgerPeriod, Membership, Notice, NoticeCategory, PaymentOrder } from '../generated/wire';
+import type { AccountView, Action, Bill, BillLine, DirectoryRoom, LedgerPeriod, Membership, Notice, NoticeCategory, PaymentOrder } from '../generated/wire';
 
 /** The demo resident's phone and password (shown as hints; the fake signs anyone in). */
 export const DEMO_PHONE = '13800000001';
@@ -41,6 +41,15 @@ export const MEMBERSHIPS: Membership[] = [
   membership('0193a000-0000-7000-8000-0000000000a1', CUIHU, '翠湖花园', '3栋', '2单元', '1502', 'owner'),
   membership('0193a000-0000-7000-8000-0000000000a2', JINXIU, '锦绣江南', '8栋', '', '601', 'tenant'),
 ];
+
+/** The directory of 翠湖花园 as the backend lists it (rooms of the entrances tests walk). */
+export const DIRECTORY_ROOMS: Record<string, DirectoryRoom[]> = {
+  '1栋/1单元': [
+    { unit: { id: '0193a000-0000-7000-8000-0000000000b1', building: '1栋', entrance: '1单元', room: '801', area_centi_m2: 9612 }, owner_bound: false, owner_hint: '陈*' },
+    { unit: { id: '0193a000-0000-7000-8000-0000000000b2', building: '1栋', entrance: '1单元', room: '802', area_centi_m2: 9612 }, owner_bound: false, owner_hint: '赵*' },
+  ],
+  '3栋/2单元': [{ unit: MEMBERSHIPS[0]!.unit, owner_bound: true, owner_hint: '王*' }],
+};
 
 export const DEMO_USER: AccountView['user'] = { id: '0193a000-0000-7000-8000-0000000000f1', display_name: '王芳', phone_masked: '138****0001' };
 

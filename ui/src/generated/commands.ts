@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, CreateInvitation, HomeMember, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, Community, CommunityId, CreateHomeRequest, CreateInvitation, DirectoryRoom, HomeMember, HomeRequest, HomeRequestId, HomeRequestsView, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
@@ -53,6 +53,24 @@ export interface Commands {
   setLocale(locale: Locale): Promise<void>;
   /** Turns desktop notifications of ticket progress on or off (this device). */
   setNotifications(on: boolean): Promise<void>;
+  /** The communities the backend serves (needs the network). */
+  communities(): Promise<Array<Community>>;
+  /** The buildings of a community, in counting order. */
+  buildings(community: CommunityId): Promise<Array<string>>;
+  /** The entrances (单元) of a building; `[""]` for a building with one. */
+  entrances(community: CommunityId, building: string): Promise<Array<string>>;
+  /** The rooms of an entrance, with whether an owner is bound and the owner hint (王*). */
+  rooms(community: CommunityId, building: string, entrance: string): Promise<Array<DirectoryRoom>>;
+  /** Asks to bind a room; a home the backend binds at once is shown. */
+  requestHome(input: CreateHomeRequest): Promise<HomeRequest>;
+  /** The resident's home requests and those waiting for them (as last synced). */
+  homeRequests(): Promise<HomeRequestsView>;
+  /** Withdraws a pending home request. */
+  cancelHomeRequest(id: HomeRequestId): Promise<HomeRequest>;
+  /** Approves, as the room's owner, a family or tenant request. */
+  approveHomeRequest(id: HomeRequestId): Promise<HomeRequest>;
+  /** Refuses, as the room's owner, a family or tenant request, saying why. */
+  refuseHomeRequest(id: HomeRequestId, reason: string): Promise<HomeRequest>;
   /** Pulls changes and flushes the outbox now (pull-to-refresh). */
   syncNow(): Promise<SyncStatus>;
   /** Connectivity and outbox status. */
@@ -153,6 +171,15 @@ export function bindCommands(invoke: Invoke): Commands {
     removeMember: (membership: MembershipId, member: MembershipId) => invoke('remove_member', { membership, member }) as Promise<Array<HomeMember>>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
     setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
+    communities: () => invoke('communities') as Promise<Array<Community>>,
+    buildings: (community: CommunityId) => invoke('buildings', { community }) as Promise<Array<string>>,
+    entrances: (community: CommunityId, building: string) => invoke('entrances', { community, building }) as Promise<Array<string>>,
+    rooms: (community: CommunityId, building: string, entrance: string) => invoke('rooms', { community, building, entrance }) as Promise<Array<DirectoryRoom>>,
+    requestHome: (input: CreateHomeRequest) => invoke('request_home', { input }) as Promise<HomeRequest>,
+    homeRequests: () => invoke('home_requests') as Promise<HomeRequestsView>,
+    cancelHomeRequest: (id: HomeRequestId) => invoke('cancel_home_request', { id }) as Promise<HomeRequest>,
+    approveHomeRequest: (id: HomeRequestId) => invoke('approve_home_request', { id }) as Promise<HomeRequest>,
+    refuseHomeRequest: (id: HomeRequestId, reason: string) => invoke('refuse_home_request', { id, reason }) as Promise<HomeRequest>,
     syncNow: () => invoke('sync_now') as Promise<SyncStatus>,
     syncStatus: () => invoke('sync_status') as Promise<SyncStatus>,
     notices: () => invoke('notices') as Promise<Array<Notice>>,

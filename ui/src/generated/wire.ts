@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "invalid-transition" | "already-exists" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "invalid-transition" | "already-exists" | "room-not-found" | "already-member" | "request-pending" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "unknown";
 
 export type FieldError = { 
 /**
@@ -334,6 +334,127 @@ export type InvitationList = {
  * Newest first.
  */
 items: Array<Invitation>, };
+
+export type HomeRequestId = string;
+
+export type NameList = { 
+/**
+ * In the property's order (numbers by value: 2栋 before 10栋).
+ */
+items: Array<string>, };
+
+export type DirectoryRoom = { 
+/**
+ * The unit.
+ */
+unit: Unit, 
+/**
+ * Whether an owner is bound to it (an active owner membership).
+ */
+owner_bound: boolean, 
+/**
+ * The owner record's names, masked (王*), when the property has a record.
+ */
+owner_hint: string | null, };
+
+export type RoomList = { 
+/**
+ * By room number.
+ */
+items: Array<DirectoryRoom>, };
+
+export type CreateHomeRequest = { 
+/**
+ * The room, from the directory.
+ */
+unit_id: UnitId, 
+/**
+ * How the resident relates to it.
+ */
+relation: MembershipRole, 
+/**
+ * An owner's own name as the property recorded it (required for an owner, absent
+ * otherwise).
+ */
+owner_name: string | null, 
+/**
+ * A tenancy's last day (Beijing): required for a tenant, absent otherwise.
+ */
+ends_on: string | null, };
+
+export type HomeRequestState = "pending" | "approved" | "refused" | "cancelled" | "other";
+
+export type Decider = "record" | "owner" | "desk" | "other";
+
+export type HomeRequest = { 
+/**
+ * Request id.
+ */
+id: HomeRequestId, 
+/**
+ * The room's community.
+ */
+community: Community, 
+/**
+ * The room.
+ */
+unit: Unit, 
+/**
+ * The relation asked for.
+ */
+relation: MembershipRole, 
+/**
+ * A tenancy's last day.
+ */
+ends_on: string | null, 
+/**
+ * The requester's name, as they show it.
+ */
+requester: string, 
+/**
+ * The requester's phone, masked (139****0055).
+ */
+phone_masked: string, 
+/**
+ * Where it stands.
+ */
+state: HomeRequestState, 
+/**
+ * Who decides it, while pending.
+ */
+waits_for: Decider | null, 
+/**
+ * Who decided it, once decided.
+ */
+decided_by: Decider | null, 
+/**
+ * Why it was refused.
+ */
+reason: string | null, 
+/**
+ * The membership an approval made.
+ */
+membership_id: MembershipId | null, 
+/**
+ * When it was made.
+ */
+created_at: string, 
+/**
+ * When it was decided or cancelled.
+ */
+decided_at: string | null, };
+
+export type HomeRequestList = { 
+/**
+ * Newest first.
+ */
+items: Array<HomeRequest>, };
+
+export type Refusal = { 
+/**
+ * Shown to the requester (1–200 characters).
+ */
+reason: string, };
 
 export type NoticeCategory = "water_outage" | "power_outage" | "elevator_maintenance" | "fire_safety" | "community_event" | "fees" | "general" | "other";
 
@@ -1489,7 +1610,7 @@ rating: Rating, };
 
 export type BlockedChoice = "send_without" | "discard";
 
-export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "other";
+export type EntityKind = "notice" | "membership" | "pass" | "bill" | "ticket" | "home_request" | "other";
 
 export type ChangeOp = "upsert" | "delete" | "other";
 
@@ -1591,6 +1712,16 @@ community: Community,
  * The backend's CA was matched against the link's pin.
  */
 pinned: boolean, };
+
+export type HomeRequestsView = { 
+/**
+ * Their own requests, every state, newest first.
+ */
+mine: Array<HomeRequest>, 
+/**
+ * Family and tenant requests waiting for them as a room's owner.
+ */
+to_decide: Array<HomeRequest>, };
 
 export type SessionView = { 
 /**

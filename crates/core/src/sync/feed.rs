@@ -170,7 +170,11 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
                 Some(CacheChange::DeleteMembership(change.id))
             }
             (
-                EntityKind::Other | EntityKind::Pass | EntityKind::Bill | EntityKind::Ticket,
+                EntityKind::Other
+                | EntityKind::Pass
+                | EntityKind::Bill
+                | EntityKind::Ticket
+                | EntityKind::HomeRequest,
                 ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other,
             )
             | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {

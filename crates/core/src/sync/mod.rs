@@ -72,8 +72,9 @@ impl Inner {
         if resumed && let Ok(feed::Bootstrap::Continued) = result {
             let active = account.cache.active_communities().await?;
             if active.iter().any(|c| !known.contains(c)) {
-                // A home in a community new to this device (an invitation accepted): its
-                // notices from before lie behind the cursor, so the feed starts over.
+                // A home in a community new to this device (an invitation accepted, a home
+                // request approved): its notices from before lie behind the cursor, so the
+                // feed starts over.
                 tracing::info!("a new community's home; bootstrapping the feed again");
                 result = self.pull_feed(account, &mut kinds, true).await;
             }

@@ -9,13 +9,15 @@
 //! (the auth feature's phone rule, the memberships feature's masked phone), gate (the passes'
 //! keys), sync (the notices' and memberships' stores), memberships (writes the passes'
 //! revocation list when a membership ends, without importing passes), me (the
-//! memberships' rendering of households), and every feature acting for a home (tickets,
+//! memberships' rendering of households), homes (the memberships' join, the tickets' staff
+//! matrix, the memberships' masked phone), and every feature acting for a home (tickets,
 //! passes, billing, invitations) the memberships feature's rights matrix (`memberships::rules`).
 
 pub mod auth;
 pub mod billing;
 pub mod communities;
 pub mod gate;
+pub mod homes;
 pub mod me;
 pub mod memberships;
 pub mod notices;

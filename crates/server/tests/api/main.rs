@@ -7,6 +7,8 @@ mod auth;
 mod bills;
 mod contract;
 mod deadlines;
+mod home_desk;
+mod homes;
 mod idempotency;
 mod invitations;
 mod join;

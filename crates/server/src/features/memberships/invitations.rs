@@ -231,8 +231,9 @@ pub async fn decide(
     Ok(Some(membership))
 }
 
-/// Makes (or revives, after an earlier move-out) `user`'s active membership of `unit`.
-async fn join(
+/// Makes (or revives, after an earlier move-out) `user`'s active membership of `unit`, and
+/// records it in the change feed (home requests approve through it too).
+pub(crate) async fn join(
     conn: &mut SqliteConnection,
     user: Uuid,
     unit: &str,

@@ -2,7 +2,9 @@
 //! role lets them do. A staff member is enrolled for a company and some of its communities
 //! (`linli-server staff-add`); a community of another company is refused at enrolment, so a
 //! token never reaches past its own company. [`staff_role_allows`] is the role × action matrix
-//! every staff action is checked against (docs/ARCHITECTURE.md repeats it for people).
+//! every staff action is checked against (docs/ARCHITECTURE.md repeats it for people). Besides
+//! the ticket steps it holds `decide_home_request` (approving or refusing a resident's request
+//! to bind a home, the homes feature): service staff (客服) and managers, not engineering.
 
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -15,7 +17,10 @@ pub fn staff_role_allows(role: StaffRole, action: &str) -> bool {
     match role {
         StaffRole::Manager => true,
         StaffRole::Service => {
-            matches!(action, "accept" | "assign" | "defer" | "reject" | "comment")
+            matches!(
+                action,
+                "accept" | "assign" | "defer" | "reject" | "comment" | "decide_home_request"
+            )
         }
         StaffRole::Engineering => {
             matches!(
