@@ -8,7 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { chooseRoom as chooseSharedRoom, lastSmsCode } from './lib/joining.mjs';
 import { startServer, startDriver, openApp, screenshot, eventually, tempDir, byId, field, device } from './lib/harness.mjs';
 
 const NEW_PHONE = '13900000088';
@@ -21,44 +21,7 @@ after(async () => {
   await open.server?.stop().catch(() => {});
 });
 
-/** The newest code the backend's sender kept for `phone`. */
-function lastCode(server, phone) {
-  const out = execFileSync(process.env.LINLI_SERVER_BIN, ['sms-outbox', '--data-dir', server.dataDir, '--phone', phone], { encoding: 'utf8' });
-  const lines = out.split('\n').filter(Boolean);
-  return JSON.parse(lines.at(-1)).body.match(/\d{6}/)[0];
-}
-
-/** Chooses the option of the cascader's current level whose text starts with `text`, once
- *  that level has loaded: clicked until it shows as chosen (or, on the last level, until the
- *  picker closes), so a click the sliding panel swallowed is simply made again. */
-async function pick(browser, text) {
-  const named = async (option) => String(await option.getProperty('textContent')).trim().startsWith(text);
-  let clicked = false;
-  await eventually(`the option ${text}`, async () => {
-    if (clicked && !(await (await browser.$('.van-cascader')).isDisplayed())) return true;
-    for (const option of await browser.$$('.van-cascader__option--selected')) {
-      if (await named(option)) return true;
-    }
-    for (const option of await browser.$$('[role="tabpanel"][aria-hidden="false"] .van-cascader__option')) {
-      if (!(await named(option))) continue;
-      await option.click().catch(() => {});
-      clicked = true;
-      return false;
-    }
-    return false;
-  });
-}
-
-async function chooseRoom(browser, room) {
-  await (await byId(browser, 'bind-room')).click();
-  await pick(browser, '翠湖花园');
-  await pick(browser, '1栋');
-  await pick(browser, '1单元');
-  await pick(browser, room);
-  await (await byId(browser, 'bind-hint')).waitForDisplayed({ timeout: 20000 });
-  // The picker has closed (its overlay gone) before anything else is typed or shown.
-  await (await browser.$('.van-cascader')).waitForDisplayed({ reverse: true, timeout: 20000 });
-}
+const chooseRoom = (browser, room) => chooseSharedRoom(browser, '翠湖花园', '1栋', '1单元', room);
 
 test('a new number binds a room as its owner by the recorded name; a wrong name waits for the desk', async () => {
   const server = await startServer(tempDir('server'));
@@ -76,7 +39,7 @@ test('a new number binds a room as its owner by the recorded name; a wrong name 
   await (await field(browser, 'login-phone')).setValue(NEW_PHONE);
   await send.click();
   await (await byId(browser, 'login-code-sent')).waitForDisplayed({ timeout: 20000 });
-  await (await field(browser, 'login-code')).setValue(lastCode(server, NEW_PHONE));
+  await (await field(browser, 'login-code')).setValue(lastSmsCode(server, NEW_PHONE));
   await (await byId(browser, 'login-submit')).click();
   await (await byId(browser, 'home-unbound')).waitForDisplayed({ timeout: 30000 });
   await (await byId(browser, 'home-bind')).click();

@@ -8,8 +8,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { joinLink, typeJoinLink } from './lib/joining.mjs';
 import { startServer, startDriver, openApp, screenshot, tempDir, byId, signIn } from './lib/harness.mjs';
 
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'join');
@@ -21,33 +20,10 @@ after(async () => {
   await open.server?.stop().catch(() => {});
 });
 
-/** What `linli-server join-link` prints for the demo community, with its QR code written. */
-function joinLink(server) {
-  mkdirSync(shots, { recursive: true });
-  const out = execFileSync(
-    process.env.LINLI_SERVER_BIN,
-    ['join-link', '--data-dir', server.dataDir, '--community', '翠湖花园', '--url', server.url, '--qr', join(shots, 'join-qr.png')],
-    { encoding: 'utf8' },
-  );
-  return JSON.parse(out);
-}
-
-async function typeLink(browser, link) {
-  const field = await byId(browser, 'join-link');
-  await field.waitForDisplayed({ timeout: 20000 });
-  // Select all and delete, as a resident replacing the text would (WebDriver's clear does
-  // not reach Vue's model in WebKit, so the next text would be added to the old).
-  await field.click();
-  await browser.keys(['Control', 'a']);
-  await browser.keys(['Backspace']);
-  await field.addValue(link);
-  await (await byId(browser, 'join-preview')).click();
-}
-
 test('a fresh app joins its community by the join link, refusing a wrong pin', async () => {
   const server = await startServer(tempDir('server'));
   open.server = server;
-  const printed = joinLink(server);
+  const printed = joinLink(server, shots);
   assert.match(printed.pin, /^sha256\/[A-Za-z0-9_-]{43}$/, 'the pin of the data dir CA');
   const wrong = new URL(printed.link);
   wrong.searchParams.set('pin', `sha256/${'A'.repeat(43)}`);
@@ -66,14 +42,14 @@ test('a fresh app joins its community by the join link, refusing a wrong pin', a
   await browser.pause(1500); // the first frame of a fresh WebKit window reaches X late
   screenshot(shots, '01-join');
 
-  await typeLink(browser, wrong.toString());
+  await typeJoinLink(browser, wrong.toString());
   const error = await byId(browser, 'error-message');
   await error.waitForDisplayed({ timeout: 20000 });
   assert.match(await error.getText(), /指纹不符/, 'a wrong pin is explained in the app\'s words');
   assert.equal(await (await byId(browser, 'join-found')).isExisting(), false, 'nothing to join');
   screenshot(shots, '02-wrong-pin');
 
-  await typeLink(browser, printed.link);
+  await typeJoinLink(browser, printed.link);
   const name = await byId(browser, 'join-community-name');
   await name.waitForDisplayed({ timeout: 20000 }).catch(async (err) => {
     screenshot(shots, '99-not-found');
@@ -104,7 +80,7 @@ test('a picture of the join QR code, picked from a file, joins too', async () =>
   await open.browser?.deleteSession().catch(() => {});
   await open.driver?.stop().catch(() => {});
   const server = open.server ?? (open.server = await startServer(tempDir('server')));
-  const printed = joinLink(server);
+  const printed = joinLink(server, shots);
   delete process.env.LINLI_BACKEND_URL;
   delete process.env.LINLI_BACKEND_CA;
   open.driver = await startDriver({ LINLI_DATA_DIR: tempDir('app') });

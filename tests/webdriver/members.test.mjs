@@ -5,10 +5,10 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { startServer, startDriver, openApp, screenshot, eventually, device, tempDir, byId, signIn } from './lib/harness.mjs';
+import { lastSmsCode } from './lib/joining.mjs';
+import { startServer, startDriver, openApp, screenshot, device, tempDir, byId, signIn, settled } from './lib/harness.mjs';
 
 const OWNER = '13800000001'; // 王芳, owner of 翠湖花园 3栋2单元1502
 const PASSWORD = 'demo1234';
@@ -21,19 +21,6 @@ after(async () => {
   await open.driver?.stop().catch(() => {});
   await open.server?.stop().catch(() => {});
 });
-
-/** Waits until no CSS transition or animation runs in the window (a popup has settled), so a
- *  screenshot shows the screen as it stays. */
-async function settled(browser) {
-  await eventually('the window to settle', () => browser.execute(() => document.getAnimations().every((a) => a.playState !== 'running')));
-}
-
-/** The newest code the backend's sender kept for `phone` (what the phone received). */
-function lastCode(server, phone) {
-  const out = execFileSync(process.env.LINLI_SERVER_BIN, ['sms-outbox', '--data-dir', server.dataDir, '--phone', phone], { encoding: 'utf8' });
-  const lines = out.split('\n').filter(Boolean);
-  return JSON.parse(lines[lines.length - 1]).body.match(/\d{6}/)[0];
-}
 
 test('the owner sees the home’s members in Me and removes one', async () => {
   const server = await startServer(tempDir('server'));
@@ -50,7 +37,7 @@ test('the owner sees the home’s members in Me and removes one', async () => {
   // The invitee registers by the code it received and accepts.
   const family = device(server);
   assert.equal((await family.post('/v1/auth/sms-codes', { phone: FAMILY })).status, 202, 'a code is sent');
-  const signedIn = await family.post('/v1/auth/sms-login', { phone: FAMILY, code: lastCode(server, FAMILY) });
+  const signedIn = await family.post('/v1/auth/sms-login', { phone: FAMILY, code: lastSmsCode(server, FAMILY) });
   assert.equal(signedIn.status, 200, 'the code signs the new number in');
   family.useToken(signedIn.body.access_token);
   const joined = await family.post(`/v1/invitations/${invited.body.id}/accept`);

@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { smsCodes } from './lib/joining.mjs';
 import { startServer, startDriver, openApp, screenshot, eventually, tempDir, byId, field } from './lib/harness.mjs';
 
 const NEW_PHONE = '13900000066';
@@ -18,15 +18,6 @@ after(async () => {
   await open.driver?.stop().catch(() => {});
   await open.server?.stop().catch(() => {});
 });
-
-/** The codes the backend's sender kept for `phone`, oldest first. */
-function codes(server, phone) {
-  const out = execFileSync(process.env.LINLI_SERVER_BIN, ['sms-outbox', '--data-dir', server.dataDir, '--phone', phone], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line).body.match(/\d{6}/)[0]);
-}
 
 test('a new number signs in with the SMS code it received and has no home yet', async () => {
   const server = await startServer(tempDir('server'));
@@ -46,7 +37,7 @@ test('a new number signs in with the SMS code it received and has no home yet', 
   await (await byId(browser, 'login-code-sent')).waitForDisplayed({ timeout: 20000 });
   await eventually('the countdown', async () => /\d+ 秒后重发/.test(await send.getText()));
   assert.equal(await send.isEnabled(), false, 'no second code before the minute is up');
-  const [code] = codes(server, NEW_PHONE);
+  const [code] = smsCodes(server, NEW_PHONE);
   assert.ok(code, 'the backend sent one code to the number');
   screenshot(shots, '01-code-sent');
 

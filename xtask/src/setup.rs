@@ -167,7 +167,8 @@ pub fn build_server() -> anyhow::Result<()> {
     cargo(&["build", "-p", "linli-server"]).run()
 }
 
-/// Builds the server binary and the app with the UI embedded (one feature set, always).
+/// Builds the server, the gate verifier and the app with the UI embedded (one feature set,
+/// always).
 pub fn build_binaries() -> anyhow::Result<()> {
     cargo(&[
         "build",
@@ -175,6 +176,8 @@ pub fn build_binaries() -> anyhow::Result<()> {
         "linli-server",
         "-p",
         "linli-app",
+        "-p",
+        "linli-gate",
         "--features",
         "linli-app/custom-protocol",
     ])

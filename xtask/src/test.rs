@@ -147,6 +147,7 @@ fn window_tests() -> anyhow::Result<()> {
     let root = root();
     in_desktop_session(&node_test(files), true, &keyring_dir)
         .env("LINLI_SERVER_BIN", root.join("target/debug/linli-server"))
+        .env("LINLI_GATE_BIN", root.join("target/debug/linli-gate"))
         .env("LINLI_APP_BIN", root.join("target/debug/linli-app"))
         .env("LINLI_ARTIFACTS", &artifacts)
         .env("TAURI_DRIVER", tauri_driver_path())

@@ -224,6 +224,14 @@ export async function eventually(what, check, timeoutMs = 30000) {
   }
 }
 
+/** Waits until no CSS transition or animation runs in the window (a page or popup has
+ *  settled), so a screenshot shows the screen as it stays. */
+export async function settled(browser) {
+  await eventually('the window to settle', () => browser.execute(() => document.getAnimations().every((a) => a.playState !== 'running')));
+  // Two frames later the settled screen has been painted, not only laid out.
+  await browser.executeAsync((done) => requestAnimationFrame(() => requestAnimationFrame(() => done())));
+}
+
 /** A second device of a resident: plain HTTPS calls to the server, trusting its demo CA. */
 export function device(server) {
   const ca = readFileSync(server.ca);
