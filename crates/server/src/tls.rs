@@ -5,8 +5,9 @@
 //! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
 //! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
 //! The keys are written with mode 0600. The server presents its certificate followed by the
-//! CA's, so a join link may pin the CA (`linli-server join-link`). A property company running its own backend uses its
-//! own certificate from a public CA instead.
+//! CA's, so a join link may pin the CA or the server's certificate itself (`linli-server
+//! join-link [--pin leaf]`). A property company running its own backend uses its own
+//! certificate from a public CA instead.
 
 use anyhow::Context;
 use rcgen::{
@@ -85,6 +86,11 @@ impl TlsFiles {
         std::fs::write(&self.ca_cert, ca_cert.pem())
             .with_context(|| format!("write {}", self.ca_cert.display()))?;
         Ok(())
+    }
+
+    /// The server's own certificate (PEM), which a join link may pin instead of the CA.
+    pub fn server_cert(&self) -> &Path {
+        &self.server_cert
     }
 
     /// The CA certificate as PEM text.
