@@ -1,22 +1,24 @@
 //! Joining through a link whose pin names the backend's own certificate (`linli-server
 //! join-link --pin leaf`), through the core against the real server: exactly that certificate
-//! is trusted, at joining, for later requests and after a restart; a renewed certificate is
-//! the ordinary `tls-error` from then on; a leaf pin of another certificate is `pin-mismatch`;
+//! is trusted, at joining, for later requests and after a restart; a certificate renewed
+//! under the same CA is the ordinary `tls-error` from then on (while a CA-pinned app goes on); a leaf pin of another certificate is `pin-mismatch`;
 //! and the pinned certificate is trusted only for a host it names.
 
 use crate::support::Env;
-use linli_core::{Core, CoreConfig};
+use linli_core::{Core, CoreConfig, CoreDeps, MemoryTokenStore};
 use linli_server::features::communities::PinOf;
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
 use linli_wire::join::JoinLink;
+use std::path::Path;
+use std::sync::Arc;
 
-/// A core with no configured backend and no configured CA: only what joining keeps.
-async fn open_joining(env: &Env) -> Core {
-    let mut config = CoreConfig::joining(env.dir.path());
+/// A core in `dir` with no configured backend and no configured CA: only what joining keeps.
+async fn open_joining(dir: &Path, deps: CoreDeps) -> Core {
+    let mut config = CoreConfig::joining(dir);
     config.user_agent = "linli-e2e".to_owned();
     config.background = false;
-    Core::open(config, env.deps())
+    Core::open(config, deps)
         .await
         .expect("a core with no configured backend opens")
 }
@@ -24,7 +26,7 @@ async fn open_joining(env: &Env) -> Core {
 #[tokio::test]
 async fn a_leaf_pinned_link_joins_survives_a_restart_and_a_renewed_certificate_fails() {
     let env = Env::start().await;
-    let core = open_joining(&env).await;
+    let core = open_joining(env.dir.path(), env.deps()).await;
     let link = env.server.join_link_pinned("翠湖花园", PinOf::Leaf).await;
     let preview = core
         .preview_join(&link)
@@ -45,7 +47,7 @@ async fn a_leaf_pinned_link_joins_survives_a_restart_and_a_renewed_certificate_f
         .expect("later requests trust the pinned certificate at once");
     core.shutdown().await;
 
-    let core = open_joining(&env).await;
+    let core = open_joining(env.dir.path(), env.deps()).await;
     assert_eq!(
         core.session()
             .await
@@ -59,30 +61,46 @@ async fn a_leaf_pinned_link_joins_survives_a_restart_and_a_renewed_certificate_f
         .await
         .expect("the kept leaf is trusted after a restart");
 
-    // The property renews its certificate (here: the server makes a new CA and certificate).
-    env.server.stop().await;
-    let tls = env.server.data_dir().join("tls");
-    for file in ["ca.pem", "ca-key.pem", "server.pem", "server-key.pem"] {
-        std::fs::remove_file(tls.join(file)).expect("remove the old TLS files");
-    }
-    env.server.restart().await;
+    // The same resident's other device joined through the CA's link.
+    let other_dir = tempfile::tempdir().expect("tempdir");
+    let other_deps = CoreDeps {
+        tokens: Arc::new(MemoryTokenStore::new()),
+        ..env.deps()
+    };
+    let ca_pinned = open_joining(other_dir.path(), other_deps).await;
+    ca_pinned
+        .join(&env.server.join_link("翠湖花园").await)
+        .await
+        .expect("joined through the CA's pin");
+    ca_pinned
+        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+        .await
+        .expect("signed in");
+
+    // The property renews its certificate under the same CA, which it still presents.
+    env.server.renew_certificate().await;
+    ca_pinned
+        .sync_now()
+        .await
+        .expect("a CA pin survives a renewal under that CA");
     let err = core
         .sync_now()
         .await
-        .expect_err("a leaf pin trusts exactly the old certificate, not its successor");
+        .expect_err("a leaf pin trusts exactly the old certificate, not the CA that signed both");
     assert_eq!(
         err.code(),
         ErrorCode::TlsError,
         "the ordinary TLS error after a renewal: {err}"
     );
     core.shutdown().await;
+    ca_pinned.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_leaf_pin_of_another_certificate_is_a_mismatch() {
     let env = Env::start().await;
     let other = Env::start().await;
-    let core = open_joining(&env).await;
+    let core = open_joining(env.dir.path(), env.deps()).await;
     let mut link =
         JoinLink::parse(&env.server.join_link_pinned("翠湖花园", PinOf::Leaf).await).expect("link");
     let other_leaf = JoinLink::parse(&other.server.join_link_pinned("翠湖花园", PinOf::Leaf).await)
@@ -105,7 +123,7 @@ async fn a_leaf_pin_of_another_certificate_is_a_mismatch() {
 #[tokio::test]
 async fn a_pinned_leaf_is_not_trusted_for_a_host_it_does_not_name() {
     let env = Env::start().await;
-    let core = open_joining(&env).await;
+    let core = open_joining(env.dir.path(), env.deps()).await;
     let good =
         JoinLink::parse(&env.server.join_link_pinned("翠湖花园", PinOf::Leaf).await).expect("link");
     // The same server, reached as 127.0.0.2 (which its certificate does not name) through a

@@ -120,6 +120,16 @@ impl TestServer {
         .to_string()
     }
 
+    /// Renews the server's certificate under the same CA ([`crate::tls::TlsFiles::
+    /// renew_server_cert`]) and serves again with it, on the same port with the same data.
+    pub async fn renew_certificate(&self) {
+        self.stop().await;
+        crate::tls::TlsFiles::in_data_dir(&self.options.data_dir)
+            .renew_server_cert()
+            .expect("the certificate is renewed");
+        self.restart().await;
+    }
+
     /// Moves the server's clock forward (tokens and grace windows expire).
     pub fn advance_clock(&self, by: Duration) {
         self.clock.advance(by);
