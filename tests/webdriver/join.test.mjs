@@ -3,7 +3,8 @@
 // prints, with its pin changed, is refused with the app's own words for `pin-mismatch`; the
 // real link shows the community, 加入 leads to sign-in, and signing in reaches home over the
 // pinned CA. A restart of the app opens on sign-in, not 加入小区: the choice is in app.db.
-// A second fresh app joins by picking the QR code's PNG (`join-link --qr`), read by the core.
+// A second fresh app joins by picking the QR code's PNG (`join-link --qr`), read by the core,
+// of a link whose pin names the server's own certificate (`--pin leaf`), and signs in over it.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,12 +22,15 @@ after(async () => {
   await open.server?.stop().catch(() => {});
 });
 
-/** What `linli-server join-link` prints for the demo community, with its QR code written. */
-function joinLink(server) {
+/**
+ * What `linli-server join-link --pin <pin>` prints for the demo community, with its QR code
+ * written.
+ */
+function joinLink(server, pin = 'ca') {
   mkdirSync(shots, { recursive: true });
   const out = execFileSync(
     process.env.LINLI_SERVER_BIN,
-    ['join-link', '--data-dir', server.dataDir, '--community', '翠湖花园', '--url', server.url, '--qr', join(shots, 'join-qr.png')],
+    ['join-link', '--data-dir', server.dataDir, '--community', '翠湖花园', '--url', server.url, '--pin', pin, '--qr', join(shots, `join-qr-${pin}.png`)],
     { encoding: 'utf8' },
   );
   return JSON.parse(out);
@@ -100,11 +104,12 @@ test('a fresh app joins its community by the join link, refusing a wrong pin', a
   assert.equal(await (await byId(browser, 'join-title')).isExisting(), false, 'no 加入小区 after a restart');
 });
 
-test('a picture of the join QR code, picked from a file, joins too', async () => {
+test('a picture of a leaf-pinned join QR code, picked from a file, joins and signs in', async () => {
   await open.browser?.deleteSession().catch(() => {});
   await open.driver?.stop().catch(() => {});
   const server = open.server ?? (open.server = await startServer(tempDir('server')));
-  const printed = joinLink(server);
+  const printed = joinLink(server, 'leaf');
+  assert.equal(printed.pin_of, 'leaf', 'the pin names the server\'s own certificate');
   delete process.env.LINLI_BACKEND_URL;
   delete process.env.LINLI_BACKEND_CA;
   open.driver = await startDriver({ LINLI_DATA_DIR: tempDir('app') });
@@ -117,7 +122,12 @@ test('a picture of the join QR code, picked from a file, joins too', async () =>
   const name = await byId(browser, 'join-community-name');
   await name.waitForDisplayed({ timeout: 20000 });
   assert.equal(await name.getText(), '翠湖花园', 'the core read the link in the picture');
-  screenshot(shots, '06-qr-found');
+  assert.equal(await (await byId(browser, 'join-pinned')).isDisplayed(), true, 'the leaf was matched');
+  // The page as WebKit rendered it: this fresh window's first frames reach X late.
+  await browser.saveScreenshot(join(shots, '06-qr-found.png'));
   await (await byId(browser, 'join-submit')).click();
   await (await byId(browser, 'login-submit')).waitForDisplayed({ timeout: 20000 });
+  // Signing in reaches home: every request after joining trusts exactly the pinned leaf.
+  await signIn(browser);
+  await browser.saveScreenshot(join(shots, '07-leaf-home.png'));
 });
