@@ -19,6 +19,7 @@ mod gate;
 mod homes;
 mod invitations;
 mod join;
+mod join_leaf;
 mod keyring;
 mod kill;
 mod members;

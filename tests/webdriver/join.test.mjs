@@ -3,7 +3,8 @@
 // prints, with its pin changed, is refused with the app's own words for `pin-mismatch`; the
 // real link shows the community, 加入 leads to sign-in, and signing in reaches home over the
 // pinned CA. A restart of the app opens on sign-in, not 加入小区: the choice is in app.db.
-// A second fresh app joins by picking the QR code's PNG (`join-link --qr`), read by the core.
+// A second fresh app joins by picking the QR code's PNG (`join-link --qr`), read by the core,
+// of a link whose pin names the server's own certificate (`--pin leaf`), and signs in over it.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,11 +77,12 @@ test('a fresh app joins its community by the join link, refusing a wrong pin', a
   assert.equal(await (await byId(browser, 'join-title')).isExisting(), false, 'no 加入小区 after a restart');
 });
 
-test('a picture of the join QR code, picked from a file, joins too', async () => {
+test('a picture of a leaf-pinned join QR code, picked from a file, joins and signs in', async () => {
   await open.browser?.deleteSession().catch(() => {});
   await open.driver?.stop().catch(() => {});
   const server = open.server ?? (open.server = await startServer(tempDir('server')));
-  const printed = joinLink(server, shots);
+  const printed = joinLink(server, shots, { pin: 'leaf' });
+  assert.equal(printed.pin_of, 'leaf', 'the pin names the server\'s own certificate');
   delete process.env.LINLI_BACKEND_URL;
   delete process.env.LINLI_BACKEND_CA;
   open.driver = await startDriver({ LINLI_DATA_DIR: tempDir('app') });
@@ -93,7 +95,12 @@ test('a picture of the join QR code, picked from a file, joins too', async () =>
   const name = await byId(browser, 'join-community-name');
   await name.waitForDisplayed({ timeout: 20000 });
   assert.equal(await name.getText(), '翠湖花园', 'the core read the link in the picture');
-  screenshot(shots, '06-qr-found');
+  assert.equal(await (await byId(browser, 'join-pinned')).isDisplayed(), true, 'the leaf was matched');
+  // The page as WebKit rendered it: this fresh window's first frames reach X late.
+  await browser.saveScreenshot(join(shots, '06-qr-found.png'));
   await (await byId(browser, 'join-submit')).click();
   await (await byId(browser, 'login-submit')).waitForDisplayed({ timeout: 20000 });
+  // Signing in reaches home: every request after joining trusts exactly the pinned leaf.
+  await signIn(browser);
+  await browser.saveScreenshot(join(shots, '07-leaf-home.png'));
 });

@@ -1,9 +1,11 @@
 //! The one HTTP client of a core, and the translation of HTTP outcomes into [`Error`]s.
 //!
-//! - TLS is rustls with the ring provider. Roots: the Mozilla set (webpki-roots, so a property
-//!   company's backend with a public certificate just works, on every platform alike) plus one
-//!   extra CA: the configured one (`LINLI_BACKEND_CA`, the demo's local CA) or the one a join
-//!   link's pin matched (`crate::join`). Nothing else is ever trusted.
+//! - TLS is rustls with the ring provider ([`Trust`]). Roots: the Mozilla set (webpki-roots, so
+//!   a property company's backend with a public certificate just works, on every platform
+//!   alike) plus one extra CA: the configured one (`LINLI_BACKEND_CA`, the demo's local CA) or
+//!   the one a join link's pin matched (`crate::join`). A join link's pin may instead name the
+//!   backend's own certificate: then exactly that certificate is trusted for that backend and
+//!   no root at all (`crate::pin`). Nothing else is ever trusted.
 //! - The backend can change while the core runs (joining a community, leaving it): [`Http`]
 //!   holds the current [`Backend`] (or none) and every request takes it afresh.
 //! - HTTPS is required, except to loopback (the demo and tests may use plain http there).
@@ -15,6 +17,7 @@
 
 use crate::error::Error;
 use crate::events::Events;
+use crate::pin::Pinned;
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use linli_wire::error::PROBLEM_TYPE_BASE;
@@ -193,15 +196,15 @@ pub(crate) struct Backend {
     client: reqwest::Client,
 }
 
-/// Extra roots a backend's client trusts besides the Mozilla set.
+/// What a backend's client trusts.
 #[derive(Clone, Copy, Debug)]
-pub(crate) enum ExtraRoot<'a> {
+pub(crate) enum Trust<'a> {
     /// The public roots only.
-    None,
-    /// A configured PEM bundle (`LINLI_BACKEND_CA`: the demo's local CA).
+    PublicRoots,
+    /// The public roots and a configured PEM bundle (`LINLI_BACKEND_CA`: the demo's local CA).
     Pem(&'a [u8]),
-    /// The CA certificate (DER) matched against a join link's pin.
-    Der(&'a [u8]),
+    /// What a join link's pin matched: the public roots and that CA, or exactly that leaf.
+    Pinned(&'a Pinned),
 }
 
 /// What every client of the core shares: timeouts, `User-Agent`, and no redirects.
@@ -217,13 +220,12 @@ pub(crate) fn client_builder(user_agent: &str) -> reqwest::ClientBuilder {
 }
 
 impl Backend {
-    /// A backend at `base` (which passed [`check_base_url`]) trusting the public roots and
-    /// `extra`.
-    pub(crate) fn new(base: Url, extra: ExtraRoot<'_>, user_agent: &str) -> Result<Self, Error> {
-        let mut builder = client_builder(user_agent).use_rustls_tls();
-        let roots = match extra {
-            ExtraRoot::None => Vec::new(),
-            ExtraRoot::Pem(pem) => {
+    /// A backend at `base` (which passed [`check_base_url`]) trusting what `trust` says.
+    pub(crate) fn new(base: Url, trust: Trust<'_>, user_agent: &str) -> Result<Self, Error> {
+        let builder = client_builder(user_agent);
+        let builder = match trust {
+            Trust::PublicRoots => builder.use_rustls_tls(),
+            Trust::Pem(pem) => {
                 let certs = reqwest::Certificate::from_pem_bundle(pem).map_err(|err| {
                     Error::Tls(format!("the configured root CA is not PEM: {err}"))
                 })?;
@@ -233,14 +235,23 @@ impl Backend {
                     ));
                 }
                 certs
+                    .into_iter()
+                    .fold(builder.use_rustls_tls(), |builder, cert| {
+                        builder.add_root_certificate(cert)
+                    })
             }
-            ExtraRoot::Der(der) => vec![reqwest::Certificate::from_der(der).map_err(|err| {
-                Error::Tls(format!("the pinned CA certificate is not DER: {err}"))
-            })?],
+            Trust::Pinned(Pinned::Ca(der)) => {
+                let cert = reqwest::Certificate::from_der(der).map_err(|err| {
+                    Error::Tls(format!("the pinned CA certificate is not DER: {err}"))
+                })?;
+                builder.use_rustls_tls().add_root_certificate(cert)
+            }
+            Trust::Pinned(Pinned::Leaf(der)) => {
+                let config = crate::pin::leaf_config(der)
+                    .map_err(|err| Error::Internal(format!("the pinned TLS setup: {err}")))?;
+                builder.use_preconfigured_tls(config)
+            }
         };
-        for cert in roots {
-            builder = builder.add_root_certificate(cert);
-        }
         let client = builder
             .build()
             .map_err(|err| Error::Internal(format!("cannot build the HTTP client: {err}")))?;

@@ -40,6 +40,7 @@ pub mod notify;
 pub mod outbox;
 pub mod passes;
 pub mod photo;
+mod pin;
 mod registry;
 mod secret;
 pub mod share;
@@ -57,7 +58,7 @@ pub use error::Error;
 pub use secret::{Secret, TokenPair};
 
 use crate::events::Events;
-use crate::http::{Backend, ExtraRoot, Http, check_base_url};
+use crate::http::{Backend, Http, Trust, check_base_url};
 use crate::inner::Inner;
 use crate::outbox::handler::Handlers;
 use crate::store::app::AppDb;
@@ -199,17 +200,17 @@ impl Core {
                 let extra = config
                     .extra_root_ca_pem
                     .as_deref()
-                    .map_or(ExtraRoot::None, ExtraRoot::Pem);
+                    .map_or(Trust::PublicRoots, Trust::Pem);
                 Some(Backend::new(base, extra, &config.user_agent)?)
             }
             None => match app.backend().await? {
                 Some(chosen) => {
                     let base = check_base_url(&chosen.url)?;
-                    let extra = chosen
-                        .ca_der
-                        .as_deref()
-                        .map_or(ExtraRoot::None, ExtraRoot::Der);
-                    Some(Backend::new(base, extra, &config.user_agent)?)
+                    let trust = chosen
+                        .pinned
+                        .as_ref()
+                        .map_or(Trust::PublicRoots, Trust::Pinned);
+                    Some(Backend::new(base, trust, &config.user_agent)?)
                 }
                 None => None,
             },

@@ -3,8 +3,9 @@
 //! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]` prints one JSON line,
 //! `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port 0 picks a
 //! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
-//! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--qr out.png]` prints the
-//! community's join link (pinned to the data dir's CA) and writes its QR code.
+//! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
+//! out.png]` prints the community's join link (pinned to the data dir's CA, or to the server's
+//! own certificate) and writes its QR code.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -36,8 +37,9 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Print a community's join link (with the pin of this data dir's CA) as one JSON line,
-    /// `{"link", "community", "pin", "qr"}`, and write its QR code as a PNG when asked.
+    /// Print a community's join link (with the pin of this data dir's CA, or of the server's
+    /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
+    /// write its QR code as a PNG when asked.
     JoinLink {
         /// Database and TLS files.
         #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
@@ -48,6 +50,11 @@ enum Command {
         /// The backend's address as residents reach it.
         #[arg(long, default_value = "https://127.0.0.1:8443")]
         url: String,
+        /// Which certificate the pin names: `ca` (survives renewing the server's certificate
+        /// under the CA) or `leaf` (exactly the server's certificate today: after a renewal,
+        /// residents join again with a new link).
+        #[arg(long, value_enum, default_value_t = linli_server::features::communities::PinOf::Ca)]
+        pin: linli_server::features::communities::PinOf,
         /// Also write the QR code here (PNG).
         #[arg(long)]
         qr: Option<PathBuf>,
@@ -475,12 +482,14 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             community,
             url,
+            pin,
             qr,
         } => {
             let db = linli_server::db::open(&data_dir).await?;
-            let link =
-                linli_server::features::communities::join_link(&db, &data_dir, &community, &url)
-                    .await?;
+            let link = linli_server::features::communities::join_link(
+                &db, &data_dir, &community, &url, pin,
+            )
+            .await?;
             let text = link.to_string();
             if let Some(path) = &qr {
                 linli_server::features::communities::write_qr_png(&text, path)?;
@@ -488,6 +497,7 @@ async fn main() -> anyhow::Result<()> {
             let output = linli_server::features::communities::JoinLinkOutput {
                 community: link.community_name.clone().unwrap_or_default(),
                 pin: link.pin.map(|pin| pin.to_string()).unwrap_or_default(),
+                pin_of: pin,
                 qr: qr.map(|path| path.display().to_string()),
                 link: text,
             };

@@ -42,7 +42,7 @@ stable; see https://linli.app/problems/. Writes that are not naturally idempoten
         (name = "meta", description = "Health and the contract itself"),
         (name = "auth", description = "Sign-in and tokens"),
         (name = "residents", description = "The signed-in resident and their households"),
-        (name = "communities", description = "Communities before signing in: what a join link leads to. A join link is `https://<host>[:<port>][/<prefix>]/join/<community id>[?name=<name>][&pin=sha256/<base64url of the SHA-256 of a CA certificate's DER in the presented chain>]`; the backend's base URL is what precedes `/join/`. A private CA is trusted only when it matches the pin."),
+        (name = "communities", description = "Communities before signing in: what a join link leads to. A join link is `https://<host>[:<port>][/<prefix>]/join/<community id>[?name=<name>][&pin=sha256/<base64url of the SHA-256 of a certificate's DER: a CA in the presented chain, or the backend's own certificate>]`; the backend's base URL is what precedes `/join/`. A private CA is trusted only when it matches the pin. A pin of the backend's own (leaf) certificate trusts exactly that certificate, for the hosts it names and while it is valid, and nothing else for that backend: once the backend renews its certificate, apps that joined through such a link fail with `tls-error` until they join again with a new link (`linli-server join-link --pin leaf`); a CA pin survives renewals under that CA."),
         (name = "homes", description = "The community directory and requests to bind a home"),
         (name = "notices", description = "Community notices"),
         (name = "sync", description = "The change feed"),

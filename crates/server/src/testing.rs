@@ -97,15 +97,37 @@ impl TestServer {
     /// The join link of `community` (by name) on this server, pinned to its CA, as
     /// `linli-server join-link` prints it.
     pub async fn join_link(&self, community: &str) -> String {
+        self.join_link_pinned(community, crate::features::communities::PinOf::Ca)
+            .await
+    }
+
+    /// The join link of `community`, pinned to its CA or to the server's own certificate, as
+    /// `linli-server join-link --pin ca|leaf` prints it.
+    pub async fn join_link_pinned(
+        &self,
+        community: &str,
+        pin_of: crate::features::communities::PinOf,
+    ) -> String {
         crate::features::communities::join_link(
             &self.db,
             &self.options.data_dir,
             community,
             &self.base_url,
+            pin_of,
         )
         .await
         .expect("a join link for the community")
         .to_string()
+    }
+
+    /// Renews the server's certificate under the same CA ([`crate::tls::TlsFiles::
+    /// renew_server_cert`]) and serves again with it, on the same port with the same data.
+    pub async fn renew_certificate(&self) {
+        self.stop().await;
+        crate::tls::TlsFiles::in_data_dir(&self.options.data_dir)
+            .renew_server_cert()
+            .expect("the certificate is renewed");
+        self.restart().await;
     }
 
     /// Moves the server's clock forward (tokens and grace windows expire).

@@ -5,8 +5,9 @@
 //! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
 //! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
 //! The keys are written with mode 0600. The server presents its certificate followed by the
-//! CA's, so a join link may pin the CA (`linli-server join-link`). A property company running its own backend uses its
-//! own certificate from a public CA instead.
+//! CA's, so a join link may pin the CA or the server's certificate itself (`linli-server
+//! join-link [--pin leaf]`). A property company running its own backend uses its own
+//! certificate from a public CA instead.
 
 use anyhow::Context;
 use rcgen::{
@@ -50,30 +51,12 @@ impl TlsFiles {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
 
         let now = time_now();
-        let mut ca = CertificateParams::new(Vec::<String>::new()).context("CA parameters")?;
-        ca.distinguished_name = name("Linli Demo Local CA");
-        ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        ca.not_before = now - time::Duration::days(1);
-        ca.not_after = now + time::Duration::days(3650);
         let ca_key = KeyPair::generate().context("generate the CA key")?;
-        let ca_cert = ca.self_signed(&ca_key).context("sign the CA certificate")?;
-
-        let mut leaf = CertificateParams::new(vec![
-            "localhost".to_owned(),
-            "127.0.0.1".to_owned(),
-            "::1".to_owned(),
-        ])
-        .context("server certificate parameters")?;
-        leaf.distinguished_name = name("localhost");
-        leaf.is_ca = IsCa::ExplicitNoCa;
-        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        leaf.not_before = now - time::Duration::days(1);
-        // Within the 398-day limit platforms enforce for server certificates.
-        leaf.not_after = now + time::Duration::days(397);
+        let ca_cert = ca_params(now)?
+            .self_signed(&ca_key)
+            .context("sign the CA certificate")?;
         let leaf_key = KeyPair::generate().context("generate the server key")?;
-        let leaf_cert = leaf
+        let leaf_cert = leaf_params(now)?
             .signed_by(&leaf_key, &ca_cert, &ca_key)
             .context("sign the server certificate")?;
 
@@ -85,6 +68,33 @@ impl TlsFiles {
         std::fs::write(&self.ca_cert, ca_cert.pem())
             .with_context(|| format!("write {}", self.ca_cert.display()))?;
         Ok(())
+    }
+
+    /// Renews the server's certificate: a new key and certificate for the same names, signed
+    /// by the same CA (an app that trusts the CA keeps working; one that pinned the old
+    /// certificate itself does not). Takes effect at the next start.
+    pub fn renew_server_cert(&self) -> anyhow::Result<()> {
+        let ca_pem = std::fs::read_to_string(&self.ca_key)
+            .with_context(|| format!("read {}", self.ca_key.display()))?;
+        let ca_key = KeyPair::from_pem(&ca_pem).context("parse the CA key")?;
+        // The issuer's name and key are what the new certificate records of its CA; they are
+        // those of ca.pem (the same distinguished name and key).
+        let now = time_now();
+        let issuer = ca_params(now)?
+            .self_signed(&ca_key)
+            .context("the CA as issuer")?;
+        let leaf_key = KeyPair::generate().context("generate the server key")?;
+        let leaf_cert = leaf_params(now)?
+            .signed_by(&leaf_key, &issuer, &ca_key)
+            .context("sign the server certificate")?;
+        write_private(&self.server_key, &leaf_key.serialize_pem())?;
+        std::fs::write(&self.server_cert, leaf_cert.pem())
+            .with_context(|| format!("write {}", self.server_cert.display()))
+    }
+
+    /// The server's own certificate (PEM), which a join link may pin instead of the CA.
+    pub fn server_cert(&self) -> &Path {
+        &self.server_cert
     }
 
     /// The CA certificate as PEM text.
@@ -120,6 +130,35 @@ impl TlsFiles {
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// The private CA: its name is what every certificate it signs names as issuer.
+fn ca_params(now: time::OffsetDateTime) -> anyhow::Result<CertificateParams> {
+    let mut ca = CertificateParams::new(Vec::<String>::new()).context("CA parameters")?;
+    ca.distinguished_name = name("Linli Demo Local CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    ca.not_before = now - time::Duration::days(1);
+    ca.not_after = now + time::Duration::days(3650);
+    Ok(ca)
+}
+
+/// The server's certificate for the loopback names.
+fn leaf_params(now: time::OffsetDateTime) -> anyhow::Result<CertificateParams> {
+    let mut leaf = CertificateParams::new(vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ])
+    .context("server certificate parameters")?;
+    leaf.distinguished_name = name("localhost");
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.not_before = now - time::Duration::days(1);
+    // Within the 398-day limit platforms enforce for server certificates.
+    leaf.not_after = now + time::Duration::days(397);
+    Ok(leaf)
 }
 
 fn name(common_name: &str) -> DistinguishedName {
@@ -168,5 +207,39 @@ mod tests {
             "the CA survives a restart"
         );
         files.server_config().expect("rustls accepts the pair");
+    }
+
+    #[test]
+    fn a_renewed_certificate_is_new_and_signed_by_the_same_ca() {
+        use rustls::client::danger::ServerCertVerifier as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = TlsFiles::in_data_dir(dir.path());
+        files.ensure().expect("first start creates them");
+        let ca = files.ca_pem().expect("ca");
+        let old = CertificateDer::from_pem_file(files.server_cert()).expect("old leaf");
+        files.renew_server_cert().expect("renewed");
+        let new = CertificateDer::from_pem_file(files.server_cert()).expect("new leaf");
+        assert_ne!(old, new, "a new certificate");
+        assert_eq!(files.ca_pem().expect("ca"), ca, "under the same CA");
+        files.server_config().expect("rustls accepts the new pair");
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(CertificateDer::from_pem_file(&files.ca_cert).expect("ca"))
+            .expect("a root");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("verifier");
+        verifier
+            .verify_server_cert(
+                &new,
+                &[],
+                &rustls::pki_types::ServerName::try_from("localhost").expect("name"),
+                &[],
+                rustls::pki_types::UnixTime::now(),
+            )
+            .expect("the renewed certificate chains to the CA an app already trusts");
     }
 }

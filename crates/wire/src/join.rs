@@ -11,9 +11,13 @@
 //!   prefix. It is always `https`: a link is made to travel, so it never names plain HTTP.
 //! - `<community id>` is the community's UUID; `name` is only for showing before the backend
 //!   has answered (the backend's own answer is what the app keeps).
-//! - `pin` is the SHA-256 of the DER of a CA certificate the backend presents in its chain,
-//!   written `sha256/` + base64url without padding (43 characters). A private CA is trusted
-//!   only when it matches the pin; without a pin only the public roots are trusted.
+//! - `pin` is the SHA-256 of the DER of a certificate the backend presents, written `sha256/` +
+//!   base64url without padding (43 characters): either a CA certificate in its chain or the
+//!   backend's own (leaf) certificate. A private CA is trusted only when it matches the pin,
+//!   and then for that backend (the backend may renew its certificate under it); a pinned leaf
+//!   is trusted exactly, for the hosts it names, and nothing else is for that backend: when
+//!   the backend renews it, the app answers `tls-error` until the resident joins again with a
+//!   new link. Without a pin only the public roots are trusted.
 //!
 //! It is an `https` link rather than a `linli://` one so that a phone camera opens it like any
 //! other link and the backend can answer it with a page of its own (how to open it in the
@@ -31,7 +35,8 @@ use url::Url;
 /// The `pin` value's prefix: the only hash spoken.
 pub const PIN_PREFIX: &str = "sha256/";
 
-/// The SHA-256 of a CA certificate's DER, as a join link carries it.
+/// The SHA-256 of a certificate's DER (a CA's in the backend's chain, or the backend's own), as
+/// a join link carries it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Pin(pub [u8; 32]);
 
@@ -63,7 +68,8 @@ pub struct JoinLink {
     pub community_id: CommunityId,
     /// The community's name as the link shows it (display only).
     pub community_name: Option<String>,
-    /// The CA pin, when the backend's CA is not a public one.
+    /// The pin of the backend's CA or of its own certificate, when they are not publicly
+    /// trusted.
     pub pin: Option<Pin>,
 }
 
@@ -186,7 +192,8 @@ pub struct BackendView {
     pub community_id: Option<CommunityId>,
     /// That community's name, as the backend gave it at joining.
     pub community_name: Option<String>,
-    /// A private CA, matched against a join link's pin, is trusted for it.
+    /// A certificate matched against a join link's pin (a private CA, or exactly the
+    /// backend's own certificate) is trusted for it.
     pub pinned: bool,
     /// The resident may leave it for another community's backend now (signed out, and not
     /// fixed by the app's configuration).
@@ -202,7 +209,7 @@ pub struct JoinPreview {
     pub backend_url: String,
     /// The community, as the backend describes it.
     pub community: crate::me::Community,
-    /// The backend's CA was matched against the link's pin.
+    /// The backend's CA or its own certificate was matched against the link's pin.
     pub pinned: bool,
 }
 

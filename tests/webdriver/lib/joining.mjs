@@ -7,12 +7,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { byId, eventually, field } from './harness.mjs';
 
-/** What `linli-server join-link` prints for `community`, with its QR code written into `dir`. */
-export function joinLink(server, dir, community = '翠湖花园') {
+/** What `linli-server join-link --pin <pin>` prints for `community`, with its QR code written
+ *  into `dir`. */
+export function joinLink(server, dir, { community = '翠湖花园', pin = 'ca' } = {}) {
   mkdirSync(dir, { recursive: true });
   const out = execFileSync(
     process.env.LINLI_SERVER_BIN,
-    ['join-link', '--data-dir', server.dataDir, '--community', community, '--url', server.url, '--qr', join(dir, 'join-qr.png')],
+    ['join-link', '--data-dir', server.dataDir, '--community', community, '--url', server.url, '--pin', pin, '--qr', join(dir, `join-qr-${pin}.png`)],
     { encoding: 'utf8' },
   );
   return JSON.parse(out);

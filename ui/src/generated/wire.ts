@@ -1686,7 +1686,8 @@ community_id: CommunityId | null,
  */
 community_name: string | null, 
 /**
- * A private CA, matched against a join link's pin, is trusted for it.
+ * A certificate matched against a join link's pin (a private CA, or exactly the
+ * backend's own certificate) is trusted for it.
  */
 pinned: boolean, 
 /**
@@ -1709,7 +1710,7 @@ backend_url: string,
  */
 community: Community, 
 /**
- * The backend's CA was matched against the link's pin.
+ * The backend's CA or its own certificate was matched against the link's pin.
  */
 pinned: boolean, };
 

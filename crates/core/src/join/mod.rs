@@ -2,13 +2,16 @@
 //!
 //! - A join link (`linli_wire::join`) names the backend, the community and optionally a pin.
 //!   [`Core::preview_join`] asks that backend, with a client of its own, for the community
-//!   (`GET /v1/communities/{id}`, no token): with a pin, the chain must hold a certificate
-//!   whose SHA-256 is the pin and verify against it ([`pin`]); without one, the public roots
-//!   only. A mismatch is `pin-mismatch`, an untrusted chain without a pin is `tls-error`, a
-//!   community the backend does not have is `not-found`; nothing is kept in any of these.
-//! - [`Core::join`] does the same and then keeps the choice in `app.db` (URL, the pinned CA's
-//!   DER, the community) and switches the core's HTTP client to it, without a restart. The
-//!   core opens on the kept choice from then on.
+//!   (`GET /v1/communities/{id}`, no token): with a pin, the backend's own certificate or a CA
+//!   in its chain must have the pin as SHA-256 (`crate::pin`: a pinned leaf is checked for its
+//!   dates and host name, a chain is verified against a pinned CA); without one, the public
+//!   roots only. A mismatch is `pin-mismatch`, an untrusted chain without a pin (or a pinned
+//!   leaf that is expired or names another host) is `tls-error`, a community the backend does
+//!   not have is `not-found`; nothing is kept in any of these.
+//! - [`Core::join`] does the same and then keeps the choice in `app.db` (URL, the pinned
+//!   certificate and its kind, the community) and switches the core's HTTP client to it,
+//!   without a restart. The core opens on the kept choice from then on, with the same trust:
+//!   a pinned CA as an extra root, a pinned leaf as the only certificate accepted.
 //! - [`Core::leave_backend`] forgets the choice (switching community), only while nobody is
 //!   signed in: an account's tokens and cache belong to one backend.
 //! - A backend given by the app's configuration (`CoreConfig::base_url`) is fixed: joining and
@@ -19,21 +22,21 @@
 //!
 //! Uses the session (`auth`) only to know whether someone is signed in.
 
-mod pin;
 mod qr;
 
 use crate::Core;
 use crate::error::Error;
-use crate::http::{Backend, Call, ExtraRoot, check_base_url, client_builder};
+use crate::http::{Backend, Call, Trust, check_base_url, client_builder};
+use crate::pin::{self, Pinned};
 use crate::store::app::ChosenBackend;
 use linli_wire::join::{BackendView, CommunityList, JoinLink, JoinPreview};
 use linli_wire::me::Community;
 
-/// A join link checked against its backend: the community and the CA its pin matched.
+/// A join link checked against its backend: the community and the certificate its pin matched.
 struct Checked {
     link: JoinLink,
     community: Community,
-    ca_der: Option<Vec<u8>>,
+    pinned: Option<Pinned>,
 }
 
 impl Core {
@@ -51,14 +54,14 @@ impl Core {
         self.may_switch().await?;
         let checked = self.check_join_link(link).await?;
         let base = check_base_url(&checked.link.backend_url())?;
-        let extra = checked
-            .ca_der
-            .as_deref()
-            .map_or(ExtraRoot::None, ExtraRoot::Der);
-        let backend = Backend::new(base, extra, &self.inner.user_agent)?;
+        let trust = checked
+            .pinned
+            .as_ref()
+            .map_or(Trust::PublicRoots, Trust::Pinned);
+        let backend = Backend::new(base, trust, &self.inner.user_agent)?;
         let chosen = ChosenBackend {
             url: checked.link.backend_url(),
-            ca_der: checked.ca_der.clone(),
+            pinned: checked.pinned.clone(),
             community_id: checked.community.id,
             community_name: checked.community.name.clone(),
         };
@@ -67,7 +70,11 @@ impl Core {
             .set_backend(Some(&chosen), self.inner.now())
             .await?;
         self.inner.http.set_backend(Some(backend));
-        tracing::info!(backend = %chosen.url, pinned = chosen.ca_der.is_some(), "joined a community");
+        tracing::info!(
+            backend = %chosen.url,
+            pinned = chosen.pinned.as_ref().map_or("no", Pinned::kind),
+            "joined a community"
+        );
         Ok(preview(&checked))
     }
 
@@ -106,7 +113,7 @@ impl Core {
         if base.scheme() != "https" {
             return Err(Error::InsecureUrl(address.to_owned()));
         }
-        let probe = Backend::new(base.clone(), ExtraRoot::None, &self.inner.user_agent)?;
+        let probe = Backend::new(base.clone(), Trust::PublicRoots, &self.inner.user_agent)?;
         let list: CommunityList = self
             .inner
             .http
@@ -131,7 +138,7 @@ impl Core {
                 let checked = Checked {
                     link,
                     community,
-                    ca_der: None,
+                    pinned: None,
                 };
                 preview(&checked)
             })
@@ -151,7 +158,7 @@ impl Core {
         Ok(Some(BackendView {
             url: backend.base.as_str().trim_end_matches('/').to_owned(),
             community_id: chosen.as_ref().map(|c| c.community_id),
-            pinned: chosen.as_ref().is_some_and(|c| c.ca_der.is_some()),
+            pinned: chosen.as_ref().is_some_and(|c| c.pinned.is_some()),
             community_name: chosen.map(|c| c.community_name),
             can_switch: !self.inner.fixed_backend && !signed_in,
         }))
@@ -176,7 +183,7 @@ impl Core {
         let base = check_base_url(&link.backend_url())?;
         let (probe, seen) = match link.pin {
             Some(pin) => {
-                let (config, seen) = pin::pinned_config(pin)
+                let (config, seen) = pin::probe_config(pin)
                     .map_err(|err| Error::Internal(format!("the pinning TLS setup: {err}")))?;
                 let client = client_builder(&self.inner.user_agent)
                     .use_preconfigured_tls(config)
@@ -185,7 +192,7 @@ impl Core {
                 (Backend::with_client(base, client), Some(seen))
             }
             None => (
-                Backend::new(base, ExtraRoot::None, &self.inner.user_agent)?,
+                Backend::new(base, Trust::PublicRoots, &self.inner.user_agent)?,
                 None,
             ),
         };
@@ -215,7 +222,7 @@ impl Core {
                 "the backend described another community".to_owned(),
             ));
         }
-        let ca_der = match seen {
+        let pinned = match seen {
             Some(seen) => Some(seen.matched.ok_or_else(|| {
                 Error::Internal("the pinned certificate was not recorded".to_owned())
             })?),
@@ -224,7 +231,7 @@ impl Core {
         Ok(Checked {
             link,
             community,
-            ca_der,
+            pinned,
         })
     }
 }
@@ -234,6 +241,6 @@ fn preview(checked: &Checked) -> JoinPreview {
         link: checked.link.to_string(),
         backend_url: checked.link.backend_url(),
         community: checked.community.clone(),
-        pinned: checked.ca_der.is_some(),
+        pinned: checked.pinned.is_some(),
     }
 }

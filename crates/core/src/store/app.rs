@@ -1,8 +1,9 @@
 //! `app.db`: which account is signed in, the locale, why the last session ended, the
 //! household each account chose, and the backend chosen by joining a community (its URL, the
-//! pinned CA, the community). Never tokens.
+//! certificate its join link's pin matched and which kind it is, the community). Never tokens.
 
 use crate::error::{Error, StorageContext};
+use crate::pin::Pinned;
 use chrono::{DateTime, Utc};
 use linli_wire::ipc::Locale;
 use linli_wire::{CommunityId, ErrorCode, MembershipId, UserId};
@@ -31,8 +32,8 @@ pub(crate) struct AppState {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ChosenBackend {
     pub(crate) url: String,
-    /// The CA certificate (DER) the join link's pin matched.
-    pub(crate) ca_der: Option<Vec<u8>>,
+    /// The certificate the join link's pin matched (a CA or the backend's own), if it had one.
+    pub(crate) pinned: Option<Pinned>,
     pub(crate) community_id: CommunityId,
     pub(crate) community_name: String,
 }
@@ -140,7 +141,8 @@ impl AppDb {
     /// The backend chosen by joining, if any.
     pub(crate) async fn backend(&self) -> Result<Option<ChosenBackend>, Error> {
         let row = sqlx::query(
-            "SELECT url, ca_der, community_id, community_name FROM backend WHERE id = 1",
+            "SELECT url, pin_kind, pinned_der, community_id, community_name FROM backend
+             WHERE id = 1",
         )
         .fetch_optional(&self.pool)
         .await
@@ -153,9 +155,26 @@ impl AppDb {
             tracing::warn!("the chosen backend's community id is unreadable; join again");
             return Ok(None);
         };
+        let kind: Option<String> = row.try_get("pin_kind").storage("read the chosen backend")?;
+        let der: Option<Vec<u8>> = row
+            .try_get("pinned_der")
+            .storage("read the chosen backend")?;
+        let pinned = match (kind, der) {
+            (Some(kind), Some(der)) => match Pinned::from_kind(&kind, der) {
+                Some(pinned) => Some(pinned),
+                None => {
+                    // Trusting less than was chosen would only fail later, and more is never
+                    // an option: the resident joins again.
+                    tracing::warn!(kind, "the chosen backend's pin kind is unknown; join again");
+                    return Ok(None);
+                }
+            },
+            // The table's CHECK keeps both or neither.
+            _ => None,
+        };
         Ok(Some(ChosenBackend {
             url: row.try_get("url").storage("read the chosen backend")?,
-            ca_der: row.try_get("ca_der").storage("read the chosen backend")?,
+            pinned,
             community_id,
             community_name: row
                 .try_get("community_name")
@@ -171,14 +190,17 @@ impl AppDb {
     ) -> Result<(), Error> {
         let query = match chosen {
             Some(chosen) => sqlx::query(
-                "INSERT INTO backend (id, url, ca_der, community_id, community_name, joined_at)
-                 VALUES (1, ?, ?, ?, ?, ?)
-                 ON CONFLICT (id) DO UPDATE SET url = excluded.url, ca_der = excluded.ca_der,
+                "INSERT INTO backend
+                 (id, url, pin_kind, pinned_der, community_id, community_name, joined_at)
+                 VALUES (1, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET url = excluded.url,
+                 pin_kind = excluded.pin_kind, pinned_der = excluded.pinned_der,
                  community_id = excluded.community_id,
                  community_name = excluded.community_name, joined_at = excluded.joined_at",
             )
             .bind(&chosen.url)
-            .bind(chosen.ca_der.as_deref())
+            .bind(chosen.pinned.as_ref().map(Pinned::kind))
+            .bind(chosen.pinned.as_ref().map(Pinned::der))
             .bind(chosen.community_id.to_string())
             .bind(&chosen.community_name)
             .bind(now.to_rfc3339()),
@@ -262,34 +284,83 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_chosen_backend_is_kept_and_forgotten() {
+    async fn the_chosen_backend_is_kept_with_its_kind_of_pin_and_forgotten() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = AppDb::open(&dir.path().join("app.db")).await.expect("open");
+        let path = dir.path().join("app.db");
+        let db = AppDb::open(&path).await.expect("open");
         assert_eq!(
             db.backend().await.expect("read"),
             None,
             "none before joining"
         );
-        let chosen = ChosenBackend {
-            url: "https://wuye.example.cn".to_owned(),
-            ca_der: Some(vec![1, 2, 3]),
-            community_id: CommunityId(uuid::Uuid::now_v7()),
-            community_name: "翠湖花园".to_owned(),
-        };
-        db.set_backend(Some(&chosen), Utc::now())
-            .await
-            .expect("keep");
         db.close().await;
-        let db = AppDb::open(&dir.path().join("app.db"))
-            .await
-            .expect("reopen");
-        assert_eq!(
-            db.backend().await.expect("read"),
-            Some(chosen),
-            "the choice survives a restart"
-        );
+        for pinned in [
+            Some(Pinned::Ca(vec![1, 2, 3])),
+            Some(Pinned::Leaf(vec![4, 5, 6])),
+            None,
+        ] {
+            let db = AppDb::open(&path).await.expect("open");
+            let chosen = ChosenBackend {
+                url: "https://wuye.example.cn".to_owned(),
+                pinned,
+                community_id: CommunityId(uuid::Uuid::now_v7()),
+                community_name: "翠湖花园".to_owned(),
+            };
+            db.set_backend(Some(&chosen), Utc::now())
+                .await
+                .expect("keep");
+            db.close().await;
+            let db = AppDb::open(&path).await.expect("reopen");
+            assert_eq!(
+                db.backend().await.expect("read"),
+                Some(chosen),
+                "the choice and its kind of pin survive a restart (a leaf must not read as a CA)"
+            );
+            db.close().await;
+        }
+        let db = AppDb::open(&path).await.expect("open");
         db.set_backend(None, Utc::now()).await.expect("forget");
         assert_eq!(db.backend().await.expect("read"), None, "forgotten");
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_ca_kept_before_leaf_pins_existed_is_still_a_ca() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.db");
+        // app.db as the migrations before the leaf pin left it, with a pinned CA.
+        let before = sqlx::migrate::Migrator {
+            migrations: MIGRATOR
+                .migrations
+                .iter()
+                .filter(|m| m.version < 20261201180000)
+                .cloned()
+                .collect::<Vec<_>>()
+                .into(),
+            ..sqlx::migrate::Migrator::DEFAULT
+        };
+        let pool = super::super::open_db(&path, &before, "old app database")
+            .await
+            .expect("the old schema");
+        let community = CommunityId(uuid::Uuid::now_v7());
+        sqlx::query(
+            "INSERT INTO backend (id, url, ca_der, community_id, community_name, joined_at)
+             VALUES (1, 'https://wuye.example.cn', x'010203', ?, '翠湖花园', '2026-12-01T00:00:00Z')",
+        )
+        .bind(community.to_string())
+        .execute(&pool)
+        .await
+        .expect("an old row");
+        pool.close().await;
+
+        let db = AppDb::open(&path).await.expect("migrates");
+        let chosen = db.backend().await.expect("read").expect("kept");
+        assert_eq!(
+            chosen.pinned,
+            Some(Pinned::Ca(vec![1, 2, 3])),
+            "a pin kept before leaf pins existed named a CA"
+        );
+        assert_eq!(chosen.community_id, community, "the rest is kept too");
         db.close().await;
     }
 }

@@ -1,6 +1,6 @@
 //! What a join link leads to: the public community endpoints, the join page, the CA in the
-//! presented chain, and `linli-server join-link` (its link parses, its pin is the CA's, its QR
-//! code decodes back to the same link).
+//! presented chain, and `linli-server join-link` (its link parses, its pin is the CA's or with
+//! `--pin leaf` the server certificate's, its QR code decodes back to the same link).
 
 use super::{Fixture, expect_problem};
 use linli_wire::join::{JoinLink, Pin};
@@ -103,6 +103,7 @@ async fn join_link_prints_a_pinned_link_and_its_qr_code() {
         "the pin is the SHA-256 of the CA's DER"
     );
     assert_eq!(printed["pin"], expected.to_string());
+    assert_eq!(printed["pin_of"], "ca", "the CA by default, as before");
 
     let items = community_list(&fx).await;
     let cuihu = items
@@ -133,6 +134,61 @@ async fn join_link_prints_a_pinned_link_and_its_qr_code() {
     assert!(
         String::from_utf8_lossy(&refused.stderr).contains("没有这个小区"),
         "and named in the error"
+    );
+}
+
+#[tokio::test]
+async fn join_link_pin_leaf_prints_the_server_certificate_s_sha256() {
+    let fx = Fixture::start().await;
+    let data_dir = fx._dir.path().join("server");
+    let run = |pin: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_linli-server"))
+            .arg("join-link")
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args([
+                "--community",
+                "翠湖花园",
+                "--url",
+                &fx.server.url,
+                "--pin",
+                pin,
+            ])
+            .output()
+            .expect("run linli-server join-link")
+    };
+    let output = run("leaf");
+    assert!(
+        output.status.success(),
+        "join-link --pin leaf succeeds: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    let link = JoinLink::parse(printed["link"].as_str().expect("link")).expect("a join link");
+    let leaf = CertificateDer::from_pem_file(data_dir.join("tls/server.pem")).expect("the leaf");
+    let expected = Pin(sha2::Sha256::digest(leaf.as_ref()).into());
+    assert_eq!(
+        link.pin,
+        Some(expected),
+        "the pin is the SHA-256 of the server certificate's DER"
+    );
+    assert_eq!(printed["pin"], expected.to_string(), "and is printed");
+    assert_eq!(
+        printed["pin_of"], "leaf",
+        "it says which certificate it names"
+    );
+    let ca = CertificateDer::from_pem_file(&fx.server.ca_path).expect("the CA");
+    assert_ne!(
+        Some(Pin(sha2::Sha256::digest(ca.as_ref()).into())),
+        link.pin,
+        "not the CA's pin"
+    );
+
+    let refused = run("both");
+    assert!(
+        !refused.status.success(),
+        "--pin takes only ca or leaf: {}",
+        String::from_utf8_lossy(&refused.stdout)
     );
 }
 
@@ -212,5 +268,12 @@ async fn the_server_presents_its_ca_after_its_certificate() {
         seen[1],
         ca.to_vec(),
         "the CA comes after the server's certificate"
+    );
+    let leaf = CertificateDer::from_pem_file(fx._dir.path().join("server/tls/server.pem"))
+        .expect("the leaf");
+    assert_eq!(
+        seen[0],
+        leaf.to_vec(),
+        "the certificate presented first is server.pem's, which `--pin leaf` pins"
     );
 }

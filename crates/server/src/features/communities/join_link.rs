@@ -1,5 +1,9 @@
-//! `linli-server join-link`: a community's join link, with the pin of the data dir's CA, and
-//! its QR code as a PNG.
+//! `linli-server join-link`: a community's join link, with the pin of the data dir's CA (the
+//! default) or of the server's own certificate (`--pin leaf`), and its QR code as a PNG.
+//!
+//! A CA pin survives renewing the server's certificate under that CA; a leaf pin trusts exactly
+//! today's certificate, so residents who joined through it must join again with a new link
+//! once the certificate is renewed (their app then answers `tls-error`).
 
 use super::store;
 use crate::tls::TlsFiles;
@@ -18,19 +22,34 @@ pub struct JoinLinkOutput {
     pub link: String,
     /// The community's name.
     pub community: String,
-    /// The pin it carries (`sha256/…` of the CA certificate's DER).
+    /// The pin it carries (`sha256/…` of the DER of the CA's or the server's certificate).
     pub pin: String,
+    /// Which certificate the pin names.
+    pub pin_of: PinOf,
     /// Where the QR code was written, when asked.
     pub qr: Option<String>,
 }
 
+/// Which certificate a join link's pin names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinOf {
+    /// The CA in `tls/ca.pem`, which the server presents after its own certificate.
+    #[default]
+    Ca,
+    /// The server's own certificate, `tls/server.pem`.
+    Leaf,
+}
+
 /// The join link of the community named (or with the id) `community` on the backend at
-/// `url`, pinned to the CA in `data_dir/tls/ca.pem`.
+/// `url`, pinned to the CA in `data_dir/tls/ca.pem` or to the server's certificate
+/// (`data_dir/tls/server.pem`).
 pub async fn join_link(
     db: &SqlitePool,
     data_dir: &Path,
     community: &str,
     url: &str,
+    pin_of: PinOf,
 ) -> anyhow::Result<JoinLink> {
     let found = store::find(db, community)
         .await
@@ -38,13 +57,18 @@ pub async fn join_link(
         .with_context(|| format!("no community is named {community:?} here"))?;
     let backend = url::Url::parse(url).with_context(|| format!("--url {url:?} is not a URL"))?;
     let files = TlsFiles::in_data_dir(data_dir);
-    let ca = CertificateDer::from_pem_file(&files.ca_cert)
-        .with_context(|| format!("read {} (serve once first)", files.ca_cert.display()))?;
+    let file = match pin_of {
+        PinOf::Ca => files.ca_cert.as_path(),
+        PinOf::Leaf => files.server_cert(),
+    };
+    // The first certificate of the file: server.pem holds the server's own one only.
+    let pinned = CertificateDer::from_pem_file(file)
+        .with_context(|| format!("read {} (serve once first)", file.display()))?;
     let link = JoinLink {
         backend,
         community_id: found.id,
         community_name: Some(found.name),
-        pin: Some(Pin(sha2::Sha256::digest(ca.as_ref()).into())),
+        pin: Some(Pin(sha2::Sha256::digest(pinned.as_ref()).into())),
     };
     // What is printed must read back as the same link (an https URL, a clean base).
     JoinLink::parse(&link.to_string())

@@ -17,7 +17,7 @@ pub mod handlers;
 pub mod join_link;
 pub(crate) mod store;
 
-pub use join_link::{JoinLinkOutput, join_link, write_qr_png};
+pub use join_link::{JoinLinkOutput, PinOf, join_link, write_qr_png};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
