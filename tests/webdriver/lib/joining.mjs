@@ -65,6 +65,14 @@ export async function signInByCode(browser, server, phone, landing = 'home-commu
   await (await byId(browser, landing)).waitForDisplayed({ timeout: 30000 });
 }
 
+/** The room picker on screen (a view left earlier may leave its hidden picker in the page). */
+async function shownPicker(browser) {
+  for (const picker of await browser.$$('[data-testid="bind-cascader"]')) {
+    if (await picker.isDisplayed()) return picker;
+  }
+  return null;
+}
+
 /** In the room picker: chooses the option of the cascader's current level whose text starts
  *  with `text`, once that level has loaded: clicked until it shows as chosen (or, on the last
  *  level, until the picker closes), so a click the sliding panel swallowed is made again. */
@@ -72,25 +80,35 @@ async function pick(browser, text) {
   const named = async (option) => String(await option.getProperty('textContent')).trim().startsWith(text);
   let clicked = false;
   await eventually(`the option ${text}`, async () => {
-    if (clicked && !(await (await browser.$('.van-cascader')).isDisplayed())) return true;
-    for (const option of await browser.$$('.van-cascader__option--selected')) {
+    const picker = await shownPicker(browser);
+    if (!picker) return clicked;
+    for (const option of await picker.$$('.van-cascader__option--selected')) {
       if (await named(option)) return true;
     }
-    for (const option of await browser.$$('[role="tabpanel"][aria-hidden="false"] .van-cascader__option')) {
+    for (const option of await picker.$$('[role="tabpanel"][aria-hidden="false"] .van-cascader__option')) {
       if (!(await named(option))) continue;
       await option.click().catch(() => {});
       clicked = true;
       return false;
     }
     return false;
+  }).catch(async (err) => {
+    // What the resident would see: the picker's levels and any message shown.
+    const shown = await browser.execute(() => document.body.innerText.replace(/\s+/g, ' ').slice(0, 600));
+    throw new Error(`${err.message}; the window shows: ${shown}`);
   });
 }
 
 /** On the bind view: picks community → building → entrance → room from the backend's directory. */
 export async function chooseRoom(browser, community, building, entrance, room) {
-  await (await byId(browser, 'bind-room')).click();
+  // Tapped until the picker shows: a tap while a toast fades may not reach the row.
+  await eventually('the room picker', async () => {
+    if (await shownPicker(browser)) return true;
+    await (await byId(browser, 'bind-room')).click().catch(() => {});
+    return false;
+  });
   for (const level of [community, building, entrance, room]) await pick(browser, level);
   await (await byId(browser, 'bind-hint')).waitForDisplayed({ timeout: 20000 });
   // The picker has closed (its overlay gone) before anything else is typed or shown.
-  await (await browser.$('.van-cascader')).waitForDisplayed({ reverse: true, timeout: 20000 });
+  await eventually('the room picker to close', async () => !(await shownPicker(browser)));
 }
