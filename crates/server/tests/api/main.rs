@@ -17,6 +17,7 @@ mod memberships;
 mod notices;
 mod passes;
 mod payments;
+mod problems;
 mod roles;
 mod sms;
 mod staff_scope;
