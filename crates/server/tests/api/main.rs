@@ -7,6 +7,7 @@ mod auth;
 mod bills;
 mod contract;
 mod deadlines;
+mod headers;
 mod home_desk;
 mod homes;
 mod idempotency;
