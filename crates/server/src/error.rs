@@ -3,10 +3,12 @@
 //! A handler fails with an [`ApiError`]: a [`ErrorCode`] plus optional detail. It does not
 //! render itself; it travels in the response's extensions to [`render_problems`], the one
 //! middleware that knows the request (its `Accept-Language` and trace id) and writes the
-//! `application/problem+json` body. The same middleware turns axum's own bare error responses
-//! (unknown route, wrong method, oversized body) into problems, so every error a client sees
-//! has a `code`. Internal failures are logged with the trace id and never described to the
-//! client.
+//! `application/problem+json` body. The same middleware turns every other error response into
+//! a problem, coded by its status ([`ApiError::from_status`]): axum's extractor rejections
+//! (a path or query parameter that does not parse, a body that is too large, not JSON or not
+//! `application/json`; `text/plain`) and its bare answers (unknown route, wrong method with
+//! its `Allow`), so every error a client sees has a `code`, whatever the route. Internal
+//! failures are logged with the trace id and never described to the client.
 
 use axum::body::Body;
 use axum::extract::Request;
@@ -114,6 +116,25 @@ impl ApiError {
         Self::new(ErrorCode::BadRequest).detail(detail)
     }
 
+    /// The error for a status answered outside our handlers (axum's rejections of a path,
+    /// query or body, routing, body limits): the code whose meaning that status has.
+    pub fn from_status(status: StatusCode) -> Self {
+        let code = match status.as_u16() {
+            401 => ErrorCode::Unauthenticated,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            422 => ErrorCode::ValidationFailed,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::ServiceUnavailable,
+            500..=599 => ErrorCode::InternalError,
+            _ => ErrorCode::BadRequest,
+        };
+        Self::new(code)
+    }
+
     /// A failure of ours: logged in full, answered as a bare `internal-error`.
     pub fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(error = %err, "internal error");
@@ -210,6 +231,7 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         ),
         C::MembershipRequired => ("需要先绑定房屋", "No active household for this resource"),
         C::NotFound => ("未找到", "Not found"),
+        C::MethodNotAllowed => ("不支持此请求方法", "Method not allowed"),
         C::InvalidTransition => ("当前状态不允许此操作", "Not allowed in the current state"),
         C::AlreadyExists => ("已存在", "Already exists"),
         C::RoomNotFound => ("没有这个房间", "No such room"),
@@ -267,20 +289,40 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
     }
 }
 
-/// The code for a bare error status produced outside our handlers (routing, body limits).
-fn code_for_status(status: StatusCode) -> ErrorCode {
-    match status.as_u16() {
-        401 => ErrorCode::Unauthenticated,
-        403 => ErrorCode::Forbidden,
-        404 => ErrorCode::NotFound,
-        429 => ErrorCode::RateLimited,
-        503 => ErrorCode::ServiceUnavailable,
-        500..=599 => ErrorCode::InternalError,
-        _ => ErrorCode::BadRequest,
+/// The longest text of a foreign rejection kept as a problem's `detail`.
+const FOREIGN_DETAIL_MAX: usize = 512;
+
+/// Whether an error response was written by something other than our handlers: axum's
+/// extractor rejections (`text/plain`), or a bare status (routing, `405`). Those become
+/// problems too; a body of another media type (a page of ours) is left as it is.
+fn is_foreign_error(response: &Response) -> bool {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return false;
+    }
+    match response.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(value) => value
+            .to_str()
+            .is_ok_and(|v| v.trim_start().starts_with("text/plain")),
     }
 }
 
-/// Middleware: renders every error response as `application/problem+json`.
+/// The rejection text of a foreign 4xx, as a `detail`: axum's rejections describe the input
+/// (which parameter, which member), never our state. 5xx texts are never passed on.
+async fn foreign_detail(status: StatusCode, body: Body) -> Option<String> {
+    if !status.is_client_error() {
+        return None;
+    }
+    let bytes = axum::body::to_bytes(body, FOREIGN_DETAIL_MAX).await.ok()?;
+    let text = String::from_utf8(bytes.to_vec()).ok()?;
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Middleware: renders every error response as `application/problem+json`: the [`ApiError`]
+/// a handler or extractor failed with, or (one mechanism for all routes) any other error
+/// response, coded by its status.
 pub async fn render_problems(request: Request, next: Next) -> Response {
     let lang = Lang::negotiate(
         request
@@ -291,12 +333,15 @@ pub async fn render_problems(request: Request, next: Next) -> Response {
     let instance = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     let status = response.status();
-    let error = response.extensions_mut().remove::<ApiError>();
-    let is_bare_error = (status.is_client_error() || status.is_server_error())
-        && !response.headers().contains_key(header::CONTENT_TYPE);
-    let error = match error {
+    let error = match response.extensions_mut().remove::<ApiError>() {
         Some(error) => error,
-        None if is_bare_error => ApiError::new(code_for_status(status)),
+        None if is_foreign_error(&response) => {
+            let (parts, body) = response.into_parts();
+            let mut error = ApiError::from_status(status);
+            error.detail = foreign_detail(status, body).await;
+            response = Response::from_parts(parts, Body::empty());
+            error
+        }
         None => return response,
     };
     let trace_id = uuid::Uuid::now_v7().simple().to_string();

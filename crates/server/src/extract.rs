@@ -5,7 +5,6 @@
 use crate::AppState;
 use crate::error::ApiError;
 use crate::tokens::AccessError;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -148,7 +147,10 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-/// A JSON body; bad JSON is `bad-request`, a wrong shape is `validation-failed`.
+/// A JSON body. Its rejections are coded by axum's status for them ([`ApiError::from_status`],
+/// the mapping every foreign rejection goes through): not JSON is `bad-request` (400), a wrong
+/// shape `validation-failed` (422), no `application/json` `unsupported-media-type` (415), over
+/// the body limit `payload-too-large` (413).
 #[derive(Debug)]
 pub struct AppJson<T>(pub T);
 
@@ -158,10 +160,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
         match axum::Json::<T>::from_request(request, state).await {
             Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(JsonRejection::JsonDataError(err)) => {
-                Err(ApiError::new(ErrorCode::ValidationFailed).detail(err.body_text()))
-            }
-            Err(err) => Err(ApiError::bad_request(err.body_text())),
+            Err(err) => Err(ApiError::from_status(err.status()).detail(err.body_text())),
         }
     }
 }

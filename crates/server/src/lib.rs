@@ -3,8 +3,8 @@
 //! It is the embedded default for the demo and the real server of every test: HTTPS with
 //! rustls ([`tls`]), SQLite via sqlx ([`db`]), one folder per feature under [`features`]
 //! (its handlers, rules, SQL and jobs), RFC 9457 problems ([`error`]); the shared mechanisms
-//! (state, [`serve`], [`tls`], [`db`], [`error`], the extractors, [`idempotency`], the change
-//! log [`changes`], [`clock`], [`tokens`]) stay at the crate's top and know no feature.
+//! (state, [`serve`], [`tls`], [`db`], [`error`], the extractors, [`headers`],
+//! [`idempotency`], the change log [`changes`], [`clock`], [`tokens`]) stay at the crate's top and know no feature.
 //! [`router`] assembles the features' routes. [`app`] builds the whole router for a given [`AppState`], so tests
 //! and the binary serve exactly the same thing; [`openapi`] is the contract document built
 //! from the same handlers and `linli-wire` types, committed as `openapi/linli.v1.json`.
@@ -19,6 +19,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod features;
+pub mod headers;
 pub mod idempotency;
 pub mod locks;
 pub mod router;

@@ -143,8 +143,113 @@ pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, doc) = api().split_for_parts();
+    let (_, mut doc) = api().split_for_parts();
+    document_foreign_errors(&mut doc);
     doc
+}
+
+/// The answers every route gives before its handler decides anything, as shared components:
+/// (status, component name, description).
+const FOREIGN_ERRORS: [(&str, &str, &str); 5] = [
+    (
+        "400",
+        "BadRequest",
+        "`bad-request`: a path or query parameter that does not parse, a body that is not \
+         JSON, or a malformed `Idempotency-Key`",
+    ),
+    (
+        "401",
+        "Unauthenticated",
+        "`unauthenticated`: no valid token of the kind this operation takes \
+         (`token-expired`: a resident's access token ran out; refresh and retry)",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "`payload-too-large`: the body is larger than the limit",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "`unsupported-media-type`: the body's `Content-Type` is not the one the operation takes",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "`validation-failed`: the body is JSON but not of the operation's shape",
+    ),
+];
+
+/// Operations that read their JSON body as bytes (a signature covers the bytes), so no
+/// extractor checks its media type: they answer no 415.
+const RAW_JSON_BODIES: &[&str] = &["/v1/webhooks/payments/demo"];
+
+/// Adds to every operation the answers the shared mechanisms give for it (the extractors'
+/// rejections, rendered by `error::render_problems`), where the operation does not describe
+/// them itself: 400 when it takes path or query parameters, an `Idempotency-Key` or a body;
+/// 401 when it takes a token; 413 when it takes a body; 415 and 422 when that body is JSON
+/// (read by `extract::AppJson`).
+/// The answers of no operation (404 for an unknown route, 405 with `Allow` for a method a
+/// route does not take) are described in docs/problems.md.
+fn document_foreign_errors(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterIn;
+    use utoipa::openapi::security::SecurityRequirement;
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (_, name, description) in FOREIGN_ERRORS {
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content(
+                linli_wire::headers::PROBLEM_JSON,
+                Content::new(Some(Ref::from_schema_name("Problem"))),
+            )
+            .build();
+        components
+            .responses
+            .insert(name.to_owned(), RefOr::T(response));
+    }
+    for (path, item) in &mut doc.paths.paths {
+        let checks_media_type = !RAW_JSON_BODIES.contains(&path.as_str());
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let parameters = operation.parameters.as_deref().unwrap_or_default();
+            let parsed = parameters.iter().any(|p| {
+                matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query)
+                    || p.name
+                        .eq_ignore_ascii_case(linli_wire::headers::IDEMPOTENCY_KEY)
+            });
+            let body = operation.request_body.as_ref();
+            let json = body.is_some_and(|b| b.content.contains_key("application/json"));
+            // Optional security (an empty requirement) never answers 401 for a missing token.
+            let secured = operation.security.as_ref().is_some_and(|s| {
+                !s.is_empty() && s.iter().all(|r| *r != SecurityRequirement::default())
+            });
+            let applies = [
+                parsed || body.is_some(),
+                secured,
+                body.is_some(),
+                json && checks_media_type,
+                json,
+            ];
+            for ((status, name, _), applies) in FOREIGN_ERRORS.into_iter().zip(applies) {
+                if applies {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
+    }
 }
 
 /// The application router.
@@ -155,6 +260,7 @@ pub fn router(state: AppState) -> Router {
         .merge(communities::join_page())
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
+        .layer(axum::middleware::from_fn(crate::headers::baseline))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

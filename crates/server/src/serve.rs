@@ -67,7 +67,11 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
     let server = tokio::spawn(
         axum_server::from_tcp_rustls(listener, config)
             .handle(handle.clone())
-            .serve(app(state.clone()).into_make_service_with_connect_info::<SocketAddr>()),
+            .serve(
+                app(state.clone())
+                    .layer(axum::middleware::from_fn(crate::headers::hsts))
+                    .into_make_service_with_connect_info::<SocketAddr>(),
+            ),
     );
     let housekeeping = tokio::spawn(housekeeping(state.clone(), options.demo));
     let host = match addr {

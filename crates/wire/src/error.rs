@@ -41,8 +41,10 @@ pub enum ErrorCode {
     /// 403: the caller's role in the home (owner, family, tenant) does not allow this action;
     /// their membership's `allowed` list says what it does allow.
     RoleForbidden,
-    /// 404: no such resource (or not visible to the caller).
+    /// 404: no such resource (or not visible to the caller), or no such route.
     NotFound,
+    /// 405: the route exists but not with this method; `Allow` lists the methods it takes.
+    MethodNotAllowed,
     /// 409: the resource's state does not allow this action (`current_state`, `allowed[]`).
     InvalidTransition,
     /// 409: the client-chosen id is already used.
@@ -65,9 +67,10 @@ pub enum ErrorCode {
     ChecksumMismatch,
     /// tus: the request's `Tus-Resumable` version is not spoken here (see `Tus-Version`).
     TusVersionUnsupported,
-    /// The body or upload is larger than allowed.
+    /// 413: the body or upload is larger than allowed.
     PayloadTooLarge,
-    /// The body's media type is not accepted.
+    /// 415: the body's media type is not accepted (a JSON body without `application/json`, a
+    /// tus chunk without `application/offset+octet-stream`).
     UnsupportedMediaType,
     /// 409: the original request with this idempotency key is still running.
     IdempotencyInProgress,
@@ -83,7 +86,8 @@ pub enum ErrorCode {
     SyncCursorExpired,
     /// 429: slow down (`Retry-After`).
     RateLimited,
-    /// 400: the request could not be understood (bad JSON, bad query).
+    /// 400: the request could not be understood (bad JSON, a path or query parameter that does
+    /// not parse, a bad cursor or header).
     BadRequest,
     /// 500: the server failed; nothing about the cause is disclosed.
     InternalError,
@@ -151,6 +155,7 @@ impl ErrorCode {
         Self::MembershipRequired,
         Self::RoleForbidden,
         Self::NotFound,
+        Self::MethodNotAllowed,
         Self::InvalidTransition,
         Self::AlreadyExists,
         Self::RoomNotFound,
@@ -210,6 +215,7 @@ impl ErrorCode {
             Self::MembershipRequired => "membership-required",
             Self::RoleForbidden => "role-forbidden",
             Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::InvalidTransition => "invalid-transition",
             Self::AlreadyExists => "already-exists",
             Self::RoomNotFound => "room-not-found",
@@ -269,6 +275,7 @@ impl ErrorCode {
             | Self::RefreshReused => 401,
             Self::Forbidden | Self::MembershipRequired | Self::RoleForbidden => 403,
             Self::NotFound | Self::RoomNotFound => 404,
+            Self::MethodNotAllowed => 405,
             Self::InvalidTransition
             | Self::AlreadyExists
             | Self::AlreadyMember

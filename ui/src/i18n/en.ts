@@ -12,6 +12,7 @@ const errors: Record<ErrorCode, string> = {
   'membership-required': 'Please link a home first.',
   'role-forbidden': 'Your role in this home does not allow this.',
   'not-found': 'This item does not exist or was removed.',
+  'method-not-allowed': 'This app and the server do not match. Please update the app.',
   'invalid-transition': 'This is not possible in the current state.',
   'already-exists': 'This already exists.',
   'room-not-found': "This room is not in the property's list. Check the building, unit and room.",

@@ -13,6 +13,7 @@ const errors: Record<ErrorCode, string> = {
   'membership-required': '请先绑定房屋',
   'role-forbidden': '您在此房屋的身份不能进行此操作',
   'not-found': '内容不存在或已被删除',
+  'method-not-allowed': '应用与服务器版本不匹配，请更新应用',
   'invalid-transition': '当前状态不允许此操作',
   'already-exists': '该内容已存在',
   'room-not-found': '物业登记中没有这个房间，请核对楼栋、单元和房号',
