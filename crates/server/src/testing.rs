@@ -230,6 +230,16 @@ impl TestServer {
 
     /// Publishes an ordinary notice in the community named `community`.
     pub async fn publish_notice(&self, community: &str, title: &str) -> NoticeId {
+        self.publish_notice_until(community, title, None).await
+    }
+
+    /// Publishes a notice that expires at `expires_at` (when given).
+    pub async fn publish_notice_until(
+        &self,
+        community: &str,
+        title: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> NoticeId {
         let community_id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
             .bind(community)
             .fetch_one(&self.db)
@@ -247,7 +257,7 @@ impl TestServer {
             published_at: self.clock.now(),
             starts_at: None,
             ends_at: None,
-            expires_at: None,
+            expires_at,
         };
         NoticeId(
             publish(&self.db, &notice, self.clock.now_ms())
