@@ -2,11 +2,17 @@
 //!
 //! On first start the server makes a private certificate authority and a certificate for
 //! `localhost`, `127.0.0.1` and `::1` signed by it, and keeps them in `<data_dir>/tls/`:
-//! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
-//! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
-//! The keys are written with mode 0600. The server presents its certificate followed by the
-//! CA's, so a join link may pin the CA (`linli-server join-link`). A property company running its own backend uses its
-//! own certificate from a public CA instead.
+//! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `server.pem`, `server-key.pem`
+//! (owner-only, like everything in the data dir: [`crate::files`]). Later starts reuse them, so
+//! an app that trusted the CA keeps working. The server presents its certificate followed by
+//! the CA's, so a join link may pin the CA (`linli-server join-link`).
+//!
+//! The CA's private key never reaches the disk: it signs the server certificate and is
+//! dropped, so a copy of the data dir cannot mint certificates the apps would trust (an older
+//! data dir's `ca-key.pem` is deleted at start). A re-issue (the server certificate deleted,
+//! or the `tls/` folder) therefore makes a new CA as well: its pin differs, `join-link` prints
+//! the new link, and apps that joined by the old one join again. A property company running
+//! its own backend uses its own certificate from a public CA instead.
 
 use anyhow::Context;
 use rcgen::{
@@ -24,7 +30,8 @@ use std::sync::Arc;
 pub struct TlsFiles {
     /// The CA certificate clients trust.
     pub ca_cert: PathBuf,
-    ca_key: PathBuf,
+    /// Where older versions kept the CA's key; deleted when found.
+    old_ca_key: PathBuf,
     server_cert: PathBuf,
     server_key: PathBuf,
 }
@@ -35,19 +42,27 @@ impl TlsFiles {
         let dir = data_dir.join("tls");
         Self {
             ca_cert: dir.join("ca.pem"),
-            ca_key: dir.join("ca-key.pem"),
+            old_ca_key: dir.join("ca-key.pem"),
             server_cert: dir.join("server.pem"),
             server_key: dir.join("server-key.pem"),
         }
     }
 
-    /// Creates the CA and server certificate unless both already exist.
+    /// Creates the CA and server certificate unless both already exist; deletes a CA key an
+    /// older version left behind.
     pub fn ensure(&self) -> anyhow::Result<()> {
+        match std::fs::remove_file(&self.old_ca_key) {
+            Ok(()) => tracing::info!("deleted the CA's private key an older version kept"),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(err).with_context(|| format!("delete {}", self.old_ca_key.display()));
+            }
+        }
         if self.ca_cert.exists() && self.server_cert.exists() && self.server_key.exists() {
             return Ok(());
         }
         let dir = self.ca_cert.parent().context("tls dir")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        crate::files::dir(dir)?;
 
         let now = time_now();
         let mut ca = CertificateParams::new(Vec::<String>::new()).context("CA parameters")?;
@@ -77,13 +92,11 @@ impl TlsFiles {
             .signed_by(&leaf_key, &ca_cert, &ca_key)
             .context("sign the server certificate")?;
 
-        write_private(&self.ca_key, &ca_key.serialize_pem())?;
-        write_private(&self.server_key, &leaf_key.serialize_pem())?;
-        std::fs::write(&self.server_cert, leaf_cert.pem())
-            .with_context(|| format!("write {}", self.server_cert.display()))?;
+        // `ca_key` is dropped with this scope: only the certificates and the server's key stay.
+        crate::files::write(&self.server_key, leaf_key.serialize_pem().as_bytes())?;
+        crate::files::write(&self.server_cert, leaf_cert.pem().as_bytes())?;
         // The CA certificate last: its presence means the set is complete.
-        std::fs::write(&self.ca_cert, ca_cert.pem())
-            .with_context(|| format!("write {}", self.ca_cert.display()))?;
+        crate::files::write(&self.ca_cert, ca_cert.pem().as_bytes())?;
         Ok(())
     }
 
@@ -133,24 +146,6 @@ fn time_now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("create {}", path.display()))?;
-    file.write_all(contents.as_bytes())
-        .with_context(|| format!("write {}", path.display()))?;
-    file.sync_all()
-        .with_context(|| format!("sync {}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +163,24 @@ mod tests {
             "the CA survives a restart"
         );
         files.server_config().expect("rustls accepts the pair");
+        assert!(
+            !dir.path().join("tls/ca-key.pem").exists(),
+            "the CA's private key is not kept once the server certificate is signed"
+        );
+    }
+
+    /// A data dir from before kept the CA's key: the next start deletes it and keeps the CA
+    /// certificate (the pin) as it was.
+    #[test]
+    fn an_old_ca_key_is_deleted_at_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = TlsFiles::in_data_dir(dir.path());
+        files.ensure().expect("first start");
+        let ca = files.ca_pem().expect("ca");
+        let old = dir.path().join("tls/ca-key.pem");
+        std::fs::write(&old, "-----BEGIN PRIVATE KEY-----\n").expect("an old key");
+        files.ensure().expect("second start");
+        assert!(!old.exists(), "the leftover CA key is gone");
+        assert_eq!(files.ca_pem().expect("ca"), ca, "the CA certificate stays");
     }
 }
