@@ -379,7 +379,17 @@ async fn the_client_never_follows_a_location_to_another_origin() {
     let backend = Peer::start().await;
     let elsewhere = Peer::start().await;
     let creation = Url::parse(&format!("{}/v1/uploads", backend.url)).expect("url");
-    let client = TusClient::new(reqwest::Client::new(), Some(TOKEN.to_owned()), CHUNK);
+    // reqwest needs the process-wide TLS provider even for plain HTTP; another test may have
+    // installed it already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = TusClient::new(
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        Some(TOKEN.to_owned()),
+        CHUNK,
+    );
     let upload = |state: UploadState| {
         let (client, creation) = (client.clone(), creation.clone());
         async move {
