@@ -29,6 +29,7 @@ mod outbox;
 mod passes;
 mod payments;
 mod photos;
+mod private_files;
 mod proxy;
 mod refresh;
 mod sms;

@@ -62,3 +62,60 @@ async fn expired_cursor_bootstraps_again() {
     );
     core.shutdown().await;
 }
+
+/// A notice the cache holds stops showing when it expires, on the client's own clock: gone
+/// from the list, and its detail (opened from a stale screen or a notification) is not found,
+/// as the backend answers 404 for it. Marking it read is refused the same way.
+#[tokio::test]
+async fn an_expired_notice_leaves_the_detail_as_well_as_the_list() {
+    let env = Env::start().await;
+    let clock = crate::clock::ManualClock::new();
+    clock.set(env.server.now().max(clock.now_at()));
+    let mut deps = env.deps();
+    deps.clock = clock.clone();
+    let core = linli_core::Core::open(env.config(), deps)
+        .await
+        .expect("the core opens");
+    let account = core
+        .sign_in(
+            linli_server::testing::WANG_FANG_PHONE,
+            linli_server::testing::DEMO_PASSWORD,
+        )
+        .await
+        .expect("sign in");
+    let community = Env::current_community_name(&account);
+    let expires = clock.now_at() + chrono::TimeDelta::minutes(30);
+    let id = env
+        .server
+        .publish_notice_until(&community, "今晚八点停电", Some(expires))
+        .await;
+    core.sync_now().await.expect("sync");
+    assert_eq!(
+        core.notice(id).await.expect("shown before it expires").id,
+        id,
+        "the detail shows it while it lasts"
+    );
+
+    clock.advance(std::time::Duration::from_secs(31 * 60));
+    assert!(
+        !core
+            .notices()
+            .await
+            .expect("notices")
+            .iter()
+            .any(|n| n.id == id),
+        "the list leaves it out"
+    );
+    assert!(
+        matches!(core.notice(id).await, Err(linli_core::Error::NotFound(_))),
+        "the cached detail is not shown after it expired"
+    );
+    assert!(
+        matches!(
+            core.mark_notice_read(id).await,
+            Err(linli_core::Error::NotFound(_))
+        ),
+        "an expired notice is not marked read"
+    );
+    core.shutdown().await;
+}

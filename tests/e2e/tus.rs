@@ -6,7 +6,7 @@
 use std::ops::ControlFlow;
 
 use crate::proxy::CuttingProxy;
-use linli_core::tus::{Outcome, TusClient, UploadState};
+use linli_core::tus::{Outcome, TusClient, TusError, UploadState};
 use linli_server::testing::{DEMO_PASSWORD, TestServer, WANG_FANG_PHONE};
 use reqwest::Method;
 use reqwest::Url;
@@ -271,4 +271,182 @@ async fn the_client_works_with_the_official_node_tus_server() {
         "@tus/server holds the exact bytes"
     );
     peer.kill().await.ok();
+}
+
+/// A tiny plain-HTTP tus peer on loopback: `OPTIONS` and `POST` on its own origin answer as a
+/// tus server would, except that the `Location` it gives (`location`, once set) may name
+/// another origin. Every request head it reads is kept, so a test can say what reached it.
+struct Peer {
+    url: String,
+    heads: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    location: std::sync::Arc<std::sync::Mutex<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Peer {
+    async fn start() -> Peer {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let location = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (kept, named) = (heads.clone(), location.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                let (kept, named) = (kept.clone(), named.clone());
+                tokio::spawn(async move {
+                    let mut buffer = Vec::new();
+                    loop {
+                        // One request: its head, then as many body bytes as it declares.
+                        let end = loop {
+                            if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                                break at + 4;
+                            }
+                            let mut chunk = [0u8; 4096];
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                        };
+                        let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
+                        let length: usize = head
+                            .lines()
+                            .find_map(|l| {
+                                let (name, value) = l.split_once(':')?;
+                                name.eq_ignore_ascii_case("content-length")
+                                    .then(|| value.trim().parse().ok())?
+                            })
+                            .unwrap_or(0);
+                        while buffer.len() < end + length {
+                            let mut chunk = [0u8; 4096];
+                            match socket.read(&mut chunk).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                        buffer.drain(..end + length);
+                        // Kept before answering: once the client has its answer, the
+                        // request is on record.
+                        kept.lock().expect("heads").push(head.clone());
+                        let answer = if head.starts_with("POST ") {
+                            let location = named.lock().expect("location").clone();
+                            format!(
+                                "HTTP/1.1 201 Created\r\nTus-Resumable: 1.0.0\r\nLocation: {location}\r\nUpload-Offset: 0\r\nContent-Length: 0\r\n\r\n"
+                            )
+                        } else if head.starts_with("HEAD ") {
+                            "HTTP/1.1 200 OK\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nUpload-Length: 4\r\nCache-Control: no-store\r\nContent-Length: 0\r\n\r\n".to_owned()
+                        } else {
+                            "HTTP/1.1 204 No Content\r\nTus-Resumable: 1.0.0\r\nTus-Version: 1.0.0\r\nTus-Extension: creation\r\n\r\n".to_owned()
+                        };
+                        if socket.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Peer {
+            url,
+            heads,
+            location,
+            task,
+        }
+    }
+
+    fn heads(&self) -> Vec<String> {
+        self.heads.lock().expect("heads").clone()
+    }
+}
+
+/// The backend's answer names an upload URL on another origin (another port of the same
+/// host, then another host): the client refuses it with its own error and the other origin
+/// never sees a request, so the resident's bearer token never reaches it. An upload URL kept
+/// from before (state after a restart) on another origin is refused the same way.
+#[tokio::test]
+async fn the_client_never_follows_a_location_to_another_origin() {
+    const TOKEN: &str = "resident-access-token-that-must-stay-home";
+    let backend = Peer::start().await;
+    let elsewhere = Peer::start().await;
+    let creation = Url::parse(&format!("{}/v1/uploads", backend.url)).expect("url");
+    // reqwest needs the process-wide TLS provider even for plain HTTP; another test may have
+    // installed it already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = TusClient::new(
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        Some(TOKEN.to_owned()),
+        CHUNK,
+    );
+    let upload = |state: UploadState| {
+        let (client, creation) = (client.clone(), creation.clone());
+        async move {
+            let mut state = state;
+            let result = client
+                .upload(&creation, &[], b"jpeg", &mut state, |_, _| {
+                    ControlFlow::Continue(())
+                })
+                .await;
+            (result, state)
+        }
+    };
+
+    for location in [
+        format!("{}/uploads/1", elsewhere.url),
+        "https://uploads.example.invalid/1".to_owned(),
+        "//uploads.example.invalid/1".to_owned(),
+    ] {
+        *backend.location.lock().expect("location") = location.clone();
+        let (result, state) = upload(UploadState::default()).await;
+        assert!(
+            matches!(&result, Err(TusError::OtherOrigin { location: named }) if *named == location),
+            "a Location on another origin is refused with its own error: {result:?}"
+        );
+        assert_eq!(
+            state.url, None,
+            "a refused upload URL is not kept for later"
+        );
+    }
+    let (result, _) = upload(UploadState {
+        url: Some(format!("{}/uploads/kept", elsewhere.url)),
+        offset: 0,
+    })
+    .await;
+    assert!(
+        matches!(result, Err(TusError::OtherOrigin { .. })),
+        "a kept upload URL on another origin is refused too: {result:?}"
+    );
+    assert!(
+        elsewhere.heads().is_empty(),
+        "the other origin was never asked anything: {:?}",
+        elsewhere.heads()
+    );
+    assert!(
+        backend.heads().iter().all(|h| h.contains(TOKEN)),
+        "the backend itself still gets the token (the check is about origins, not tokens)"
+    );
+
+    // The same origin spelled relatively is followed as before.
+    *backend.location.lock().expect("location") = "/v1/uploads/1".to_owned();
+    let (result, state) = upload(UploadState::default()).await;
+    assert!(
+        !matches!(result, Err(TusError::OtherOrigin { .. })),
+        "a relative Location is the backend's own: {result:?}"
+    );
+    assert_eq!(
+        state.url.as_deref(),
+        Some(format!("{}/v1/uploads/1", backend.url).as_str())
+    );
 }

@@ -184,12 +184,12 @@ impl Core {
     /// backend down the signed-in account still shows.
     pub async fn open(config: CoreConfig, deps: CoreDeps) -> Result<Core, Error> {
         let fixed = config.base_url.as_deref().map(check_base_url).transpose()?;
-        tokio::fs::create_dir_all(&config.data_dir)
-            .await
-            .map_err(|source| Error::Storage {
-                context: format!("create the data folder {}", config.data_dir.display()),
-                source: Box::new(source),
-            })?;
+        // Owner-only (and tightened if an older version left it looser) before anything in it
+        // is opened.
+        store::files::secure(&config.data_dir).map_err(|source| Error::Storage {
+            context: format!("create the data folder {}", config.data_dir.display()),
+            source: Box::new(source),
+        })?;
         let app = AppDb::open(&config.data_dir.join("app.db")).await?;
         let state = app.state().await?;
         let events = Events::new();

@@ -9,6 +9,10 @@
 //! Checksums: `Upload-Checksum` is sent when the server offers it (sha256 if listed, else sha1);
 //! a 460 answer means the chunk arrived damaged and is sent again. Servers without the checksum
 //! extension (such as @tus/server's file store) get no checksum header.
+//! The bearer token goes to the creation URL's origin only: an upload URL (a `Location`
+//! answered, or one kept from before) on another scheme, host or port is refused with
+//! [`TusError::OtherOrigin`] before anything is sent there, since the client would otherwise
+//! hand the resident's token to whoever the answer names.
 //! The result: our server reports `Attachment-Status` on the last PATCH and on HEAD; a server
 //! that does not is taken as `complete` once the offset reaches the length.
 
@@ -53,6 +57,30 @@ pub enum TusError {
         /// What it said.
         detail: String,
     },
+    /// The server named an upload URL on another origin than the creation URL's; nothing
+    /// (and no token) was sent there.
+    #[error(
+        "the upload server sent the upload to another origin ({location}); refused, so the token stays with the backend"
+    )]
+    OtherOrigin {
+        /// The URL it named.
+        location: String,
+    },
+}
+
+/// `reference` resolved against `creation`, if it stays on the creation URL's origin (scheme,
+/// host and port); the one place an upload URL is made, so no request leaves for elsewhere.
+fn same_origin(creation: &Url, reference: &str) -> Result<Url, TusError> {
+    let url = creation.join(reference).map_err(|e| TusError::Refused {
+        status: 0,
+        detail: format!("the upload URL {reference:?} is no URL: {e}"),
+    })?;
+    if url.origin() != creation.origin() {
+        return Err(TusError::OtherOrigin {
+            location: reference.to_owned(),
+        });
+    }
+    Ok(url)
 }
 
 /// A tus client over one HTTP client.
@@ -142,10 +170,7 @@ impl TusClient {
         let checksum = self.checksum_algorithm(creation).await?;
         let mut url = match &state.url {
             Some(known) => {
-                let url = creation.join(known).map_err(|e| TusError::Refused {
-                    status: 0,
-                    detail: e.to_string(),
-                })?;
+                let url = same_origin(creation, known)?;
                 match self.head(&url).await? {
                     Some((offset, outcome)) => {
                         state.offset = offset;
@@ -291,10 +316,7 @@ impl TusClient {
                 detail: "no Location".into(),
             })?
             .to_owned();
-        let url = creation.join(&location).map_err(|e| TusError::Refused {
-            status: 0,
-            detail: e.to_string(),
-        })?;
+        let url = same_origin(creation, &location)?;
         state.url = Some(url.to_string());
         state.offset = header_u64(response.headers(), "upload-offset").unwrap_or(0);
         Ok(url)

@@ -12,7 +12,7 @@ use coset::cwt::{ClaimName, ClaimsSet, ClaimsSetBuilder, Timestamp};
 use coset::{
     CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
 };
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use std::collections::HashMap;
 use thiserror::Error;
 use uuid::Uuid;
@@ -244,7 +244,10 @@ pub fn verify(payload: &str, keys: &KeySet, gate: &GateContext<'_>) -> Result<Ve
     sign1
         .verify_signature(b"", |signature, to_be_signed| {
             let signature = Signature::from_slice(signature).map_err(|_| ())?;
-            key.verify(to_be_signed, &signature).map_err(|_| ())
+            // Strict (RFC 8032 §5.1.7 plus the small-order checks): a key of small order (a
+            // weak key handed to a gate) or a small-order R would let one signature pass for
+            // any payload; `verify` alone accepts both.
+            key.verify_strict(to_be_signed, &signature).map_err(|_| ())
         })
         .map_err(|()| Rejection::BadSignature)?;
     let payload = sign1
@@ -499,6 +502,34 @@ mod tests {
         assert_eq!(
             check(&w, &elsewhere, NOW, false, 0),
             Err(Rejection::WrongCommunity)
+        );
+    }
+
+    /// The identity point, the simplest key of small order (RFC 8032 edge case): with R the
+    /// identity and S = 0, `[S]B = R + [k]A` holds for every message, so a plain `verify`
+    /// accepts one made-up signature for any pass. A gate handed such a key must still refuse.
+    #[test]
+    fn a_small_order_key_and_signature_open_nothing() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = VerifyingKey::from_bytes(&identity).expect("the identity point decodes");
+        let mut w = world();
+        w.keys.insert(b"k0", weak);
+        let c = claims(w.community);
+        let genuine = issue(&c, &w.signing, b"k0").expect("issue");
+        let bytes = base45::decode(&genuine[PREFIX.len()..]).expect("base45");
+        let mut sign1 = CoseSign1::from_tagged_slice(&bytes).expect("COSE_Sign1");
+        let mut forged_signature = identity.to_vec();
+        forged_signature.extend_from_slice(&[0u8; 32]);
+        sign1.signature = forged_signature;
+        let forged = format!(
+            "{PREFIX}{}",
+            base45::encode(&sign1.to_tagged_vec().expect("encode"))
+        );
+        assert_eq!(
+            check(&w, &forged, NOW, false, 0),
+            Err(Rejection::BadSignature),
+            "a signature that holds for every message under a small-order key is no signature"
         );
     }
 

@@ -1,5 +1,6 @@
 //! The server's SQLite database: one file in the data dir, WAL, foreign keys on, migrations
 //! from `migrations/` applied at open (append-only; a released migration is never edited).
+//! The file is created owner-only ([`crate::files`]): it holds every secret of the server.
 
 use anyhow::Context;
 use sqlx::SqlitePool;
@@ -10,6 +11,8 @@ use std::time::Duration;
 /// Opens (creating if needed) and migrates `<data_dir>/linli.db`.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
     let path = data_dir.join("linli.db");
+    // Made owner-only before SQLite opens it: its -wal and -shm take the database's mode.
+    crate::files::touch(&path)?;
     let options = SqliteConnectOptions::new()
         .filename(&path)
         .create_if_missing(true)

@@ -3,15 +3,17 @@
 //! It is the embedded default for the demo and the real server of every test: HTTPS with
 //! rustls ([`tls`]), SQLite via sqlx ([`db`]), one folder per feature under [`features`]
 //! (its handlers, rules, SQL and jobs), RFC 9457 problems ([`error`]); the shared mechanisms
-//! (state, [`serve`], [`tls`], [`db`], [`error`], the extractors, [`headers`],
-//! [`idempotency`], the change log [`changes`], [`clock`], [`tokens`]) stay at the crate's top and know no feature.
+//! (state, [`serve`], [`tls`], [`db`], [`files`], [`error`], the extractors, [`headers`],
+//! [`idempotency`], the change log [`changes`], [`clock`], [`tokens`]) stay at the crate's top
+//! and know no feature.
 //! [`router`] assembles the features' routes. [`app`] builds the whole router for a given [`AppState`], so tests
 //! and the binary serve exactly the same thing; [`openapi`] is the contract document built
 //! from the same handlers and `linli-wire` types, committed as `openapi/linli.v1.json`.
 //!
 //! Invariants kept here: a change to a notice, a read mark or a membership is recorded in the
 //! change log in the same transaction ([`changes`]; the other entities are read whole); a resident only ever sees their own households' communities and their own
-//! marks; internal errors are logged, never described to the client.
+//! marks; internal errors are logged, never described to the client; everything in the data dir
+//! is owner-only ([`files`]).
 
 pub mod changes;
 pub mod clock;
@@ -19,6 +21,7 @@ pub mod db;
 pub mod error;
 pub mod extract;
 pub mod features;
+pub mod files;
 pub mod headers;
 pub mod idempotency;
 pub mod locks;
@@ -83,7 +86,7 @@ impl AppState {
         let db = db::open(data_dir).await?;
         let keys = Arc::new(Keys::load_or_create(&db).await?);
         let uploads_dir = data_dir.join("uploads");
-        std::fs::create_dir_all(&uploads_dir)?;
+        files::dir(&uploads_dir)?;
         let sms = Arc::new(features::auth::sms::OutboxSender::new(
             db.clone(),
             clock.clone(),

@@ -1,6 +1,6 @@
 //! Running the server: TLS material, database, HTTPS listener and housekeeping.
 //!
-//! [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
+//! The data dir is made owner-only first ([`crate::files::secure`]). [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
 //! every hour: expired idempotency outcomes, old login failures, change log rows past their
 //! retention and unfinished uploads past their expiry are deleted. Every two seconds the demo
@@ -48,8 +48,8 @@ pub struct Running {
 
 /// Starts serving.
 pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result<Running> {
-    std::fs::create_dir_all(&options.data_dir)
-        .with_context(|| format!("create {}", options.data_dir.display()))?;
+    // Owner-only before anything secret is written into it, whatever the umask.
+    crate::files::secure(&options.data_dir)?;
     let tls = TlsFiles::in_data_dir(&options.data_dir);
     tls.ensure()?;
     let state = AppState::open(&options.data_dir, clock).await?;

@@ -28,6 +28,8 @@ pub struct TestServer {
     running: tokio::sync::Mutex<Option<Running>>,
     base_url: String,
     ca_pem: String,
+    /// The CA's private key, kept here (never on the server's disk) to renew under that CA.
+    ca_key: String,
     db: sqlx::SqlitePool,
 }
 
@@ -41,6 +43,10 @@ impl TestServer {
             demo: true,
         };
         let clock = Arc::new(ServerClock::system());
+        crate::files::dir(&options.data_dir).expect("the server's data dir");
+        let ca_key = crate::tls::TlsFiles::in_data_dir(&options.data_dir)
+            .issue()
+            .expect("the test server's certificates");
         let running = start(&options, clock.clone())
             .await
             .expect("the test server starts");
@@ -55,6 +61,7 @@ impl TestServer {
             clock,
             base_url: running.url.clone(),
             ca_pem,
+            ca_key,
             running: tokio::sync::Mutex::new(Some(running)),
             db,
         }
@@ -125,7 +132,7 @@ impl TestServer {
     pub async fn renew_certificate(&self) {
         self.stop().await;
         crate::tls::TlsFiles::in_data_dir(&self.options.data_dir)
-            .renew_server_cert()
+            .renew_server_cert(&self.ca_key)
             .expect("the certificate is renewed");
         self.restart().await;
     }
@@ -252,6 +259,16 @@ impl TestServer {
 
     /// Publishes an ordinary notice in the community named `community`.
     pub async fn publish_notice(&self, community: &str, title: &str) -> NoticeId {
+        self.publish_notice_until(community, title, None).await
+    }
+
+    /// Publishes a notice that expires at `expires_at` (when given).
+    pub async fn publish_notice_until(
+        &self,
+        community: &str,
+        title: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> NoticeId {
         let community_id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
             .bind(community)
             .fetch_one(&self.db)
@@ -269,7 +286,7 @@ impl TestServer {
             published_at: self.clock.now(),
             starts_at: None,
             ends_at: None,
-            expires_at: None,
+            expires_at,
         };
         NoticeId(
             publish(&self.db, &notice, self.clock.now_ms())

@@ -2,12 +2,20 @@
 //!
 //! On first start the server makes a private certificate authority and a certificate for
 //! `localhost`, `127.0.0.1` and `::1` signed by it, and keeps them in `<data_dir>/tls/`:
-//! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `ca-key.pem`, `server.pem`,
-//! `server-key.pem`. Later starts reuse them, so an app that trusted the CA keeps working.
-//! The keys are written with mode 0600. The server presents its certificate followed by the
-//! CA's, so a join link may pin the CA or the server's certificate itself (`linli-server
-//! join-link [--pin leaf]`). A property company running its own backend uses its own
-//! certificate from a public CA instead.
+//! `ca.pem` (give this to the app: `LINLI_BACKEND_CA`), `server.pem`, `server-key.pem`
+//! (owner-only, like everything in the data dir: [`crate::files`]). Later starts reuse them, so
+//! an app that trusted the CA keeps working. The server presents its certificate followed by
+//! the CA's, so a join link may pin the CA or the server's certificate itself (`linli-server
+//! join-link [--pin leaf]`).
+//!
+//! The CA's private key never reaches the disk: [`TlsFiles::issue`] hands it to its caller,
+//! and the server drops it, so a copy of the data dir cannot mint certificates the apps would
+//! trust (an older data dir's `ca-key.pem` is deleted at start). Renewing the server's
+//! certificate under the same CA ([`TlsFiles::renew_server_cert`]) needs that key from
+//! wherever its keeper holds it (tests keep it in memory); without it, a re-issue (the server
+//! certificate or the `tls/` folder deleted) makes a new CA: its pin differs, `join-link`
+//! prints the new link, and apps that joined by the old one join again. A property company
+//! running its own backend uses its own certificate from a public CA instead.
 
 use anyhow::Context;
 use rcgen::{
@@ -25,7 +33,8 @@ use std::sync::Arc;
 pub struct TlsFiles {
     /// The CA certificate clients trust.
     pub ca_cert: PathBuf,
-    ca_key: PathBuf,
+    /// Where older versions kept the CA's key; deleted when found.
+    old_ca_key: PathBuf,
     server_cert: PathBuf,
     server_key: PathBuf,
 }
@@ -36,60 +45,77 @@ impl TlsFiles {
         let dir = data_dir.join("tls");
         Self {
             ca_cert: dir.join("ca.pem"),
-            ca_key: dir.join("ca-key.pem"),
+            old_ca_key: dir.join("ca-key.pem"),
             server_cert: dir.join("server.pem"),
             server_key: dir.join("server-key.pem"),
         }
     }
 
-    /// Creates the CA and server certificate unless both already exist.
+    /// Creates the CA and server certificate unless both already exist; deletes a CA key an
+    /// older version left behind. The CA's key of a new set is dropped.
     pub fn ensure(&self) -> anyhow::Result<()> {
+        self.delete_old_ca_key()?;
         if self.ca_cert.exists() && self.server_cert.exists() && self.server_key.exists() {
             return Ok(());
         }
-        let dir = self.ca_cert.parent().context("tls dir")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
+        self.issue().map(drop)
+    }
 
+    fn delete_old_ca_key(&self) -> anyhow::Result<()> {
+        match std::fs::remove_file(&self.old_ca_key) {
+            Ok(()) => tracing::info!("deleted the CA's private key an older version kept"),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => {
+                return Err(err).with_context(|| format!("delete {}", self.old_ca_key.display()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Makes a new CA and server certificate (replacing any), writes the certificates and the
+    /// server's key, and hands back the CA's private key (PEM) without writing it: the caller
+    /// keeps it offline to renew under the same CA later, or drops it.
+    pub fn issue(&self) -> anyhow::Result<String> {
+        let dir = self.ca_cert.parent().context("tls dir")?;
+        crate::files::dir(dir)?;
         let now = time_now();
         let ca_key = KeyPair::generate().context("generate the CA key")?;
         let ca_cert = ca_params(now)?
             .self_signed(&ca_key)
             .context("sign the CA certificate")?;
-        let leaf_key = KeyPair::generate().context("generate the server key")?;
-        let leaf_cert = leaf_params(now)?
-            .signed_by(&leaf_key, &ca_cert, &ca_key)
-            .context("sign the server certificate")?;
-
-        write_private(&self.ca_key, &ca_key.serialize_pem())?;
-        write_private(&self.server_key, &leaf_key.serialize_pem())?;
-        std::fs::write(&self.server_cert, leaf_cert.pem())
-            .with_context(|| format!("write {}", self.server_cert.display()))?;
+        self.write_server_cert(&ca_cert, &ca_key, now)?;
         // The CA certificate last: its presence means the set is complete.
-        std::fs::write(&self.ca_cert, ca_cert.pem())
-            .with_context(|| format!("write {}", self.ca_cert.display()))?;
-        Ok(())
+        crate::files::write(&self.ca_cert, ca_cert.pem().as_bytes())?;
+        Ok(ca_key.serialize_pem())
     }
 
     /// Renews the server's certificate: a new key and certificate for the same names, signed
-    /// by the same CA (an app that trusts the CA keeps working; one that pinned the old
-    /// certificate itself does not). Takes effect at the next start.
-    pub fn renew_server_cert(&self) -> anyhow::Result<()> {
-        let ca_pem = std::fs::read_to_string(&self.ca_key)
-            .with_context(|| format!("read {}", self.ca_key.display()))?;
-        let ca_key = KeyPair::from_pem(&ca_pem).context("parse the CA key")?;
+    /// by the same CA, whose key (`ca_key_pem`, from [`Self::issue`]) its keeper provides (an
+    /// app that trusts the CA keeps working; one that pinned the old certificate itself does
+    /// not). Takes effect at the next start.
+    pub fn renew_server_cert(&self, ca_key_pem: &str) -> anyhow::Result<()> {
+        let ca_key = KeyPair::from_pem(ca_key_pem).context("parse the CA key")?;
         // The issuer's name and key are what the new certificate records of its CA; they are
         // those of ca.pem (the same distinguished name and key).
         let now = time_now();
         let issuer = ca_params(now)?
             .self_signed(&ca_key)
             .context("the CA as issuer")?;
+        self.write_server_cert(&issuer, &ca_key, now)
+    }
+
+    fn write_server_cert(
+        &self,
+        ca_cert: &rcgen::Certificate,
+        ca_key: &KeyPair,
+        now: time::OffsetDateTime,
+    ) -> anyhow::Result<()> {
         let leaf_key = KeyPair::generate().context("generate the server key")?;
         let leaf_cert = leaf_params(now)?
-            .signed_by(&leaf_key, &issuer, &ca_key)
+            .signed_by(&leaf_key, ca_cert, ca_key)
             .context("sign the server certificate")?;
-        write_private(&self.server_key, &leaf_key.serialize_pem())?;
-        std::fs::write(&self.server_cert, leaf_cert.pem())
-            .with_context(|| format!("write {}", self.server_cert.display()))
+        crate::files::write(&self.server_key, leaf_key.serialize_pem().as_bytes())?;
+        crate::files::write(&self.server_cert, leaf_cert.pem().as_bytes())
     }
 
     /// The server's own certificate (PEM), which a join link may pin instead of the CA.
@@ -172,24 +198,6 @@ fn time_now() -> time::OffsetDateTime {
     time::OffsetDateTime::now_utc()
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("create {}", path.display()))?;
-    file.write_all(contents.as_bytes())
-        .with_context(|| format!("write {}", path.display()))?;
-    file.sync_all()
-        .with_context(|| format!("sync {}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +215,25 @@ mod tests {
             "the CA survives a restart"
         );
         files.server_config().expect("rustls accepts the pair");
+        assert!(
+            !dir.path().join("tls/ca-key.pem").exists(),
+            "the CA's private key is not kept once the server certificate is signed"
+        );
+    }
+
+    /// A data dir from before kept the CA's key: the next start deletes it and keeps the CA
+    /// certificate (the pin) as it was.
+    #[test]
+    fn an_old_ca_key_is_deleted_at_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = TlsFiles::in_data_dir(dir.path());
+        files.ensure().expect("first start");
+        let ca = files.ca_pem().expect("ca");
+        let old = dir.path().join("tls/ca-key.pem");
+        std::fs::write(&old, "-----BEGIN PRIVATE KEY-----\n").expect("an old key");
+        files.ensure().expect("second start");
+        assert!(!old.exists(), "the leftover CA key is gone");
+        assert_eq!(files.ca_pem().expect("ca"), ca, "the CA certificate stays");
     }
 
     #[test]
@@ -214,10 +241,10 @@ mod tests {
         use rustls::client::danger::ServerCertVerifier as _;
         let dir = tempfile::tempdir().expect("tempdir");
         let files = TlsFiles::in_data_dir(dir.path());
-        files.ensure().expect("first start creates them");
+        let ca_key = files.issue().expect("first start creates them");
         let ca = files.ca_pem().expect("ca");
         let old = CertificateDer::from_pem_file(files.server_cert()).expect("old leaf");
-        files.renew_server_cert().expect("renewed");
+        files.renew_server_cert(&ca_key).expect("renewed");
         let new = CertificateDer::from_pem_file(files.server_cert()).expect("new leaf");
         assert_ne!(old, new, "a new certificate");
         assert_eq!(files.ca_pem().expect("ca"), ca, "under the same CA");

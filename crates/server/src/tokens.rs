@@ -10,7 +10,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -166,8 +166,9 @@ impl Keys {
             .and_then(|bytes| Signature::from_slice(&bytes).ok())
             .ok_or(AccessError::Invalid)?;
         let signing_input_len = token.len() - token.rsplit('.').next().map_or(0, str::len) - 1;
+        // Strict: no small-order R or key, no non-canonical S (RFC 8032 edge cases).
         self.verifying
-            .verify(&token.as_bytes()[..signing_input_len], &signature)
+            .verify_strict(&token.as_bytes()[..signing_input_len], &signature)
             .map_err(|_| AccessError::Invalid)?;
         let claims: Claims = B64
             .decode(claims)
@@ -272,6 +273,44 @@ mod tests {
             other.verify_access(&token, 1_000).map(|_| ()),
             Err(AccessError::Invalid),
             "another server's key does not verify"
+        );
+    }
+
+    /// RFC 8032 edge case: were the verifying key of small order (the identity point here),
+    /// R = identity with S = 0 would satisfy the plain verification equation for any claims.
+    /// The check is strict, so even then no made-up token passes.
+    #[tokio::test]
+    async fn a_small_order_signature_is_refused() {
+        let mut keys = keys().await;
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        keys.verifying = VerifyingKey::from_bytes(&identity).expect("the identity point decodes");
+        let header = B64.encode(
+            serde_json::to_vec(&Header {
+                alg: "EdDSA".into(),
+                typ: "JWT".into(),
+                kid: keys.kid.clone(),
+            })
+            .expect("header"),
+        );
+        let claims = B64.encode(
+            serde_json::to_vec(&Claims {
+                sub: Uuid::now_v7(),
+                sid: Uuid::now_v7(),
+                aud: AUDIENCE.into(),
+                iat: 1_000,
+                exp: 2_000,
+                jti: Uuid::now_v7(),
+            })
+            .expect("claims"),
+        );
+        let mut signature = identity.to_vec();
+        signature.extend_from_slice(&[0u8; 32]);
+        let forged = format!("{header}.{claims}.{}", B64.encode(signature));
+        assert_eq!(
+            keys.verify_access(&forged, 1_000).map(|_| ()),
+            Err(AccessError::Invalid),
+            "a signature that holds for every message is no signature"
         );
     }
 

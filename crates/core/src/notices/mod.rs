@@ -31,7 +31,9 @@ impl Core {
         Ok(arrange_notices(notices, &marks, self.inner.now()))
     }
 
-    /// One notice from the cache, pending read marks projected.
+    /// One notice from the cache, pending read marks projected. An expired notice is not
+    /// found, as the list leaves it out and the backend answers 404 for it: a detail screen
+    /// opened from a stale list or a notification never shows it after it expired.
     pub async fn notice(&self, id: NoticeId) -> Result<Notice, Error> {
         let account = self.inner.current_account().await?;
         self.projected_notice(&account, id).await
@@ -71,10 +73,12 @@ impl Core {
     }
 
     async fn projected_notice(&self, account: &Account, id: NoticeId) -> Result<Notice, Error> {
+        let now = self.inner.now();
         let mut notice = account
             .cache
             .notice(id)
             .await?
+            .filter(|notice| shown_at(notice, now))
             .ok_or_else(|| Error::NotFound(format!("notice {id}")))?;
         let marks = account.cache.pending_read_marks().await?;
         project_read_marks(&mut notice, &marks);
@@ -89,7 +93,7 @@ pub(crate) fn arrange_notices(
     pending_marks: &[ReadMarks],
     now: DateTime<Utc>,
 ) -> Vec<Notice> {
-    notices.retain(|notice| notice.expires_at.is_none_or(|expires| expires > now));
+    notices.retain(|notice| shown_at(notice, now));
     for notice in &mut notices {
         project_read_marks(notice, pending_marks);
     }
@@ -104,6 +108,11 @@ pub(crate) fn arrange_notices(
             .then_with(|| b.id.cmp(&a.id))
     });
     notices
+}
+
+/// Whether a notice is shown at `now`: until it expires (the list and the detail alike).
+fn shown_at(notice: &Notice, now: DateTime<Utc>) -> bool {
+    notice.expires_at.is_none_or(|expires| expires > now)
 }
 
 /// Shows `notice` as read when a pending mark names it (the earliest mark wins, as on the

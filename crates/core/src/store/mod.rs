@@ -4,10 +4,12 @@
 //!
 //! Every database is opened the same way: WAL, foreign keys on, a busy timeout, and the
 //! append-only migrations embedded from `crates/core/migrations/`. Every transaction that
-//! writes begins with [`write_tx`] (`BEGIN IMMEDIATE`).
+//! writes begins with [`write_tx`] (`BEGIN IMMEDIATE`). Everything in the data folder is
+//! owner-only ([`files`]): each database file is created 0600 before SQLite opens it.
 
 pub(crate) mod app;
 pub(crate) mod cache;
+pub(crate) mod files;
 
 use crate::error::{Error, StorageContext};
 use sqlx::SqlitePool;
@@ -39,10 +41,10 @@ pub(crate) async fn open_db(
     what: &str,
 ) -> Result<SqlitePool, Error> {
     if let Some(dir) = path.parent() {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .storage(&format!("create the folder of the {what}"))?;
+        files::dir(dir).storage(&format!("create the folder of the {what}"))?;
     }
+    // Owner-only before SQLite opens it: its -wal and -shm take the database's mode.
+    files::touch(path).storage(&format!("create the {what}"))?;
     let options = SqliteConnectOptions::new()
         .filename(path)
         .create_if_missing(true)

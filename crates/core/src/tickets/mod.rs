@@ -39,6 +39,7 @@ use crate::http::Call;
 use crate::inner::{Account, Inner};
 use crate::outbox::OutboxKind;
 use crate::photo::{self, PhotoError};
+use crate::store::files;
 use crate::sync::Pull;
 use crate::tus::UploadState;
 use futures::future::BoxFuture;
@@ -182,10 +183,8 @@ impl Inner {
             .await
             .map_err(|err| Error::Internal(format!("prepare a photo: {err}")))??;
         let id = self.ids.new_id();
-        tokio::fs::create_dir_all(photos_dir(account))
-            .await
-            .storage("keep the photo")?;
-        tokio::fs::write(photo_file(account, id), &prepared.jpeg)
+        files::dir(&photos_dir(account)).storage("keep the photo")?;
+        files::write(&photo_file(account, id), &prepared.jpeg)
             .await
             .storage("keep the photo")?;
         Ok(PhotoDraft {
@@ -521,11 +520,9 @@ fn data_url(picture: &[u8]) -> String {
 /// Writes a kept file whole or not at all (a part-file renamed into place), so a crash never
 /// leaves half a photo that would then be shown for good.
 async fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    tokio::fs::create_dir_all(dir)
-        .await
-        .storage("keep a ticket photo")?;
+    files::dir(dir).storage("keep a ticket photo")?;
     let part = path.with_extension("part");
-    tokio::fs::write(&part, bytes)
+    files::write(&part, bytes)
         .await
         .storage("keep a ticket photo")?;
     tokio::fs::rename(&part, path)

@@ -187,6 +187,10 @@ async fn send_upload(inner: &Inner, account: &Account, item: &OutboxItem) -> Res
             Some(ErrorCode::Unauthenticated),
             None,
         ),
+        Err(TusError::OtherOrigin { location }) => {
+            tracing::warn!(%location, "the server named an upload URL on another origin");
+            (OutboxEvent::Refused, Some(ErrorCode::BadRequest), None)
+        }
         Err(TusError::Refused { status, .. }) => {
             tracing::warn!(status, "the server refused an upload");
             (OutboxEvent::Refused, Some(ErrorCode::BadRequest), None)

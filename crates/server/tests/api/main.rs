@@ -18,6 +18,7 @@ mod memberships;
 mod notices;
 mod passes;
 mod payments;
+mod private_files;
 mod problems;
 mod roles;
 mod sms;
@@ -69,6 +70,36 @@ impl Fixture {
             clock,
             client,
             _dir: dir,
+        }
+    }
+
+    /// The server's data dir.
+    pub(crate) fn data_dir(&self) -> std::path::PathBuf {
+        self._dir.path().join("server")
+    }
+
+    /// Stops the server and starts it again on the same data dir (a new port, the same CA).
+    pub(crate) async fn restart(self) -> Self {
+        let Fixture {
+            server,
+            clock,
+            client,
+            _dir,
+        } = self;
+        server.stop().await;
+        let options = Options {
+            data_dir: _dir.path().join("server"),
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            demo: true,
+        };
+        let server = start(&options, clock.clone())
+            .await
+            .expect("server restarts");
+        Self {
+            server,
+            clock,
+            client,
+            _dir,
         }
     }
 

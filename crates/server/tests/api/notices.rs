@@ -238,3 +238,65 @@ async fn read_marks_are_idempotent_by_key() {
         "the client's read time is kept"
     );
 }
+
+/// The list leaves a notice out once it expired; its detail and its single read mark must
+/// too, answering as for an unknown notice (404 `not-found`), not show a stale notice.
+#[tokio::test]
+async fn an_expired_notice_is_gone_from_the_detail_as_from_the_list() {
+    use linli_server::features::notices::{NewNotice, publish};
+    use linli_wire::notices::{NoticeCategory, NoticePriority};
+    let fx = Fixture::start().await;
+    let community: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
+        .bind("翠湖花园")
+        .fetch_one(&fx.server.state.db)
+        .await
+        .expect("community");
+    let now = fx.clock.now();
+    let id = publish(
+        &fx.server.state.db,
+        &NewNotice {
+            community_id: community.parse().expect("uuid"),
+            title: "今晚停水".to_owned(),
+            summary: String::new(),
+            body: String::new(),
+            category: NoticeCategory::WaterOutage,
+            priority: NoticePriority::Urgent,
+            pinned: false,
+            publisher: "物业".to_owned(),
+            published_at: now,
+            starts_at: None,
+            ends_at: None,
+            expires_at: Some(now + chrono::TimeDelta::minutes(30)),
+        },
+        fx.clock.now_ms(),
+    )
+    .await
+    .expect("publish");
+    let token = fx.wang_fang().await;
+    let before = fx.get(&format!("/v1/notices/{id}"), &token).await;
+    assert_eq!(before.status(), StatusCode::OK, "shown before it expires");
+
+    fx.clock.advance(std::time::Duration::from_secs(31 * 60));
+    let token = fx.wang_fang().await;
+    let listed = notices(&fx, &token, "?limit=100").await;
+    assert!(
+        listed["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|n| n["id"] != id.to_string()),
+        "the list leaves the expired notice out"
+    );
+    expect_problem(
+        fx.get(&format!("/v1/notices/{id}"), &token).await,
+        404,
+        "not-found",
+    )
+    .await;
+    let put = fx
+        .request(Method::PUT, &format!("/v1/notices/{id}/read"), Some(&token))
+        .send()
+        .await
+        .expect("read");
+    expect_problem(put, 404, "not-found").await;
+}

@@ -11,7 +11,7 @@
 //! Signature: header `Linli-Demo-Signature: t=<unix seconds>,sig=<base64url(Ed25519(t "." body))>`.
 
 use base64::Engine as _;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use linli_wire::bills::DemoNotification;
 use rand::RngCore as _;
 use sqlx::SqliteConnection;
@@ -343,13 +343,34 @@ pub fn verify(
     let sig = Signature::from_slice(&bytes).map_err(|_| SignatureError::Malformed)?;
     let mut message = format!("{t}.").into_bytes();
     message.extend_from_slice(body);
-    key.verify(&message, &sig)
+    // Strict: a small-order key or R would let one signature hold for any body.
+    key.verify_strict(&message, &sig)
         .map_err(|_| SignatureError::Invalid)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 8032 edge case: under the identity key (small order), R = identity and S = 0
+    /// satisfy the verification equation for every body; only a strict check refuses them.
+    #[test]
+    fn a_small_order_key_and_signature_are_refused() {
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = VerifyingKey::from_bytes(&identity).expect("the identity point decodes");
+        let mut forged = identity.to_vec();
+        forged.extend_from_slice(&[0u8; 32]);
+        let header = format!(
+            "t=1800000000,sig={}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged)
+        );
+        assert_eq!(
+            verify(&weak, &header, b"{\"amount_minor\":1}", 1_800_000_000),
+            Err(SignatureError::Invalid),
+            "one made-up signature must not confirm any notification"
+        );
+    }
 
     #[test]
     fn signatures_verify_and_tampering_is_caught() {

@@ -2,7 +2,7 @@
 //! read marks (`PUT …/read` is idempotent by nature; the batch `POST …/read-marks`, what the
 //! client outbox sends, also takes an `Idempotency-Key`). The SQL is in [`super::store`].
 
-use super::store::{self, mark, visible};
+use super::store::{self, current, mark};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Resident};
@@ -135,7 +135,7 @@ pub async fn list(
         (status = 200, description = "The notice", body = Notice),
         (status = 304, description = "Unchanged since the ETag given"),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found` (or not visible to the resident)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: unknown, expired (as the list leaves it out), or not visible to the resident", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn detail(
     State(state): State<AppState>,
@@ -143,8 +143,9 @@ pub async fn detail(
     Path(id): Path<NoticeId>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let now = state.clock.now_ms();
     let mut conn = state.db.acquire().await?;
-    let notice = visible(&mut conn, resident.user_id, id.0)
+    let notice = current(&mut conn, resident.user_id, id.0, now)
         .await?
         .ok_or_else(ApiError::not_found)?;
     let etag = format!(
@@ -162,7 +163,7 @@ pub async fn detail(
     responses(
         (status = 204, description = "Read"),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: unknown, expired or not visible", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn mark_read(
     State(state): State<AppState>,
@@ -171,7 +172,10 @@ pub async fn mark_read(
 ) -> ApiResult<StatusCode> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    if visible(&mut tx, resident.user_id, id.0).await?.is_none() {
+    if current(&mut tx, resident.user_id, id.0, now)
+        .await?
+        .is_none()
+    {
         return Err(ApiError::not_found());
     }
     mark(&mut tx, resident.user_id, &[id.0], now, now).await?;

@@ -80,6 +80,30 @@ pub async fn visible(
     row.map(NoticeRow::into_wire).transpose()
 }
 
+/// A notice is read until it expires: the one condition the list and the detail share (bind
+/// now in Unix milliseconds). The change feed ([`visible`]) carries an expired notice as it is,
+/// `expires_at` included, and the client hides it by that field.
+const UNEXPIRED: &str = "(n.expires_at IS NULL OR n.expires_at > ?)";
+
+/// One notice, if `user` may see it and it has not expired at `now_ms` (the detail and a
+/// single read mark: an expired notice is as unknown as one that never was, 404).
+pub(crate) async fn current(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    id: Uuid,
+    now_ms: i64,
+) -> sqlx::Result<Option<Notice>> {
+    let sql = format!("{} AND n.id = ? AND {UNEXPIRED}", select_visible());
+    let row: Option<NoticeRow> = sqlx::query_as(&sql)
+        .bind(user.to_string())
+        .bind(user.to_string())
+        .bind(id.to_string())
+        .bind(now_ms)
+        .fetch_optional(conn)
+        .await?;
+    row.map(NoticeRow::into_wire).transpose()
+}
+
 /// Visible notices with ids after `after`, by id (bootstrap pages).
 pub async fn visible_after(
     conn: &mut SqliteConnection,
@@ -124,10 +148,10 @@ pub(crate) async fn page(
 ) -> sqlx::Result<Vec<Notice>> {
     let sql = format!(
         "{} AND (? IS NULL OR n.community_id = ?)
-           AND (n.expires_at IS NULL OR n.expires_at > ?)
+           AND {UNEXPIRED}
            AND (? IS NULL OR (n.published_at, n.id) < (?, ?))
          ORDER BY n.published_at DESC, n.id DESC LIMIT ?",
-        select_visible()
+        select_visible(),
     );
     let community = community.map(|c| c.to_string());
     let rows: Vec<NoticeRow> = sqlx::query_as(&sql)

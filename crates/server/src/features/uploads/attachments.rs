@@ -98,7 +98,7 @@ pub async fn store_staff_photo(
     let (width, height) = inspect(&prepared).map_err(crate::error::ApiError::internal)?;
     let id = uuid::Uuid::now_v7();
     let path = state.uploads_dir.join(id.to_string());
-    tokio::fs::write(&path, &prepared)
+    crate::files::write_async(&path, &prepared)
         .await
         .map_err(|err| crate::error::ApiError::internal(format_args!("store photo: {err}")))?;
     let now = state.clock.now_ms();

@@ -153,7 +153,13 @@ pub async fn create(
     if let Err(err) = inserted {
         return ApiError::from(err).into_response();
     }
-    if let Err(err) = tokio::fs::File::create(path_of(&state, &id.to_string())).await {
+    let created = crate::files::async_options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path_of(&state, &id.to_string()))
+        .await;
+    if let Err(err) = created {
         return ApiError::internal(format_args!("create upload file: {err}")).into_response();
     }
     let mut row = match load(&state, &uploader, id, now).await {

@@ -121,7 +121,7 @@ pub(crate) async fn append(
 ) -> Result<i64, Response> {
     let mut checksum = parse_checksum(headers).map_err(IntoResponse::into_response)?;
     let path = path_of(state, &row.id);
-    let mut file = tokio::fs::OpenOptions::new()
+    let mut file = crate::files::async_options()
         .create(true)
         .write(true)
         .truncate(false)
