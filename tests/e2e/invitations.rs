@@ -2,9 +2,8 @@
 //! that number registers by SMS code on its own device, sees the invitation, accepts, and its
 //! app shows the home and can invite visitors for it.
 
-use crate::support::Env;
+use crate::support::{Env, sign_in_owner};
 use linli_core::Clock;
-use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
 use linli_wire::invitations::CreateInvitation;
 use linli_wire::ipc::NewPass;
@@ -16,16 +15,7 @@ const NEW_PHONE: &str = "13900000044";
 async fn a_new_number_joins_a_home_by_the_owners_invitation() {
     let env = Env::start().await;
     let owner = env.open_core().await;
-    let account = owner
-        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
-        .await
-        .expect("sign in");
-    let home = account
-        .memberships
-        .iter()
-        .find(|m| m.role == MembershipRole::Owner)
-        .expect("Wang Fang owns a home")
-        .clone();
+    let home = sign_in_owner(&owner).await;
     let invited = owner
         .invite(
             home.id,

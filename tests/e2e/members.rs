@@ -5,13 +5,11 @@
 //! its own next sync. A tenancy reaching its last day has the same effect, by housekeeping on
 //! the server's clock.
 
-use crate::support::Env;
+use crate::support::{Env, issued_pass, sign_in_owner};
 use linli_core::Clock;
 use linli_gate::{Enrolment, Gate, ScanOutcome};
-use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
 use linli_wire::ErrorCode;
 use linli_wire::invitations::CreateInvitation;
-use linli_wire::ipc::{NewPass, PassViewState};
 use linli_wire::me::{MembershipRole, MembershipState};
 
 const FAMILY_PHONE: &str = "13900000066";
@@ -62,16 +60,7 @@ async fn count(cache: &std::path::Path, sql: &str, bind: &str) -> i64 {
 async fn a_removed_member_loses_the_homes_data_at_the_next_sync_and_their_pass_at_the_gate() {
     let env = Env::start().await;
     let owner = env.open_core().await;
-    let account = owner
-        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
-        .await
-        .expect("sign in");
-    let home = account
-        .memberships
-        .iter()
-        .find(|m| m.role == MembershipRole::Owner)
-        .expect("Wang Fang owns a home")
-        .clone();
+    let home = sign_in_owner(&owner).await;
     let invited = owner
         .invite(
             home.id,
@@ -97,24 +86,7 @@ async fn a_removed_member_loses_the_homes_data_at_the_next_sync_and_their_pass_a
         .expect("the home")
         .clone();
     let now = env.clock.now();
-    let pass = member
-        .create_pass(NewPass {
-            visitor_name: "刘阿姨".into(),
-            visitor_phone: None,
-            plate: None,
-            purpose: "探亲".into(),
-            valid_from: now,
-            valid_until: now + chrono::Duration::hours(4),
-            max_entries: 2,
-            schedule: None,
-        })
-        .await
-        .expect("a pass");
-    member.sync_now().await.expect("the pass is issued");
-    let issued = member.passes().await.expect("passes");
-    let issued = issued.iter().find(|p| p.id == pass.id).expect("the pass");
-    assert_eq!(issued.state, PassViewState::Active);
-    let payload = issued.payload.clone().expect("a QR payload");
+    let (_, payload) = issued_pass(&member, now).await;
 
     let cache = device
         .path()
@@ -225,16 +197,7 @@ async fn a_tenancy_past_its_last_day_leaves_the_tenants_device_at_the_next_sync(
     let env = Env::start().await;
     env.server.freeze_clock();
     let owner = env.open_core().await;
-    let account = owner
-        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
-        .await
-        .expect("sign in");
-    let home = account
-        .memberships
-        .iter()
-        .find(|m| m.role == MembershipRole::Owner)
-        .expect("Wang Fang owns a home")
-        .clone();
+    let home = sign_in_owner(&owner).await;
     // Today in Beijing, on the server's clock, is the tenancy's last day.
     let today = (env.server.now() + chrono::Duration::hours(8)).date_naive();
     let invited = owner

@@ -2,12 +2,10 @@
 //! for it, a gate refuses them after its next sync, and the home's data leaves the device
 //! while the resident's other home stays.
 
-use crate::support::Env;
+use crate::support::{Env, issued_pass};
 use linli_core::Clock;
 use linli_gate::{Enrolment, Gate, ScanOutcome};
 use linli_server::testing::{DEMO_PASSWORD, WANG_FANG_PHONE};
-use linli_wire::ipc::NewPass;
-use linli_wire::ipc::PassViewState;
 use linli_wire::me::MembershipState;
 
 #[tokio::test]
@@ -38,24 +36,7 @@ async fn leaving_a_home_revokes_its_passes_at_the_gate_and_drops_it_from_the_dev
     );
     // The core's clock stands where the server's stood at the start.
     let now = env.clock.now();
-    let pass = core
-        .create_pass(NewPass {
-            visitor_name: "刘阿姨".into(),
-            visitor_phone: None,
-            plate: None,
-            purpose: "探亲".into(),
-            valid_from: now,
-            valid_until: now + chrono::Duration::hours(4),
-            max_entries: 2,
-            schedule: None,
-        })
-        .await
-        .expect("a pass");
-    core.sync_now().await.expect("the pass is issued");
-    let issued = core.passes().await.expect("passes");
-    let issued = issued.iter().find(|p| p.id == pass.id).expect("the pass");
-    assert_eq!(issued.state, PassViewState::Active);
-    let payload = issued.payload.clone().expect("a QR payload");
+    let (pass_id, payload) = issued_pass(&core, now).await;
 
     let dir = tempfile::tempdir().expect("tempdir");
     let gate = Gate::open(dir.path()).await.expect("gate state");
@@ -93,7 +74,7 @@ async fn leaving_a_home_revokes_its_passes_at_the_gate_and_drops_it_from_the_dev
             .await
             .expect("passes")
             .iter()
-            .all(|p| p.id != pass.id),
+            .all(|p| p.id != pass_id),
         "its passes left the device"
     );
 

@@ -126,3 +126,43 @@ pub async fn pay_first_unpaid(
         .expect("an order");
     (unpaid, order)
 }
+
+/// Signs Wang Fang in on `core` and returns the home she owns (where she invites and removes).
+pub async fn sign_in_owner(core: &Core) -> linli_wire::me::Membership {
+    let account = core
+        .sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+        .await
+        .expect("sign in");
+    account
+        .memberships
+        .into_iter()
+        .find(|m| m.role == linli_wire::me::MembershipRole::Owner)
+        .expect("Wang Fang owns a home")
+}
+
+/// Books a pass for 刘阿姨 (4 hours from `now`, 2 entries) in the core's current home, syncs
+/// until the backend issued it, and returns its id and QR payload.
+pub async fn issued_pass(core: &Core, now: DateTime<Utc>) -> (linli_wire::PassId, String) {
+    let pass = core
+        .create_pass(linli_wire::ipc::NewPass {
+            visitor_name: "刘阿姨".into(),
+            visitor_phone: None,
+            plate: None,
+            purpose: "探亲".into(),
+            valid_from: now,
+            valid_until: now + chrono::Duration::hours(4),
+            max_entries: 2,
+            schedule: None,
+        })
+        .await
+        .expect("a pass");
+    core.sync_now().await.expect("the pass is issued");
+    let issued = core.passes().await.expect("passes");
+    let issued = issued.iter().find(|p| p.id == pass.id).expect("the pass");
+    assert_eq!(
+        issued.state,
+        linli_wire::ipc::PassViewState::Active,
+        "the backend issued the pass"
+    );
+    (pass.id, issued.payload.clone().expect("a QR payload"))
+}
