@@ -37,6 +37,26 @@ describe('sign-in screen', () => {
     expect(signIn.mock.calls, 'what was typed is what the core was asked').toEqual([[DEMO_PHONE, 'wrong']]);
   });
 
+  it('says when sign-in is throttled or the backend is too busy to check, and keeps what was typed', async () => {
+    const backend = new FakeBackend();
+    // The backend's answers when a sign-in budget is spent (429) or no argon2 check is free
+    // (503); crates/server/tests/api/throttle.rs checks that it gives them.
+    backend.fail('signIn', new BackendError('rate-limited', 'too many failed sign-ins'));
+    backend.fail('signIn', new BackendError('service-unavailable', 'too many sign-ins at once'));
+    const { wrapper } = await mountApp(backend, '/login');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('login-mode-password')).not.toBeNull());
+    await wrapper.find('[data-testid="login-mode-password"]').trigger('click');
+    await wrapper.find('input[data-testid="login-phone"]').setValue(DEMO_PHONE);
+    await wrapper.find('input[data-testid="login-password"]').setValue('demo1234');
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('尝试次数过多，请稍后再试'));
+    await wrapper.find('form').trigger('submit');
+    await vi.waitFor(() => expect(byId('error-message')?.textContent).toContain('服务暂时不可用，请稍后再试'));
+    expect((byId('login-phone') as HTMLInputElement).value, 'the number stays').toBe(DEMO_PHONE);
+    expect((byId('login-password') as HTMLInputElement).value, 'the password stays for the retry').toBe('demo1234');
+  });
+
   it('signs in with an SMS code: asks for it, counts down, sends what was typed', async () => {
     const backend = new FakeBackend();
     // The backend's answer to a wrong code, once (tests/e2e checks the core gives it).

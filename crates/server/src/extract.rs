@@ -1,17 +1,20 @@
 //! Request extractors that fail with problems: [`Resident`] (a valid bearer token of a
-//! non-revoked sign-in), [`Staff`] (a staff member's token), [`AppJson`] (a JSON body whose errors name the member) and
-//! [`IdempotencyKey`], and [`Origin`] (the scheme and host the client reached us at).
+//! non-revoked sign-in), [`Staff`] (a staff member's token, unexpired and not revoked: see
+//! [`admit_device`], which the gate's extractor shares), [`AppJson`] (a JSON body whose errors
+//! name the member) and [`IdempotencyKey`]; and, never failing, [`ClientAddr`] (the address
+//! per-address limits count by) and [`Origin`] (the scheme and host the client reached us at).
 
 use crate::AppState;
 use crate::error::ApiError;
 use crate::tokens::AccessError;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use linli_wire::ErrorCode;
 use linli_wire::headers::IDEMPOTENCY_KEY;
 use serde::de::DeserializeOwned;
 use sha2::{Digest as _, Sha256};
+use std::net::{IpAddr, SocketAddr};
 use uuid::Uuid;
 
 /// The bearer token of a request (resident, gate or staff), or `unauthenticated`.
@@ -25,6 +28,71 @@ pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))
+}
+
+/// The client's address, as the per-address budgets count it: the socket peer or, only when
+/// the operator named a trusted reverse proxy's header (`serve --client-ip-header`), the last
+/// address in that header: the one the proxy itself saw (earlier entries are whatever the
+/// client claimed, so they are never believed). An IPv6 client counts by its /64, the block
+/// one subscriber gets; an IPv4-mapped address counts as the IPv4 address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientAddr(pub String);
+
+impl ClientAddr {
+    /// The budget key of `ip`.
+    pub fn of(ip: IpAddr) -> Self {
+        Self(match ip.to_canonical() {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => {
+                let block = u128::from(v6) & !((1_u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(block))
+            }
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state.client_ip_header.as_ref().and_then(|name| {
+            parts
+                .headers
+                .get_all(name)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .next_back()
+                .and_then(|last| last.trim().parse::<IpAddr>().ok())
+        });
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip());
+        Ok(forwarded
+            .or(peer)
+            .map_or_else(|| Self("unknown".to_owned()), Self::of))
+    }
+}
+
+/// Whether a stored device token (a gate's, a staff member's) still admits at `now` (ms): a
+/// revoked one is refused at once (`unauthenticated`), an expired one is `token-expired`.
+pub(crate) fn admit_device(
+    expires_at: i64,
+    revoked_at: Option<i64>,
+    now: i64,
+) -> Result<(), ApiError> {
+    if revoked_at.is_some() {
+        return Err(ApiError::new(ErrorCode::Unauthenticated).detail("this token was revoked"));
+    }
+    if now >= expires_at {
+        return Err(ApiError::new(ErrorCode::TokenExpired)
+            .detail("this token has expired; the operator issues a new one"));
+    }
+    Ok(())
 }
 
 /// The signed-in resident making the request.
@@ -125,13 +193,15 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer(parts)?;
         let hash = Sha256::digest(token.trim().as_bytes()).to_vec();
-        let row: Option<(String, String, String, String)> =
-            sqlx::query_as("SELECT id, name, post, role FROM staff WHERE token_hash = ?")
-                .bind(hash)
-                .fetch_optional(&state.db)
-                .await?;
-        let (id, name, post, role) =
+        let row: Option<(String, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, post, role, expires_at, revoked_at FROM staff WHERE token_hash = ?",
+        )
+        .bind(hash)
+        .fetch_optional(&state.db)
+        .await?;
+        let (id, name, post, role, expires_at, revoked_at) =
             row.ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated))?;
+        admit_device(expires_at, revoked_at, state.clock.now_ms())?;
         let communities =
             sqlx::query_scalar("SELECT community_id FROM staff_communities WHERE staff_id = ?")
                 .bind(&id)
@@ -232,7 +302,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_key;
+    use super::{ClientAddr, parse_key};
+
+    #[test]
+    fn a_client_counts_by_its_ipv4_address_or_its_ipv6_block() {
+        let of = |text: &str| ClientAddr::of(text.parse().expect("an address")).0;
+        assert_eq!(of("203.0.113.5"), "203.0.113.5");
+        assert_eq!(of("::ffff:203.0.113.5"), "203.0.113.5", "mapped is IPv4");
+        assert_eq!(
+            of("2001:db8:1:2:aaaa::1"),
+            of("2001:db8:1:2:bbbb::9"),
+            "one subscriber's /64 is one client"
+        );
+        assert_eq!(of("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+    }
 
     #[test]
     fn idempotency_key_accepts_sf_strings_and_bare_tokens() {

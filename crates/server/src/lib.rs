@@ -58,6 +58,11 @@ pub struct AppState {
     pub idempotency_in_flight: Arc<idempotency::InFlight>,
     /// Where SMS codes leave: the built-in outbox, or a real provider put here instead.
     pub sms: Arc<dyn features::auth::sms::SmsSender>,
+    /// The cap on concurrent argon2 checks (sign-ins wait for it briefly, then are refused).
+    pub password_checks: Arc<features::auth::PasswordChecks>,
+    /// The header a trusted reverse proxy puts the client's address in; `None`: the socket
+    /// peer is the client ([`extract::ClientAddr`]).
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -96,6 +101,10 @@ impl AppState {
             clock,
             keys,
             sms,
+            password_checks: Arc::new(features::auth::PasswordChecks::for_this_host(
+                features::auth::HASH_WAIT,
+            )),
+            client_ip_header: None,
             demo_provider: Arc::default(),
             uploads_dir,
             upload_locks: Arc::default(),

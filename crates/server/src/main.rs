@@ -5,13 +5,14 @@
 //! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
 //! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
 //! out.png]` prints the community's join link (pinned to the data dir's CA, or to the server's
-//! own certificate) and writes its QR code.
+//! own certificate) and writes its QR code. `gate-add` / `staff-add` print a token with its
+//! expiry (`--valid-days`); `gate-revoke` / `staff-revoke` stop one at once.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use linli_server::clock::ServerClock;
 use linli_server::seed::{DEMO_ACCOUNTS, DEMO_PASSWORD};
-use linli_server::serve::{Options, start};
+use linli_server::serve::{AuthOptions, Options, start};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +37,11 @@ enum Command {
         /// Seed the demo community into an empty database.
         #[arg(long)]
         demo: bool,
+        /// Behind a reverse proxy: the header it puts the client's address in (e.g.
+        /// X-Forwarded-For; its last address counts). Without it the socket peer is the client
+        /// and no client-sent header is believed. Per-address sign-in limits count by this.
+        #[arg(long, env = "LINLI_SERVER_CLIENT_IP_HEADER")]
+        client_ip_header: Option<axum::http::HeaderName>,
     },
     /// Print a community's join link (with the pin of this data dir's CA, or of the server's
     /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
@@ -80,7 +86,7 @@ enum Command {
         #[arg(long)]
         community: String,
     },
-    /// Register a gate device; prints its id and its token (shown once).
+    /// Register a gate device; prints its id, its token (shown once) and when it expires.
     GateAdd {
         /// Database and TLS files.
         #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
@@ -94,8 +100,27 @@ enum Command {
         /// A name for people, e.g. 东门人行道闸.
         #[arg(long, default_value = "gate")]
         name: String,
+        /// Days the token is valid.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        valid_days: u32,
     },
-    /// Register a staff member; prints their id and token (shown once).
+    /// Revoke a gate's token: its next request is refused.
+    GateRevoke {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The gate's id (as `gate-add` printed it).
+        id: String,
+    },
+    /// Revoke a staff member's token: their next request is refused.
+    StaffRevoke {
+        /// Database and TLS files.
+        #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
+        data_dir: PathBuf,
+        /// The staff member's id (as `staff-add` printed it).
+        id: String,
+    },
+    /// Register a staff member; prints their id, token (shown once) and when it expires.
     StaffAdd {
         /// Database and TLS files.
         #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
@@ -115,6 +140,9 @@ enum Command {
         /// A community they serve, by name; repeat for each.
         #[arg(long = "community", required = true)]
         communities: Vec<String>,
+        /// Days the token is valid.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        valid_days: u32,
     },
     /// Give a demo resident a service history (three tickets at different steps), once.
     DemoTickets {
@@ -275,11 +303,16 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             addr,
             demo,
+            client_ip_header,
         } => {
             let options = Options {
                 data_dir,
                 addr,
                 demo,
+                auth: AuthOptions {
+                    client_ip_header,
+                    ..AuthOptions::default()
+                },
             };
             let mut running = start(&options, Arc::new(ServerClock::system())).await?;
             let line = serde_json::json!({
@@ -301,12 +334,43 @@ async fn main() -> anyhow::Result<()> {
             community,
             group,
             name,
+            valid_days,
         } => {
             let db = linli_server::db::open(&data_dir).await?;
             let now = ServerClock::system().now_ms();
-            let (id, token) =
-                linli_server::features::gate::add_gate(&db, &community, &group, &name, now).await?;
-            println!("{}", serde_json::json!({"gate_id": id, "token": token}));
+            let issued = linli_server::features::gate::enrol_gate(
+                &db,
+                &community,
+                &group,
+                &name,
+                now,
+                days(valid_days),
+            )
+            .await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "gate_id": issued.id,
+                    "token": issued.token,
+                    "expires_at": issued.expires_at().to_rfc3339(),
+                })
+            );
+        }
+        Command::GateRevoke { data_dir, id } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            if !linli_server::features::gate::revoke_gate(&db, &id, now).await? {
+                anyhow::bail!("there is no gate {id}");
+            }
+            println!("{}", serde_json::json!({"gate_id": id, "revoked": true}));
+        }
+        Command::StaffRevoke { data_dir, id } => {
+            let db = linli_server::db::open(&data_dir).await?;
+            let now = ServerClock::system().now_ms();
+            if !linli_server::features::tickets::revoke_staff(&db, &id, now).await? {
+                anyhow::bail!("there is no staff member {id}");
+            }
+            println!("{}", serde_json::json!({"staff_id": id, "revoked": true}));
         }
         Command::StaffAdd {
             data_dir,
@@ -315,6 +379,7 @@ async fn main() -> anyhow::Result<()> {
             role,
             company,
             communities,
+            valid_days,
         } => {
             let role = linli_server::extract::StaffRole::parse(&role)
                 .ok_or_else(|| anyhow::anyhow!("--role is service, engineering or manager"))?;
@@ -327,8 +392,17 @@ async fn main() -> anyhow::Result<()> {
                 company: &company,
                 communities: &communities,
             };
-            let (id, token) = linli_server::features::tickets::add_staff(&db, &who, now).await?;
-            println!("{}", serde_json::json!({"staff_id": id, "token": token}));
+            let issued =
+                linli_server::features::tickets::enrol_staff(&db, &who, now, days(valid_days))
+                    .await?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "staff_id": issued.id,
+                    "token": issued.token,
+                    "expires_at": issued.expires_at().to_rfc3339(),
+                })
+            );
         }
         Command::DemoTickets { data_dir, phone } => {
             let db = linli_server::db::open(&data_dir).await?;
@@ -511,6 +585,11 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A token's term from the command line's `--valid-days`.
+fn days(n: u32) -> std::time::Duration {
+    std::time::Duration::from_secs(u64::from(n) * 24 * 3600)
 }
 
 async fn shutdown_signal() {

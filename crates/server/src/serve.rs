@@ -2,7 +2,7 @@
 //!
 //! The data dir is made owner-only first ([`crate::files::secure`]). [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
-//! every hour: expired idempotency outcomes, old login failures, change log rows past their
+//! every hour: expired idempotency outcomes, old sign-in attempts, change log rows past their
 //! retention and unfinished uploads past their expiry are deleted. Every two seconds the demo
 //! payment provider delivers (or retries) its notifications, unpaid orders past their time are
 //! expired, and tickets take their automatic steps (and, with `--demo`, their demo steps).
@@ -28,6 +28,31 @@ pub struct Options {
     pub addr: SocketAddr,
     /// Seed the demo community into an empty database.
     pub demo: bool,
+    /// Sign-in's limits that depend on the deployment.
+    pub auth: AuthOptions,
+}
+
+/// Sign-in's deployment-dependent limits.
+#[derive(Clone, Debug)]
+pub struct AuthOptions {
+    /// Concurrent argon2 checks; `None`: one per core this process may use.
+    pub hash_permits: Option<usize>,
+    /// How long a sign-in waits for a free check before it answers 503 with `Retry-After`.
+    pub hash_wait: Duration,
+    /// The header a trusted reverse proxy puts the client's address in (e.g.
+    /// `X-Forwarded-For`); `None`, the default: the socket peer is the client, and no header
+    /// a client sends is believed.
+    pub client_ip_header: Option<axum::http::HeaderName>,
+}
+
+impl Default for AuthOptions {
+    fn default() -> Self {
+        Self {
+            hash_permits: None,
+            hash_wait: crate::features::auth::HASH_WAIT,
+            client_ip_header: None,
+        }
+    }
 }
 
 /// A server that is listening.
@@ -52,7 +77,13 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
     crate::files::secure(&options.data_dir)?;
     let tls = TlsFiles::in_data_dir(&options.data_dir);
     tls.ensure()?;
-    let state = AppState::open(&options.data_dir, clock).await?;
+    let mut state = AppState::open(&options.data_dir, clock).await?;
+    let auth = &options.auth;
+    state.password_checks = Arc::new(match auth.hash_permits {
+        Some(permits) => crate::features::auth::PasswordChecks::new(permits, auth.hash_wait),
+        None => crate::features::auth::PasswordChecks::for_this_host(auth.hash_wait),
+    });
+    state.client_ip_header = auth.client_ip_header.clone();
     if options.demo && seed::seed(&state.db, state.clock.now()).await? {
         tracing::info!("demo data seeded");
     }
@@ -150,10 +181,7 @@ async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
 pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
     let now = state.clock.now_ms();
     idempotency::purge(&state.db, now).await?;
-    sqlx::query("DELETE FROM login_failures WHERE at < ?")
-        .bind(now - 24 * 3600 * 1000)
-        .execute(&state.db)
-        .await?;
+    crate::features::auth::throttle::forget_old(&state.db, now).await?;
     let retention = i64::try_from(changes::RETENTION.as_millis()).unwrap_or(i64::MAX);
     changes::compact(&state.db, now - retention).await?;
     crate::features::uploads::purge_expired(state).await?;

@@ -7,6 +7,10 @@
 //! client whose refresh response was lost can present the old token again within the grace
 //! window and receive the same successor, without the server ever storing a usable token.
 //! The signing key and the HMAC secret live in the `settings` table and are made on first use.
+//!
+//! Device tokens (gates, staff) are opaque, stored as SHA-256, and have a term
+//! ([`GATE_TOKEN_TTL`], [`STAFF_TOKEN_TTL`] by default) and a revocation time; see
+//! [`DeviceToken`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -29,6 +33,39 @@ pub const REFRESH_ABSOLUTE: Duration = Duration::from_secs(180 * 24 * 3600);
 pub const REFRESH_GRACE: Duration = Duration::from_secs(60);
 /// The `aud` of every access token.
 const AUDIENCE: &str = "linli";
+/// How long a gate's token is valid unless the operator says otherwise (`gate-add
+/// --valid-days`): a gate is a fixed device on the property, re-enrolled once a year; a lost
+/// or stolen one is revoked at once instead. (A year also outlasts the 90 days a retired pass
+/// key stays trusted, so one token sees a key rotation through.)
+pub const GATE_TOKEN_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+/// How long a staff token is valid unless the operator says otherwise (`staff-add
+/// --valid-days`): staff have no sign-in of their own yet, so a term, not a session.
+pub const STAFF_TOKEN_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// A device token as issued (a gate's, a staff member's): shown once, stored as SHA-256, valid
+/// until `expires_at_ms` unless revoked first (`crate::extract::admit_device` checks both on
+/// every request).
+#[derive(Clone, Debug)]
+pub struct DeviceToken {
+    /// The gate's or the staff member's id (what `gate-revoke` / `staff-revoke` take).
+    pub id: String,
+    /// The bearer token.
+    pub token: String,
+    /// When it stops working, Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+impl DeviceToken {
+    /// The expiry as a time (what the CLI prints, RFC 3339).
+    pub fn expires_at(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::from_timestamp_millis(self.expires_at_ms).unwrap_or_default()
+    }
+}
+
+/// Milliseconds of a token's term.
+pub fn term_ms(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)
+}
 
 /// The server's secrets.
 pub struct Keys {

@@ -7,6 +7,7 @@ mod auth;
 mod bills;
 mod contract;
 mod deadlines;
+mod device_tokens;
 mod headers;
 mod home_desk;
 mod homes;
@@ -24,6 +25,7 @@ mod roles;
 mod sms;
 mod staff_scope;
 mod sync;
+mod throttle;
 mod ticket_access;
 mod tickets;
 mod upload_races;
@@ -31,7 +33,7 @@ mod uploads;
 
 use linli_server::clock::ServerClock;
 use linli_server::seed::{DEMO_PASSWORD, WANG_FANG_PHONE};
-use linli_server::serve::{Options, Running, start};
+use linli_server::serve::{AuthOptions, Options, Running, start};
 use reqwest::{Method, Response, StatusCode};
 use serde_json::{Value, json};
 use std::sync::{Arc, Once};
@@ -48,6 +50,11 @@ static PROVIDER: Once = Once::new();
 
 impl Fixture {
     pub(crate) async fn start() -> Self {
+        Self::start_with(AuthOptions::default()).await
+    }
+
+    /// A server with these sign-in limits (a hashing cap of one, a trusted proxy header).
+    pub(crate) async fn start_with(auth: AuthOptions) -> Self {
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
         });
@@ -56,6 +63,7 @@ impl Fixture {
             data_dir: dir.path().join("server"),
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
+            auth,
         };
         let clock = Arc::new(ServerClock::system());
         let server = start(&options, clock.clone()).await.expect("server starts");
@@ -91,6 +99,7 @@ impl Fixture {
             data_dir: _dir.path().join("server"),
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
+            auth: AuthOptions::default(),
         };
         let server = start(&options, clock.clone())
             .await
@@ -121,6 +130,34 @@ impl Fixture {
             .fetch_one(&self.server.state.db)
             .await
             .expect("count query")
+    }
+
+    /// A client of the same server whose connections leave from another loopback address
+    /// (all of 127.0.0.0/8 is loopback on Linux): another device, or a stranger's, as the
+    /// server's socket peer sees it.
+    pub(crate) fn client_from(&self, ip: [u8; 4]) -> reqwest::Client {
+        let ca = std::fs::read(&self.server.ca_path).expect("ca");
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+            .local_address(std::net::IpAddr::from(ip))
+            .build()
+            .expect("client")
+    }
+
+    /// One password sign-in attempt by `client`.
+    pub(crate) async fn try_password(
+        &self,
+        client: &reqwest::Client,
+        phone: &str,
+        password: &str,
+    ) -> Response {
+        client
+            .post(self.url("/v1/auth/login"))
+            .json(&json!({"phone": phone, "password": password}))
+            .send()
+            .await
+            .expect("login attempt")
     }
 
     pub(crate) fn url(&self, path: &str) -> String {

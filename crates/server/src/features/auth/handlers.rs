@@ -1,9 +1,9 @@
 //! Sign-in, refresh and sign-out (`/v1/auth/*`).
 //!
-//! Login checks the argon2 hash (also for unknown phones, against a decoy hash, so timing
-//! does not reveal which numbers have accounts) and counts failures per phone: after
-//! [`super::MAX_FAILURES`] in [`super::FAILURE_WINDOW`] it answers 429 with `Retry-After` until the oldest
-//! failure leaves the window. A successful login starts a token family.
+//! Login and SMS-code login are throttled by one mechanism ([`super::throttle`]: per (phone,
+//! address), per address, and a spacing per phone) and answer 429 with `Retry-After` when a
+//! budget is spent; login also answers 503 with `Retry-After` when no argon2 capacity is free.
+//! A successful login starts a token family.
 //!
 //! Refresh rotates: the presented token is marked rotated and its successor (see
 //! [`crate::tokens`]) becomes current. Presenting a rotated token again within
@@ -16,17 +16,15 @@
 use super::{normalize_phone, session, sms};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult, Lang};
-use crate::extract::AppJson;
-use axum::Extension;
+use crate::extract::{AppJson, ClientAddr};
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use linli_wire::Problem;
 use linli_wire::auth::{
     LoginRequest, RefreshRequest, SmsCodeRequest, SmsCodeSent, SmsLoginRequest, TokenResponse,
 };
-use std::net::SocketAddr;
 
 /// Token pairs are never cached (RFC 6749 §5.1).
 fn token_reply(tokens: TokenResponse) -> Response {
@@ -43,13 +41,17 @@ fn token_reply(tokens: TokenResponse) -> Response {
         (status = 200, description = "Signed in (Cache-Control: no-store)", body = TokenResponse),
         (status = 401, description = "`invalid-credentials`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate-limited`, with Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: too many failed sign-ins for this number from this address, from this address, or (spaced) for this number; Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`service-unavailable`: too many sign-ins are being checked at once; Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     AppJson(request): AppJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    Ok(token_reply(session::login(&state, &request).await?))
+    Ok(token_reply(
+        session::login(&state, &request, &client).await?,
+    ))
 }
 
 /// Exchanges a refresh token for a new pair.
@@ -97,17 +99,11 @@ fn phone_of(raw: &str) -> ApiResult<String> {
     ))]
 pub async fn request_sms_code(
     State(state): State<AppState>,
-    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     AppJson(request): AppJson<SmsCodeRequest>,
 ) -> ApiResult<(StatusCode, Json<SmsCodeSent>)> {
     let phone = phone_of(&request.phone)?;
-    // The caller's address as the listener saw it, for the per-address cap. Behind a reverse
-    // proxy this is the proxy: such a deployment caps by the header it trusts instead.
-    let client = peer.map_or_else(
-        || "unknown".to_owned(),
-        |Extension(info)| info.0.ip().to_string(),
-    );
     let lang = Lang::negotiate(
         headers
             .get(header::ACCEPT_LANGUAGE)
@@ -123,11 +119,15 @@ pub async fn request_sms_code(
         (status = 200, description = "Signed in (Cache-Control: no-store)", body = TokenResponse),
         (status = 401, description = "`sms-code-invalid`: wrong, expired, used, or void after too many tries", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: too many failed sign-ins for this number from this address, or from this address; Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn sms_login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     AppJson(request): AppJson<SmsLoginRequest>,
 ) -> ApiResult<Response> {
     let phone = phone_of(&request.phone)?;
-    Ok(token_reply(sms::sign_in(&state, &phone, &request).await?))
+    Ok(token_reply(
+        sms::sign_in(&state, &phone, &client, &request).await?,
+    ))
 }

@@ -1,15 +1,20 @@
 //! The sign-in rules that need no HTTP: how passwords are hashed and checked (argon2id, with
 //! a decoy hash for unknown phones so timing does not reveal which numbers have accounts),
-//! which phone numbers are accepted, and how many failures a phone is allowed. The seed and
-//! the passes feature (a visitor's phone) use these too.
+//! which phone numbers are accepted, how many failures the throttle allows, and how many
+//! argon2 checks may run at once ([`PasswordChecks`]). The seed and the passes feature (a
+//! visitor's phone) use these too.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
-/// Failed logins allowed per phone within [`FAILURE_WINDOW`].
+/// Failed sign-ins allowed per (phone, client address) within [`FAILURE_WINDOW`].
 pub const MAX_FAILURES: i64 = 5;
+/// Failed sign-ins allowed per client address within [`FAILURE_WINDOW`], across all phones.
+pub const ADDRESS_FAILURES: i64 = 20;
 /// The window failed logins are counted in.
 pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
 
@@ -31,17 +36,78 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 pub(crate) static DECOY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("decoy password").unwrap_or_default());
 
-/// Whether `password` matches `hash` (off the async threads: argon2 is slow on purpose).
-pub(crate) async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
+/// How long a sign-in waits for hashing capacity before it is told to come back.
+pub const HASH_WAIT: Duration = Duration::from_secs(1);
+
+/// The server's capacity for argon2 checks: at most `permits` run at once (each takes ~19 MiB
+/// and a core for a while), and a sign-in that finds none free within its wait is refused
+/// (`service-unavailable`, `Retry-After`) rather than queued without bound. Unauthenticated
+/// requests can therefore not exhaust memory or CPU, however many arrive.
+#[derive(Debug)]
+pub struct PasswordChecks {
+    permits: Arc<Semaphore>,
+    size: u32,
+    wait: Duration,
+    done: AtomicU64,
+}
+
+/// No hashing capacity came free in time.
+#[derive(Debug)]
+pub struct Busy;
+
+impl PasswordChecks {
+    /// At most `permits` (at least one) concurrent checks; a sign-in waits `wait` for one.
+    pub fn new(permits: usize, wait: Duration) -> Self {
+        let size = u32::try_from(permits.max(1)).unwrap_or(u32::MAX);
+        Self {
+            permits: Arc::new(Semaphore::new(size as usize)),
+            size,
+            wait,
+            done: AtomicU64::new(0),
+        }
+    }
+
+    /// One check per core this process may use.
+    pub fn for_this_host(wait: Duration) -> Self {
+        Self::new(
+            std::thread::available_parallelism().map_or(2, std::num::NonZero::get),
+            wait,
+        )
+    }
+
+    /// Whether `password` matches `hash`, or [`Busy`]. The check runs off the async threads
+    /// and keeps its permit until argon2 is done, even if the request is dropped meanwhile.
+    pub(crate) async fn verify(&self, password: String, hash: String) -> Result<bool, Busy> {
+        let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
+            .await
+            .map_err(|_| Busy)?
+            .map_err(|_| Busy)?;
+        self.done.fetch_add(1, Ordering::Relaxed);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
         })
-    })
-    .await
-    .unwrap_or(false)
+        .await
+        .map_err(|_| Busy)
+    }
+
+    /// How many argon2 checks have run (what a throttle test counts).
+    pub fn checked(&self) -> u64 {
+        self.done.load(Ordering::Relaxed)
+    }
+
+    /// Takes every permit until the guard is dropped (a test's way to keep the server busy).
+    pub async fn hold_all(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.permits
+            .clone()
+            .acquire_many_owned(self.size)
+            .await
+            .expect("the semaphore is never closed")
+    }
 }
 
 /// Accepts `13800000001`, `+86 138 0000 0001`, `138-0000-0001`; mainland mobiles only.

@@ -1,10 +1,12 @@
 //! The sign-in flows behind `/v1/auth/*`, no HTTP: each runs in the database and answers the
 //! token pair (or the problem) the handler sends.
 //!
-//! Login checks the argon2 hash (also for unknown phones, against a decoy hash, so timing
-//! does not reveal which numbers have accounts) and counts failures per phone: after
-//! [`MAX_FAILURES`] in [`FAILURE_WINDOW`] it answers 429 with `Retry-After` until the oldest
-//! failure leaves the window. A successful login starts a token family.
+//! Login reserves an attempt from the [`throttle`] first (429 `rate-limited` with
+//! `Retry-After` when a budget is spent), then checks the argon2 hash within the server's
+//! hashing capacity (503 `service-unavailable` with `Retry-After` when none comes free; the
+//! reservation is cancelled), also for unknown phones, against a decoy hash, so timing does
+//! not reveal which numbers have accounts. A successful login releases the reservation and
+//! starts a token family; a failed one leaves it standing.
 //!
 //! Refresh rotates: the presented token is marked rotated and its successor (see
 //! [`crate::tokens`]) becomes current. Presenting a rotated token again within
@@ -12,9 +14,8 @@
 //! client lost our response); any other reuse revokes the whole family and answers
 //! `refresh-reused`, which also stops the family's access tokens at once.
 
-use super::rules::{
-    DECOY_HASH, FAILURE_WINDOW, MAX_FAILURES, ms, normalize_phone, verify_password,
-};
+use super::rules::{DECOY_HASH, ms, normalize_phone};
+use super::throttle::{self, Attempt, Secret};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::tokens::{
@@ -36,8 +37,13 @@ fn pair(state: &AppState, user: Uuid, family: Uuid, refresh_token: String) -> To
     }
 }
 
-/// Signs in: checks the throttle and the password, then starts a token family.
-pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult<TokenResponse> {
+/// Signs in from `client`: reserves an attempt from the throttle, checks the password (with
+/// hashing capacity), then starts a token family and releases the reservation.
+pub(crate) async fn login(
+    state: &AppState,
+    request: &LoginRequest,
+    client: &str,
+) -> ApiResult<TokenResponse> {
     let Some(phone) = normalize_phone(&request.phone) else {
         return Err(ApiError::invalid(
             "/phone",
@@ -53,20 +59,14 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
         ));
     }
     let now = state.clock.now_ms();
-    let window_start = now - ms(FAILURE_WINDOW);
-    let (failures, oldest): (i64, Option<i64>) =
-        sqlx::query_as("SELECT COUNT(*), MIN(at) FROM login_failures WHERE phone = ? AND at > ?")
-            .bind(&phone)
-            .bind(window_start)
-            .fetch_one(&state.db)
-            .await?;
-    if failures >= MAX_FAILURES {
-        let free_at = oldest.unwrap_or(now) + ms(FAILURE_WINDOW);
-        let wait_s = u64::try_from((free_at - now).div_euclid(1000) + 1).unwrap_or(1);
-        return Err(ApiError::new(ErrorCode::RateLimited)
-            .detail("too many failed sign-ins for this number; try again later")
-            .retry_after(wait_s));
-    }
+    let attempt = Attempt {
+        secret: Secret::Password,
+        phone: &phone,
+        client,
+    };
+    let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let reservation = throttle::reserve(&mut tx, attempt, now).await?;
+    tx.commit().await?;
 
     let account: Option<(String, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE phone = ?")
@@ -80,24 +80,24 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
         .map(|(_, hash)| hash.clone())
         .filter(|hash| !hash.is_empty())
         .unwrap_or_else(|| DECOY_HASH.clone());
-    let matches = verify_password(request.password.clone(), hash).await;
+    let Ok(matches) = state
+        .password_checks
+        .verify(request.password.clone(), hash)
+        .await
+    else {
+        throttle::cancel(&state.db, reservation).await?;
+        return Err(ApiError::new(ErrorCode::ServiceUnavailable)
+            .detail("too many sign-ins at once; try again in a moment")
+            .retry_after(1));
+    };
     let user = match account {
         Some((id, hash)) if matches && !hash.is_empty() => crate::db::parse_id(&id)?,
-        _ => {
-            sqlx::query("INSERT INTO login_failures (phone, at) VALUES (?, ?)")
-                .bind(&phone)
-                .bind(now)
-                .execute(&state.db)
-                .await?;
-            return Err(ApiError::new(ErrorCode::InvalidCredentials));
-        }
+        // The reservation stands: it is this failure.
+        _ => return Err(ApiError::new(ErrorCode::InvalidCredentials)),
     };
 
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
-    sqlx::query("DELETE FROM login_failures WHERE phone = ?")
-        .bind(&phone)
-        .execute(&mut *tx)
-        .await?;
+    throttle::release(&mut tx, reservation, attempt).await?;
     let tokens = start_family(state, &mut tx, user, now).await?;
     tx.commit().await?;
     Ok(tokens)

@@ -3,7 +3,9 @@
 //! A code is 6 digits drawn uniformly from the OS RNG. Only its HMAC (keyed by a server
 //! secret, over phone and code) is stored, so a copy of the database does not give the codes
 //! away, even though a million codes could be tried against a plain hash. A code lives
-//! [`SMS_CODE_TTL_S`], allows [`SMS_CODE_MAX_TRIES`] wrong tries, is used once, and asking for
+//! [`SMS_CODE_TTL_S`], allows [`SMS_CODE_MAX_TRIES`] wrong tries (counted, like every guess at
+//! a secret, by the sign-in [`throttle`], which also limits the tries per address), is used
+//! once, and asking for
 //! a new one voids the old (only a phone's newest code is ever checked). Sends are spaced
 //! [`SMS_RESEND_S`] per phone and capped per day (Beijing) per phone and per client address.
 //!
@@ -17,6 +19,7 @@
 //! a real provider plugs in at that seam.
 
 use super::session::start_family;
+use super::throttle::{self, Attempt, Secret};
 use crate::AppState;
 use crate::clock::community_today;
 use crate::error::{ApiError, ApiResult, Lang};
@@ -215,15 +218,18 @@ fn text(code: &str, lang: Lang) -> String {
 struct Stored {
     id: String,
     code_mac: Vec<u8>,
-    tries: i64,
+    created_at: i64,
     expires_at: i64,
     used_at: Option<i64>,
 }
 
-/// Signs in with the phone's newest code, making the account when the phone has none.
+/// Signs in from `client` with the phone's newest code, making the account when the phone has
+/// none. The try is reserved from the [`throttle`] in the same transaction that checks it, and
+/// the code's own tries are the phone's code attempts since it was made (the same rows).
 pub(crate) async fn sign_in(
     state: &AppState,
     phone: &str,
+    client: &str,
     request: &SmsLoginRequest,
 ) -> ApiResult<TokenResponse> {
     let code = request.code.trim();
@@ -236,28 +242,46 @@ pub(crate) async fn sign_in(
         ));
     }
     let now = state.clock.now_ms();
+    let attempt = Attempt {
+        secret: Secret::SmsCode,
+        phone,
+        client,
+    };
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
+    let reservation = throttle::reserve(&mut tx, attempt, now).await?;
     let stored: Option<Stored> = sqlx::query_as(
-        "SELECT id, code_mac, tries, expires_at, used_at FROM sms_codes \
+        "SELECT id, code_mac, created_at, expires_at, used_at FROM sms_codes \
          WHERE phone = ? ORDER BY created_at DESC, id DESC LIMIT 1",
     )
     .bind(phone)
     .fetch_optional(&mut *tx)
     .await?;
-    let usable = stored.filter(|s| {
-        s.used_at.is_none() && s.expires_at > now && s.tries < i64::from(SMS_CODE_MAX_TRIES)
-    });
+    // This try included: the reservation is one of the phone's code attempts.
+    let tries: i64 = match &stored {
+        Some(stored) => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sign_in_attempts \
+                 WHERE phone = ? AND kind = ? AND at >= ?",
+            )
+            .bind(phone)
+            .bind(Secret::SmsCode.as_str())
+            .bind(stored.created_at)
+            .fetch_one(&mut *tx)
+            .await?
+        }
+        None => 0,
+    };
+    let max_tries = i64::from(SMS_CODE_MAX_TRIES);
+    let usable = stored.filter(|s| s.used_at.is_none() && s.expires_at > now && tries <= max_tries);
     let Some(stored) = usable else {
+        // The reservation stands: a guess at a void code is a guess all the same.
+        tx.commit().await?;
         return Err(ApiError::new(ErrorCode::SmsCodeInvalid)
             .detail("there is no valid code for this number: ask for a new one"));
     };
     if !state.keys.code_mac_matches(phone, code, &stored.code_mac) {
-        sqlx::query("UPDATE sms_codes SET tries = tries + 1 WHERE id = ?")
-            .bind(&stored.id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
-        let left = i64::from(SMS_CODE_MAX_TRIES) - stored.tries - 1;
+        let left = max_tries - tries;
         let detail = if left > 0 {
             format!("wrong code; {left} tries left")
         } else {
@@ -265,6 +289,7 @@ pub(crate) async fn sign_in(
         };
         return Err(ApiError::new(ErrorCode::SmsCodeInvalid).detail(detail));
     }
+    throttle::release(&mut tx, reservation, attempt).await?;
     sqlx::query("UPDATE sms_codes SET used_at = ? WHERE id = ?")
         .bind(now)
         .bind(&stored.id)

@@ -1,7 +1,8 @@
 //! The gate side (`/v1/gate/…`): what a gate device needs to verify passes offline.
 //!
-//! A gate authenticates with its own bearer token (made by `linli-server gate add`, stored as
-//! SHA-256), bound to one community and one gate group. It fetches the community's public
+//! A gate authenticates with its own bearer token (made by `linli-server gate-add`, stored as
+//! SHA-256; it expires, a year by default, and `linli-server gate-revoke` stops it at once),
+//! bound to one community and one gate group. It fetches the community's public
 //! keys (all unretired ones, so a rotation never strands a pass), the revocation list as
 //! deltas (`since` is the last `next` it saw), uploads its entry log in batches (entry ids
 //! are the gate's, so a re-sent batch counts once; entries of passes of other communities are
@@ -17,7 +18,7 @@ pub mod handlers;
 mod store;
 
 pub use crate::features::passes::keys::RETIRED_KEY_TRUST_MS;
-pub use devices::{Gate, add_gate};
+pub use devices::{Gate, add_gate, enrol_gate, revoke_gate};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

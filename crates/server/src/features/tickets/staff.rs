@@ -1,13 +1,17 @@
 //! The property company's staff: who they are, which communities they serve and what their
 //! role lets them do. A staff member is enrolled for a company and some of its communities
 //! (`linli-server staff-add`); a community of another company is refused at enrolment, so a
-//! token never reaches past its own company. [`staff_role_allows`] is the role × action matrix
+//! token never reaches past its own company. A token has a term ([`STAFF_TOKEN_TTL`] unless
+//! `--valid-days` says otherwise; `token-expired` after it) and `linli-server staff-revoke`
+//! stops it at once. [`staff_role_allows`] is the role × action matrix
 //! every staff action is checked against (docs/ARCHITECTURE.md repeats it for people). Besides
 //! the ticket steps it holds `decide_home_request` (approving or refusing a resident's request
 //! to bind a home, the homes feature): service staff (客服) and managers, not engineering.
 
+use crate::tokens::{DeviceToken, STAFF_TOKEN_TTL, term_ms};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::extract::StaffRole;
@@ -46,13 +50,24 @@ pub struct Enrolment<'a> {
     pub communities: &'a [String],
 }
 
-/// Enrols a staff member; returns (id, token). The token is shown once and only its SHA-256
-/// is kept. Every community must exist and belong to the company.
+/// Enrols a staff member with the default term ([`STAFF_TOKEN_TTL`]); returns (id, token).
 pub async fn add_staff(
     db: &SqlitePool,
     who: &Enrolment<'_>,
     now: i64,
 ) -> anyhow::Result<(String, String)> {
+    let issued = enrol_staff(db, who, now, STAFF_TOKEN_TTL).await?;
+    Ok((issued.id, issued.token))
+}
+
+/// Enrols a staff member whose token is valid for `term`. The token is shown once and only its
+/// SHA-256 is kept. Every community must exist and belong to the company.
+pub async fn enrol_staff(
+    db: &SqlitePool,
+    who: &Enrolment<'_>,
+    now: i64,
+    term: Duration,
+) -> anyhow::Result<DeviceToken> {
     let mut ids = Vec::new();
     for name in who.communities {
         let found: Option<(String, String)> =
@@ -76,10 +91,11 @@ pub async fn add_staff(
         base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret)
     );
     let hash = Sha256::digest(token.as_bytes()).to_vec();
+    let expires_at_ms = now.saturating_add(term_ms(term));
     let mut tx = db.begin().await?;
     sqlx::query(
-        "INSERT INTO staff (id, name, post, token_hash, created_at, company, role) \
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO staff (id, name, post, token_hash, created_at, company, role, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(&id)
     .bind(who.name)
@@ -88,6 +104,7 @@ pub async fn add_staff(
     .bind(now)
     .bind(who.company)
     .bind(who.role.as_str())
+    .bind(expires_at_ms)
     .execute(&mut *tx)
     .await?;
     for community in ids {
@@ -98,7 +115,25 @@ pub async fn add_staff(
             .await?;
     }
     tx.commit().await?;
-    Ok((id, token))
+    Ok(DeviceToken {
+        id,
+        token,
+        expires_at_ms,
+    })
+}
+
+/// Revokes a staff member's token: their next request is refused. `false` when there is no
+/// such staff member.
+pub async fn revoke_staff(db: &SqlitePool, id: &str, now: i64) -> anyhow::Result<bool> {
+    let done = sqlx::query("UPDATE staff SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(db)
+        .await?;
+    if done.rows_affected() > 0 {
+        tracing::info!(staff = %id, "staff token revoked");
+    }
+    Ok(done.rows_affected() > 0)
 }
 
 /// The staff record behind the service-desk terminal's `--by` name, made on first use: it owns

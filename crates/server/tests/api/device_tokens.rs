@@ -1,0 +1,114 @@
+//! Gate and staff tokens, as the operator hands them out with the CLI: they expire
+//! (`token-expired`) and `linli-server gate-revoke` / `staff-revoke` stops one at once.
+
+use crate::{Fixture, expect_problem};
+use linli_server::seed::DEMO_COMPANY;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::time::Duration;
+
+/// Runs `linli-server <args> --data-dir <the fixture's>` and answers the JSON it printed.
+fn cli(fx: &Fixture, args: &[&str]) -> Value {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_linli-server"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(fx.data_dir())
+        .output()
+        .expect("run linli-server");
+    assert!(
+        output.status.success(),
+        "linli-server {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("one JSON line")
+}
+
+async fn as_bearer(fx: &Fixture, path: &str, token: &Value) -> reqwest::Response {
+    fx.get(path, token["token"].as_str().expect("a token"))
+        .await
+}
+
+fn days_from_now(fx: &Fixture, printed: &Value) -> i64 {
+    let expires: chrono::DateTime<chrono::Utc> = printed["expires_at"]
+        .as_str()
+        .expect("the expiry is printed with the token")
+        .parse()
+        .expect("RFC 3339");
+    (expires - fx.clock.now()).num_hours().div_euclid(24)
+}
+
+#[tokio::test]
+async fn a_gate_token_expires_after_a_year_and_revocation_is_immediate() {
+    let fx = Fixture::start().await;
+    let gate = cli(&fx, &["gate-add", "--community", "翠湖花园"]);
+    assert_eq!(days_from_now(&fx, &gate), 364, "a year by default: {gate}");
+    let ok = as_bearer(&fx, "/v1/gate/keys", &gate).await;
+    assert_eq!(ok.status(), StatusCode::OK, "a fresh gate token works");
+    fx.clock.advance(Duration::from_secs(365 * 86_400 + 1));
+    let late = as_bearer(&fx, "/v1/gate/keys", &gate).await;
+    expect_problem(late, 401, "token-expired").await;
+
+    let other = cli(
+        &fx,
+        &[
+            "gate-add",
+            "--community",
+            "翠湖花园",
+            "--valid-days",
+            "3650",
+        ],
+    );
+    assert_eq!(
+        as_bearer(&fx, "/v1/gate/keys", &other).await.status(),
+        StatusCode::OK
+    );
+    let revoked = cli(
+        &fx,
+        &["gate-revoke", other["gate_id"].as_str().expect("id")],
+    );
+    assert_eq!(revoked["revoked"], true, "{revoked}");
+    let refused = as_bearer(&fx, "/v1/gate/keys", &other).await;
+    expect_problem(refused, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_staff_token_expires_and_can_be_revoked() {
+    let fx = Fixture::start().await;
+    let enrol = |days: &str| {
+        cli(
+            &fx,
+            &[
+                "staff-add",
+                "--name",
+                "李娜",
+                "--company",
+                DEMO_COMPANY,
+                "--community",
+                "翠湖花园",
+                "--valid-days",
+                days,
+            ],
+        )
+    };
+    let staff = enrol("1");
+    assert_eq!(days_from_now(&fx, &staff), 0, "one day, as asked: {staff}");
+    let ok = as_bearer(&fx, "/v1/staff/home-requests", &staff).await;
+    assert_eq!(ok.status(), StatusCode::OK, "a fresh staff token works");
+    let lasting = enrol("30");
+    fx.clock.advance(Duration::from_secs(86_400 + 1));
+    let late = as_bearer(&fx, "/v1/staff/home-requests", &staff).await;
+    expect_problem(late, 401, "token-expired").await;
+    assert_eq!(
+        as_bearer(&fx, "/v1/staff/home-requests", &lasting)
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let revoked = cli(
+        &fx,
+        &["staff-revoke", lasting["staff_id"].as_str().expect("id")],
+    );
+    assert_eq!(revoked["revoked"], true, "{revoked}");
+    let refused = as_bearer(&fx, "/v1/staff/home-requests", &lasting).await;
+    expect_problem(refused, 401, "unauthenticated").await;
+}
