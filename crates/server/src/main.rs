@@ -344,17 +344,10 @@ async fn main() -> anyhow::Result<()> {
                 &group,
                 &name,
                 now,
-                days(valid_days),
+                linli_server::tokens::days(valid_days),
             )
             .await?;
-            println!(
-                "{}",
-                serde_json::json!({
-                    "gate_id": issued.id,
-                    "token": issued.token,
-                    "expires_at": issued.expires_at().to_rfc3339(),
-                })
-            );
+            println!("{}", issued.printed("gate_id"));
         }
         Command::GateRevoke { data_dir, id } => {
             let db = linli_server::db::open(&data_dir).await?;
@@ -392,17 +385,14 @@ async fn main() -> anyhow::Result<()> {
                 company: &company,
                 communities: &communities,
             };
-            let issued =
-                linli_server::features::tickets::enrol_staff(&db, &who, now, days(valid_days))
-                    .await?;
-            println!(
-                "{}",
-                serde_json::json!({
-                    "staff_id": issued.id,
-                    "token": issued.token,
-                    "expires_at": issued.expires_at().to_rfc3339(),
-                })
-            );
+            let issued = linli_server::features::tickets::enrol_staff(
+                &db,
+                &who,
+                now,
+                linli_server::tokens::days(valid_days),
+            )
+            .await?;
+            println!("{}", issued.printed("staff_id"));
         }
         Command::DemoTickets { data_dir, phone } => {
             let db = linli_server::db::open(&data_dir).await?;
@@ -585,11 +575,6 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A token's term from the command line's `--valid-days`.
-fn days(n: u32) -> std::time::Duration {
-    std::time::Duration::from_secs(u64::from(n) * 24 * 3600)
 }
 
 async fn shutdown_signal() {

@@ -62,6 +62,23 @@ impl DeviceToken {
     }
 }
 
+impl DeviceToken {
+    /// What the CLI prints, once: `{"<id_key>", "token", "expires_at"}` (RFC 3339).
+    pub fn printed(&self, id_key: &str) -> serde_json::Value {
+        let mut line = serde_json::json!({
+            "token": self.token,
+            "expires_at": self.expires_at().to_rfc3339(),
+        });
+        line[id_key] = self.id.clone().into();
+        line
+    }
+}
+
+/// A token's term of `n` days (the CLI's `--valid-days`).
+pub fn days(n: u32) -> Duration {
+    Duration::from_secs(u64::from(n) * 24 * 3600)
+}
+
 /// Milliseconds of a token's term.
 pub fn term_ms(ttl: Duration) -> i64 {
     i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)
