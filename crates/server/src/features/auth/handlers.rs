@@ -1,8 +1,9 @@
 //! Sign-in, refresh and sign-out (`/v1/auth/*`).
 //!
-//! Login and SMS-code login are throttled by one mechanism ([`super::throttle`]: per (phone,
-//! address), per address, and a spacing per phone) and answer 429 with `Retry-After` when a
-//! budget is spent; login also answers 503 with `Retry-After` when no argon2 capacity is free.
+//! Every password and code attempt goes through one mechanism ([`super::throttle`]): login
+//! answers 429 with `Retry-After` when a budget is spent (per (phone, address), per address,
+//! a spacing per phone) and 503 with `Retry-After` when no argon2 capacity is free; a code
+//! meets only its own tries, so a right one always signs in.
 //! A successful login starts a token family.
 //!
 //! Refresh rotates: the presented token is marked rotated and its successor (see
@@ -119,7 +120,6 @@ pub async fn request_sms_code(
         (status = 200, description = "Signed in (Cache-Control: no-store)", body = TokenResponse),
         (status = 401, description = "`sms-code-invalid`: wrong, expired, used, or void after too many tries", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate-limited`: too many failed sign-ins for this number from this address, or from this address; Retry-After", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn sms_login(
     State(state): State<AppState>,

@@ -8,23 +8,27 @@
 //! runs for a refused one. A check that could not run at all (no hashing capacity) is
 //! [`cancel`]led: that attempt never happened.
 //!
-//! Budgets, all within [`FAILURE_WINDOW`]:
-//! - per (phone, client address), both kinds counted, for passwords: [`MAX_FAILURES`], then
-//!   429 `rate-limited` with `Retry-After` until the oldest failure leaves the window. A
-//!   stranger spends only the budget of their own pair, so the owner, from her own address,
-//!   is never locked out by them. A code's place is taken by the code's own tries: its
-//!   phone's code attempts since it was made (`SMS_CODE_MAX_TRIES`, checked in `sms` from
-//!   these rows), so a fresh code is never held back by the failures of an earlier one.
-//! - per client address, across all phones and both kinds: [`ADDRESS_FAILURES`], so one
-//!   password tried over many phones is slowed.
-//! - per phone across all addresses, passwords only: past [`PHONE_SLOW_AFTER`] failures the
+//! Budgets, all within [`FAILURE_WINDOW`], for password attempts; failures of both kinds
+//! count toward them:
+//! - per (phone, client address): [`MAX_FAILURES`], then 429 `rate-limited` with
+//!   `Retry-After` until the oldest failure leaves the window. A stranger spends only the
+//!   budget of their own pair, so the owner, from her own address, is never locked out by them.
+//! - per client address, across all phones: [`ADDRESS_FAILURES`], so one password tried over
+//!   many phones is slowed.
+//! - per phone across all addresses, password failures only: past [`PHONE_SLOW_AFTER`] the
 //!   phone's password attempts are spaced ([`phone_spacing`]: 10 s doubling up to
 //!   [`PHONE_MAX_SPACING`]). That slows a guesser with many addresses and never blocks: the
 //!   owner waits at most the spacing.
 //!
-//! What always stays open: a right SMS code from the owner's address (the phone's spacing is
-//! for passwords only, and her pair's budget is her own), and every device already signed in
-//! (refreshing a token family is never throttled). The client address is
+//! A code attempt is reserved the same way but meets no budget here: the code's own tries
+//! (`SMS_CODE_MAX_TRIES`, counted by `sms` from these rows: its phone's code attempts since it
+//! was made) and the caps on asking for codes (per phone and per address, each code a text
+//! message to the owner's phone) already bound guessing at a million codes, so a right code
+//! always signs in, from any address, however many wrong passwords came before.
+//!
+//! What always stays open: a right SMS code, and every device already signed in (refreshing a
+//! token family is never throttled). The trade-off: residents behind one carrier NAT address
+//! share its password budget; their codes are never held back by it. The client address is
 //! [`crate::extract::ClientAddr`]: the socket peer, or a trusted proxy's header when the
 //! operator configured one.
 
@@ -73,12 +77,33 @@ pub(crate) struct Attempt<'a> {
 }
 
 /// Reserves an attempt in `tx` (a `BEGIN IMMEDIATE` transaction, so counting and reserving
-/// are one step), or answers `rate-limited` with `Retry-After` when a budget is spent.
+/// are one step), or answers `rate-limited` with `Retry-After` when a password budget is spent.
 pub(crate) async fn reserve(
     tx: &mut SqliteConnection,
     attempt: Attempt<'_>,
     now: i64,
 ) -> ApiResult<Reservation> {
+    if attempt.secret == Secret::Password {
+        password_budgets(tx, attempt, now).await?;
+    }
+    let id = sqlx::query_scalar(
+        "INSERT INTO sign_in_attempts (kind, phone, client, at) VALUES (?, ?, ?, ?) RETURNING id",
+    )
+    .bind(attempt.secret.as_str())
+    .bind(attempt.phone)
+    .bind(attempt.client)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Reservation(id))
+}
+
+/// The budgets a password attempt must find room in (failures of both kinds count).
+async fn password_budgets(
+    tx: &mut SqliteConnection,
+    attempt: Attempt<'_>,
+    now: i64,
+) -> ApiResult<()> {
     let since = now - ms(FAILURE_WINDOW);
     let (pair, oldest): (i64, Option<i64>) = sqlx::query_as(
         "SELECT COUNT(*), MIN(at) FROM sign_in_attempts WHERE phone = ? AND client = ? AND at > ?",
@@ -88,13 +113,11 @@ pub(crate) async fn reserve(
     .bind(since)
     .fetch_one(&mut *tx)
     .await?;
-    // A code's own tries (counted from the same rows, by the caller) take this budget's place
-    // for codes: a fresh code reached the phone, so earlier failures do not hold it back.
-    if attempt.secret == Secret::Password && pair >= MAX_FAILURES {
+    if pair >= MAX_FAILURES {
         return Err(limited(
             oldest,
             now,
-            "too many failed sign-ins for this number; try again later",
+            "too many failed sign-ins for this number; try again later, or sign in by SMS code",
         ));
     }
     let (from_client, oldest): (i64, Option<i64>) = sqlx::query_as(
@@ -108,37 +131,28 @@ pub(crate) async fn reserve(
         return Err(limited(
             oldest,
             now,
-            "too many failed sign-ins from this address; try again later",
+            "too many failed sign-ins from this address; try again later, or sign in by SMS code",
         ));
     }
-    if attempt.secret == Secret::Password {
-        let (on_phone, last): (i64, Option<i64>) = sqlx::query_as(
-            "SELECT COUNT(*), MAX(at) FROM sign_in_attempts \
-             WHERE phone = ? AND kind = 'password' AND at > ?",
-        )
-        .bind(attempt.phone)
-        .bind(since)
-        .fetch_one(&mut *tx)
-        .await?;
-        let wait_ms = phone_spacing(on_phone)
-            .zip(last)
-            .map_or(0, |(spacing, last)| last + ms(spacing) - now);
-        if wait_ms > 0 {
-            return Err(ApiError::new(ErrorCode::RateLimited)
-                .detail("this number has had many failed sign-ins; wait a little, or sign in by SMS code")
-                .retry_after(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1)));
-        }
-    }
-    let id = sqlx::query_scalar(
-        "INSERT INTO sign_in_attempts (kind, phone, client, at) VALUES (?, ?, ?, ?) RETURNING id",
+    let (on_phone, last): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(at) FROM sign_in_attempts \
+         WHERE phone = ? AND kind = 'password' AND at > ?",
     )
-    .bind(attempt.secret.as_str())
     .bind(attempt.phone)
-    .bind(attempt.client)
-    .bind(now)
+    .bind(since)
     .fetch_one(&mut *tx)
     .await?;
-    Ok(Reservation(id))
+    let wait_ms = phone_spacing(on_phone)
+        .zip(last)
+        .map_or(0, |(spacing, last)| last + ms(spacing) - now);
+    if wait_ms > 0 {
+        return Err(ApiError::new(ErrorCode::RateLimited)
+            .detail(
+                "this number has had many failed sign-ins; wait a little, or sign in by SMS code",
+            )
+            .retry_after(u64::try_from((wait_ms + 999) / 1000).unwrap_or(1)));
+    }
+    Ok(())
 }
 
 /// How far apart a phone's password attempts must be after `failures` of them in the window:
