@@ -75,9 +75,14 @@ impl PasswordChecks {
         )
     }
 
-    /// Whether `password` matches `hash`, or [`Busy`]. The check runs off the async threads
-    /// and keeps its permit until argon2 is done, even if the request is dropped meanwhile.
-    pub(crate) async fn verify(&self, password: String, hash: String) -> Result<bool, Busy> {
+    /// Whether `password` matches `hash` (`None`: the decoy, for an account with none), or
+    /// [`Busy`]. The check runs off the async threads and keeps its permit until argon2 is
+    /// done, even if the request is dropped meanwhile; so does the decoy's one-time hashing.
+    pub(crate) async fn verify(
+        &self,
+        password: String,
+        hash: Option<String>,
+    ) -> Result<bool, Busy> {
         let permit = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned())
             .await
             .map_err(|_| Busy)?
@@ -85,7 +90,8 @@ impl PasswordChecks {
         self.done.fetch_add(1, Ordering::Relaxed);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            PasswordHash::new(&hash).is_ok_and(|parsed| {
+            let hash = hash.as_deref().unwrap_or(DECOY_HASH.as_str());
+            PasswordHash::new(hash).is_ok_and(|parsed| {
                 Argon2::default()
                     .verify_password(password.as_bytes(), &parsed)
                     .is_ok()

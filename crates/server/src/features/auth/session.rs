@@ -14,7 +14,7 @@
 //! client lost our response); any other reuse revokes the whole family and answers
 //! `refresh-reused`, which also stops the family's access tokens at once.
 
-use super::rules::{DECOY_HASH, ms, normalize_phone};
+use super::rules::{ms, normalize_phone};
 use super::throttle::{self, Attempt, Secret};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -78,8 +78,7 @@ pub(crate) async fn login(
     let hash = account
         .as_ref()
         .map(|(_, hash)| hash.clone())
-        .filter(|hash| !hash.is_empty())
-        .unwrap_or_else(|| DECOY_HASH.clone());
+        .filter(|hash| !hash.is_empty());
     let Ok(matches) = state
         .password_checks
         .verify(request.password.clone(), hash)
