@@ -211,3 +211,29 @@ pub struct CodeLookup {
     /// Its credential, to verify like a scanned one.
     pub credential: Credential,
 }
+
+/// A gate device as the managers (管理) of its community see it (`GET /v1/staff/gates`): what
+/// it is and how long its token works.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateDevice {
+    /// Gate id (as `linli-server gate-add` printed it).
+    pub id: uuid::Uuid,
+    /// Its community.
+    pub community_id: CommunityId,
+    /// A name for people, e.g. 东门人行道闸.
+    pub name: String,
+    /// Its gate group (`pedestrian`, `vehicle`).
+    pub group: String,
+    /// When its token stops working (`token-expired` from then on).
+    pub expires_at: DateTime<Utc>,
+    /// When its token was revoked; absent while it works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /v1/staff/gates`: the gates of the communities the manager serves, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateDeviceList {
+    /// The gates.
+    pub items: Vec<GateDevice>,
+}

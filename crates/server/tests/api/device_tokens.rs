@@ -112,3 +112,97 @@ async fn a_staff_token_expires_and_can_be_revoked() {
     let refused = as_bearer(&fx, "/v1/staff/home-requests", &lasting).await;
     expect_problem(refused, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn a_manager_lists_the_gates_of_her_communities_and_revokes_one_at_once() {
+    let fx = Fixture::start().await;
+    let staff = |role: &str| {
+        cli(
+            &fx,
+            &[
+                "staff-add",
+                "--name",
+                "周敏",
+                "--company",
+                DEMO_COMPANY,
+                "--community",
+                "翠湖花园",
+                "--role",
+                role,
+            ],
+        )
+    };
+    let (manager, service) = (staff("manager"), staff("service"));
+    let here = cli(
+        &fx,
+        &["gate-add", "--community", "翠湖花园", "--name", "东门"],
+    );
+    let elsewhere = cli(
+        &fx,
+        &["gate-add", "--community", "锦绣江南", "--name", "南门"],
+    );
+
+    let refused = as_bearer(&fx, "/v1/staff/gates", &service).await;
+    expect_problem(refused, 403, "forbidden").await;
+    let listed: Value = as_bearer(&fx, "/v1/staff/gates", &manager)
+        .await
+        .json()
+        .await
+        .expect("gates");
+    let ids: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|g| g["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(
+        ids,
+        [here["gate_id"].as_str().expect("id")],
+        "only the gates of the communities she serves: {listed}"
+    );
+    assert_eq!(listed["items"][0]["name"], "东门");
+    let listed_expiry: chrono::DateTime<chrono::Utc> = listed["items"][0]["expires_at"]
+        .as_str()
+        .expect("expires_at")
+        .parse()
+        .expect("RFC 3339");
+    let printed_expiry: chrono::DateTime<chrono::Utc> = here["expires_at"]
+        .as_str()
+        .expect("expires_at")
+        .parse()
+        .expect("RFC 3339");
+    assert_eq!(listed_expiry, printed_expiry, "the expiry the CLI printed");
+
+    let revoke = |gate: &Value| {
+        let path = format!(
+            "/v1/staff/gates/{}/revoke",
+            gate["gate_id"].as_str().expect("id")
+        );
+        fx.request(
+            reqwest::Method::POST,
+            &path,
+            Some(manager["token"].as_str().expect("token")),
+        )
+        .send()
+    };
+    let other = revoke(&elsewhere).await.expect("revoke");
+    expect_problem(other, 404, "not-found").await;
+    assert_eq!(
+        as_bearer(&fx, "/v1/gate/keys", &elsewhere).await.status(),
+        StatusCode::OK,
+        "another community's gate is untouched"
+    );
+    let revoked = revoke(&here).await.expect("revoke");
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let revoked: Value = revoked.json().await.expect("gate");
+    assert!(revoked["revoked_at"].is_string(), "{revoked}");
+    let refused = as_bearer(&fx, "/v1/gate/keys", &here).await;
+    expect_problem(refused, 401, "unauthenticated").await;
+    let again: Value = revoke(&here)
+        .await
+        .expect("revoke")
+        .json()
+        .await
+        .expect("gate");
+    assert_eq!(again["revoked_at"], revoked["revoked_at"], "revoked once");
+}

@@ -9,12 +9,14 @@
 //! refused), and may look up a short code online. Failed code lookups are throttled per gate:
 //! an 8-digit code cannot be guessed at the rate a gate is allowed to ask.
 //!
-//! [`handlers`] is the HTTP side; [`devices`] registers gates and authenticates them; `store`
+//! [`handlers`] is the HTTP side; [`devices`] registers gates and authenticates them;
+//! [`managed`] lets a community's managers (管理) list its gates and revoke one; `store`
 //! keeps the entry log and the code throttle. Keys, revocations and codes are the passes
 //! feature's data, read through its `keys` and `store` (never its handlers).
 
 pub mod devices;
 pub mod handlers;
+pub mod managed;
 mod store;
 
 pub use crate::features::passes::keys::RETIRED_KEY_TRUST_MS;
@@ -31,4 +33,6 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::revocations))
         .routes(routes!(handlers::entries))
         .routes(routes!(handlers::code))
+        .routes(routes!(managed::list))
+        .routes(routes!(managed::revoke))
 }
