@@ -3,7 +3,8 @@
 //! The data dir is made owner-only first ([`crate::files::secure`]). [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
 //! every hour: expired idempotency outcomes, old login failures, change log rows past their
-//! retention and unfinished uploads past their expiry are deleted. Every two seconds the demo
+//! retention, and uploads no ticket will hold (rejected, lapsed unfinished, finished but never
+//! attached) are deleted. Every two seconds the demo
 //! payment provider delivers (or retries) its notifications, unpaid orders past their time are
 //! expired, and tickets take their automatic steps (and, with `--demo`, their demo steps).
 

@@ -30,6 +30,16 @@ pub const SMS_RESEND_S: u32 = 60;
 pub const SMS_DAILY_PER_PHONE: u32 = 10;
 /// Codes asked for by one client address in one day (Beijing time), at most.
 pub const SMS_DAILY_PER_CLIENT: u32 = 50;
+/// Uploads one resident (or staff member) may hold at once that are not on a ticket yet:
+/// unfinished ones and finished ones waiting to be attached. Two full reports' photos, so
+/// the app can queue a report while the previous one is still being sent.
+pub const UPLOAD_QUOTA_COUNT: usize = 2 * MAX_PHOTOS;
+/// Bytes those uploads may reserve together (their announced `Upload-Length`s): four uploads
+/// of the largest size, far more than the app's prepared photos ever need.
+pub const UPLOAD_QUOTA_BYTES: u64 = 100 * 1024 * 1024;
+/// How long a finished upload waits to be attached before it is deleted, in hours; also how
+/// long an unfinished one lives (tus `Upload-Expires`).
+pub const UPLOAD_TTL_HOURS: i64 = 24;
 
 /// The ticket kinds a resident files, in the order the app offers them.
 pub const TICKET_KINDS: [TicketKind; 4] = [

@@ -26,6 +26,7 @@ mod staff_scope;
 mod sync;
 mod ticket_access;
 mod tickets;
+mod upload_quota;
 mod upload_races;
 mod uploads;
 
