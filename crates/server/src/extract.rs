@@ -1,6 +1,7 @@
 //! Request extractors that fail with problems: [`Resident`] (a valid bearer token of a
-//! non-revoked sign-in), [`Staff`] (a staff member's token), [`AppJson`] (a JSON body whose errors name the member) and
-//! [`IdempotencyKey`], and [`Origin`] (the scheme and host the client reached us at).
+//! non-revoked sign-in), [`Staff`] (a staff member's token), [`AppJson`] (a JSON body whose errors name the member)
+//! and [`IdempotencyKey`]. Nothing here reads the `Host` header: the server's own URL is
+//! configuration ([`crate::AppState::public_url`]).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -197,37 +198,6 @@ fn parse_key(raw: &str) -> Option<String> {
             .bytes()
             .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     ok.then(|| inner.to_owned())
-}
-
-/// The scheme and host the client reached us at (`https://host:port`), for links in answers.
-#[derive(Clone, Debug)]
-pub struct Origin(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let host = parts
-            .uri
-            .authority()
-            .map(|a| a.as_str().to_owned())
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(axum::http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(str::to_owned)
-            })
-            .filter(|h| {
-                h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-            })
-            .unwrap_or_else(|| "127.0.0.1".to_owned());
-        Ok(Self(format!("https://{host}")))
-    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,10 @@ pub struct AppState {
     pub idempotency_in_flight: Arc<idempotency::InFlight>,
     /// Where SMS codes leave: the built-in outbox, or a real provider put here instead.
     pub sms: Arc<dyn features::auth::sms::SmsSender>,
+    /// The server's public base URL (`https://host[:port]`, no trailing slash): configuration
+    /// (`serve --public-url`, else the address it listens on), the only source of the URLs it
+    /// hands out (checkout pages); a request's `Host` header is never trusted for them.
+    pub public_url: Arc<str>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -100,6 +104,8 @@ impl AppState {
             uploads_dir,
             upload_locks: Arc::default(),
             idempotency_in_flight: Arc::default(),
+            // `serve::start` sets the configured (or listening) URL before serving.
+            public_url: Arc::from("https://127.0.0.1:8443"),
         })
     }
 }

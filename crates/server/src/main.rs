@@ -36,6 +36,10 @@ enum Command {
         /// Seed the demo community into an empty database.
         #[arg(long)]
         demo: bool,
+        /// The base URL residents reach this server at (`https://host[:port][/prefix]`), for
+        /// the URLs it hands out (checkout pages); default: the address it listens on.
+        #[arg(long, env = "LINLI_SERVER_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Print a community's join link (with the pin of this data dir's CA, or of the server's
     /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
@@ -275,11 +279,13 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             addr,
             demo,
+            public_url,
         } => {
             let options = Options {
                 data_dir,
                 addr,
                 demo,
+                public_url,
             };
             let mut running = start(&options, Arc::new(ServerClock::system())).await?;
             let line = serde_json::json!({

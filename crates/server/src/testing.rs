@@ -41,6 +41,7 @@ impl TestServer {
             data_dir: dir.path().join("server"),
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
+            public_url: None,
         };
         let clock = Arc::new(ServerClock::system());
         crate::files::dir(&options.data_dir).expect("the server's data dir");

@@ -5,6 +5,7 @@
 
 mod auth;
 mod bills;
+mod checkout_page;
 mod contract;
 mod deadlines;
 mod headers;
@@ -47,16 +48,52 @@ pub(crate) struct Fixture {
 
 static PROVIDER: Once = Once::new();
 
+/// What the server logs in this process, at the most verbose level of its own and the HTTP
+/// layer's targets (installed by the first fixture), for tests of what a log must never hold.
+pub(crate) static LOG: std::sync::LazyLock<Captured> = std::sync::LazyLock::new(Captured::default);
+
+/// A `Write` into a shared buffer.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
 impl Fixture {
     pub(crate) async fn start() -> Self {
+        Self::configured(None).await
+    }
+
+    /// A server configured with `public_url` (`serve --public-url`).
+    pub(crate) async fn configured(public_url: Option<&str>) -> Self {
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("tower_http=trace,linli_server=trace")
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
+                .with_ansi(false)
+                .with_writer(|| LOG.clone())
+                .try_init();
         });
         let dir = tempfile::tempdir().expect("tempdir");
         let options = Options {
             data_dir: dir.path().join("server"),
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
+            public_url: public_url.map(str::to_owned),
         };
         let clock = Arc::new(ServerClock::system());
         let server = start(&options, clock.clone()).await.expect("server starts");
@@ -92,6 +129,7 @@ impl Fixture {
             data_dir: _dir.path().join("server"),
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
+            public_url: None,
         };
         let server = start(&options, clock.clone())
             .await
