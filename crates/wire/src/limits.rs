@@ -14,6 +14,9 @@ pub const MAX_VISIT_WINDOWS: usize = 3;
 pub const PASS_MIN_ENTRIES: u32 = 1;
 /// Entries one visitor pass allows, at most.
 pub const PASS_MAX_ENTRIES: u32 = 10;
+/// How far a gate's clock may be from the backend's, in seconds: a gate opens a pass this
+/// much before or after its window, and the backend counts such entries.
+pub const GATE_CLOCK_SKEW_S: i64 = 300;
 /// How long a one-off visitor pass may last, in days.
 pub const PASS_MAX_DAYS: i64 = 7;
 /// How long a recurring visitor pass may last, in days.

@@ -8,6 +8,7 @@ mod bills;
 mod checkout_page;
 mod contract;
 mod deadlines;
+mod gate_limits;
 mod headers;
 mod home_desk;
 mod homes;
