@@ -10,13 +10,27 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Opens an order for the first unpaid bill, the request naming `host` as its `Host`.
+/// An HTTP/1.1 client trusting the fixture's CA: there the `Host` header is what names the
+/// server (HTTP/2 has `:authority`), so a forged one reaches the handlers.
+fn http1(fx: &Fixture) -> reqwest::Client {
+    let ca = std::fs::read(&fx.server.ca_path).expect("ca");
+    reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+        .http1_only()
+        .build()
+        .expect("client")
+}
+
+/// Opens an order for the first unpaid bill over HTTP/1.1, the request naming `host` as its
+/// `Host`.
 async fn order_naming(fx: &Fixture, token: &str, host: &str) -> Value {
     let membership = household(fx, token).await;
     let open = unpaid(&bills(fx, token, &membership).await);
     let key = Uuid::now_v7().to_string();
-    let response = fx
-        .request(Method::POST, "/v1/payment-orders", Some(token))
+    let response = http1(fx)
+        .post(fx.url("/v1/payment-orders"))
+        .bearer_auth(token)
         .header(HOST, host)
         .header("Idempotency-Key", format!("\"{key}\""))
         .json(&json!({
