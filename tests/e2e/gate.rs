@@ -157,6 +157,59 @@ async fn a_pass_opens_offline_counts_down_and_its_entries_reach_the_resident() {
 }
 
 #[tokio::test]
+async fn offline_gates_of_one_group_reconcile_at_the_backend_up_to_max_entries() {
+    let server = TestServer::start().await;
+    let (east_dir, west_dir) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let wang = Resident::sign_in(&server, WANG_FANG_PHONE).await;
+    let pass = wang.pass(server.now()).await;
+    let payload = pass["credential"]["payload"].as_str().expect("payload");
+    let east = gate(&server, "翠湖花园", east_dir.path()).await;
+    let west = gate(&server, "翠湖花园", west_dir.path()).await;
+
+    // Offline, each gate sees only its own entries: both let the visitor in twice.
+    server.stop().await;
+    let now = server.now().timestamp();
+    for gate in [&east, &west] {
+        for _ in 0..2 {
+            let outcome = gate.scan(payload, now, SKEW).await.expect("scan");
+            assert!(
+                matches!(outcome, ScanOutcome::Accepted { .. }),
+                "{outcome:?}"
+            );
+        }
+    }
+
+    server.restart().await;
+    let first = east.sync().await.expect("sync");
+    assert_eq!(
+        (first.uploaded, first.refused),
+        (2, 0),
+        "the first to sync is counted"
+    );
+    let second = west.sync().await.expect("sync");
+    assert_eq!(
+        (second.uploaded, second.refused),
+        (2, 2),
+        "the backend counts max_entries and refuses the rest"
+    );
+    assert_eq!(
+        west.unsent().await.expect("count"),
+        0,
+        "refused entries are settled too: the sync never sticks on them"
+    );
+    let id = pass["id"].as_str().expect("id");
+    let seen = wang.get(&format!("/v1/passes/{id}")).await;
+    assert_eq!(
+        seen["entries"].as_array().expect("entries").len(),
+        2,
+        "max_entries, not four"
+    );
+}
+
+#[tokio::test]
 async fn each_refusal_has_its_own_reason() {
     let server = TestServer::start().await;
     let dir = tempfile::tempdir().expect("tempdir");

@@ -446,3 +446,91 @@ async fn a_refused_photo_blocks_its_report_until_the_resident_decides() {
     assert_eq!(server_tickets(&env).await, 1, "only the first report");
     assert_eq!(core.tickets().await.expect("tickets").len(), 1);
 }
+
+#[tokio::test]
+async fn a_full_upload_quota_makes_the_photo_wait_and_the_report_goes_once_there_is_room() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    // The same resident holds the whole quota elsewhere (another device's large uploads).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::Client::builder()
+        .use_rustls_tls()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(env.server.ca_pem().as_bytes()).expect("ca"),
+        )
+        .build()
+        .expect("client");
+    let base = env.server.base_url();
+    let tokens: serde_json::Value = http
+        .post(format!("{base}/v1/auth/login"))
+        .json(&serde_json::json!({
+            "phone": linli_server::testing::WANG_FANG_PHONE,
+            "password": linli_server::testing::DEMO_PASSWORD,
+        }))
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("tokens");
+    let token = tokens["access_token"].as_str().expect("token").to_owned();
+    let big = linli_wire::limits::UPLOAD_QUOTA_BYTES / 4;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let created = http
+            .post(format!("{base}/v1/uploads"))
+            .bearer_auth(&token)
+            .header("Tus-Resumable", "1.0.0")
+            .header("Upload-Length", big.to_string())
+            .send()
+            .await
+            .expect("reserve");
+        assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+        held.push(
+            created.headers()["location"]
+                .to_str()
+                .expect("location")
+                .to_owned(),
+        );
+    }
+
+    let files = tempfile::tempdir().expect("tempdir");
+    let photo = core
+        .prepare_photo(&camera_photo(files.path(), "a.png", 30))
+        .await
+        .expect("prepared");
+    core.submit_ticket(report(vec![photo.id]))
+        .await
+        .expect("queued");
+    let status = core.sync_now().await.expect("sync");
+    assert_eq!(
+        status.outbox_rejected, 0,
+        "a full quota refuses nothing for good"
+    );
+    assert!(status.outbox_pending > 0, "the photo waits");
+    let view = core.tickets().await.expect("tickets").remove(0);
+    assert_eq!(
+        view.state,
+        TicketViewState::Pending,
+        "the report is waiting, not blocked on the resident"
+    );
+    assert_eq!(server_tickets(&env).await, 0);
+
+    for location in &held {
+        let gone = http
+            .delete(format!("{base}{location}"))
+            .bearer_auth(&token)
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .expect("terminate");
+        assert_eq!(gone.status(), reqwest::StatusCode::NO_CONTENT);
+    }
+    let status = core.sync_now().await.expect("sync");
+    assert_eq!(
+        status.outbox_pending, 0,
+        "with room again, the photo and report go"
+    );
+    assert_eq!(server_tickets(&env).await, 1, "one report");
+    assert_photos_once(&env, 1, "its photo once").await;
+}

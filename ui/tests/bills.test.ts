@@ -31,7 +31,7 @@ function awaiting(bills: Bill[]): PaymentOrder {
     currency: 'CNY',
     channel: 'demo',
     state: 'awaiting_payment',
-    client_action: { type: 'demo_confirm', url: `https://127.0.0.1/demo-pay/${id}?t=x` },
+    client_action: { type: 'demo_confirm', url: `https://127.0.0.1/demo-pay/${id}/x` },
     created_at: '2026-11-29T02:00:00Z',
     expires_at: '2026-11-29T02:15:00Z',
     paid_at: null,
@@ -189,7 +189,7 @@ describe('paying', () => {
     expect(frame.getAttribute('srcdoc'), 'its forms are offered natively instead').not.toContain('<form');
     byId('pay-action-confirm')!.click();
     await vi.waitFor(() => expect(byId('pay-result')?.dataset.state).toBe('succeeded'));
-    expect(choose.mock.calls, "the page's own confirm form, sent through the core").toEqual([[order.id, `https://127.0.0.1/demo-pay/${order.id}/confirm?t=x`]]);
+    expect(choose.mock.calls, "the page's own confirm form, sent through the core").toEqual([[order.id, `https://127.0.0.1/demo-pay/${order.id}/x/confirm`]]);
 
     // The receipt the backend issued opens from the outcome.
     const receipt = backend.billing.receipts[0]!;

@@ -10,12 +10,17 @@
 //!
 //! Limit, by design: several offline gates of one group cannot see each other's entries until
 //! they sync, so a pass may be used up to `max_entries` times at each such gate meanwhile.
+//! Reconciling: the backend counts uploaded entries up to `max_entries` and answers the rest
+//! as refused (`pass-used-up`, …); they are marked sent all the same (the visitors are in) and
+//! counted in [`SyncReport::refused`]. Entries this gate did not see are not fetched back.
 
 use anyhow::Context;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use linli_pass::{GateContext, KeySet, Rejection, Verified};
-use linli_wire::passes::{CodeLookup, GateEntries, GateEntry, GateKeySet, RevocationDelta};
+use linli_wire::passes::{
+    CodeLookup, GateEntries, GateEntriesOutcome, GateEntry, GateKeySet, RevocationDelta,
+};
 use linli_wire::{EntryId, PassId};
 use serde::Serialize;
 use sqlx::SqlitePool;
@@ -50,6 +55,9 @@ pub struct SyncReport {
     pub newly_revoked: usize,
     /// Entries uploaded.
     pub uploaded: usize,
+    /// Of those, entries the backend did not count (another group, outside the pass's window,
+    /// revoked meanwhile, or past `max_entries` across this group's offline gates).
+    pub refused: usize,
 }
 
 /// The answer to a scan, as the gate shows it.
@@ -224,6 +232,7 @@ impl Gate {
         )
         .fetch_all(&self.db)
         .await?;
+        let mut refused = 0;
         if !unsent.is_empty() {
             let batch = GateEntries {
                 entries: unsent
@@ -237,13 +246,18 @@ impl Gate {
                     })
                     .collect::<Result<_, uuid::Error>>()?,
             };
-            client
+            // Each entry is judged on its own, so the whole batch is settled: the visitors
+            // are in already, and what the backend did not count is only reported.
+            let outcome: GateEntriesOutcome = client
                 .post(format!("{server}/v1/gate/entries"))
                 .bearer_auth(&token)
                 .json(&batch)
                 .send()
                 .await?
-                .error_for_status()?;
+                .error_for_status()?
+                .json()
+                .await?;
+            refused = outcome.refused.len();
             for (id, _, _) in &unsent {
                 sqlx::query("UPDATE entries SET sent = 1 WHERE id = ?")
                     .bind(id)
@@ -255,6 +269,7 @@ impl Gate {
             keys: keys.keys.len(),
             newly_revoked: delta.revoked.len(),
             uploaded: unsent.len(),
+            refused,
         })
     }
 

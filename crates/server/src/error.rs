@@ -261,6 +261,12 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         C::BadRequest => ("无法理解的请求", "Bad request"),
         C::InternalError => ("服务器内部错误", "Internal server error"),
         C::ServiceUnavailable => ("服务暂不可用", "Service unavailable"),
+        C::UploadQuotaExceeded => ("待用上传已达上限", "Upload quota exceeded"),
+        C::PassWrongGateGroup => ("通行证不适用于此门岗", "The pass does not open this gate"),
+        C::PassNotYetValid => ("通行证尚未生效", "The pass is not valid yet"),
+        C::PassExpired => ("通行证已过期", "The pass has expired"),
+        C::PassUsedUp => ("通行证次数已用完", "The pass has no entries left"),
+        C::PassRevoked => ("通行证已撤销", "The pass was revoked"),
         C::Offline
         | C::BadResponse
         | C::TlsError

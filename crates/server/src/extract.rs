@@ -2,7 +2,8 @@
 //! non-revoked sign-in), [`Staff`] (a staff member's token, unexpired and not revoked: see
 //! [`admit_device`], which the gate's extractor shares), [`AppJson`] (a JSON body whose errors
 //! name the member) and [`IdempotencyKey`]; and, never failing, [`ClientAddr`] (the address
-//! per-address limits count by) and [`Origin`] (the scheme and host the client reached us at).
+//! per-address limits count by). Nothing here reads the `Host` header: the server's own URL is
+//! configuration ([`crate::AppState::public_url`]).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -267,37 +268,6 @@ fn parse_key(raw: &str) -> Option<String> {
             .bytes()
             .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     ok.then(|| inner.to_owned())
-}
-
-/// The scheme and host the client reached us at (`https://host:port`), for links in answers.
-#[derive(Clone, Debug)]
-pub struct Origin(pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        let host = parts
-            .uri
-            .authority()
-            .map(|a| a.as_str().to_owned())
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(axum::http::header::HOST)
-                    .and_then(|h| h.to_str().ok())
-                    .map(str::to_owned)
-            })
-            .filter(|h| {
-                h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
-            })
-            .unwrap_or_else(|| "127.0.0.1".to_owned());
-        Ok(Self(format!("https://{host}")))
-    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,10 @@ pub struct AppState {
     /// The header a trusted reverse proxy puts the client's address in; `None`: the socket
     /// peer is the client ([`extract::ClientAddr`]).
     pub client_ip_header: Option<axum::http::HeaderName>,
+    /// The server's public base URL (`https://host[:port]`, no trailing slash): configuration
+    /// (`serve --public-url`, else the address it listens on), the only source of the URLs it
+    /// hands out (checkout pages); a request's `Host` header is never trusted for them.
+    pub public_url: Arc<str>,
 }
 
 /// Switches that make the demo payment provider misbehave the way real ones do.
@@ -109,6 +113,8 @@ impl AppState {
             uploads_dir,
             upload_locks: Arc::default(),
             idempotency_in_flight: Arc::default(),
+            // `serve::start` sets the configured (or listening) URL before serving.
+            public_url: Arc::from("https://127.0.0.1:8443"),
         })
     }
 }

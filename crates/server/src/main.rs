@@ -1,8 +1,9 @@
 //! `linli-server`: the reference backend.
 //!
-//! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]` prints one JSON line,
-//! `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port 0 picks a
-//! free port), then serves until interrupted. `linli-server demo-accounts` lists the demo
+//! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo] [--public-url URL]` prints
+//! one JSON line, `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port
+//! 0 picks a free port), then serves until interrupted; the URLs it hands out (checkout pages)
+//! are under `--public-url` (default: the address it listens on), never a request's `Host`. `linli-server demo-accounts` lists the demo
 //! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
 //! out.png]` prints the community's join link (pinned to the data dir's CA, or to the server's
 //! own certificate) and writes its QR code. `gate-add` / `staff-add` print a token with its
@@ -42,6 +43,10 @@ enum Command {
         /// and no client-sent header is believed. Per-address sign-in limits count by this.
         #[arg(long, env = "LINLI_SERVER_CLIENT_IP_HEADER")]
         client_ip_header: Option<axum::http::HeaderName>,
+        /// The base URL residents reach this server at (`https://host[:port][/prefix]`), for
+        /// the URLs it hands out (checkout pages); default: the address it listens on.
+        #[arg(long, env = "LINLI_SERVER_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Print a community's join link (with the pin of this data dir's CA, or of the server's
     /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
@@ -304,6 +309,7 @@ async fn main() -> anyhow::Result<()> {
             addr,
             demo,
             client_ip_header,
+            public_url,
         } => {
             let options = Options {
                 data_dir,
@@ -313,6 +319,7 @@ async fn main() -> anyhow::Result<()> {
                     client_ip_header,
                     ..AuthOptions::default()
                 },
+                public_url,
             };
             let mut running = start(&options, Arc::new(ServerClock::system())).await?;
             let line = serde_json::json!({

@@ -262,6 +262,17 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(axum::middleware::from_fn(crate::headers::baseline))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The request log's span: the method and the matched route's template
+/// (`/demo-pay/{id}/{token}`), never the request's URI. Paths and queries carry secrets (a
+/// checkout token) and personal ids; a path that is no route is logged as `-`.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("-", axum::extract::MatchedPath::as_str);
+    tracing::debug_span!("request", method = %request.method(), route = %route)
 }

@@ -3,7 +3,8 @@
 //! The data dir is made owner-only first ([`crate::files::secure`]). [`start`] binds first (so `127.0.0.1:0` resolves to a real port before anything is
 //! announced), then serves in a background task until [`Running::stop`]. Housekeeping runs
 //! every hour: expired idempotency outcomes, old sign-in attempts, change log rows past their
-//! retention and unfinished uploads past their expiry are deleted. Every two seconds the demo
+//! retention, and uploads no ticket will hold (rejected, lapsed unfinished, finished but never
+//! attached) are deleted. Every two seconds the demo
 //! payment provider delivers (or retries) its notifications, unpaid orders past their time are
 //! expired, and tickets take their automatic steps (and, with `--demo`, their demo steps).
 
@@ -30,6 +31,10 @@ pub struct Options {
     pub demo: bool,
     /// Sign-in's limits that depend on the deployment.
     pub auth: AuthOptions,
+    /// The base URL residents reach this server at (`https://host[:port]`), for the URLs it
+    /// hands out; `None`: the address it listens on (right for 127.0.0.1 and tests; behind a
+    /// proxy or on 0.0.0.0 it must be set).
+    pub public_url: Option<String>,
 }
 
 /// Sign-in's deployment-dependent limits.
@@ -93,6 +98,16 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
         .set_nonblocking(true)
         .context("make the listener non-blocking")?;
     let addr = listener.local_addr().context("listener address")?;
+    let host = match addr {
+        SocketAddr::V4(v4) => v4.ip().to_string(),
+        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
+    };
+    let url = format!("https://{host}:{}", addr.port());
+    state.public_url = match &options.public_url {
+        Some(configured) => public_url(configured)?,
+        None => url.as_str(),
+    }
+    .into();
     let config = RustlsConfig::from_config(tls.server_config()?);
     let handle = Handle::new();
     let server = tokio::spawn(
@@ -105,12 +120,8 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
             ),
     );
     let housekeeping = tokio::spawn(housekeeping(state.clone(), options.demo));
-    let host = match addr {
-        SocketAddr::V4(v4) => v4.ip().to_string(),
-        SocketAddr::V6(v6) => format!("[{}]", v6.ip()),
-    };
     Ok(Running {
-        url: format!("https://{host}:{}", addr.port()),
+        url,
         addr,
         ca_path: tls.ca_cert.clone(),
         state,
@@ -188,6 +199,24 @@ pub async fn tidy(state: &AppState) -> anyhow::Result<()> {
     crate::features::auth::sms::forget_old_codes(&state.db, now).await?;
     crate::features::memberships::end_tenancies(state).await?;
     Ok(())
+}
+
+/// A configured public URL, checked: `https` with a host and nothing after it but an optional
+/// path prefix (no query, fragment or credentials); the trailing `/` dropped.
+fn public_url(configured: &str) -> anyhow::Result<&str> {
+    let trimmed = configured.trim_end_matches('/');
+    let parsed = url::Url::parse(trimmed)
+        .with_context(|| format!("the public URL {configured:?} is not a URL"))?;
+    anyhow::ensure!(
+        parsed.scheme() == "https"
+            && parsed.host_str().is_some()
+            && parsed.username().is_empty()
+            && parsed.password().is_none()
+            && parsed.query().is_none()
+            && parsed.fragment().is_none(),
+        "the public URL {configured:?} must be https://host[:port][/prefix]"
+    );
+    Ok(trimmed)
 }
 
 /// The data dir's CA certificate path (for printing).

@@ -42,6 +42,7 @@ impl TestServer {
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
             auth: crate::serve::AuthOptions::default(),
+            public_url: None,
         };
         let clock = Arc::new(ServerClock::system());
         crate::files::dir(&options.data_dir).expect("the server's data dir");

@@ -136,6 +136,20 @@ pub enum ErrorCode {
     NoBackend,
     /// A bug or an unexpected local failure.
     Internal,
+    /// 429: the resident's unfinished and unattached uploads already hold the most bytes or
+    /// uploads allowed (`linli_wire::limits::UPLOAD_QUOTA_*`); attach or delete some, or wait
+    /// until they expire (`Retry-After`).
+    UploadQuotaExceeded,
+    /// A gate entry refused: the pass does not open this gate's group.
+    PassWrongGateGroup,
+    /// A gate entry refused: it is before the pass's validity window.
+    PassNotYetValid,
+    /// A gate entry refused: it is after the pass's validity window.
+    PassExpired,
+    /// A gate entry refused: the pass has no entries left (`max_entries` counted).
+    PassUsedUp,
+    /// A gate entry refused: the pass was revoked before it.
+    PassRevoked,
 
     /// A code this build does not know yet (a newer server); treat as a generic failure.
     #[serde(other)]
@@ -199,6 +213,12 @@ impl ErrorCode {
         Self::PinMismatch,
         Self::NoBackend,
         Self::Internal,
+        Self::UploadQuotaExceeded,
+        Self::PassWrongGateGroup,
+        Self::PassNotYetValid,
+        Self::PassExpired,
+        Self::PassUsedUp,
+        Self::PassRevoked,
         Self::Unknown,
     ];
 
@@ -259,6 +279,12 @@ impl ErrorCode {
             Self::PinMismatch => "pin-mismatch",
             Self::NoBackend => "no-backend",
             Self::Internal => "internal",
+            Self::UploadQuotaExceeded => "upload-quota-exceeded",
+            Self::PassWrongGateGroup => "pass-wrong-gate-group",
+            Self::PassNotYetValid => "pass-not-yet-valid",
+            Self::PassExpired => "pass-expired",
+            Self::PassUsedUp => "pass-used-up",
+            Self::PassRevoked => "pass-revoked",
             Self::Unknown => "unknown",
         }
     }
@@ -293,7 +319,9 @@ impl ErrorCode {
             Self::PreconditionFailed => 412,
             Self::ValidationFailed | Self::IdempotencyKeyReused => 422,
             Self::PreconditionRequired => 428,
-            Self::RateLimited => 429,
+            Self::RateLimited | Self::UploadQuotaExceeded => 429,
+            Self::PassWrongGateGroup => 403,
+            Self::PassNotYetValid | Self::PassExpired | Self::PassUsedUp | Self::PassRevoked => 409,
             Self::ServiceUnavailable => 503,
             Self::InternalError
             | Self::Offline
@@ -331,6 +359,7 @@ impl ErrorCode {
             self,
             Self::Offline
                 | Self::RateLimited
+                | Self::UploadQuotaExceeded
                 | Self::ServiceUnavailable
                 | Self::InternalError
                 | Self::IdempotencyInProgress

@@ -14,6 +14,9 @@ pub const MAX_VISIT_WINDOWS: usize = 3;
 pub const PASS_MIN_ENTRIES: u32 = 1;
 /// Entries one visitor pass allows, at most.
 pub const PASS_MAX_ENTRIES: u32 = 10;
+/// How far a gate's clock may be from the backend's, in seconds: a gate opens a pass this
+/// much before or after its window, and the backend counts such entries.
+pub const GATE_CLOCK_SKEW_S: i64 = 300;
 /// How long a one-off visitor pass may last, in days.
 pub const PASS_MAX_DAYS: i64 = 7;
 /// How long a recurring visitor pass may last, in days.
@@ -30,6 +33,16 @@ pub const SMS_RESEND_S: u32 = 60;
 pub const SMS_DAILY_PER_PHONE: u32 = 10;
 /// Codes asked for by one client address in one day (Beijing time), at most.
 pub const SMS_DAILY_PER_CLIENT: u32 = 50;
+/// Uploads one resident (or staff member) may hold at once that are not on a ticket yet:
+/// unfinished ones and finished ones waiting to be attached. Two full reports' photos, so
+/// the app can queue a report while the previous one is still being sent.
+pub const UPLOAD_QUOTA_COUNT: usize = 2 * MAX_PHOTOS;
+/// Bytes those uploads may reserve together (their announced `Upload-Length`s): four uploads
+/// of the largest size, far more than the app's prepared photos ever need.
+pub const UPLOAD_QUOTA_BYTES: u64 = 100 * 1024 * 1024;
+/// How long a finished upload waits to be attached before it is deleted, in hours; also how
+/// long an unfinished one lives (tus `Upload-Expires`).
+pub const UPLOAD_TTL_HOURS: i64 = 24;
 
 /// The ticket kinds a resident files, in the order the app offers them.
 pub const TICKET_KINDS: [TicketKind; 4] = [

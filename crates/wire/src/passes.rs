@@ -203,6 +203,27 @@ pub struct GateEntries {
     pub entries: Vec<GateEntry>,
 }
 
+/// One entry of a batch the backend did not count, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RefusedEntry {
+    /// The gate's entry id.
+    pub id: EntryId,
+    /// `pass-wrong-gate-group`, `pass-not-yet-valid`, `pass-expired`, `pass-revoked` or
+    /// `pass-used-up`.
+    pub code: crate::ErrorCode,
+}
+
+/// The answer to `POST /v1/gate/entries`: every entry is judged on its own (the gate let the
+/// visitor in already, so a batch is never refused as a whole for one of them); a re-sent
+/// entry answers what it answered the first time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GateEntriesOutcome {
+    /// Entries counted against their pass's `max_entries`.
+    pub counted: u32,
+    /// Entries not counted, with their reasons.
+    pub refused: Vec<RefusedEntry>,
+}
+
 /// `GET /v1/gate/codes/{code}`: what a short code opens (online only).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CodeLookup {

@@ -188,7 +188,7 @@ export function demoLedger(): LedgerPeriod[] {
 export function demoCheckoutPage(order: PaymentOrder): string {
   const yuan = `¥${(order.amount_minor / 100).toFixed(2)}`;
   const form = (action: string, label: string) =>
-    `<form method="post" action="https://127.0.0.1/demo-pay/${order.id}/${action}?t=x" data-action="${action}"><button data-testid="demo-${action}" type="submit">${label}</button></form>`;
+    `<form method="post" action="https://127.0.0.1/demo-pay/${order.id}/x/${action}" data-action="${action}"><button data-testid="demo-${action}" type="submit">${label}</button></form>`;
   return `<!doctype html><html><body><div class="amount">${yuan}</div>${form('confirm', `确认支付 ${yuan}`)}${form('fail', '模拟支付失败')}</body></html>`;
 }
 

@@ -55,6 +55,12 @@ const errors: Record<ErrorCode, string> = {
   'qr-not-found': 'No readable QR code in this picture. Try a sharper one.',
   'pin-mismatch': 'The server\'s certificate does not match the link\'s fingerprint; nothing was joined. Check the link with the property office.',
   'no-backend': 'Join your community first.',
+  'upload-quota-exceeded': 'Too many photos are waiting to be sent. They go out by themselves once earlier ones are on a report or expire (within a day).',
+  'pass-wrong-gate-group': 'This pass does not open this gate.',
+  'pass-not-yet-valid': 'This pass is not valid yet.',
+  'pass-expired': 'This pass has expired.',
+  'pass-used-up': 'This pass has no entries left.',
+  'pass-revoked': 'This pass was revoked.',
   internal: 'Something went wrong in the app. Please try again.',
   unknown: 'That did not work. Please try again later.',
 };

@@ -56,6 +56,12 @@ const errors: Record<ErrorCode, string> = {
   'qr-not-found': '图片中没有找到可识别的二维码，请换一张清晰的图片',
   'pin-mismatch': '服务器证书与链接中的指纹不符，未加入。请向物业核实链接',
   'no-backend': '请先加入小区',
+  'upload-quota-exceeded': '待发送的照片过多。之前的照片提交到报修单或过期（一天内）后会自动继续发送',
+  'pass-wrong-gate-group': '此通行证不适用于这个门岗',
+  'pass-not-yet-valid': '此通行证尚未生效',
+  'pass-expired': '此通行证已过期',
+  'pass-used-up': '此通行证的次数已用完',
+  'pass-revoked': '此通行证已撤销',
   internal: '应用出现异常，请重试',
   unknown: '操作失败，请稍后重试',
 };

@@ -9,26 +9,27 @@ use linli_wire::bills::PaymentOrder;
 use linli_wire::{ErrorCode, PaymentOrderId};
 
 impl Inner {
-    /// The path and `t` of a demo checkout URL, if it is on the backend's own origin.
-    fn checkout_target(&self, url: &str, id: PaymentOrderId) -> Result<(String, String), Error> {
+    /// The path of a demo checkout URL (`/demo-pay/{id}/{secret}[/confirm|/fail]`), if it is on
+    /// the backend's own origin. The secret is a path segment, so nothing of it goes in a query.
+    fn checkout_target(&self, url: &str, id: PaymentOrderId) -> Result<String, Error> {
         let parsed = url::Url::parse(url)
             .map_err(|_| Error::BadResponse("a checkout URL that is not a URL".into()))?;
         let base = self.http.backend()?.base.clone();
         let same_origin = parsed.scheme() == base.scheme()
             && parsed.host_str() == base.host_str()
             && parsed.port_or_known_default() == base.port_or_known_default();
-        let prefix = format!("/demo-pay/{id}");
-        if !same_origin || !parsed.path().starts_with(&prefix) {
+        let prefix = format!("/demo-pay/{id}/");
+        let has_secret = parsed
+            .path()
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.split('/').next())
+            .is_some_and(|secret| !secret.is_empty());
+        if !same_origin || !has_secret || parsed.query().is_some() {
             return Err(Error::BadResponse(
                 "the checkout is not on this backend".into(),
             ));
         }
-        let token = parsed
-            .query_pairs()
-            .find(|(k, _)| k == "t")
-            .map(|(_, v)| v.into_owned())
-            .ok_or_else(|| Error::BadResponse("the checkout URL has no token".into()))?;
-        Ok((parsed.path().to_owned(), token))
+        Ok(parsed.path().to_owned())
     }
 
     /// The demo provider's checkout page (HTML) for an order awaiting payment.
@@ -44,11 +45,8 @@ impl Inner {
                 "this order cannot be paid any more",
             ));
         };
-        let (path, token) = self.checkout_target(&url, id)?;
-        let reply = self
-            .http
-            .send(&Call::get(path).query("t", token), None, self.now())
-            .await?;
+        let path = self.checkout_target(&url, id)?;
+        let reply = self.http.send(&Call::get(path), None, self.now()).await?;
         Ok(String::from_utf8_lossy(reply.body()).into_owned())
     }
 
@@ -60,13 +58,13 @@ impl Inner {
         id: PaymentOrderId,
         action_url: &str,
     ) -> Result<PaymentOrder, Error> {
-        let (path, token) = self.checkout_target(action_url, id)?;
+        let path = self.checkout_target(action_url, id)?;
         if !(path.ends_with("/confirm") || path.ends_with("/fail")) {
             return Err(Error::BadResponse("not a checkout action".into()));
         }
         match self
             .http
-            .send(&Call::post_empty(path).query("t", token), None, self.now())
+            .send(&Call::post_empty(path), None, self.now())
             .await
         {
             Ok(_) | Err(Error::Api { .. }) => {}

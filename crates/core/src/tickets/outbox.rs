@@ -187,6 +187,13 @@ async fn send_upload(inner: &Inner, account: &Account, item: &OutboxItem) -> Res
             Some(ErrorCode::Unauthenticated),
             None,
         ),
+        // The resident's outstanding uploads fill the server's quota: earlier photos free it
+        // when their report is sent or they expire, so this one waits, not a blocked report.
+        Err(TusError::Refused { status: 429, .. }) => (
+            OutboxEvent::RetryLater,
+            Some(ErrorCode::UploadQuotaExceeded),
+            None,
+        ),
         Err(TusError::OtherOrigin { location }) => {
             tracing::warn!(%location, "the server named an upload URL on another origin");
             (OutboxEvent::Refused, Some(ErrorCode::BadRequest), None)

@@ -103,9 +103,9 @@ pub(crate) async fn order(fx: &Fixture, token: &str, id: &str) -> Value {
 pub(crate) async fn checkout(fx: &Fixture, order: &Value, action: &str) -> StatusCode {
     let url = order["client_action"]["url"].as_str().expect("demo url");
     assert_eq!(order["client_action"]["type"], "demo_confirm");
-    let (path, query) = url.split_once('?').expect("token");
+    assert!(!url.contains('?'), "the checkout secret is no query: {url}");
     fx.client
-        .post(format!("{path}/{action}?{query}"))
+        .post(format!("{url}/{action}"))
         .send()
         .await
         .expect("checkout")

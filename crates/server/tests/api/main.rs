@@ -5,9 +5,11 @@
 
 mod auth;
 mod bills;
+mod checkout_page;
 mod contract;
 mod deadlines;
 mod device_tokens;
+mod gate_limits;
 mod headers;
 mod home_desk;
 mod homes;
@@ -28,6 +30,7 @@ mod sync;
 mod throttle;
 mod ticket_access;
 mod tickets;
+mod upload_quota;
 mod upload_races;
 mod uploads;
 
@@ -48,15 +51,55 @@ pub(crate) struct Fixture {
 
 static PROVIDER: Once = Once::new();
 
+/// What the server logs in this process, at the most verbose level of its own and the HTTP
+/// layer's targets (installed by the first fixture), for tests of what a log must never hold.
+pub(crate) static LOG: std::sync::LazyLock<Captured> = std::sync::LazyLock::new(Captured::default);
+
+/// A `Write` into a shared buffer.
+#[derive(Clone, Default)]
+pub(crate) struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
 impl Fixture {
     pub(crate) async fn start() -> Self {
-        Self::start_with(AuthOptions::default()).await
+        Self::with_options(AuthOptions::default(), None).await
     }
 
     /// A server with these sign-in limits (a hashing cap of one, a trusted proxy header).
     pub(crate) async fn start_with(auth: AuthOptions) -> Self {
+        Self::with_options(auth, None).await
+    }
+
+    /// A server configured with `public_url` (`serve --public-url`).
+    pub(crate) async fn configured(public_url: Option<&str>) -> Self {
+        Self::with_options(AuthOptions::default(), public_url).await
+    }
+
+    /// A server with these sign-in limits and public URL.
+    async fn with_options(auth: AuthOptions, public_url: Option<&str>) -> Self {
         PROVIDER.call_once(|| {
             let _ = rustls::crypto::ring::default_provider().install_default();
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter("tower_http=trace,linli_server=trace")
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
+                .with_ansi(false)
+                .with_writer(|| LOG.clone())
+                .try_init();
         });
         let dir = tempfile::tempdir().expect("tempdir");
         let options = Options {
@@ -64,6 +107,7 @@ impl Fixture {
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
             auth,
+            public_url: public_url.map(str::to_owned),
         };
         let clock = Arc::new(ServerClock::system());
         let server = start(&options, clock.clone()).await.expect("server starts");
@@ -100,6 +144,7 @@ impl Fixture {
             addr: "127.0.0.1:0".parse().expect("addr"),
             demo: true,
             auth: AuthOptions::default(),
+            public_url: None,
         };
         let server = start(&options, clock.clone())
             .await

@@ -7,28 +7,35 @@
 //! choice; the app shows it in a sandboxed frame and offers the forms' actions (`data-action`)
 //! as its own buttons, posting the chosen form's URL through the core. The webhook is part of the contract (a real
 //! provider's adapter posts there too) under its own security scheme: the signature.
+//!
+//! Invariants of the pages:
+//! - Their URLs are built from the server's configured public URL
+//!   ([`crate::AppState::public_url`]), never from the request's `Host`.
+//! - The secret is a path segment (`/demo-pay/{id}/{token}`), never a query: the request log
+//!   writes route templates only ([`crate::router`]), and `Referrer-Policy: no-referrer` keeps
+//!   it from leaving with a link.
+//! - The token is compared in constant time (`subtle`); a wrong one is 404, like an unknown id.
+//! - Every answer carries [`page_headers`]: a CSP allowing nothing but the page's own style
+//!   (by hash) and forms posting to this server, `frame-ancestors 'none'` and
+//!   `X-Frame-Options: DENY` (no clickjacking), `no-referrer` and `Cache-Control: no-store`.
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use base64::Engine as _;
 use linli_wire::bills::PaymentOrderState;
-use serde::Deserialize;
+use sha2::Digest as _;
+use std::sync::LazyLock;
+use subtle::ConstantTimeEq as _;
 
 use super::notifications::deliver_demo_notifications;
 use super::orders as payments;
 use super::provider as demo;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Origin;
-
-/// The page's query: the order's checkout secret.
-/// The page's query: the order's checkout secret.
-#[derive(Debug, Deserialize)]
-pub struct CheckoutQuery {
-    t: String,
-}
 
 fn yuan(minor: i64) -> String {
     format!("{}.{:02}", minor / 100, (minor % 100).abs())
@@ -53,6 +60,32 @@ border-radius:22px;padding:12px;font-size:16px;margin-top:12px;cursor:pointer}\
 .note{margin:0 16px;color:#9ca3af;font-size:12px;line-height:1.6}.result{text-align:center;\
 font-size:18px;padding:26px 0}";
 
+/// The pages' Content-Security-Policy: nothing loads or runs; only the inline style (by its
+/// hash) applies, forms post only to this server, and no one may frame the page.
+static CSP: LazyLock<String> = LazyLock::new(|| {
+    let style = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(PAGE_STYLE));
+    format!(
+        "default-src 'none'; style-src 'sha256-{style}'; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'"
+    )
+});
+
+/// The headers of every checkout answer (see the module's invariants).
+pub async fn page_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if let Ok(csp) = HeaderValue::from_str(&CSP) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\">\
@@ -71,9 +104,10 @@ async fn checkout_order(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     // Only an order past its time is settled here; following it is the backend's business.
+    // Constant time: how much of a guess matched must not show in how long the answer takes.
     let row = payments::load(&mut tx, id)
         .await?
-        .filter(|row| row.checkout_token == token)
+        .filter(|row| bool::from(row.checkout_token.as_bytes().ct_eq(token.as_bytes())))
         .ok_or_else(ApiError::not_found)?;
     let row = if now >= row.expires_at {
         payments::refresh(&mut tx, id, now, true)
@@ -89,11 +123,9 @@ async fn checkout_order(
 /// The checkout page of an order.
 pub async fn checkout_page(
     State(state): State<AppState>,
-    Origin(base): Origin,
-    Path(id): Path<uuid::Uuid>,
-    Query(query): Query<CheckoutQuery>,
+    Path((id, token)): Path<(uuid::Uuid, String)>,
 ) -> ApiResult<Response> {
-    let row = checkout_order(&state, id, &query.t).await?;
+    let row = checkout_order(&state, id, &token).await?;
     let bills: Vec<String> = sqlx::query_scalar(
         "SELECT b.title FROM payment_order_bills ob JOIN bills b ON b.id = ob.bill_id
          WHERE ob.order_id = ? ORDER BY ob.position",
@@ -110,9 +142,10 @@ pub async fn checkout_page(
         .bind(&row.membership_id)
         .fetch_one(&state.db)
         .await?;
+    let base = &state.public_url;
     let action = |what: &str| {
         format!(
-            "{base}/demo-pay/{}/{what}?t={}",
+            "{base}/demo-pay/{}/{}/{what}",
             row.id,
             escape(&row.checkout_token)
         )
@@ -196,25 +229,24 @@ async fn act(
 /// The payer confirms.
 pub async fn checkout_confirm(
     State(state): State<AppState>,
-    Path(id): Path<uuid::Uuid>,
-    Query(query): Query<CheckoutQuery>,
+    Path((id, token)): Path<(uuid::Uuid, String)>,
 ) -> ApiResult<Response> {
-    act(&state, id, &query.t, demo::PayerAction::Confirm).await
+    act(&state, id, &token, demo::PayerAction::Confirm).await
 }
 
 /// The payer makes it fail.
 pub async fn checkout_fail(
     State(state): State<AppState>,
-    Path(id): Path<uuid::Uuid>,
-    Query(query): Query<CheckoutQuery>,
+    Path((id, token)): Path<(uuid::Uuid, String)>,
 ) -> ApiResult<Response> {
-    act(&state, id, &query.t, demo::PayerAction::Fail).await
+    act(&state, id, &token, demo::PayerAction::Fail).await
 }
 
 /// The provider's pages (outside the contract).
 pub fn provider_pages() -> Router<AppState> {
     Router::new()
-        .route("/demo-pay/{id}", get(checkout_page))
-        .route("/demo-pay/{id}/confirm", post(checkout_confirm))
-        .route("/demo-pay/{id}/fail", post(checkout_fail))
+        .route("/demo-pay/{id}/{token}", get(checkout_page))
+        .route("/demo-pay/{id}/{token}/confirm", post(checkout_confirm))
+        .route("/demo-pay/{id}/{token}/fail", post(checkout_fail))
+        .layer(axum::middleware::from_fn(page_headers))
 }

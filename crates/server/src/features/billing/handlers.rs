@@ -27,7 +27,7 @@ use super::orders::{self as payments};
 use super::provider as demo;
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AppJson, IdempotencyKey, Origin, Resident};
+use crate::extract::{AppJson, IdempotencyKey, Resident};
 use crate::idempotency::{Begun, IdempotentWrite};
 
 /// Query of the household-scoped lists.
@@ -122,7 +122,6 @@ pub async fn bill(
 pub async fn create_order(
     State(state): State<AppState>,
     resident: Resident,
-    Origin(origin): Origin,
     IdempotencyKey(key): IdempotencyKey,
     AppJson(request): AppJson<CreatePaymentOrder>,
 ) -> ApiResult<Response> {
@@ -140,7 +139,14 @@ pub async fn create_order(
         Begun::Replay(stored) => return Ok(stored.into_response()),
         Begun::Fresh(write) => write,
     };
-    let order = open_order(&mut write.tx, resident.user_id, &request, &origin, now).await?;
+    let order = open_order(
+        &mut write.tx,
+        resident.user_id,
+        &request,
+        &state.public_url,
+        now,
+    )
+    .await?;
     write.created(order, now).await
 }
 
@@ -156,13 +162,12 @@ pub async fn create_order(
 pub async fn order(
     State(state): State<AppState>,
     resident: Resident,
-    Origin(origin): Origin,
     Path(id): Path<PaymentOrderId>,
 ) -> ApiResult<Json<PaymentOrder>> {
     let now = state.clock.now_ms();
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     let row = own_order(&mut tx, resident.user_id, id.0, now).await?;
-    let order = payments::render(&mut tx, &row, &origin).await?;
+    let order = payments::render(&mut tx, &row, &state.public_url).await?;
     tx.commit().await?;
     Ok(Json(order))
 }
@@ -177,7 +182,6 @@ pub async fn order(
 pub async fn list_orders(
     State(state): State<AppState>,
     resident: Resident,
-    Origin(origin): Origin,
     Query(query): Query<HouseholdQuery>,
 ) -> ApiResult<Json<PaymentOrderList>> {
     let now = state.clock.now_ms();
@@ -187,7 +191,7 @@ pub async fn list_orders(
     let rows = orders_of(&mut tx, resident.user_id, query.membership_id).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        items.push(payments::render(&mut tx, row, &origin).await?);
+        items.push(payments::render(&mut tx, row, &state.public_url).await?);
     }
     tx.commit().await?;
     Ok(Json(PaymentOrderList { items }))
@@ -205,7 +209,6 @@ pub async fn list_orders(
 pub async fn cancel_order(
     State(state): State<AppState>,
     resident: Resident,
-    Origin(origin): Origin,
     Path(id): Path<PaymentOrderId>,
 ) -> ApiResult<Json<PaymentOrder>> {
     let now = state.clock.now_ms();
@@ -215,7 +218,7 @@ pub async fn cancel_order(
     let row = payments::load(&mut tx, id.0)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let order = payments::render(&mut tx, &row, &origin).await?;
+    let order = payments::render(&mut tx, &row, &state.public_url).await?;
     tx.commit().await?;
     Ok(Json(order))
 }

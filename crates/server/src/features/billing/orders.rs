@@ -134,12 +134,15 @@ pub async fn load(conn: &mut SqliteConnection, id: Uuid) -> sqlx::Result<Option<
         .await
 }
 
-/// The checkout page of an order at the demo provider, on the host the app reached.
-pub fn demo_checkout_url(origin: &str, row: &OrderRow) -> String {
-    format!("{origin}/demo-pay/{}?t={}", row.id, row.checkout_token)
+/// The checkout page of an order at the demo provider, under the server's configured public
+/// URL (never a request's `Host`). The secret is a path segment, not a query: the request log
+/// writes only route templates (`crate::router`), so it never sees it.
+pub fn demo_checkout_url(public_url: &str, row: &OrderRow) -> String {
+    format!("{public_url}/demo-pay/{}/{}", row.id, row.checkout_token)
 }
 
-/// Renders an order for its resident. `origin` is `https://host:port` as the app reached us.
+/// Renders an order for its resident. `origin` is the server's public URL
+/// ([`crate::AppState::public_url`]).
 pub async fn render(
     conn: &mut SqliteConnection,
     row: &OrderRow,

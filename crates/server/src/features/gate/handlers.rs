@@ -7,6 +7,14 @@
 //! are the gate's, so a re-sent batch counts once; entries of passes of other communities are
 //! refused), and may look up a short code online. Failed code lookups are throttled per gate:
 //! an 8-digit code cannot be guessed at the rate a gate is allowed to ask.
+//!
+//! A gate is trusted only for its own community and group: a short code finds only passes
+//! opening the gate's group, and an entry is counted only for the gate's group, inside the
+//! pass's validity window and before its revocation, at the entry's time but never later
+//! than the server's clock, and at most `max_entries` times (one atomic UPDATE,
+//! [`passes::store::count_entry`]). Each entry is judged on its own: one the gate let in
+//! offline but the backend does not count is kept with its code and listed in the answer, so
+//! a batch never sticks on it.
 
 use super::devices::Gate;
 use super::store;
@@ -17,8 +25,10 @@ use crate::features::passes;
 use crate::features::passes::FORMAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use linli_wire::passes::{CodeLookup, Credential, GateEntries, GateKeySet, RevocationDelta};
+use linli_wire::passes::{
+    CodeLookup, Credential, GateEntries, GateEntriesOutcome, GateKeySet, RefusedEntry,
+    RevocationDelta,
+};
 use linli_wire::{ErrorCode, PassId, Problem};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -78,11 +88,12 @@ pub async fn revocations(
     }))
 }
 
-/// Uploads entries the gate let in. Re-sent entries are ignored.
+/// Uploads entries the gate let in. Each is counted or refused on its own; a re-sent entry
+/// answers as it did the first time.
 #[utoipa::path(post, path = "/v1/gate/entries", tag = "gate", security(("gate" = [])),
     request_body = GateEntries,
     responses(
-        (status = 204, description = "Recorded"),
+        (status = 200, description = "Recorded: how many were counted, and which were not and why (`pass-wrong-gate-group`, `pass-not-yet-valid`, `pass-expired`, `pass-revoked`, `pass-used-up`)", body = GateEntriesOutcome),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation-failed`: a pass of another community, or too many entries", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -90,7 +101,7 @@ pub async fn entries(
     State(state): State<AppState>,
     gate: Gate,
     AppJson(batch): AppJson<GateEntries>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<GateEntriesOutcome>> {
     if batch.entries.len() > 1000 {
         return Err(ApiError::invalid(
             "/entries",
@@ -98,6 +109,11 @@ pub async fn entries(
             "at most 1000 entries per batch",
         ));
     }
+    let now = state.clock.now_ms();
+    let mut outcome = GateEntriesOutcome {
+        counted: 0,
+        refused: Vec::new(),
+    };
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     for (i, entry) in batch.entries.iter().enumerate() {
         let ours =
@@ -109,10 +125,26 @@ pub async fn entries(
                 "not a pass of this gate's community",
             ));
         }
-        store::record_entry(&mut tx, &gate, entry).await?;
+        let refusal = match store::judged(&mut tx, entry).await? {
+            Some(before) => before,
+            None => {
+                // The gate's time, but never later than ours: a gate whose clock runs ahead
+                // cannot use a pass before its window.
+                let at = entry.at.timestamp_millis().min(now);
+                let refusal = passes::store::count_entry(&mut tx, entry.pass_id, &gate.group, at)
+                    .await?
+                    .err();
+                store::record_entry(&mut tx, &gate, entry, at, refusal).await?;
+                refusal
+            }
+        };
+        match refusal {
+            None => outcome.counted += 1,
+            Some(code) => outcome.refused.push(RefusedEntry { id: entry.id, code }),
+        }
     }
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(outcome))
 }
 
 /// Looks up a short code (online only); the answer is verified like a scanned QR.
@@ -121,7 +153,7 @@ pub async fn entries(
     responses(
         (status = 200, description = "The pass behind the code", body = CodeLookup),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no unrevoked pass of this gate's community and group has this code", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate-limited`: too many wrong codes from this gate", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn code(
@@ -134,7 +166,9 @@ pub async fn code(
     if failures >= MAX_CODE_FAILURES {
         return Err(ApiError::new(ErrorCode::RateLimited).retry_after(600));
     }
-    let found = passes::store::by_short_code(&state.db, gate.community_id, code.trim()).await?;
+    let found =
+        passes::store::by_short_code(&state.db, gate.community_id, &gate.group, code.trim())
+            .await?;
     let Some((id, payload, kid)) = found else {
         store::record_code_failure(&state.db, &gate, now).await?;
         return Err(ApiError::not_found());

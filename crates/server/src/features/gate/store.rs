@@ -1,25 +1,48 @@
 //! The gate feature's own SQL: the entry log gates upload (entry ids are the gate's, so a
-//! re-sent entry counts once) and the failed code lookups that throttle a gate.
+//! re-sent entry is judged once: counted, or kept with its refusal) and the failed code
+//! lookups that throttle a gate.
 
 use super::devices::Gate;
+use linli_wire::ErrorCode;
 use linli_wire::passes::GateEntry;
 use sqlx::{SqliteConnection, SqlitePool};
 
-/// Records one entry a gate let in; a re-sent one is ignored.
+/// What entry `id` was answered when it first came: `None` if it never came, `Some(None)` if
+/// it was counted, `Some(Some(code))` if it was refused.
+pub(crate) async fn judged(
+    conn: &mut SqliteConnection,
+    entry: &GateEntry,
+) -> sqlx::Result<Option<Option<ErrorCode>>> {
+    let row: Option<Option<String>> =
+        sqlx::query_scalar("SELECT refusal FROM pass_entries WHERE id = ?")
+            .bind(entry.id.to_string())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|refusal| {
+        refusal.map(|code| {
+            serde_json::from_value(serde_json::Value::String(code)).unwrap_or(ErrorCode::Unknown)
+        })
+    }))
+}
+
+/// Records one entry a gate let in at `at_ms`, counted (`refusal` `None`) or not.
 pub(crate) async fn record_entry(
     conn: &mut SqliteConnection,
     gate: &Gate,
     entry: &GateEntry,
+    at_ms: i64,
+    refusal: Option<ErrorCode>,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "INSERT OR IGNORE INTO pass_entries (id, pass_id, gate_id, gate_group, at)
-         VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO pass_entries (id, pass_id, gate_id, gate_group, at, refusal)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(entry.id.to_string())
     .bind(entry.pass_id.to_string())
     .bind(&gate.id)
     .bind(&gate.group)
-    .bind(entry.at.timestamp_millis())
+    .bind(at_ms)
+    .bind(refusal.map(ErrorCode::as_str))
     .execute(conn)
     .await?;
     Ok(())

@@ -7,7 +7,7 @@ use super::keys::FORMAT;
 use crate::error::ApiResult;
 use crate::features::memberships::mask_phone;
 use linli_wire::passes::{Credential, PassEntry, PassState, VisitorPass};
-use linli_wire::{CommunityId, EntryId, MembershipId, PassId};
+use linli_wire::{CommunityId, EntryId, ErrorCode, MembershipId, PassId};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -39,7 +39,8 @@ pub(crate) async fn render(
 ) -> ApiResult<VisitorPass> {
     let entries: Vec<(String, String, String, String, i64)> = sqlx::query_as(
         "SELECT e.id, e.gate_id, g.name, e.gate_group, e.at FROM pass_entries e \
-         JOIN gates g ON g.id = e.gate_id WHERE e.pass_id = ? ORDER BY e.at",
+         JOIN gates g ON g.id = e.gate_id WHERE e.pass_id = ? AND e.refusal IS NULL \
+         ORDER BY e.at",
     )
     .bind(&row.id)
     .fetch_all(&mut *conn)
@@ -134,20 +135,83 @@ pub(crate) async fn is_of_community(
         .await
 }
 
-/// The unrevoked pass of `community` behind a short code: (id, credential, kid).
+/// Whether the comma-separated `gate_groups` column holds the group bound as `?{n}`.
+fn opens_group(n: u8) -> String {
+    format!("instr(',' || gate_groups || ',', ',' || ?{n} || ',') > 0")
+}
+
+/// The unrevoked pass of `community` opening gates of `group` behind a short code: (id,
+/// credential, kid). Another group's pass is not found, as if the code were wrong.
 pub(crate) async fn by_short_code(
     db: &sqlx::SqlitePool,
     community: Uuid,
+    group: &str,
     code: &str,
 ) -> sqlx::Result<Option<(String, String, String)>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "SELECT id, credential, kid FROM passes
-         WHERE community_id = ? AND short_code = ? AND revoked_at IS NULL",
-    )
+         WHERE community_id = ?1 AND short_code = ?2 AND revoked_at IS NULL AND {}",
+        opens_group(3)
+    ))
     .bind(community.to_string())
     .bind(code)
+    .bind(group)
     .fetch_optional(db)
     .await
+}
+
+/// The gate clock's tolerance ([`linli_wire::limits::GATE_CLOCK_SKEW_S`]) in ms: the window a
+/// gate opens a pass in is the one the backend counts its entries in.
+const SKEW_MS: i64 = linli_wire::limits::GATE_CLOCK_SKEW_S * 1000;
+
+/// Counts one entry through a gate of `group` at `at_ms` (ms, on the server's clock) against
+/// the pass, or says why not. The decision is one UPDATE: it moves `entries_used` only for the
+/// gate's group, inside the validity window (± the gate clock's tolerance), before a
+/// revocation and below `max_entries`, so
+/// parallel entries at the limit cannot both be counted. The reason is read only after it
+/// refused.
+pub(crate) async fn count_entry(
+    conn: &mut SqliteConnection,
+    pass: PassId,
+    group: &str,
+    at_ms: i64,
+) -> sqlx::Result<Result<(), ErrorCode>> {
+    let counted = sqlx::query(&format!(
+        "UPDATE passes SET entries_used = entries_used + 1
+         WHERE id = ?1 AND {} AND valid_from - ?4 <= ?2 AND ?2 <= valid_until + ?4
+           AND (revoked_at IS NULL OR revoked_at > ?2) AND entries_used < max_entries",
+        opens_group(3)
+    ))
+    .bind(pass.to_string())
+    .bind(at_ms)
+    .bind(group)
+    .bind(SKEW_MS)
+    .execute(&mut *conn)
+    .await?;
+    if counted.rows_affected() == 1 {
+        return Ok(Ok(()));
+    }
+    let (opens, valid_from, valid_until, revoked_at): (bool, i64, i64, Option<i64>) =
+        sqlx::query_as(&format!(
+            "SELECT {}, valid_from, valid_until, revoked_at FROM passes WHERE id = ?1",
+            opens_group(3)
+        ))
+        .bind(pass.to_string())
+        .bind(at_ms)
+        .bind(group)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(Err(if !opens {
+        ErrorCode::PassWrongGateGroup
+    } else if at_ms < valid_from - SKEW_MS {
+        ErrorCode::PassNotYetValid
+    } else if at_ms > valid_until + SKEW_MS {
+        ErrorCode::PassExpired
+    } else if revoked_at.is_some_and(|r| r <= at_ms) {
+        ErrorCode::PassRevoked
+    } else {
+        ErrorCode::PassUsedUp
+    }))
 }
 
 /// `user`'s passes (of one household, or all), newest first, at most 200.

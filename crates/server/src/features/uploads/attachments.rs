@@ -113,7 +113,8 @@ pub async fn store_staff_photo(
     .bind(length)
     .bind(length)
     .bind(now)
-    .bind(now)
+    // Until its ticket step holds it; housekeeping deletes finished uploads no ticket took.
+    .bind(now + super::UPLOAD_TTL_MS)
     .bind(hex::encode(sha2::Sha256::digest(&prepared)))
     .bind(i64::from(width))
     .bind(i64::from(height))

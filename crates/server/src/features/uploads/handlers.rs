@@ -17,8 +17,13 @@
 //!   limits, and the `sha256` metadata if sent). The result, `Attachment-Id` and
 //!   `Attachment-Status` (`complete` or `rejected`), is on the final PATCH response and on every
 //!   HEAD, so a client that lost that response learns it from HEAD.
-//! - Unfinished uploads expire after [`UPLOAD_TTL`] (`Upload-Expires`); expired ones answer 404
-//!   and are deleted by housekeeping. Someone else's upload answers 404.
+//! - Unfinished uploads expire after [`UPLOAD_TTL_MS`] (`Upload-Expires`); expired ones answer
+//!   404, and a creation under their id starts afresh. A finished one waits as long again for
+//!   a ticket. Housekeeping deletes rejected, lapsed and never-attached uploads (rows and
+//!   files), never a photo on a ticket. Someone else's upload answers 404.
+//! - Quota: an uploader's outstanding uploads (unfinished, or finished on no ticket) hold at
+//!   most `UPLOAD_QUOTA_COUNT` uploads and `UPLOAD_QUOTA_BYTES` (`linli_wire::limits`),
+//!   checked in the creation's INSERT; beyond it 429 `upload-quota-exceeded`.
 //! - An upload belongs to a resident or to a staff member ([`Uploader`], by the bearer token):
 //!   staff upload after-photos the same way residents upload theirs.
 //!
@@ -33,6 +38,7 @@ use uuid::Uuid;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use linli_wire::limits::{UPLOAD_QUOTA_BYTES, UPLOAD_QUOTA_COUNT};
 
 use super::store::*;
 use super::tus::*;
@@ -77,6 +83,8 @@ pub async fn options() -> Response {
         (status = 409, description = "`already-exists`: the attachment id is someone else's or has another length", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "`tus-version-unsupported` (with `Tus-Version`)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload-too-large`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`upload-quota-exceeded`: the uploader's unfinished and unattached uploads already hold `UPLOAD_QUOTA_COUNT` uploads or `UPLOAD_QUOTA_BYTES` bytes; `Retry-After` says when the first lapses", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the first outstanding upload expires"))),
         (status = 460, description = "`checksum-mismatch`: the bytes were discarded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn create(
@@ -128,6 +136,17 @@ pub async fn create(
         Err(err) => return ApiError::from(err).into_response(),
     };
     let location = format!("/v1/uploads/{id}");
+    // An unfinished one that lapsed before housekeeping came is forgotten: the id starts afresh (a client
+    // whose upload expired creates it again, and must not be handed the dead one back).
+    let existing = match existing {
+        Some(row) if row.status == "uploading" && row.expires_at <= now => {
+            if let Err(err) = forget_lapsed(&state, &row.id).await {
+                return err.into_response();
+            }
+            None
+        }
+        other => other,
+    };
     if let Some(row) = existing {
         // A retried creation: the same upload, not a second one.
         if !uploader.owns(&row) || row.length != i64::try_from(length).unwrap_or(-1) {
@@ -140,7 +159,7 @@ pub async fn create(
         }
         return (StatusCode::OK, out).into_response();
     }
-    let inserted = insert(
+    let reserved = reserve(
         &state.db,
         id,
         &uploader,
@@ -150,8 +169,10 @@ pub async fn create(
         now,
     )
     .await;
-    if let Err(err) = inserted {
-        return ApiError::from(err).into_response();
+    match reserved {
+        Ok(true) => {}
+        Ok(false) => return over_quota(&state, &uploader, now).await,
+        Err(err) => return ApiError::from(err).into_response(),
     }
     let created = crate::files::async_options()
         .write(true)
@@ -179,6 +200,28 @@ pub async fn create(
         out.insert(header::LOCATION, v);
     }
     (StatusCode::CREATED, out).into_response()
+}
+
+/// The refusal of an upload the uploader's quota has no room for: what is held, how to free it,
+/// and when the first reservation lapses by itself (`Retry-After`).
+async fn over_quota(state: &AppState, uploader: &Uploader, now: i64) -> Response {
+    let (count, bytes, first_lapse) = match held(&state.db, uploader, now).await {
+        Ok(held) => held,
+        Err(err) => return ApiError::from(err).into_response(),
+    };
+    let wait_s = first_lapse.map_or(1, |at| ((at - now + 999) / 1000).max(1));
+    let mib = |b: u64| b / (1024 * 1024);
+    let detail = format!(
+        "your unfinished and unattached uploads hold {count} of {UPLOAD_QUOTA_COUNT} uploads and \
+         {} of {} MiB; put finished photos on a ticket, delete the ones you do not need \
+         (DELETE /v1/uploads/{{id}}), or wait until they expire",
+        mib(u64::try_from(bytes).unwrap_or(0)),
+        mib(UPLOAD_QUOTA_BYTES),
+    );
+    let refusal = ApiError::new(ErrorCode::UploadQuotaExceeded)
+        .detail(detail)
+        .retry_after(u64::try_from(wait_s).unwrap_or(1));
+    (tus_headers(), refusal).into_response()
 }
 
 /// `HEAD /v1/uploads/{id}`: the offset, and the attachment's result once complete.

@@ -17,8 +17,13 @@
 //!   limits, and the `sha256` metadata if sent). The result, `Attachment-Id` and
 //!   `Attachment-Status` (`complete` or `rejected`), is on the final PATCH response and on every
 //!   HEAD, so a client that lost that response learns it from HEAD.
-//! - Unfinished uploads expire after [`UPLOAD_TTL`] (`Upload-Expires`); expired ones answer 404
-//!   and are deleted by housekeeping. Someone else's upload answers 404.
+//! - Unfinished uploads expire after [`UPLOAD_TTL_MS`] (`Upload-Expires`); expired ones answer
+//!   404, and a creation under their id starts afresh. A finished one waits as long again for
+//!   a ticket. Housekeeping deletes rejected, lapsed and never-attached uploads (rows and
+//!   files), never a photo on a ticket. Someone else's upload answers 404.
+//! - Quota: an uploader's outstanding uploads (unfinished, or finished on no ticket) hold at
+//!   most `UPLOAD_QUOTA_COUNT` uploads and `UPLOAD_QUOTA_BYTES` (`linli_wire::limits`),
+//!   checked in the creation's INSERT; beyond it 429 `upload-quota-exceeded`.
 //! - An upload belongs to a resident or to a staff member ([`Uploader`], by the bearer token):
 //!   staff upload after-photos the same way residents upload theirs.
 //!

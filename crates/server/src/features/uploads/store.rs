@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -15,6 +16,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt as _;
 use linli_wire::ErrorCode;
+use linli_wire::limits::{UPLOAD_QUOTA_BYTES, UPLOAD_QUOTA_COUNT};
 use sha2::Digest as _;
 use tokio::io::{AsyncSeekExt as _, AsyncWriteExt as _};
 use uuid::Uuid;
@@ -192,7 +194,7 @@ pub(crate) async fn append(
 /// Checks a finished upload: a readable picture within limits, and the announced SHA-256.
 /// Records the last bytes and the verdict in one statement, so nobody ever sees a full offset
 /// on an upload that is not yet complete (a client would take it as done too early).
-pub(crate) async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
+pub(crate) async fn finish(state: &AppState, row: &UploadRow, now: i64) -> ApiResult<()> {
     let bytes = tokio::fs::read(path_of(state, &row.id))
         .await
         .map_err(|err| ApiError::internal(format_args!("read upload: {err}")))?;
@@ -212,8 +214,10 @@ pub(crate) async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
         }
         Ok(size) => ("complete", None, Some(size)),
     };
+    // A finished photo waits a full TTL for its ticket from now, however long it took to send.
     sqlx::query(
-        "UPDATE uploads SET offset = ?, status = ?, reason = ?, sha256 = ?, width = ?, height = ?
+        "UPDATE uploads SET offset = ?, status = ?, reason = ?, sha256 = ?, width = ?, height = ?,
+            expires_at = ?
          WHERE id = ?",
     )
     .bind(row.offset)
@@ -222,9 +226,17 @@ pub(crate) async fn finish(state: &AppState, row: &UploadRow) -> ApiResult<()> {
     .bind(&sha256)
     .bind(size.map(|(w, _)| i64::from(w)))
     .bind(size.map(|(_, h)| i64::from(h)))
+    .bind(now + UPLOAD_TTL_MS)
     .bind(&row.id)
     .execute(&state.db)
     .await?;
+    if status == "rejected" {
+        // Nobody may ever see a refused upload's bytes: they go now; the row stays until
+        // housekeeping, so a client that lost the last answer still learns the verdict (HEAD).
+        tokio::fs::remove_file(path_of(state, &row.id))
+            .await
+            .map_err(|err| ApiError::internal(format_args!("remove rejected upload: {err}")))?;
+    }
     Ok(())
 }
 
@@ -252,7 +264,7 @@ pub(crate) async fn commit(
         ..row.clone()
     };
     if finished {
-        finish(state, &updated)
+        finish(state, &updated, now)
             .await
             .map_err(IntoResponse::into_response)?;
         let id = Uuid::parse_str(&row.id).map_err(|_| ApiError::not_found().into_response())?;
@@ -263,22 +275,31 @@ pub(crate) async fn commit(
     Ok(updated)
 }
 
-/// Deletes unfinished uploads past their expiry (housekeeping).
+/// Deletes what no ticket will ever hold (housekeeping): rejected uploads at once, unfinished
+/// ones past their tus expiry, and finished ones that waited [`UPLOAD_TTL_MS`] for a ticket in
+/// vain; rows and bytes. A photo on a ticket is never deleted (the same `NOT EXISTS` as
+/// [`delete_unattached`], in the statement that deletes, so a ticket attaching it meanwhile
+/// wins).
 pub async fn purge_expired(state: &AppState) -> anyhow::Result<usize> {
     let now = state.clock.now_ms();
-    let expired: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM uploads WHERE status = 'uploading' AND expires_at <= ?")
-            .bind(now)
-            .fetch_all(&state.db)
-            .await?;
-    for id in &expired {
-        sqlx::query("DELETE FROM uploads WHERE id = ?")
-            .bind(id)
-            .execute(&state.db)
-            .await?;
-        let _ = tokio::fs::remove_file(path_of(state, id)).await;
+    let gone: Vec<String> = sqlx::query_scalar(
+        "DELETE FROM uploads
+         WHERE (status = 'rejected' OR expires_at <= ?1)
+           AND NOT EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.upload_id = uploads.id)
+         RETURNING id",
+    )
+    .bind(now)
+    .fetch_all(&state.db)
+    .await
+    .context("delete expired and rejected uploads")?;
+    for id in &gone {
+        match tokio::fs::remove_file(path_of(state, id)).await {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(err).context("remove an expired upload's bytes"),
+        }
     }
-    Ok(expired.len())
+    Ok(gone.len())
 }
 
 /// The upload `id`, whoever owns it.
@@ -293,8 +314,17 @@ pub(crate) async fn find(db: &sqlx::SqlitePool, id: Uuid) -> sqlx::Result<Option
     .await
 }
 
-/// Makes the row of a new upload of `length` bytes, expiring after [`UPLOAD_TTL_MS`].
-pub(crate) async fn insert(
+/// The uploads of one owner that hold room: unfinished or finished, not expired, on no
+/// ticket (`?1` user id, `?2` staff id, `?3` now; one of the ids is NULL).
+const OUTSTANDING: &str = "FROM uploads u WHERE u.user_id IS ?1 AND u.staff_id IS ?2
+    AND u.status IN ('uploading', 'complete') AND u.expires_at > ?3
+    AND NOT EXISTS (SELECT 1 FROM ticket_attachments a WHERE a.upload_id = u.id)";
+
+/// Makes the row of a new upload of `length` bytes, expiring after [`UPLOAD_TTL_MS`], if the
+/// uploader's quota has room for it (`linli_wire::limits::UPLOAD_QUOTA_COUNT` uploads and
+/// `UPLOAD_QUOTA_BYTES` reserved, counting every outstanding one). The check and the insert
+/// are one statement, so parallel creations cannot both take the last room. `false`: no room.
+pub(crate) async fn reserve(
     db: &sqlx::SqlitePool,
     id: Uuid,
     uploader: &Uploader,
@@ -302,16 +332,19 @@ pub(crate) async fn insert(
     raw_metadata: &str,
     metadata: &HashMap<String, String>,
     now: i64,
-) -> sqlx::Result<()> {
-    sqlx::query(
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(&format!(
         "INSERT INTO uploads (id, user_id, staff_id, length, metadata, filename, content_type,
             purpose, expected_sha256, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(id.to_string())
+         SELECT ?4, ?1, ?2, ?5, ?6, ?7, ?8, ?9, ?10, ?3, ?11
+         WHERE (SELECT COUNT(*) {OUTSTANDING}) < ?12
+           AND (SELECT coalesce(SUM(u.length), 0) {OUTSTANDING}) + ?5 <= ?13"
+    ))
     .bind(uploader.user_id())
     .bind(uploader.staff_id())
-    .bind(i64::try_from(length).unwrap_or(0))
+    .bind(now)
+    .bind(id.to_string())
+    .bind(i64::try_from(length).unwrap_or(i64::MAX))
     .bind(raw_metadata)
     .bind(metadata.get("filename"))
     .bind(
@@ -321,10 +354,41 @@ pub(crate) async fn insert(
     )
     .bind(metadata.get("purpose"))
     .bind(metadata.get("sha256"))
-    .bind(now)
     .bind(now + UPLOAD_TTL_MS)
+    .bind(i64::try_from(UPLOAD_QUOTA_COUNT).unwrap_or(i64::MAX))
+    .bind(i64::try_from(UPLOAD_QUOTA_BYTES).unwrap_or(i64::MAX))
     .execute(db)
     .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What an uploader's outstanding uploads hold: (count, bytes, when the first of them lapses).
+pub(crate) async fn held(
+    db: &sqlx::SqlitePool,
+    uploader: &Uploader,
+    now: i64,
+) -> sqlx::Result<(i64, i64, Option<i64>)> {
+    sqlx::query_as(&format!(
+        "SELECT COUNT(*), coalesce(SUM(u.length), 0), MIN(u.expires_at) {OUTSTANDING}"
+    ))
+    .bind(uploader.user_id())
+    .bind(uploader.staff_id())
+    .bind(now)
+    .fetch_one(db)
+    .await
+}
+
+/// Forgets an upload that lapsed before housekeeping came (its id is being created again):
+/// row and bytes, unless it is on a ticket.
+pub(crate) async fn forget_lapsed(state: &AppState, id: &str) -> ApiResult<()> {
+    let done = delete_unattached(&state.db, id).await?;
+    if done.rows_affected() == 1 {
+        match tokio::fs::remove_file(path_of(state, id)).await {
+            Ok(()) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => return Err(ApiError::internal(format_args!("remove upload: {err}"))),
+        }
+    }
     Ok(())
 }
 

@@ -21,8 +21,8 @@ pub const TUS_EXTENSIONS: &str = "creation,creation-with-upload,expiration,check
 pub const TUS_CHECKSUMS: &str = "sha1,sha256";
 /// The largest upload accepted.
 pub const MAX_UPLOAD: u64 = 25 * 1024 * 1024;
-/// How long an unfinished upload is kept.
-pub const UPLOAD_TTL_MS: i64 = 24 * 3600 * 1000;
+/// How long an unfinished upload is kept, and a finished one waits for its ticket.
+pub const UPLOAD_TTL_MS: i64 = linli_wire::limits::UPLOAD_TTL_HOURS * 3600 * 1000;
 /// The media type of upload bodies.
 pub(crate) const OFFSET_STREAM: &str = "application/offset+octet-stream";
 
