@@ -117,10 +117,8 @@ pub enum ErrorCode {
     ClipboardUnavailable,
     /// A picked photo is an empty file.
     PhotoEmpty,
-    /// A picked file is not a picture (JPEG, PNG or WebP).
+    /// A picked file is not a picture at all.
     PhotoUnreadable,
-    /// A HEIC photo: not supported yet; export it as JPEG.
-    PhotoHeic,
     /// A picked photo is too large to prepare.
     PhotoTooLarge,
     /// A picked photo is truncated or damaged (or the server refused it).
@@ -136,6 +134,9 @@ pub enum ErrorCode {
     NoBackend,
     /// A bug or an unexpected local failure.
     Internal,
+    /// A picked picture is in a format that is not read (TIFF, BMP, JPEG XL, …); the message
+    /// names it.
+    PhotoFormatUnsupported,
 
     /// A code this build does not know yet (a newer server); treat as a generic failure.
     #[serde(other)]
@@ -191,7 +192,6 @@ impl ErrorCode {
         Self::ClipboardUnavailable,
         Self::PhotoEmpty,
         Self::PhotoUnreadable,
-        Self::PhotoHeic,
         Self::PhotoTooLarge,
         Self::PhotoDamaged,
         Self::JoinLinkInvalid,
@@ -199,6 +199,7 @@ impl ErrorCode {
         Self::PinMismatch,
         Self::NoBackend,
         Self::Internal,
+        Self::PhotoFormatUnsupported,
         Self::Unknown,
     ];
 
@@ -251,7 +252,6 @@ impl ErrorCode {
             Self::ClipboardUnavailable => "clipboard-unavailable",
             Self::PhotoEmpty => "photo-empty",
             Self::PhotoUnreadable => "photo-unreadable",
-            Self::PhotoHeic => "photo-heic",
             Self::PhotoTooLarge => "photo-too-large",
             Self::PhotoDamaged => "photo-damaged",
             Self::JoinLinkInvalid => "join-link-invalid",
@@ -259,6 +259,7 @@ impl ErrorCode {
             Self::PinMismatch => "pin-mismatch",
             Self::NoBackend => "no-backend",
             Self::Internal => "internal",
+            Self::PhotoFormatUnsupported => "photo-format-unsupported",
             Self::Unknown => "unknown",
         }
     }
@@ -308,7 +309,6 @@ impl ErrorCode {
             | Self::ClipboardUnavailable
             | Self::PhotoEmpty
             | Self::PhotoUnreadable
-            | Self::PhotoHeic
             | Self::PhotoTooLarge
             | Self::PhotoDamaged
             | Self::JoinLinkInvalid
@@ -316,6 +316,7 @@ impl ErrorCode {
             | Self::PinMismatch
             | Self::NoBackend
             | Self::Internal
+            | Self::PhotoFormatUnsupported
             | Self::Unknown => 500,
         }
     }
