@@ -176,9 +176,14 @@ pub fn photo_code(err: &PhotoError) -> ErrorCode {
 
 impl From<Error> for IpcError {
     fn from(err: Error) -> Self {
+        let subject = match &err {
+            Error::Photo(PhotoError::Unsupported { format }) => Some((*format).to_owned()),
+            _ => None,
+        };
         IpcError {
             code: err.code(),
             message: err.to_string(),
+            subject,
         }
     }
 }

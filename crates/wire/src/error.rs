@@ -445,6 +445,11 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// A readable message for logs and as a fallback; the UI shows its own text per code.
     pub message: String,
+    /// What the code's text names, where it names something: the picture format of
+    /// `photo-format-unsupported` ("TIFF"). Not localised: a name, put into the UI's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subject: Option<String>,
 }
 
 impl std::fmt::Display for IpcError {
