@@ -8,7 +8,8 @@
 //! photo pipeline (`photo_prep`, release build) side by side with `vipsthumbnail` and
 //! ImageMagick, single-threaded, on the same files: wall time with hyperfine, peak RSS with
 //! /usr/bin/time, SSIM against a Lanczos3 reference of the same size, and exiftool on what
-//! the pipeline kept.
+//! the pipeline kept. The same 12 MP picture as HEIC and as a CMYK JPEG follows
+//! ([`crate::bench_formats`]).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ const PACKAGES: &[&str] = &[
     "libjpeg-turbo-progs",
     "hyperfine",
     "time",
+    // The HEIC input of the other formats' table (bench_formats.rs).
+    "libheif-examples",
 ];
 
 /// Runs in the kill -9 soak when none is given.
@@ -231,10 +234,15 @@ fn photo() -> anyhow::Result<()> {
             if (ours.ssim - vips.ssim).abs() <= 0.01 { "met" } else { "NOT met" },
         ));
     }
+    report.push_str(&crate::bench_formats::other_formats(&dir, &prep)?);
     write_report(&report, &verdicts)
 }
 
-fn hyperfine(command: &[String], env: &[(&str, &str)], json: &Path) -> anyhow::Result<f64> {
+pub(crate) fn hyperfine(
+    command: &[String],
+    env: &[(&str, &str)],
+    json: &Path,
+) -> anyhow::Result<f64> {
     let mut args = vec![
         "-N".to_owned(),
         "--warmup".into(),
@@ -272,7 +280,7 @@ fn shell_join(command: &[String]) -> String {
 }
 
 /// The largest of three `/usr/bin/time -f %M` readings, in MB.
-fn peak_rss_mb(command: &[String], env: &[(&str, &str)]) -> anyhow::Result<f64> {
+pub(crate) fn peak_rss_mb(command: &[String], env: &[(&str, &str)]) -> anyhow::Result<f64> {
     let mut peak = 0u64;
     for _ in 0..3 {
         let mut args = vec!["-f".to_owned(), "%M".into()];
@@ -295,7 +303,7 @@ fn peak_rss_mb(command: &[String], env: &[(&str, &str)]) -> anyhow::Result<f64> 
     Ok(peak as f64 / 1024.0)
 }
 
-fn jpeg_size(path: &Path) -> anyhow::Result<(u32, u32)> {
+pub(crate) fn jpeg_size(path: &Path) -> anyhow::Result<(u32, u32)> {
     let out = Cmd::new("vipsheader", &["-f", "width", &path.display().to_string()]).output()?;
     let width: u32 = out.trim().parse()?;
     let out = Cmd::new("vipsheader", &["-f", "height", &path.display().to_string()]).output()?;

@@ -16,6 +16,7 @@
 //! tauri-driver) before they start, so a clean clone needs nothing else.
 
 mod bench;
+mod bench_formats;
 mod bindings;
 mod cycles;
 mod demo;

@@ -56,6 +56,7 @@ pub(super) fn decode_heif(bytes: &[u8]) -> Result<Decoded, PhotoError> {
         .interleaved
         .ok_or_else(|| PhotoError::Damaged("libheif returned no interleaved plane".into()))?;
     let (width, height) = (plane.width, plane.height);
+    check_size(u64::from(width), u64::from(height))?;
     let row = width as usize * if alpha { 4 } else { 3 };
     if plane.stride < row || plane.data.len() < plane.stride * (height as usize - 1) + row {
         return Err(PhotoError::Damaged("libheif returned a short plane".into()));
