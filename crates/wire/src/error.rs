@@ -2,9 +2,9 @@
 //!
 //! A server error travels as an RFC 9457 problem (`application/problem+json`) whose `code`
 //! member is one of [`ErrorCode`]. The client core maps every failure, remote or local, onto the
-//! same codes, and the shell sends `{code, message}` ([`IpcError`]) to the UI, which branches on
-//! `code` only. `title`/`detail`/`message` are for people and may be localised; never match on
-//! them.
+//! same codes, and the shell sends `{code, message, subject?}` ([`IpcError`]) to the UI, which
+//! branches on `code` only. `title`/`detail`/`message` are for people and may be localised;
+//! never match on them.
 //!
 //! Codes are spelled exactly as in the problem registry (kebab-case). Add a code only when a
 //! consumer branches on it.
