@@ -10,7 +10,7 @@ use std::path::Path;
 
 use anyhow::Context;
 
-use crate::bench::{hyperfine, jpeg_size, peak_rss_mb};
+use crate::measure::{hyperfine, jpeg_size, peak_rss_mb};
 use crate::sh::Cmd;
 
 /// The table of the other inputs, for docs/benchmarks.md.

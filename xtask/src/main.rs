@@ -21,6 +21,7 @@ mod bindings;
 mod cycles;
 mod demo;
 mod docs;
+mod measure;
 mod setup;
 mod sh;
 mod soak;
