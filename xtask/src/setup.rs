@@ -19,6 +19,10 @@ const APT_PACKAGES: &[&str] = &[
     // libjpeg-turbo 3, vendored by the turbojpeg crate for photo preparation.
     "cmake",
     "nasm",
+    // HEIC/HEIF/AVIF photos: the system libheif (with its HEVC/AV1 codecs) that libheif-rs
+    // links; heif-enc/heif-info to make and inspect test pictures.
+    "libheif-dev",
+    "libheif-examples",
     // Running the real window headless and driving it.
     "xvfb",
     "xauth",

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "method-not-allowed" | "invalid-transition" | "already-exists" | "room-not-found" | "already-member" | "request-pending" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "upload-quota-exceeded" | "pass-wrong-gate-group" | "pass-not-yet-valid" | "pass-expired" | "pass-used-up" | "pass-revoked" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "method-not-allowed" | "invalid-transition" | "already-exists" | "room-not-found" | "already-member" | "request-pending" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "upload-quota-exceeded" | "pass-wrong-gate-group" | "pass-not-yet-valid" | "pass-expired" | "pass-used-up" | "pass-revoked" | "photo-format-unsupported" | "unknown";
 
 export type FieldError = { 
 /**
@@ -90,7 +90,12 @@ code: ErrorCode,
 /**
  * A readable message for logs and as a fallback; the UI shows its own text per code.
  */
-message: string, };
+message: string, 
+/**
+ * What the code's text names, where it names something: the picture format of
+ * `photo-format-unsupported` ("TIFF"). Not localised: a name, put into the UI's text.
+ */
+subject?: string, };
 
 export type LoginRequest = { 
 /**

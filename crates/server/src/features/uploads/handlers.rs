@@ -67,6 +67,12 @@ pub async fn options() -> Response {
 
 /// `POST /v1/uploads`: creates an upload (creation), optionally with its first bytes
 /// (creation-with-upload).
+///
+/// The bytes must make a JPEG (any colour space), PNG or WebP of at most 8192 px a side; the
+/// app always sends the JPEG it prepared. Anything else is refused once the last byte arrives:
+/// `Attachment-Status: rejected` with `Attachment-Reason` `empty`, `not-a-picture`,
+/// `format-not-accepted` (a picture in another format: HEIC, GIF, TIFF, …), `unreadable`,
+/// `too-large` or `sha256-mismatch`.
 #[utoipa::path(post, path = "/v1/uploads", tag = "uploads", security(("bearer" = [])),
     params(
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
