@@ -1,6 +1,8 @@
 //! Request extractors that fail with problems: [`Resident`] (a valid bearer token of a
 //! non-revoked sign-in), [`Staff`] (a staff member's token), [`AppJson`] (a JSON body whose errors name the member) and
 //! [`IdempotencyKey`], and [`Origin`] (the scheme and host the client reached us at).
+//! [`PageLimit`] is a query member: a page size the contract bounds and the server holds to
+//! (out of range is the query's rejection, 400 `bad-request`, never quietly clamped).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -186,7 +188,7 @@ impl<S: Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-fn parse_key(raw: &str) -> Option<String> {
+pub(crate) fn parse_key(raw: &str) -> Option<String> {
     let inner = match raw.strip_prefix('"') {
         Some(rest) => rest.strip_suffix('"')?,
         None => raw,
@@ -197,6 +199,61 @@ fn parse_key(raw: &str) -> Option<String> {
             .bytes()
             .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     ok.then(|| inner.to_owned())
+}
+
+/// A page size asked for in a query (`limit`): `MIN` to `MAX`, `DEFAULT` when absent. Its
+/// schema states the range and the default, from the same constants the check uses; a value
+/// outside it fails the query's deserialisation, so the query extractor's rejection (400
+/// `bad-request`, rendered as every rejection is) answers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageLimit<const MIN: u32, const MAX: u32, const DEFAULT: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> PageLimit<MIN, MAX, DEFAULT> {
+    /// The page size.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> Default for PageLimit<MIN, MAX, DEFAULT> {
+    fn default() -> Self {
+        Self(DEFAULT)
+    }
+}
+
+impl<'de, const MIN: u32, const MAX: u32, const DEFAULT: u32> serde::Deserialize<'de>
+    for PageLimit<MIN, MAX, DEFAULT>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u32::deserialize(deserializer)?;
+        if (MIN..=MAX).contains(&value) {
+            Ok(Self(value))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "limit must be {MIN} to {MAX}, not {value}"
+            )))
+        }
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> utoipa::PartialSchema
+    for PageLimit<MIN, MAX, DEFAULT>
+{
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .default(Some(DEFAULT.into()))
+            .into()
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> utoipa::ToSchema
+    for PageLimit<MIN, MAX, DEFAULT>
+{
 }
 
 /// The scheme and host the client reached us at (`https://host:port`), for links in answers.
@@ -232,7 +289,23 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_key;
+    use super::{PageLimit, parse_key};
+
+    #[test]
+    fn a_page_limit_out_of_range_is_refused_not_clamped() {
+        type Limit = PageLimit<1, 100, 20>;
+        let parse = |query: &str| {
+            let uri: axum::http::Uri = format!("/v1/notices?{query}").parse().expect("uri");
+            axum::extract::Query::<std::collections::HashMap<String, Limit>>::try_from_uri(&uri)
+                .map(|axum::extract::Query(mut m)| m.remove("limit"))
+        };
+        assert_eq!(parse("limit=1").ok().flatten().map(Limit::get), Some(1));
+        assert_eq!(parse("limit=100").ok().flatten().map(Limit::get), Some(100));
+        for bad in ["limit=0", "limit=101", "limit=-1", "limit=ten"] {
+            assert!(parse(bad).is_err(), "{bad} is refused, not clamped");
+        }
+        assert_eq!(Limit::default().get(), 20, "absent is the default");
+    }
 
     #[test]
     fn idempotency_key_accepts_sf_strings_and_bare_tokens() {

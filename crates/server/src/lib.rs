@@ -17,6 +17,7 @@
 
 pub mod changes;
 pub mod clock;
+mod document;
 pub mod db;
 pub mod error;
 pub mod extract;

@@ -6,6 +6,7 @@
 mod auth;
 mod bills;
 mod contract;
+mod contract_limits;
 mod deadlines;
 mod headers;
 mod home_desk;

@@ -15,6 +15,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::AppJson;
 use crate::features::passes;
 use crate::features::passes::FORMAT;
+use linli_wire::limits;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -91,11 +92,11 @@ pub async fn entries(
     gate: Gate,
     AppJson(batch): AppJson<GateEntries>,
 ) -> ApiResult<StatusCode> {
-    if batch.entries.len() > 1000 {
+    if batch.entries.len() > limits::GATE_ENTRIES_MAX {
         return Err(ApiError::invalid(
             "/entries",
             "too-many",
-            "at most 1000 entries per batch",
+            format!("at most {} entries per batch", limits::GATE_ENTRIES_MAX),
         ));
     }
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;

@@ -183,7 +183,7 @@ pub async fn create(
 
 /// `HEAD /v1/uploads/{id}`: the offset, and the attachment's result once complete.
 #[utoipa::path(head, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = Uuid, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses(
         (status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires` while unfinished; `Attachment-Id`, `Attachment-Status` (`complete` or `rejected`, with `Attachment-Reason`) once complete; `Cache-Control: no-store`"),
         (status = 404, description = "Unknown, expired, or someone else's"),
@@ -215,7 +215,7 @@ pub async fn head(
 /// `PATCH /v1/uploads/{id}`: appends bytes at `Upload-Offset`.
 #[utoipa::path(patch, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Upload (attachment) id"),
+        ("id" = Uuid, Path, description = "Upload (attachment) id"),
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Offset" = u64, Header, description = "Must equal the upload's offset"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this request's bytes"),
@@ -287,7 +287,7 @@ pub async fn patch(
 
 /// `DELETE /v1/uploads/{id}`: termination.
 #[utoipa::path(delete, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = Uuid, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses((status = 204, description = "Terminated"), (status = 403, description = "`forbidden`: the photo is on a ticket", body = Problem, content_type = "application/problem+json"), (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -323,7 +323,7 @@ pub async fn delete(
 /// the photos on tickets of the communities they serve. Anyone else gets 404, as if it did not exist. The bytes never change,
 /// so the answer is cacheable for good and its `ETag` is the SHA-256.
 #[utoipa::path(get, path = "/v1/attachments/{id}", tag = "uploads", security(("bearer" = []), ("staff" = [])),
-    params(("id" = String, Path, description = "Attachment id")),
+    params(("id" = Uuid, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The picture (`image/jpeg`, `image/png` or `image/webp`); `ETag`, `Cache-Control: private, max-age=31536000, immutable`"),
         (status = 304, description = "`If-None-Match` matched"),
