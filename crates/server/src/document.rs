@@ -13,7 +13,8 @@
 //! - the links a client (or schemathesis's stateful phase) follows from a created resource
 //!   to the operations on it ([`LINKS`]).
 //!
-//! It works on the document as JSON: the rules name JSON members, as the contract does.
+//! It works on the document as JSON: the rules name JSON members, as the contract does (and
+//! utoipa's `Link` would serialize its `operationId` as `operation_id`).
 
 use linli_wire::headers::{IDEMPOTENCY_KEY, PROBLEM_JSON};
 use linli_wire::limits::{
@@ -24,6 +25,11 @@ use utoipa::openapi::OpenApi;
 
 /// The tus protocol version header every tus request carries.
 const TUS_RESUMABLE: &str = "Tus-Resumable";
+
+/// tus's checksum extension, as the server reads it: `sha1` or `sha256`, a space, padded
+/// Base64.
+const UPLOAD_CHECKSUM_PATTERN: &str =
+    "^(sha1|sha256) ([A-Za-z0-9+/]{4})*([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$";
 
 /// Names each operation of a feature `<feature>_<handler>`, unless its annotation already
 /// gave a name of that form.
@@ -67,10 +73,8 @@ pub(crate) const LINKS: &[Link] = &[
     (("tickets_create", "201"), "Ticket", "tickets_detail", ID),
     (("tickets_create", "201"), "Comment", "tickets_comment", ID),
     (("tickets_create", "201"), "Cancel", "tickets_cancel", ID),
-    (("tickets_list", "200"), "FirstTicket", "tickets_detail", FIRST_ITEM),
     (("passes_create", "201"), "Pass", "passes_detail", ID),
     (("passes_create", "201"), "Revoke", "passes_revoke", ID),
-    (("passes_list", "200"), "FirstPass", "passes_detail", FIRST_ITEM),
     (("billing_create_order", "201"), "Order", "billing_order", ID),
     (("billing_create_order", "201"), "Cancel", "billing_cancel_order", ID),
     (("billing_list_bills", "200"), "FirstBill", "billing_bill", FIRST_ITEM),
@@ -82,16 +86,15 @@ pub(crate) const LINKS: &[Link] = &[
     (("communities_list", "200"), "Buildings", "homes_buildings", FIRST_ITEM),
 ];
 
-/// Adds what this module states to the document (see the module's doc).
-pub(crate) fn refine(doc: OpenApi) -> OpenApi {
-    let Ok(mut value) = serde_json::to_value(&doc) else {
-        return doc;
-    };
+/// The document as JSON with what this module states added (see the module's doc).
+pub(crate) fn refine(doc: &OpenApi) -> Value {
+    // utoipa's types serialize infallibly (string keys, no non-finite numbers).
+    let mut value = serde_json::to_value(doc).unwrap_or_default();
     apply_limits(&mut value, SCHEMA_LIMITS);
     shared_answers(&mut value);
     operations(&mut value);
     links(&mut value, LINKS);
-    serde_json::from_value(value).unwrap_or(doc)
+    value
 }
 
 fn apply_limits(doc: &mut Value, limits: &[SchemaLimit]) {
@@ -122,6 +125,9 @@ fn apply_limits(doc: &mut Value, limits: &[SchemaLimit]) {
             }
             Rule::Pattern(pattern) => {
                 property.insert("pattern".into(), pattern.into());
+            }
+            Rule::Digits(count) => {
+                property.insert("pattern".into(), format!("^[0-9]{{{count}}}$").into());
             }
         }
     }
@@ -168,8 +174,20 @@ fn operations(doc: &mut Value) {
     }
 }
 
-/// One operation: its header parameters' forms and the answers they imply.
+/// One operation: its raw body's form, its header parameters' forms and the answers they imply.
 fn operation_answers(operation: &mut Map<String, Value>) {
+    // Raw bytes (tus's `application/offset+octet-stream`) are a binary string, not an array.
+    if let Some(content) = operation
+        .get_mut("requestBody")
+        .and_then(|body| body.get_mut("content"))
+        .and_then(Value::as_object_mut)
+    {
+        for (media_type, media) in content.iter_mut() {
+            if media_type.ends_with("octet-stream") {
+                media["schema"] = json!({ "type": "string", "format": "binary" });
+            }
+        }
+    }
     let (mut has_path, mut idempotent, mut tus) = (false, false, false);
     if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
         for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
@@ -193,6 +211,19 @@ fn operation_answers(operation: &mut Map<String, Value>) {
                      string (a client-chosen UUIDv7 in quotes); the stored answer is kept at \
                      least 7 days"
                         .into(),
+                );
+            } else if place == "header" && name.eq_ignore_ascii_case("Upload-Length") {
+                // Larger is refused with 413 before anything is stored.
+                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+                    schema.insert(
+                        "maximum".into(),
+                        crate::features::uploads::MAX_UPLOAD.into(),
+                    );
+                }
+            } else if place == "header" && name.eq_ignore_ascii_case("Upload-Checksum") {
+                parameter.insert(
+                    "schema".into(),
+                    json!({ "type": "string", "pattern": UPLOAD_CHECKSUM_PATTERN }),
                 );
             } else if place == "header" && name.eq_ignore_ascii_case(TUS_RESUMABLE) {
                 tus = true;

@@ -153,6 +153,10 @@ impl FromRequestParts<AppState> for Staff {
 /// the mapping every foreign rejection goes through): not JSON is `bad-request` (400), a wrong
 /// shape `validation-failed` (422), no `application/json` `unsupported-media-type` (415), over
 /// the body limit `payload-too-large` (413).
+///
+/// Numbers are read as the contract's JSON Schema reads them: `4.0` is the integer 4 (a JSON
+/// number with no fraction is an integer there, and a generated client may send one), so
+/// [`integral`] turns such numbers into integers before the body takes its Rust shape.
 #[derive(Debug)]
 pub struct AppJson<T>(pub T);
 
@@ -160,10 +164,42 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(err) => Err(ApiError::from_status(err.status()).detail(err.body_text())),
+        let value = match axum::Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(axum::Json(value)) => integral(value),
+            Err(err) => return Err(ApiError::from_status(err.status()).detail(err.body_text())),
+        };
+        serde_path_to_error::deserialize(value).map(Self).map_err(|err| {
+            ApiError::new(ErrorCode::ValidationFailed).detail(format!(
+                "Failed to deserialize the JSON body into the target type: {err}"
+            ))
+        })
+    }
+}
+
+/// `value` with every number that has no fraction (and fits) as an integer.
+fn integral(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every integer is exact in an f64, so the cast below is exact too.
+            let exact = f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0;
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = f as i64;
+            if exact {
+                Value::from(whole)
+            } else {
+                Value::Number(n)
+            }
         }
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| (key, integral(value)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -290,6 +326,12 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Origin {
 #[cfg(test)]
 mod tests {
     use super::{PageLimit, parse_key};
+
+    #[test]
+    fn numbers_without_a_fraction_are_integers_as_in_json_schema() {
+        let value = super::integral(serde_json::json!({"a": [4.0, 4.5, -0.0, 1e300], "b": 7}));
+        assert_eq!(value, serde_json::json!({"a": [4, 4.5, 0, 1e300], "b": 7}));
+    }
 
     #[test]
     fn a_page_limit_out_of_range_is_refused_not_clamped() {

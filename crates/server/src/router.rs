@@ -145,15 +145,16 @@ pub async fn health() -> Json<Health> {
 /// This contract as OpenAPI 3.1.
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi_json() -> Json<serde_json::Value> {
     Json(openapi())
 }
 
-/// The OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, as JSON (its last touches are made on the JSON: utoipa's own types
+/// would spell a link's `operationId` wrongly).
+pub fn openapi() -> serde_json::Value {
     let (_, mut doc) = api().split_for_parts();
     document_foreign_errors(&mut doc);
-    crate::document::refine(doc)
+    crate::document::refine(&doc)
 }
 
 /// The answers every route gives before its handler decides anything, as shared components:

@@ -66,6 +66,10 @@ pub const NOTICES_PAGE_DEFAULT: u32 = 20;
 pub const SYNC_PAGE_MAX: u32 = 500;
 /// A page of the change feed when `limit` is absent.
 pub const SYNC_PAGE_DEFAULT: u32 = 100;
+/// A password, in bytes of UTF-8 (argon2's input), at most.
+pub const PASSWORD_MAX_BYTES: usize = 256;
+/// Notices one batch of read marks names, at most (and at least one).
+pub const READ_MARKS_MAX: usize = 500;
 /// The longest `Idempotency-Key` (its string's characters).
 pub const IDEMPOTENCY_KEY_MAX_CHARS: usize = 255;
 
@@ -106,6 +110,8 @@ pub enum Rule {
     },
     /// A string matching an ECMA-262 regex.
     Pattern(&'static str),
+    /// A string of exactly this many ASCII digits.
+    Digits(usize),
 }
 
 /// Where a limit applies: the schema (component name), the member, and the rule.
@@ -136,6 +142,11 @@ pub const SCHEMA_LIMITS: &[SchemaLimit] = &[
     ("LoginRequest", "phone", Rule::Pattern(PHONE_PATTERN)),
     ("SmsCodeRequest", "phone", Rule::Pattern(PHONE_PATTERN)),
     ("SmsLoginRequest", "phone", Rule::Pattern(PHONE_PATTERN)),
+    ("SmsLoginRequest", "code", Rule::Digits(SMS_CODE_DIGITS)),
+    // Stated in characters, which JSON Schema counts: at most 4 bytes each, so any password
+    // within the schema is within the server's byte limit.
+    ("LoginRequest", "password", chars(1, PASSWORD_MAX_BYTES / 4)),
+    ("ReadMarks", "notice_ids", items(1, READ_MARKS_MAX)),
     ("CreateInvitation", "phone", Rule::Pattern(PHONE_PATTERN)),
     ("CreatePass", "visitor_name", chars(1, VISITOR_NAME_MAX_CHARS)),
     ("CreatePass", "purpose", chars(1, PASS_PURPOSE_MAX_CHARS)),

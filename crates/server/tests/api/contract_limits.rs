@@ -80,6 +80,7 @@ fn the_document_carries_every_limit_the_server_checks() {
                 expect("maximum", max.into());
             }
             Rule::Pattern(pattern) => expect("pattern", pattern.into()),
+            Rule::Digits(count) => expect("pattern", format!("^[0-9]{{{count}}}$").into()),
         }
     }
     // The ones the issue names, so the table above cannot quietly lose them.
@@ -221,4 +222,28 @@ async fn page_sizes_out_of_range_are_refused_not_clamped() {
         let ok = fx.get(&format!("{path}?limit={max}"), &token).await;
         assert_eq!(ok.status().as_u16(), 200, "{path}?limit={max} is in range");
     }
+}
+
+#[tokio::test]
+async fn an_integer_written_with_a_zero_fraction_is_the_integer() {
+    // JSON Schema (and so a client generated from the document) counts 2.0 as an integer.
+    let fx = Fixture::start().await;
+    let token = fx.wang_fang().await;
+    let membership = crate::passes::first_membership(&fx, &token).await;
+    let mut body = crate::passes::pass_body(&fx, &membership);
+    body["max_entries"] = serde_json::json!(2.0);
+    let key = body["id"].as_str().expect("id").to_owned();
+    let response = crate::passes::create(&fx, &token, &body, &key).await;
+    assert_eq!(response.status().as_u16(), 201, "2.0 entries is 2 entries");
+    let pass: Value = response.json().await.expect("pass");
+    assert_eq!(pass["max_entries"], 2);
+    body["max_entries"] = serde_json::json!(2.5);
+    body["id"] = serde_json::json!(uuid::Uuid::now_v7());
+    let key = body["id"].as_str().expect("id").to_owned();
+    expect_problem(
+        crate::passes::create(&fx, &token, &body, &key).await,
+        422,
+        "validation-failed",
+    )
+    .await;
 }

@@ -186,7 +186,7 @@ pub async fn mark_read(
 }
 
 /// Most notices one batch may name.
-const MAX_MARKS: usize = 500;
+const MAX_MARKS: usize = limits::READ_MARKS_MAX;
 
 /// Marks several notices read (what the client outbox sends). Unknown or invisible ids are
 /// ignored; a `read_at` in the future is taken as now.
