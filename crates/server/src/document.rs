@@ -75,15 +75,55 @@ pub(crate) const LINKS: &[Link] = &[
     (("tickets_create", "201"), "Cancel", "tickets_cancel", ID),
     (("passes_create", "201"), "Pass", "passes_detail", ID),
     (("passes_create", "201"), "Revoke", "passes_revoke", ID),
-    (("billing_create_order", "201"), "Order", "billing_order", ID),
-    (("billing_create_order", "201"), "Cancel", "billing_cancel_order", ID),
-    (("billing_list_bills", "200"), "FirstBill", "billing_bill", FIRST_ITEM),
+    (
+        ("billing_create_order", "201"),
+        "Order",
+        "billing_order",
+        ID,
+    ),
+    (
+        ("billing_create_order", "201"),
+        "Cancel",
+        "billing_cancel_order",
+        ID,
+    ),
+    (
+        ("billing_list_bills", "200"),
+        "FirstBill",
+        "billing_bill",
+        FIRST_ITEM,
+    ),
     (("homes_create", "201"), "Cancel", "homes_cancel", ID),
-    (("notices_list", "200"), "FirstNotice", "notices_detail", FIRST_ITEM),
-    (("notices_list", "200"), "MarkRead", "notices_mark_read", FIRST_ITEM),
-    (("me_get", "200"), "Members", "memberships_members_of", FIRST_HOME),
-    (("communities_list", "200"), "Community", "communities_detail", FIRST_ITEM),
-    (("communities_list", "200"), "Buildings", "homes_buildings", FIRST_ITEM),
+    (
+        ("notices_list", "200"),
+        "FirstNotice",
+        "notices_detail",
+        FIRST_ITEM,
+    ),
+    (
+        ("notices_list", "200"),
+        "MarkRead",
+        "notices_mark_read",
+        FIRST_ITEM,
+    ),
+    (
+        ("me_get", "200"),
+        "Members",
+        "memberships_members_of",
+        FIRST_HOME,
+    ),
+    (
+        ("communities_list", "200"),
+        "Community",
+        "communities_detail",
+        FIRST_ITEM,
+    ),
+    (
+        ("communities_list", "200"),
+        "Buildings",
+        "homes_buildings",
+        FIRST_ITEM,
+    ),
 ];
 
 /// The document as JSON with what this module states added (see the module's doc).
@@ -189,7 +229,10 @@ fn operation_answers(operation: &mut Map<String, Value>) {
         }
     }
     let (mut has_path, mut idempotent, mut tus) = (false, false, false);
-    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+    if let Some(parameters) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    {
         for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
             let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
             let place = parameter.get("in").and_then(Value::as_str).unwrap_or("");

@@ -168,11 +168,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
             Ok(axum::Json(value)) => integral(value),
             Err(err) => return Err(ApiError::from_status(err.status()).detail(err.body_text())),
         };
-        serde_path_to_error::deserialize(value).map(Self).map_err(|err| {
-            ApiError::new(ErrorCode::ValidationFailed).detail(format!(
-                "Failed to deserialize the JSON body into the target type: {err}"
-            ))
-        })
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|err| {
+                ApiError::new(ErrorCode::ValidationFailed).detail(format!(
+                    "Failed to deserialize the JSON body into the target type: {err}"
+                ))
+            })
     }
 }
 

@@ -17,8 +17,8 @@
 
 pub mod changes;
 pub mod clock;
-mod document;
 pub mod db;
+mod document;
 pub mod error;
 pub mod extract;
 pub mod features;

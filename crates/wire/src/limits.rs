@@ -148,11 +148,23 @@ pub const SCHEMA_LIMITS: &[SchemaLimit] = &[
     ("LoginRequest", "password", chars(1, PASSWORD_MAX_BYTES / 4)),
     ("ReadMarks", "notice_ids", items(1, READ_MARKS_MAX)),
     ("CreateInvitation", "phone", Rule::Pattern(PHONE_PATTERN)),
-    ("CreatePass", "visitor_name", chars(1, VISITOR_NAME_MAX_CHARS)),
+    (
+        "CreatePass",
+        "visitor_name",
+        chars(1, VISITOR_NAME_MAX_CHARS),
+    ),
     ("CreatePass", "purpose", chars(1, PASS_PURPOSE_MAX_CHARS)),
-    ("CreatePass", "plate", chars(PLATE_MIN_CHARS, PLATE_MAX_CHARS)),
+    (
+        "CreatePass",
+        "plate",
+        chars(PLATE_MIN_CHARS, PLATE_MAX_CHARS),
+    ),
     ("CreatePass", "visitor_phone", Rule::Pattern(PHONE_PATTERN)),
-    ("CreatePass", "max_entries", range(PASS_MIN_ENTRIES, PASS_MAX_ENTRIES)),
+    (
+        "CreatePass",
+        "max_entries",
+        range(PASS_MIN_ENTRIES, PASS_MAX_ENTRIES),
+    ),
     (
         "CreateTicket",
         "description",
@@ -167,7 +179,11 @@ pub const SCHEMA_LIMITS: &[SchemaLimit] = &[
     ("Rating", "service", score()),
     ("Rating", "tags", items(0, RATING_MAX_TAGS)),
     ("CreatePaymentOrder", "bill_ids", items(1, ORDER_MAX_BILLS)),
-    ("CreateHomeRequest", "owner_name", chars(0, OWNER_NAME_MAX_CHARS)),
+    (
+        "CreateHomeRequest",
+        "owner_name",
+        chars(0, OWNER_NAME_MAX_CHARS),
+    ),
     ("Refusal", "reason", chars(1, REFUSAL_REASON_MAX_CHARS)),
     ("GateEntries", "entries", items(0, GATE_ENTRIES_MAX)),
 ];

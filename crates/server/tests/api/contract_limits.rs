@@ -85,8 +85,16 @@ fn the_document_carries_every_limit_the_server_checks() {
     }
     // The ones the issue names, so the table above cannot quietly lose them.
     let pass = &doc["components"]["schemas"]["CreatePass"]["properties"]["max_entries"];
-    assert_eq!(pass["minimum"], limits::PASS_MIN_ENTRIES, "max_entries from 1");
-    assert_eq!(pass["maximum"], limits::PASS_MAX_ENTRIES, "max_entries to 10");
+    assert_eq!(
+        pass["minimum"],
+        limits::PASS_MIN_ENTRIES,
+        "max_entries from 1"
+    );
+    assert_eq!(
+        pass["maximum"],
+        limits::PASS_MAX_ENTRIES,
+        "max_entries to 10"
+    );
     let bills = &doc["components"]["schemas"]["CreatePaymentOrder"]["properties"]["bill_ids"];
     assert_eq!(bills["minItems"], 1, "bill_ids from 1");
     assert_eq!(bills["maxItems"], limits::ORDER_MAX_BILLS, "bill_ids to 24");
@@ -121,7 +129,10 @@ fn the_document_carries_every_limit_the_server_checks() {
 fn header_forms_and_shared_answers_are_on_every_operation() {
     let doc = committed();
     for (method, path, operation) in operations(&doc) {
-        let parameters = operation["parameters"].as_array().cloned().unwrap_or_default();
+        let parameters = operation["parameters"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
         let responses = &operation["responses"];
         let header = |name: &str| {
             parameters

@@ -20,8 +20,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::tokens::{
     ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
 };
-use linli_wire::{ErrorCode, limits};
 use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
+use linli_wire::{ErrorCode, limits};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -49,7 +49,10 @@ pub(crate) async fn login(state: &AppState, request: &LoginRequest) -> ApiResult
         return Err(ApiError::invalid(
             "/password",
             "invalid-length",
-            format!("the password must be 1 to {} bytes", limits::PASSWORD_MAX_BYTES),
+            format!(
+                "the password must be 1 to {} bytes",
+                limits::PASSWORD_MAX_BYTES
+            ),
         ));
     }
     let now = state.clock.now_ms();

@@ -6,8 +6,8 @@
 //! opens the payment at the provider.
 
 use linli_wire::ErrorCode;
-use linli_wire::limits;
 use linli_wire::bills::{BillState, CreatePaymentOrder, PaymentChannel, PaymentOrder};
+use linli_wire::limits;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 

@@ -15,8 +15,8 @@
 
 use chrono::NaiveDate;
 use linli_wire::ErrorCode;
-use linli_wire::limits;
 use linli_wire::homes::{CreateHomeRequest, HomeRequest};
+use linli_wire::limits;
 use linli_wire::me::{Community, MembershipRole, Unit};
 use linli_wire::{CommunityId, HomeRequestId, MembershipId, UnitId};
 use sqlx::SqliteConnection;

@@ -6,8 +6,8 @@ use crate::error::ApiResult;
 use crate::extract::{PageLimit, Resident};
 use axum::Json;
 use axum::extract::{Query, State};
-use linli_wire::{Problem, limits};
 use linli_wire::sync::ChangeFeed;
+use linli_wire::{Problem, limits};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
