@@ -33,6 +33,7 @@ pub mod serve;
 pub mod testing;
 pub mod tls;
 pub mod tokens;
+mod unread;
 
 use axum::Router;
 use clock::ServerClock;

@@ -270,6 +270,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(axum::middleware::from_fn(crate::headers::baseline))
+        .layer(axum::middleware::from_fn(crate::unread::mark))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)

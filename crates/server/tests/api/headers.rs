@@ -58,3 +58,43 @@ async fn notices_keep_their_revalidated_caching_and_their_304() {
     );
     assert_eq!(header(&again, CACHE_CONTROL.as_str()), "private, no-cache");
 }
+
+#[tokio::test]
+async fn an_answer_given_before_the_body_was_read_closes_the_connection() {
+    // A 401 decided from the headers leaves the body unread: hyper will not reuse the
+    // connection, so the answer says so, and a pooling client does not send on it again.
+    // HTTP/1.1 only (as schemathesis speaks it): h2 streams have no such header or problem.
+    let fx = Fixture::start().await;
+    let ca = std::fs::read(&fx.server.ca_path).expect("ca");
+    let http1 = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("pem"))
+        .http1_only()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
+    let post = |token: &str, key: &str| {
+        let body =
+            serde_json::json!({"notice_ids": [uuid::Uuid::now_v7()], "read_at": fx.clock.now()});
+        http1
+            .post(fx.url("/v1/notices/read-marks"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", format!("\"{key}\""))
+            .json(&body)
+            .send()
+    };
+    let refused = post("not-a-token", "k1").await.expect("send");
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(
+        refused.headers().get("connection").map(|v| v.as_bytes()),
+        Some(&b"close"[..]),
+        "an unread body ends the connection, and the answer says so"
+    );
+    let token = fx.wang_fang().await;
+    let read = post(&token, "k2").await.expect("send");
+    assert_eq!(read.status().as_u16(), 204);
+    assert!(
+        read.headers().get("connection").is_none(),
+        "a body read to its end keeps the connection"
+    );
+}
