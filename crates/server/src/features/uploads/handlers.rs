@@ -68,7 +68,7 @@ pub async fn options() -> Response {
         ("Upload-Metadata" = Option<String>, Header, description = "tus metadata: `attachment_id` (client UUIDv7, makes a retried creation find the same upload), `filename`, `content_type`, `purpose`, `sha256` (hex, checked when complete)"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of the bytes in this request"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream", description = "Optional first bytes (creation-with-upload)"),
+    request_body(content = Option<Vec<u8>>, content_type = "application/offset+octet-stream", description = "Optional first bytes (creation-with-upload)"),
     responses(
         (status = 201, description = "Created; `Location`, `Upload-Offset`, `Upload-Expires` (and `Attachment-Id`/`Attachment-Status` if already complete)"),
         (status = 200, description = "A retried creation of the same `attachment_id`: the existing upload"),
