@@ -149,6 +149,32 @@ pub fn python_verifiers() -> anyhow::Result<std::path::PathBuf> {
     Ok(python)
 }
 
+/// PyPI packages of the independent API clients tests/contract runs against the server: an
+/// OpenAPI fuzzer and a client generator.
+const PY_CONTRACT_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-python-client==0.29.1"];
+
+/// A virtualenv under target/ with the contract's independent clients; returns its Python.
+pub fn python_contract() -> anyhow::Result<std::path::PathBuf> {
+    let venv = root().join("target/py-contract");
+    let python = venv.join("bin/python");
+    let stamp = venv.join(format!("installed-{}", PY_CONTRACT_PACKAGES.join("+")));
+    if stamp.is_file() {
+        return Ok(python);
+    }
+    Cmd::new("python3", &["-m", "venv", &venv.to_string_lossy()]).run()?;
+    let mut args = vec![
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ];
+    args.extend_from_slice(PY_CONTRACT_PACKAGES);
+    Cmd::new(&python.to_string_lossy(), &args).run()?;
+    std::fs::write(&stamp, b"").context("mark the contract venv complete")?;
+    Ok(python)
+}
+
 /// Where `cargo install` puts binaries.
 pub fn cargo_bin(name: &str) -> std::path::PathBuf {
     let home = std::env::var_os("CARGO_HOME").map_or_else(

@@ -7,6 +7,7 @@ mod auth;
 mod bills;
 mod checkout_page;
 mod contract;
+mod contract_limits;
 mod deadlines;
 mod device_tokens;
 mod gate_limits;
