@@ -8,9 +8,13 @@
   generator draws the same few values again and again. So a well-formed key (the pattern the
   document states) is made fresh for every request; a malformed one is sent as generated, and
   must be refused.
+- The run's gate keeps its token: a manager revoking it (the revocation is in the contract)
+  would leave every gate operation after it tested with a revoked token only, so a revocation
+  naming it names a second gate of the community instead (run.py registers both).
 """
 
 import json
+import os
 import re
 import uuid
 from pathlib import Path
@@ -40,3 +44,6 @@ def before_call(ctx, case, **kwargs):
     key = (case.headers or {}).get("Idempotency-Key")
     if isinstance(key, str) and KEY.search(key):
         case.headers["Idempotency-Key"] = f'"{uuid.uuid4()}"'
+    if case.operation.path == "/v1/staff/gates/{id}/revoke":
+        if str((case.path_parameters or {}).get("id")) == os.environ["LINLI_GATE_ID"]:
+            case.path_parameters["id"] = os.environ["LINLI_DECOY_GATE_ID"]
