@@ -18,6 +18,7 @@ mod invitations;
 mod join;
 mod members;
 mod memberships;
+mod notice_targets;
 mod notices;
 mod passes;
 mod payments;
