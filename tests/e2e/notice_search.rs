@@ -22,15 +22,30 @@ async fn a_targeted_notice_arrives_with_affects_me_and_is_found_by_search() {
     let env = Env::start().await;
     let (core, account) = env.signed_in().await;
     let community = Env::current_community_name(&account);
-    assert_eq!(community, "翠湖花园", "王芳's first home is 翠湖花园 3栋2单元1502");
+    assert_eq!(
+        community, "翠湖花园",
+        "王芳's first home is 翠湖花园 3栋2单元1502"
+    );
     let back = env.server.now() + chrono::TimeDelta::hours(6);
     let ours = env
         .server
-        .publish_targeted(&community, "3栋水箱清洗停水", None, &[("3栋", None)], Some(back))
+        .publish_targeted(
+            &community,
+            "3栋水箱清洗停水",
+            None,
+            &[("3栋", None)],
+            Some(back),
+        )
         .await;
     let theirs = env
         .server
-        .publish_targeted(&community, "5栋1单元水表更换停水", None, &[("5栋", Some("1单元"))], None)
+        .publish_targeted(
+            &community,
+            "5栋1单元水表更换停水",
+            None,
+            &[("5栋", Some("1单元"))],
+            None,
+        )
         .await;
     core.sync_now().await.expect("sync");
 
@@ -45,21 +60,30 @@ async fn a_targeted_notice_arrives_with_affects_me_and_is_found_by_search() {
         "when service comes back"
     );
     assert!(!by_id(theirs).affects_me, "5栋1单元 is not 王芳's");
-    assert_eq!(
-        core.notice(theirs).await.expect("detail").affects_me,
-        false,
+    assert!(
+        !core.notice(theirs).await.expect("detail").affects_me,
         "the cached detail says the same"
     );
 
-    let hits = core.search_notices("停水".to_owned()).await.expect("search");
+    let hits = core
+        .search_notices("停水".to_owned())
+        .await
+        .expect("search");
     let found: Vec<_> = hits.iter().map(|h| h.notice.id).collect();
     assert!(
         found.contains(&ours) && found.contains(&theirs),
         "both new outages are found by two characters: {found:?}"
     );
     let hit = hits.iter().find(|h| h.notice.id == ours).expect("found");
-    assert_eq!(marked(&hit.title), "3栋水箱清洗[停水]", "the match is marked");
-    assert!(hit.notice.affects_me, "a hit carries the notice as the backend said");
+    assert_eq!(
+        marked(&hit.title),
+        "3栋水箱清洗[停水]",
+        "the match is marked"
+    );
+    assert!(
+        hit.notice.affects_me,
+        "a hit carries the notice as the backend said"
+    );
 
     let exact = core
         .search_notices("水箱清洗 3栋".to_owned())

@@ -58,7 +58,10 @@ impl Query {
     }
 
     fn folded(&self) -> Vec<Vec<char>> {
-        self.terms.iter().map(|t| t.chars().map(fold).collect()).collect()
+        self.terms
+            .iter()
+            .map(|t| t.chars().map(fold).collect())
+            .collect()
     }
 }
 
@@ -379,14 +382,14 @@ mod tests {
             3_000,
         )
         .await;
+        fx.put("电梯年度维保", "2栋电梯将于周三停运维保，请走楼梯。", 2_000)
+            .await;
         fx.put(
-            "电梯年度维保",
-            "2栋电梯将于周三停运维保，请走楼梯。",
-            2_000,
+            "小区WiFi升级",
+            "公共区域 WiFi 将于周五升级，届时短暂中断。",
+            1_000,
         )
         .await;
-        fx.put("小区WiFi升级", "公共区域 WiFi 将于周五升级，届时短暂中断。", 1_000)
-            .await;
         fx
     }
 
@@ -459,7 +462,10 @@ mod tests {
             fx.titles("%").await.is_empty() && fx.titles("_").await.is_empty(),
             "LIKE's wildcards are taken literally"
         );
-        assert!(fx.titles("   ").await.is_empty(), "an empty query finds nothing");
+        assert!(
+            fx.titles("   ").await.is_empty(),
+            "an empty query finds nothing"
+        );
     }
 
     #[tokio::test]
@@ -516,7 +522,8 @@ mod tests {
         let other = CommunityId(Uuid::now_v7());
         let mut elsewhere = notice(other, "停水", 1_000);
         elsewhere.body = "别的小区".to_owned();
-        fx.apply(CacheChange::UpsertNotice(Box::new(elsewhere))).await;
+        fx.apply(CacheChange::UpsertNotice(Box::new(elsewhere)))
+            .await;
         assert!(
             fx.titles("停水").await.is_empty(),
             "another community's notice is not found"
@@ -538,6 +545,10 @@ mod tests {
             "a little context before the match: {text}"
         );
         let only_title = snippet(&flattened("正文"), "摘要 在此", &terms);
-        assert_eq!(marked(&only_title), "摘要 在此", "the summary when the body has none");
+        assert_eq!(
+            marked(&only_title),
+            "摘要 在此",
+            "the summary when the body has none"
+        );
     }
 }

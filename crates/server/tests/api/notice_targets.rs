@@ -64,7 +64,11 @@ async fn a_notice_for_some_buildings_affects_only_their_residents() {
     let response = publish(
         &fx,
         &staff,
-        &outage(&cuihu, "3栋停水", json!([{"building": " 3栋 "}, {"building": "3栋"}])),
+        &outage(
+            &cuihu,
+            "3栋停水",
+            json!([{"building": " 3栋 "}, {"building": "3栋"}]),
+        ),
     )
     .await;
     assert_eq!(response.status(), StatusCode::CREATED, "published");
@@ -77,7 +81,11 @@ async fn a_notice_for_some_buildings_affects_only_their_residents() {
     let entrance = publish(
         &fx,
         &staff,
-        &outage(&cuihu, "5栋1单元停电", json!([{"building": "5栋", "entrance": "1单元"}])),
+        &outage(
+            &cuihu,
+            "5栋1单元停电",
+            json!([{"building": "5栋", "entrance": "1单元"}]),
+        ),
     )
     .await;
     assert_eq!(entrance.status(), StatusCode::CREATED, "an entrance target");
@@ -86,9 +94,14 @@ async fn a_notice_for_some_buildings_affects_only_their_residents() {
     let li = access(&fx.login(LI_QIANG_PHONE).await);
     let mine = listed(&fx, &wang, "3栋停水").await.expect("王芳 sees it");
     assert_eq!(mine["affects_me"], true, "王芳's home is in 3栋: {mine}");
-    assert_eq!(mine["targets"][0]["building"], "3栋", "the target's name travels");
+    assert_eq!(
+        mine["targets"][0]["building"], "3栋",
+        "the target's name travels"
+    );
     assert_eq!(mine["service_back_at"], "2030-01-01T07:00:00Z");
-    let theirs = listed(&fx, &li, "3栋停水").await.expect("the whole community sees it");
+    let theirs = listed(&fx, &li, "3栋停水")
+        .await
+        .expect("the whole community sees it");
     assert_eq!(theirs["affects_me"], false, "李强 lives in 5栋: {theirs}");
     assert_eq!(
         listed(&fx, &li, "5栋1单元停电").await.expect("listed")["affects_me"],
@@ -101,14 +114,23 @@ async fn a_notice_for_some_buildings_affects_only_their_residents() {
         "not 王芳's building"
     );
     let detail: Value = fx
-        .get(&format!("/v1/notices/{}", published["id"].as_str().expect("id")), &li)
+        .get(
+            &format!("/v1/notices/{}", published["id"].as_str().expect("id")),
+            &li,
+        )
         .await
         .json()
         .await
         .expect("detail");
-    assert_eq!(detail["affects_me"], false, "the detail says the same as the list");
+    assert_eq!(
+        detail["affects_me"], false,
+        "the detail says the same as the list"
+    );
     let everyone = listed(&fx, &li, "冬季消防安全提示").await.expect("listed");
-    assert_eq!(everyone["affects_me"], true, "an untargeted notice concerns everyone");
+    assert_eq!(
+        everyone["affects_me"], true,
+        "an untargeted notice concerns everyone"
+    );
 }
 
 #[tokio::test]
@@ -128,9 +150,16 @@ async fn the_seeded_outage_names_its_buildings() {
         "service comes back when the outage ends"
     );
     let zhang = access(&fx.login(ZHANG_WEI_PHONE).await);
-    let other = listed(&fx, &zhang, "8栋供水管道维修").await.expect("listed");
-    assert_eq!(other["affects_me"], false, "张伟 lives in 2栋, the outage is 8栋's");
-    let untargeted = listed(&fx, &wang, "配电房检修停电通知").await.expect("listed");
+    let other = listed(&fx, &zhang, "8栋供水管道维修")
+        .await
+        .expect("listed");
+    assert_eq!(
+        other["affects_me"], false,
+        "张伟 lives in 2栋, the outage is 8栋's"
+    );
+    let untargeted = listed(&fx, &wang, "配电房检修停电通知")
+        .await
+        .expect("listed");
     assert_eq!(untargeted["targets"], json!([]), "the whole community");
     assert_eq!(untargeted["affects_me"], true);
 }
@@ -142,11 +171,25 @@ async fn targets_outside_the_directory_are_refused_and_nothing_is_published() {
     let cuihu = community_id(&fx, "翠湖花园").await;
     for (targets, pointer) in [
         (json!([{"building": "7栋"}]), "/targets/0/building"),
-        (json!([{"building": "3栋"}, {"building": "8栋"}]), "/targets/1/building"),
-        (json!([{"building": "3栋", "entrance": "9单元"}]), "/targets/0/entrance"),
-        (json!([{"building": "3栋", "entrance": ""}]), "/targets/0/entrance"),
+        (
+            json!([{"building": "3栋"}, {"building": "8栋"}]),
+            "/targets/1/building",
+        ),
+        (
+            json!([{"building": "3栋", "entrance": "9单元"}]),
+            "/targets/0/entrance",
+        ),
+        (
+            json!([{"building": "3栋", "entrance": ""}]),
+            "/targets/0/entrance",
+        ),
     ] {
-        let response = publish(&fx, &staff, &outage(&cuihu, "错误的停水通知", targets.clone())).await;
+        let response = publish(
+            &fx,
+            &staff,
+            &outage(&cuihu, "错误的停水通知", targets.clone()),
+        )
+        .await;
         let problem = expect_problem(response, 422, "validation-failed").await;
         assert_eq!(
             problem["errors"][0]["pointer"], pointer,
@@ -163,8 +206,11 @@ async fn targets_outside_the_directory_are_refused_and_nothing_is_published() {
         "a refused notice is not published"
     );
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM notices WHERE title = ?", "错误的停水通知")
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM notices WHERE title = ?",
+            "错误的停水通知"
+        )
+        .await,
         0
     );
 }
@@ -199,7 +245,11 @@ async fn only_the_desk_and_managers_of_the_community_publish() {
     assert_eq!(first.status(), StatusCode::CREATED);
     let first: Value = first.json().await.expect("published");
     let again = send().await.expect("publish again");
-    assert_eq!(again.headers()["idempotent-replayed"], "true", "a retry is replayed");
+    assert_eq!(
+        again.headers()["idempotent-replayed"],
+        "true",
+        "a retry is replayed"
+    );
     let again: Value = again.json().await.expect("replayed");
     assert_eq!(first["id"], again["id"], "published once");
     let seen = listed(&fx, &resident, "全小区通知").await.expect("listed");

@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{AppJson, IdempotencyKey, Staff, StaffRole};
 use crate::idempotency::{Begun, IdempotentWrite};
-use axum::response::{IntoResponse, Response};
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use linli_wire::notices::{PublishNotice, PublishedNotice};
 use linli_wire::{ErrorCode, NoticeId, Problem};
 

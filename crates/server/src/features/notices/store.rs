@@ -63,7 +63,8 @@ impl NoticeRow {
 /// Whether a notice `n` concerns one of user `?`'s active homes: a notice without targets
 /// concerns the whole community; a target names a building (every entrance) or one entrance
 /// of it, as the units table names them. The one place `affects_me` is decided.
-const AFFECTS_USER: &str = "EXISTS (SELECT 1 FROM memberships am JOIN units au ON au.id = am.unit_id
+const AFFECTS_USER: &str =
+    "EXISTS (SELECT 1 FROM memberships am JOIN units au ON au.id = am.unit_id
      WHERE am.user_id = ? AND am.state = 'active' AND au.community_id = n.community_id
        AND (n.targets = '[]' OR EXISTS (SELECT 1 FROM json_each(n.targets) t
             WHERE t.value ->> '$.building' = au.building
