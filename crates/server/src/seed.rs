@@ -300,6 +300,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_targeted_demo_notice_exists_and_names_its_sites_buildings() {
+        for (title, buildings) in notices::TARGETED {
+            let demo = NOTICES
+                .iter()
+                .find(|n| n.title == *title)
+                .unwrap_or_else(|| panic!("{title} is a demo notice"));
+            for building in *buildings {
+                assert!(
+                    UNITS
+                        .iter()
+                        .any(|(site, b, ..)| *site == demo.site && b == building),
+                    "{title}: {building} has demo units in its community, so publishing accepts it"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn there_are_enough_realistic_notices() {
         assert!(NOTICES.len() >= 30, "the issue asks for 30+ notices");
         for site in 0..SITES.len() {

@@ -530,6 +530,42 @@ mod tests {
         );
     }
 
+    /// The cache at scale (issue 12 asks ≤ 20 ms per read): `cargo test -p linli-core --lib
+    /// -- --ignored search_at_scale --nocapture` prints the times.
+    #[tokio::test]
+    #[ignore = "a measurement, not a check"]
+    async fn search_at_scale() {
+        let fx = Fixture::new().await;
+        let mut conn = fx.cache.pool.acquire().await.expect("connection");
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.expect("tx");
+        for i in 0..10_000 {
+            let mut n = notice(
+                fx.community,
+                &format!(
+                    "第{i}号通知：{}",
+                    ["停水", "电梯维保", "消防演练", "垃圾分类"][i % 4]
+                ),
+                i as i64,
+            );
+            n.body = format!(
+                "尊敬的业主：{}栋将于明日 9:00 至 15:00 进行检修，请提前做好准备。编号 {i}。",
+                i % 20
+            );
+            NoticesFeed
+                .apply(&mut tx, &CacheChange::UpsertNotice(Box::new(n)))
+                .await
+                .expect("store");
+        }
+        tx.commit().await.expect("commit");
+        drop(conn);
+        for raw in ["水", "停水", "3栋", "电梯维保", "提前做好准备", "消防 编号"]
+        {
+            let started = std::time::Instant::now();
+            let hits = fx.search(raw).await;
+            println!("{raw}: {} hits in {:?}", hits.len(), started.elapsed());
+        }
+    }
+
     #[test]
     fn snippets_are_cut_around_the_first_match() {
         let body: String = "甲".repeat(40) + "停水" + &"乙".repeat(100);
