@@ -10,8 +10,8 @@
 //! a trigram index cannot look up fewer than three characters; the community's cached notices
 //! are few enough for that scan.
 //!
-//! Results are ordered by relevance (a match in the title counts five times one in the body),
-//! then newest first; expired notices are never found, by the rule the list and the detail
+//! Results are ordered by relevance (each term found in the title counts five times one
+//! found in the body), then newest first, in SQL, so only the best fifty rows are read; expired notices are never found, by the rule the list and the detail
 //! share ([`super::shown_at`]). Matches come back as [`MarkedText`] parts of the title and of a
 //! snippet of the body, never as HTML: the UI renders `<mark>` from them.
 
@@ -113,6 +113,16 @@ impl Cache {
                 " AND (notice_search.title LIKE ? ESCAPE '\\' OR notice_search.body LIKE ? ESCAPE '\\')",
             );
         }
+        // The same relevance as [`rank`] (a term in the title weighs TITLE_WEIGHT, in the body
+        // one), so only the best MAX_RESULTS rows are read and marked, however many match.
+        sql.push_str(" ORDER BY 0");
+        for _ in &query.terms {
+            sql.push_str(&format!(
+                " + (instr(lower(notice_search.title), ?) > 0) * {TITLE_WEIGHT}
+                  + (instr(lower(notice_search.body), ?) > 0)"
+            ));
+        }
+        sql.push_str(" DESC, n.published_at_ms DESC, n.id DESC LIMIT ?");
         let mut select = sqlx::query_scalar::<_, String>(&sql)
             .bind(community.to_string())
             .bind(to_ms(now));
@@ -128,6 +138,11 @@ impl Cache {
             let pattern = format!("%{}%", like_escaped(term));
             select = select.bind(pattern.clone()).bind(pattern);
         }
+        for term in &query.terms {
+            let lower = term.to_ascii_lowercase();
+            select = select.bind(lower.clone()).bind(lower);
+        }
+        select = select.bind(i64::try_from(MAX_RESULTS).unwrap_or(i64::MAX));
         let rows = select
             .fetch_all(&self.pool)
             .await
@@ -178,7 +193,10 @@ pub(crate) fn rank(
             let body: Vec<char> = flattened(&notice.body);
             let score = terms
                 .iter()
-                .map(|term| TITLE_WEIGHT * count(&title, term) + count(&body, term))
+                .map(|term| {
+                    TITLE_WEIGHT * usize::from(count(&title, term) > 0)
+                        + usize::from(count(&body, term) > 0)
+                })
                 .sum();
             let hit = NoticeHit {
                 title: parts(&title, 0, title.len(), &spans(&title, &terms)),
@@ -478,6 +496,16 @@ mod tests {
             fx.titles("电梯").await,
             ["电梯维保", "电梯停运", "消防演练"],
             "title matches first (more matches first), then the body-only one, though newest"
+        );
+        for i in 0..60 {
+            fx.put(&format!("通知{i}"), "电梯停运。", 10_000 + i).await;
+        }
+        let titles = fx.titles("电梯").await;
+        assert_eq!(titles.len(), MAX_RESULTS, "at most {MAX_RESULTS} results");
+        assert_eq!(
+            &titles[..3],
+            ["电梯维保", "电梯停运", "通知59"],
+            "the best are kept when more match than are answered, then the newest"
         );
     }
 
