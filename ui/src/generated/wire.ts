@@ -465,6 +465,16 @@ export type NoticeCategory = "water_outage" | "power_outage" | "elevator_mainten
 
 export type NoticePriority = "normal" | "urgent" | "other";
 
+export type NoticeTarget = { 
+/**
+ * The building, e.g. 3栋.
+ */
+building: string, 
+/**
+ * One entrance of it (e.g. 1单元); `null` for the whole building.
+ */
+entrance: string | null, };
+
 export type Notice = { 
 /**
  * Notice id.
@@ -519,6 +529,19 @@ ends_at: string | null,
  */
 expires_at: string | null, 
 /**
+ * When the service an outage stops (停水, 停电) is expected back, if said.
+ */
+service_back_at: string | null, 
+/**
+ * The buildings or entrances it concerns; empty for the whole community.
+ */
+targets: Array<NoticeTarget>, 
+/**
+ * Whether it concerns one of the resident's homes, decided by the backend from their
+ * active households (always true for a notice to the whole community).
+ */
+affects_me: boolean, 
+/**
  * When this resident read it; `null` while unread.
  */
 read_at: string | null, 
@@ -526,6 +549,67 @@ read_at: string | null,
  * Increases on every change; the `ETag` of the notice.
  */
 version: number, };
+
+export type PublishNotice = { 
+/**
+ * The community (one the staff member serves).
+ */
+community_id: CommunityId, 
+/**
+ * Headline, 1–60 characters.
+ */
+title: string, 
+/**
+ * One-line summary for the list, up to 120 characters.
+ */
+summary: string, 
+/**
+ * Full text, 1–5000 characters.
+ */
+body: string, 
+/**
+ * Category.
+ */
+category: NoticeCategory, 
+/**
+ * Priority.
+ */
+priority: NoticePriority, 
+/**
+ * Pinned to the top.
+ */
+pinned: boolean, 
+/**
+ * When the event starts, if it is one.
+ */
+starts_at: string | null, 
+/**
+ * When the event ends, if known.
+ */
+ends_at: string | null, 
+/**
+ * When the service is expected back (停水, 停电), if said.
+ */
+service_back_at: string | null, 
+/**
+ * After this moment the notice is no longer shown.
+ */
+expires_at: string | null, 
+/**
+ * The buildings or entrances it concerns (empty: the whole community), each one of the
+ * community's directory, at most 50.
+ */
+targets: Array<NoticeTarget>, };
+
+export type PublishedNotice = { 
+/**
+ * The new notice.
+ */
+id: NoticeId, 
+/**
+ * Its targets, as residents will see them.
+ */
+targets: Array<NoticeTarget>, };
 
 export type NoticePage = { 
 /**
@@ -1900,6 +1984,31 @@ short_code: string | null,
  * Why issuing failed (`Rejected`).
  */
 error: ErrorCode | null, };
+
+export type MarkedText = { 
+/**
+ * The text, as it stands in the notice.
+ */
+text: string, 
+/**
+ * Whether it matches one of the query's terms.
+ */
+hit: boolean, };
+
+export type NoticeHit = { 
+/**
+ * The notice, pending read marks projected.
+ */
+notice: Notice, 
+/**
+ * The whole title, in parts.
+ */
+title: Array<MarkedText>, 
+/**
+ * A stretch of the body around its first match (the summary when only the title
+ * matched), with `…` parts where it was cut.
+ */
+snippet: Array<MarkedText>, };
 
 /** Limits the backend enforces (crates/wire/src/limits.rs). */
 export const LIMITS = {

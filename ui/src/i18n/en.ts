@@ -217,6 +217,13 @@ export default {
     loosing: 'Release to refresh',
     loading: 'Syncing…',
     refreshed: 'Up to date',
+    searchHint: 'Search notices, e.g. water, Building 3',
+    noResults: 'No notice matches “{query}”',
+    affectsMe: 'Affects your building',
+    notMe: 'Does not affect you',
+    targets: 'Applies to: {names}',
+    separator: ', ',
+    serviceBack: 'Service expected back: {at}',
   },
   categories,
   visitors: {

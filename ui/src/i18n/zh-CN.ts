@@ -218,6 +218,13 @@ export default {
     loosing: '释放刷新',
     loading: '同步中…',
     refreshed: '已是最新',
+    searchHint: '搜索公告，如：停水、3栋',
+    noResults: '没有找到与“{query}”有关的公告',
+    affectsMe: '影响您所在的楼栋',
+    notMe: '不影响您',
+    targets: '范围：{names}',
+    separator: '、',
+    serviceBack: '预计恢复：{at}',
   },
   categories,
   visitors: {

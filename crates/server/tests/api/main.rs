@@ -19,6 +19,7 @@ mod invitations;
 mod join;
 mod members;
 mod memberships;
+mod notice_targets;
 mod notices;
 mod passes;
 mod payments;
