@@ -76,7 +76,12 @@ pub(crate) const LINKS: &[Link] = &[
     (("tickets_create", "201"), "Confirm", "tickets_confirm", ID),
     (("tickets_create", "201"), "Rate", "tickets_rate", ID),
     (("tickets_create", "201"), "Reopen", "tickets_reopen", ID),
-    (("tickets_create", "201"), "StaffAction", "tickets_staff_action", ID),
+    (
+        ("tickets_create", "201"),
+        "StaffAction",
+        "tickets_staff_action",
+        ID,
+    ),
     (("passes_create", "201"), "Pass", "passes_detail", ID),
     (("passes_create", "201"), "Revoke", "passes_revoke", ID),
     (
@@ -100,8 +105,18 @@ pub(crate) const LINKS: &[Link] = &[
     (("homes_create", "201"), "Cancel", "homes_cancel", ID),
     (("homes_create", "201"), "Approve", "homes_approve", ID),
     (("homes_create", "201"), "Refuse", "homes_refuse", ID),
-    (("homes_create", "201"), "DeskApprove", "homes_staff_approve", ID),
-    (("homes_create", "201"), "DeskRefuse", "homes_staff_refuse", ID),
+    (
+        ("homes_create", "201"),
+        "DeskApprove",
+        "homes_staff_approve",
+        ID,
+    ),
+    (
+        ("homes_create", "201"),
+        "DeskRefuse",
+        "homes_staff_refuse",
+        ID,
+    ),
     (
         ("memberships_invite", "201"),
         "Accept",
