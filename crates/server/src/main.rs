@@ -1,13 +1,11 @@
-//! `linli-server`: the reference backend.
-//!
-//! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo] [--public-url URL]` prints
-//! one JSON line, `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port
-//! 0 picks a free port), then serves until interrupted; the URLs it hands out (checkout pages)
-//! are under `--public-url` (default: the address it listens on), never a request's `Host`. `linli-server demo-accounts` lists the demo
-//! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
-//! out.png]` prints the community's join link (pinned to the data dir's CA, or to the server's
-//! own certificate) and writes its QR code. `gate-add` / `staff-add` print a token with its
-//! expiry (`--valid-days`); `gate-revoke` / `staff-revoke` stop one at once.
+//! `linli-server`: the reference backend. `serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]
+//! [--public-url URL]` prints `{"url", "ca"}` as one JSON line once it listens (port 0 picks a
+//! free port) and serves until interrupted; the URLs it hands out (checkout pages) are under
+//! `--public-url` (default: its listening address), never a request's `Host`. `demo-accounts`
+//! lists the demo sign-ins; `join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
+//! out.png]` prints a join link (pinned to the data dir's CA or the server's own certificate)
+//! and writes its QR code; `gate-add` / `staff-add` print a token with its expiry
+//! (`--valid-days`), `gate-revoke` / `staff-revoke` stop one at once.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
