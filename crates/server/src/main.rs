@@ -46,9 +46,8 @@ enum Command {
         #[arg(long, env = "LINLI_SERVER_PUBLIC_URL")]
         public_url: Option<String>,
     },
-    /// Print a community's join link (with the pin of this data dir's CA, or of the server's
-    /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
-    /// write its QR code as a PNG when asked.
+    /// Print a community's join link (pinned to this data dir's CA or the server's certificate)
+    /// as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`; `--qr` writes its QR.
     JoinLink {
         /// Database and TLS files.
         #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
@@ -59,9 +58,8 @@ enum Command {
         /// The backend's address as residents reach it.
         #[arg(long, default_value = "https://127.0.0.1:8443")]
         url: String,
-        /// Which certificate the pin names: `ca` (survives renewing the server's certificate
-        /// under the CA) or `leaf` (exactly the server's certificate today: after a renewal,
-        /// residents join again with a new link).
+        /// Which certificate the pin names: `ca` (survives a renewal under the CA) or `leaf`
+        /// (today's server certificate exactly: after a renewal residents join by a new link).
         #[arg(long, value_enum, default_value_t = linli_server::features::communities::PinOf::Ca)]
         pin: linli_server::features::communities::PinOf,
         /// Also write the QR code here (PNG).
