@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, startDriver, openApp, screenshot, eventually, settled, tempDir, byId } from './lib/harness.mjs';
+import { startServer, startDriver, openApp, screenshot, eventually, settled, tempDir, byId, field } from './lib/harness.mjs';
 import { focused, tabTo } from './lib/a11y.mjs';
 
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'keyboard');
@@ -44,10 +44,13 @@ test('sign in, open a notice and a ticket with the keyboard alone, focus visible
   await byId(browser, 'login-password').then((el) => el.waitForExist({ timeout: 10000 }));
   await tabTo(browser, 'login-phone');
   await assertFocus(browser, 'login-phone', 'the phone field');
-  await browser.keys('13800000001'.split(''));
+  // Typed into the focused field (WebDriver's element keys: a key sequence would merge the
+  // repeated zeros into one key press).
+  await (await field(browser, 'login-phone')).addValue('13800000001');
+  await assertFocus(browser, 'login-phone', 'typing keeps the focus');
   way = await tabTo(browser, 'login-password', { max: 3 });
   await assertFocus(browser, 'login-password', 'the password field right after the phone');
-  await browser.keys('demo1234'.split(''));
+  await (await field(browser, 'login-password')).addValue('demo1234');
   screenshot(shots, '01-sign-in');
   await browser.keys(['Enter']);
   await (await byId(browser, 'home-community')).waitForDisplayed({ timeout: 30000 });

@@ -7,7 +7,7 @@ import { FakeBackend } from '../src/backend/fake';
 import { MEMBERSHIPS } from '../src/backend/fakeData';
 import { mountApp } from './helpers';
 import { themeOverride } from '../src/shared/theme';
-import { activates } from '../src/shared/keyboard';
+import { activates, submits } from '../src/shared/keyboard';
 import type { VueWrapper } from '@vue/test-utils';
 
 let mounted: VueWrapper | null = null;
@@ -118,6 +118,36 @@ describe('keyboard', () => {
     expect(activates(key('Enter', plain)), 'no role, no click').toBe(false);
     cell.setAttribute('aria-disabled', 'true');
     expect(activates(key('Enter', cell))).toBe(false);
+  });
+
+  it('Enter in a form’s text field submits it, but not while an input method composes', () => {
+    const form = document.createElement('form');
+    const input = document.createElement('input');
+    const area = document.createElement('textarea');
+    form.append(input, area);
+    const enter = (target: EventTarget, extra: Partial<KeyboardEvent> = {}) =>
+      ({ key: 'Enter', target, altKey: false, ctrlKey: false, metaKey: false, shiftKey: false, isComposing: false, keyCode: 13, ...extra }) as KeyboardEvent;
+    expect(submits(enter(input))).toBe(form);
+    expect(submits(enter(input, { isComposing: true })), 'Enter commits the 拼音 first').toBeNull();
+    expect(submits(enter(input, { keyCode: 229 }))).toBeNull();
+    expect(submits(enter(area)), 'a new line in a text area').toBeNull();
+    expect(submits(enter(document.createElement('input'))), 'no form, nothing to submit').toBeNull();
+  });
+
+  it('signs in with Enter in the password field (Vant’s field alone would swallow it)', async () => {
+    const backend = new FakeBackend();
+    const signIn = vi.spyOn(backend, 'signIn');
+    const { wrapper } = await mountApp(backend, '/login');
+    mounted = wrapper;
+    await vi.waitFor(() => expect(byId('login-mode-password')).not.toBeNull());
+    byId('login-mode-password')!.click();
+    await vi.waitFor(() => expect(byId('login-password')).not.toBeNull());
+    await wrapper.find('input[data-testid="login-phone"]').setValue('13800000001');
+    await wrapper.find('input[data-testid="login-password"]').setValue('demo1234');
+    const password = byId('login-password')!;
+    password.focus();
+    password.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', keyCode: 13, bubbles: true, cancelable: true }));
+    await vi.waitFor(() => expect(signIn).toHaveBeenCalledWith('13800000001', 'demo1234'));
   });
 
   it('opens a service from the grid with Enter', async () => {

@@ -49,20 +49,24 @@ export function axeLog(browser) {
 }
 
 /** What has focus now: its data-testid (or that of its nearest marked ancestor), tag, role,
- *  accessible label and whether :focus-visible matches it. */
+ *  accessible label, whether :focus-visible matches it, and what draws the focus (its
+ *  outline, or the ring of the field it sits in; `none` when nothing does). */
 export async function focused(browser) {
   return browser.execute(() => {
     const el = document.activeElement;
     if (!el || el === document.body) return null;
     const marked = el.closest('[data-testid]');
     const style = getComputedStyle(el);
+    // A field's input shows its focus on the whole field (a ring drawn as a box-shadow).
+    const field = el.closest('.van-field');
+    const ring = field ? getComputedStyle(field).boxShadow : 'none';
     return {
       testid: marked?.getAttribute('data-testid') ?? null,
       tag: el.tagName.toLowerCase(),
       role: el.getAttribute('role'),
       label: el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 40) ?? '',
       visible: el.matches(':focus-visible'),
-      outline: `${style.outlineStyle} ${style.outlineWidth}`,
+      outline: style.outlineStyle !== 'none' ? `${style.outlineStyle} ${style.outlineWidth}` : ring === 'none' ? 'none' : `field ring ${ring}`,
     };
   });
 }

@@ -310,17 +310,26 @@ mod tests {
         let db = AppDb::open(&path).await.expect("open");
         let fresh = db.state().await.expect("state");
         assert!(!fresh.elderly, "off by default");
-        assert!(!fresh.elderly_offered, "a fresh device has not been asked yet");
+        assert!(
+            !fresh.elderly_offered,
+            "a fresh device has not been asked yet"
+        );
         db.set_elderly(true).await.expect("on");
         db.set_signed_out(None).await.expect("out");
         db.close().await;
         let db = AppDb::open(&path).await.expect("reopen");
         let state = db.state().await.expect("state");
-        assert!(state.elderly, "a device setting: kept across restart and sign-out");
+        assert!(
+            state.elderly,
+            "a device setting: kept across restart and sign-out"
+        );
         assert!(state.elderly_offered, "switching it counts as the answer");
         db.set_elderly(false).await.expect("off");
         let state = db.state().await.expect("state");
-        assert!(!state.elderly && state.elderly_offered, "off, and never offered again");
+        assert!(
+            !state.elderly && state.elderly_offered,
+            "off, and never offered again"
+        );
         db.close().await;
     }
 
