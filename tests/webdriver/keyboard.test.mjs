@@ -6,7 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startServer, startDriver, openApp, screenshot, eventually, settled, tempDir, byId, field } from './lib/harness.mjs';
+import { randomBytes } from 'node:crypto';
+import { startServer, startDriver, openApp, screenshot, device, eventually, settled, tempDir, byId, field } from './lib/harness.mjs';
 import { focused, tabTo } from './lib/a11y.mjs';
 
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'keyboard');
@@ -17,6 +18,16 @@ after(async () => {
   await open.driver?.stop().catch(() => {});
   await open.server?.stop().catch(() => {});
 });
+
+/** A UUIDv7 (the contract's client-chosen ids): the time in ms, then random bits. */
+function uuidv7() {
+  const b = randomBytes(16);
+  b.writeUIntBE(Date.now(), 0, 6);
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
 
 /** The focused control is `testid`, and a keyboard user can see it. */
 async function assertFocus(browser, testid, why) {
@@ -30,6 +41,13 @@ async function assertFocus(browser, testid, why) {
 test('sign in, open a notice and a ticket with the keyboard alone, focus visible and in order', async () => {
   const server = await startServer(tempDir('server'));
   open.server = server;
+  // A repair report from 王芳's other device, so 报修 lists one to open.
+  const other = device(server);
+  await other.signIn('13800000001', 'demo1234');
+  const home = (await other.get('/v1/me')).body.memberships.find((m) => m.role === 'owner');
+  const report = { id: uuidv7(), membership_id: home.id, kind: 'repair', category: 'pipes', place: 'unit', urgency: 'normal', description: '卫生间地漏堵了' };
+  const made = await other.postOnce('/v1/tickets', report);
+  assert.equal(made.status, 201, `reported: ${JSON.stringify(made.body)}`);
   open.driver = await startDriver({ LINLI_BACKEND_URL: server.url, LINLI_BACKEND_CA: server.ca, LINLI_DATA_DIR: tempDir('app') });
   const browser = await openApp();
   open.browser = browser;
@@ -80,7 +98,7 @@ test('sign in, open a notice and a ticket with the keyboard alone, focus visible
   await tabTo(browser, 'service-repair');
   await browser.keys([' ']);
   await (await byId(browser, 'ticket-new')).waitForDisplayed({ timeout: 20000 });
-  await eventually('the demo tickets are synced', async () => (await browser.$$('[data-testid="ticket-item"]')).length > 0, 30000);
+  await eventually('the report is synced', async () => (await browser.$$('[data-testid="ticket-item"]')).length > 0, 30000);
   await settled(browser);
   const toTicket = await tabTo(browser, 'ticket-item');
   assert.ok(toTicket.seen.includes('ticket-new'), `报修 (new) comes before the list: ${toTicket.seen.join(' → ')}`);
