@@ -5,7 +5,7 @@
 // settings — in the light theme and again in the dark one, and the test fails on any serious
 // or critical finding, listing rule, element and help. WebKitWebDriver cannot emulate
 // prefers-color-scheme, so the dark run opens the UI with `?theme=dark`, the override the UI
-// takes for exactly this (src/theme.ts).
+// takes for exactly this (ui/src/shared/theme.ts).
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
