@@ -1,7 +1,7 @@
 // `cargo xtask demo` on a machine with no display: walks the real window through sign-in →
 // home → notices → an urgent notice → 我的 → 缴费 (a bill, the checkout, paid, its receipt) →
-// payments → the fee ledger → 我的报修 and a ticket's timeline → disputing a bill line, and
-// writes a screenshot of the X display at each step into $LINLI_SCREENSHOTS. The app joins the
+// payments → the fee ledger → 我的报修 and a ticket's timeline → disputing a bill line → 长辈模式
+// switched on in 我的 and its home, notices, tickets, bills and 我的, and writes a screenshot of the X display at each step into $LINLI_SCREENSHOTS. The app joins the
 // backend xtask started as a resident would: with the join link (LINLI_JOIN_LINK) on 加入小区.
 
 import { startDriver, openApp, screenshot, byId, field } from './lib/harness.mjs';
@@ -107,6 +107,24 @@ try {
   await (await byId(browser, 'ticket-submit')).waitForDisplayed({ timeout: 20000 });
   await settle(browser);
   console.log(screenshot(shots, '15-dispute'));
+
+  // 长辈模式 (elderly mode), switched on where a resident does it, and the main screens in it.
+  await go('#/me');
+  await (await byId(browser, 'elderly-switch')).waitForDisplayed({ timeout: 20000 });
+  await (await byId(browser, 'elderly-switch')).click();
+  await browser.waitUntil(() => browser.execute(() => document.documentElement.classList.contains('elderly')), { timeout: 20000 });
+  for (const [hash, testid, name] of [
+    ['#/home', 'elderly-home', '16-elderly-home'],
+    ['#/notices', 'notice-item', '17-elderly-notices'],
+    ['#/tickets', 'ticket-item', '18-elderly-tickets'],
+    ['#/bills', 'bill-item', '19-elderly-bills'],
+    ['#/me', 'elderly-switch', '20-elderly-me'],
+  ]) {
+    await go(hash);
+    await (await byId(browser, testid)).waitForDisplayed({ timeout: 30000 });
+    await settle(browser);
+    console.log(screenshot(shots, name));
+  }
 } finally {
   await browser.deleteSession().catch(() => {});
   await driver.stop();

@@ -5,8 +5,9 @@
 //! backend's port changes from run to run).
 //!
 //! With a display the app opens normally. Without one (a server, CI) the app runs under Xvfb
-//! and a WebDriver script joins with the link and walks sign-in → home → a notice …, writing
-//! screenshots of the real window to `target/demo/screenshots/`.
+//! and a WebDriver script joins with the link and walks sign-in → home → a notice … and then
+//! the main screens again in 长辈模式 (home, notices, tickets, bills, 我的), writing screenshots
+//! of the real window to `target/demo/screenshots/`.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -66,6 +66,12 @@ pub struct SessionView {
     pub ended_because: Option<ErrorCode>,
     /// Desktop notifications of ticket progress are wanted (the OS may still silence them).
     pub notifications: bool,
+    /// 长辈模式 (elderly mode) is on: larger text and touch targets, higher contrast, a simple
+    /// home. A setting of this device, kept across restarts and sign-out.
+    pub elderly_mode: bool,
+    /// The one-time offer of 长辈模式 after the first sign-in has been answered (or the mode
+    /// switched on 我的): the UI never offers it again.
+    pub elderly_offered: bool,
 }
 
 /// Connectivity and the outbox at a glance.

@@ -1,5 +1,5 @@
 //! Commands of the session: who is signed in, signing in and out, the household shown, and
-//! this device's settings (language, notifications).
+//! this device's settings (language, notifications, 长辈模式).
 
 use linli_core::Core;
 use linli_wire::invitations::{CreateInvitation, Invitation};
@@ -86,5 +86,10 @@ commands! {
     /// Turns desktop notifications of ticket progress on or off (this device).
     fn set_notifications(core: State<'_, Core>, on: bool) -> () {
         core.set_notifications(on).await
+    }
+
+    /// Turns 长辈模式 (elderly mode) on or off on this device; either answers its one-time offer.
+    fn set_elderly_mode(core: State<'_, Core>, on: bool) -> () {
+        core.set_elderly_mode(on).await
     }
 }

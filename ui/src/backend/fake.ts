@@ -96,6 +96,9 @@ export class FakeBackend implements Backend {
   newPass: Partial<PassView> = {};
   /** Desktop notifications wanted (tests read it). */
   notifications = true;
+  /** 长辈模式 and its offer answered (tests read and set them). */
+  elderly = false;
+  elderlyOffered = false;
   /** What the last copy put on the clipboard (tests read it). */
   clipboard: string | null = null;
   /** Paths of saved pictures (tests read them). */
@@ -203,7 +206,7 @@ export class FakeBackend implements Backend {
     const account = this.signedIn ? this.account() : null;
     // Whether switching is allowed is the core's to say: the fake answers what a test set.
     const backend = this.backendView ? { ...this.backendView } : null;
-    return { account, locale: this.locale, backend, ended_because: this.endedBecause, notifications: this.notifications };
+    return { account, locale: this.locale, backend, ended_because: this.endedBecause, notifications: this.notifications, elderly_mode: this.elderly, elderly_offered: this.elderlyOffered };
   }
 
   async previewJoin(link: string): Promise<JoinPreview> { return this.decided('previewJoin', [link]); }
@@ -219,6 +222,10 @@ export class FakeBackend implements Backend {
   async previewAddress(address: string): Promise<JoinPreview[]> { return this.decided('previewAddress', [address]); }
 
   async setNotifications(on: boolean): Promise<void> { this.notifications = on; }
+  async setElderlyMode(on: boolean): Promise<void> {
+    this.elderly = on;
+    this.elderlyOffered = true;
+  }
 
   async signIn(_phone: string, _password: string): Promise<AccountView> {
     this.signedIn = true;

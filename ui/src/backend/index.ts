@@ -29,10 +29,15 @@ export async function createBackend(): Promise<Backend> {
     return tauriBackend();
   }
   const { FakeBackend } = await import('./fake');
-  // Browser preview hints: `?demo=signed-in` starts signed in, `?demo=offline` also offline
-  // (for looking at the screens without typing; the desktop app never takes this path).
+  // Browser preview hints: `?demo=signed-in` starts signed in, `?demo=offline` also offline,
+  // `?demo=elderly` signed in with 长辈模式 on (for looking at the screens without typing; the
+  // desktop app never takes this path).
   const demo = new URLSearchParams(window.location.search).get('demo');
-  const fake = new FakeBackend({ signedIn: demo === 'signed-in' || demo === 'offline' });
+  const fake = new FakeBackend({ signedIn: demo === 'signed-in' || demo === 'offline' || demo === 'elderly' });
+  if (demo === 'elderly') {
+    fake.elderly = true;
+    fake.elderlyOffered = true;
+  }
   if (demo === 'offline') {
     fake.setOnline(false);
     // The core's answer for a pass made offline: kept, issued once the backend is back.

@@ -53,6 +53,8 @@ export interface Commands {
   setLocale(locale: Locale): Promise<void>;
   /** Turns desktop notifications of ticket progress on or off (this device). */
   setNotifications(on: boolean): Promise<void>;
+  /** Turns 长辈模式 (elderly mode) on or off on this device; either answers its one-time offer. */
+  setElderlyMode(on: boolean): Promise<void>;
   /** The communities the backend serves (needs the network). */
   communities(): Promise<Array<Community>>;
   /** The buildings of a community, in counting order. */
@@ -176,6 +178,7 @@ export function bindCommands(invoke: Invoke): Commands {
     removeMember: (membership: MembershipId, member: MembershipId) => invoke('remove_member', { membership, member }) as Promise<Array<HomeMember>>,
     setLocale: (locale: Locale) => invoke('set_locale', { locale }) as Promise<void>,
     setNotifications: (on: boolean) => invoke('set_notifications', { on }) as Promise<void>,
+    setElderlyMode: (on: boolean) => invoke('set_elderly_mode', { on }) as Promise<void>,
     communities: () => invoke('communities') as Promise<Array<Community>>,
     buildings: (community: CommunityId) => invoke('buildings', { community }) as Promise<Array<string>>,
     entrances: (community: CommunityId, building: string) => invoke('entrances', { community, building }) as Promise<Array<string>>,

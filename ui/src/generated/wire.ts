@@ -1833,7 +1833,17 @@ ended_because: ErrorCode | null,
 /**
  * Desktop notifications of ticket progress are wanted (the OS may still silence them).
  */
-notifications: boolean, };
+notifications: boolean, 
+/**
+ * 长辈模式 (elderly mode) is on: larger text and touch targets, higher contrast, a simple
+ * home. A setting of this device, kept across restarts and sign-out.
+ */
+elderly_mode: boolean, 
+/**
+ * The one-time offer of 长辈模式 after the first sign-in has been answered (or the mode
+ * switched on 我的): the UI never offers it again.
+ */
+elderly_offered: boolean, };
 
 export type SyncStatus = { 
 /**

@@ -202,6 +202,12 @@ export default {
     servicePhone: 'Service desk',
     unbound: 'Your number is verified. Once your home in the community is bound, you can report repairs, pay bills, invite visitors and read the notices.',
     noHousehold: 'No home linked yet',
+    elderlyTitle: 'Hello, {name}',
+    elderlyCall: 'Call the property office',
+    offerTitle: 'Try Easy mode?',
+    offerBody: 'Larger text and buttons, and a home screen with just repairs, bills, visitors, notices and the property office’s phone. You can switch it in Me at any time.',
+    offerYes: 'Turn on Easy mode',
+    offerNo: 'Not now',
   },
   roles: { owner: 'Owner', family: 'Family', tenant: 'Tenant', other: 'Resident' },
   notices: {
@@ -474,6 +480,8 @@ export default {
     notifications: 'Notifications',
     settings: 'Settings',
     notificationsHint: 'Tell me when a repair or complaint moves on or the office replies',
+    elderly: 'Easy mode (larger text)',
+    elderlyHint: 'Larger text and buttons, a simpler home screen',
   },
   offline: {
     banner: 'Offline: showing what is saved on this device',
@@ -481,6 +489,18 @@ export default {
   },
   ended: {
     title: 'Signed out',
+  },
+  a11y: {
+    less: 'Fewer',
+    chooseBill: 'Choose {bill}',
+    moreOne: 'More',
+    back: 'Back',
+    tabs: 'Main menu',
+    search: 'Search notices',
+    clearSearch: 'Clear the search',
+    close: 'Close',
+    removePhoto: 'Remove photo',
+    more: 'All notices',
   },
   errors,
 };

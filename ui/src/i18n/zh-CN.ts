@@ -203,6 +203,12 @@ export default {
     servicePhone: '物业电话',
     unbound: '手机号已验证。绑定您在小区的房屋后，就能报修、缴费、邀请访客和查看小区公告。',
     noHousehold: '还没有绑定房屋',
+    elderlyTitle: '您好，{name}',
+    elderlyCall: '打电话给物业',
+    offerTitle: '试试长辈模式？',
+    offerBody: '字更大、按钮更大，首页只留下报修、缴费、访客、公告和物业电话。以后可在“我的”里随时开关。',
+    offerYes: '打开长辈模式',
+    offerNo: '暂不需要',
   },
   roles: { owner: '业主', family: '家属', tenant: '租户', other: '住户' },
   notices: {
@@ -475,6 +481,8 @@ export default {
     notifications: '新消息通知',
     settings: '设置',
     notificationsHint: '报修、投诉有进展或物业回复时提醒我',
+    elderly: '长辈模式',
+    elderlyHint: '字更大、按钮更大，首页更简单',
   },
   offline: {
     banner: '网络不可用，正在显示本地缓存内容',
@@ -482,6 +490,18 @@ export default {
   },
   ended: {
     title: '已退出登录',
+  },
+  a11y: {
+    less: '减少',
+    chooseBill: '选择 {bill}',
+    moreOne: '增加',
+    back: '返回',
+    tabs: '主菜单',
+    search: '搜索公告',
+    clearSearch: '清除搜索',
+    close: '关闭',
+    removePhoto: '删除照片',
+    more: '查看全部公告',
   },
   errors,
 };

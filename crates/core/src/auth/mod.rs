@@ -94,6 +94,8 @@ impl Core {
             backend,
             ended_because: state.ended_because,
             notifications: state.notifications,
+            elderly_mode: state.elderly,
+            elderly_offered: state.elderly_offered,
         })
     }
 
@@ -165,6 +167,12 @@ impl Core {
     /// Turns desktop notifications of ticket progress on or off (kept on this device).
     pub async fn set_notifications(&self, on: bool) -> Result<(), Error> {
         self.inner.app.set_notifications(on).await
+    }
+
+    /// Turns 长辈模式 on or off (kept on this device, across sign-out); answers its one-time
+    /// offer for good either way.
+    pub async fn set_elderly_mode(&self, on: bool) -> Result<(), Error> {
+        self.inner.app.set_elderly(on).await
     }
 }
 

@@ -1,5 +1,5 @@
-//! `app.db`: which account is signed in, the locale, why the last session ended, the
-//! household each account chose, and the backend chosen by joining a community (its URL, the
+//! `app.db`: which account is signed in, the locale, why the last session ended, this device's
+//! settings (notifications, 长辈模式 and whether it was offered), the household each account chose, and the backend chosen by joining a community (its URL, the
 //! certificate its join link's pin matched and which kind it is, the community). Never tokens.
 
 use crate::error::{Error, StorageContext};
@@ -26,6 +26,10 @@ pub(crate) struct AppState {
     pub(crate) signed_in: Option<SignedIn>,
     pub(crate) ended_because: Option<ErrorCode>,
     pub(crate) notifications: bool,
+    /// 长辈模式 is on (device-wide).
+    pub(crate) elderly: bool,
+    /// The one-time offer of 长辈模式 has been answered.
+    pub(crate) elderly_offered: bool,
 }
 
 /// The backend chosen by joining a community.
@@ -60,8 +64,8 @@ impl AppDb {
 
     pub(crate) async fn state(&self) -> Result<AppState, Error> {
         let row = sqlx::query(
-            "SELECT locale, signed_in_user_id, signed_in_account_key, ended_because, notifications
-             FROM app_state WHERE id = 1",
+            "SELECT locale, signed_in_user_id, signed_in_account_key, ended_because, notifications,
+             elderly, elderly_offered FROM app_state WHERE id = 1",
         )
         .fetch_one(&self.pool)
         .await
@@ -75,6 +79,10 @@ impl AppDb {
             .storage("read the account")?;
         let ended: Option<String> = row.try_get("ended_because").storage("read the app state")?;
         let notifications: bool = row.try_get("notifications").storage("read the app state")?;
+        let elderly: bool = row.try_get("elderly").storage("read the app state")?;
+        let elderly_offered: bool = row
+            .try_get("elderly_offered")
+            .storage("read the app state")?;
         let signed_in = match (user.and_then(|u| u.parse().ok()), key) {
             (Some(user_id), Some(account_key)) => Some(SignedIn {
                 user_id,
@@ -87,6 +95,8 @@ impl AppDb {
             signed_in,
             ended_because: ended.as_deref().and_then(parse_kebab),
             notifications,
+            elderly,
+            elderly_offered,
         })
     }
 
@@ -105,6 +115,16 @@ impl AppDb {
             .execute(&self.pool)
             .await
             .storage("save the notification setting")?;
+        Ok(())
+    }
+
+    /// Turns 长辈模式 on or off; either answers its one-time offer for good.
+    pub(crate) async fn set_elderly(&self, on: bool) -> Result<(), Error> {
+        sqlx::query("UPDATE app_state SET elderly = ?, elderly_offered = 1 WHERE id = 1")
+            .bind(on)
+            .execute(&self.pool)
+            .await
+            .storage("save the elderly mode setting")?;
         Ok(())
     }
 
@@ -279,6 +299,36 @@ mod tests {
         assert_eq!(
             state.ended_because, None,
             "a new sign-in forgets why the last ended"
+        );
+        db.close().await;
+    }
+
+    #[tokio::test]
+    async fn elderly_mode_is_off_and_unoffered_at_first_and_survives_a_restart_and_sign_out() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("app.db");
+        let db = AppDb::open(&path).await.expect("open");
+        let fresh = db.state().await.expect("state");
+        assert!(!fresh.elderly, "off by default");
+        assert!(
+            !fresh.elderly_offered,
+            "a fresh device has not been asked yet"
+        );
+        db.set_elderly(true).await.expect("on");
+        db.set_signed_out(None).await.expect("out");
+        db.close().await;
+        let db = AppDb::open(&path).await.expect("reopen");
+        let state = db.state().await.expect("state");
+        assert!(
+            state.elderly,
+            "a device setting: kept across restart and sign-out"
+        );
+        assert!(state.elderly_offered, "switching it counts as the answer");
+        db.set_elderly(false).await.expect("off");
+        let state = db.state().await.expect("state");
+        assert!(
+            !state.elderly && state.elderly_offered,
+            "off, and never offered again"
         );
         db.close().await;
     }

@@ -30,14 +30,14 @@ export function lineFormula(line: BillLine, monthsWord: (n: number) => string, u
 export function orderStateColor(state: PaymentOrderState): string {
   switch (state) {
     case 'succeeded':
-      return '#07c160';
+      return 'var(--linli-success)';
     case 'awaiting_payment':
     case 'processing':
-      return '#f59e0b';
+      return 'var(--linli-warn)';
     case 'refunded':
-      return '#1989fa';
+      return 'var(--linli-info)';
     default:
-      return '#9ca3af';
+      return 'var(--linli-muted-strong)';
   }
 }
 

@@ -47,15 +47,15 @@ export function fromLocalInput(value: string): string {
 export function stateColor(state: PassViewState): string {
   switch (state) {
     case 'active':
-      return '#07c160';
+      return 'var(--linli-success)';
     case 'upcoming':
-      return '#1989fa';
+      return 'var(--linli-info)';
     case 'pending':
-      return '#f59e0b';
+      return 'var(--linli-warn)';
     case 'rejected':
-      return '#ee0a24';
+      return 'var(--linli-danger)';
     default:
-      return '#9ca3af';
+      return 'var(--linli-muted-strong)';
   }
 }
 

@@ -16,6 +16,9 @@ export const useSession = defineStore('session', () => {
   const online = ref(true);
   const outboxPending = ref(0);
   const notifications = ref(true);
+  /** 长辈模式 (this device's setting, kept by the core) and whether its offer was answered. */
+  const elderly = ref(false);
+  const elderlyOffered = ref(false);
   const ready = ref(false);
 
   const current = computed<Membership | null>(() => {
@@ -36,6 +39,8 @@ export const useSession = defineStore('session', () => {
     endedBecause.value = session.ended_because;
     backendView.value = session.backend;
     notifications.value = session.notifications;
+    elderly.value = session.elderly_mode;
+    elderlyOffered.value = session.elderly_offered;
     applyLocale(session.locale);
     await refreshStatus(backend);
     ready.value = true;
@@ -106,6 +111,20 @@ export const useSession = defineStore('session', () => {
     }
   }
 
+  /** Turns 长辈模式 on or off; either answers the one-time offer for good. */
+  async function setElderly(backend: Backend, on: boolean): Promise<void> {
+    const before = { on: elderly.value, offered: elderlyOffered.value };
+    elderly.value = on;
+    elderlyOffered.value = true;
+    try {
+      await backend.setElderlyMode(on);
+    } catch (err) {
+      elderly.value = before.on;
+      elderlyOffered.value = before.offered;
+      throw err;
+    }
+  }
+
   async function setLocale(backend: Backend, next: Locale): Promise<void> {
     locale.value = next;
     applyLocale(next);
@@ -157,6 +176,9 @@ export const useSession = defineStore('session', () => {
     setLocale,
     notifications,
     setNotifications,
+    elderly,
+    elderlyOffered,
+    setElderly,
     onEvent,
   };
 });

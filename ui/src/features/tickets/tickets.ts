@@ -17,18 +17,18 @@ export function stateKey(view: TicketViewState, state: TicketState | null): stri
 export function stateColor(key: string): string {
   switch (key) {
     case 'pending':
-      return '#f59e0b';
+      return 'var(--linli-warn)';
     case 'blocked':
     case 'rejected':
-      return '#ee0a24';
+      return 'var(--linli-danger)';
     case 'completed':
     case 'confirmed':
-      return '#07c160';
+      return 'var(--linli-success)';
     case 'closed':
     case 'canceled':
-      return '#9ca3af';
+      return 'var(--linli-muted-strong)';
     default:
-      return '#1989fa';
+      return 'var(--linli-info)';
   }
 }
 
