@@ -97,7 +97,33 @@ pub(super) async fn event(
         .bind(note)
         .execute(&mut *conn)
         .await?;
+    changed(conn, ticket, now).await?;
     Ok(id)
+}
+
+/// Records in the change log that the ticket changed, for its resident's feed. Every step
+/// (created, staff's, the resident's, the desk's and the jobs') is an event on the timeline,
+/// so [`event`] calls this and no step can forget it.
+async fn changed(conn: &mut SqliteConnection, ticket: &str, now: i64) -> ApiResult<()> {
+    let Some((id, user)): Option<(String, String)> =
+        sqlx::query_as("SELECT id, user_id FROM tickets WHERE id = ?")
+            .bind(ticket)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(());
+    };
+    let uuid = |s: &str| Uuid::parse_str(s).map_err(ApiError::internal);
+    crate::changes::record(
+        conn,
+        linli_wire::sync::EntityKind::Ticket,
+        uuid(&id)?,
+        linli_wire::sync::ChangeOp::Upsert,
+        crate::changes::Scope::User(uuid(&user)?),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Who takes steps on one ticket, and when: every step is an event on its timeline, and most
