@@ -58,6 +58,10 @@ impl Pull for BillingPull {
         EntityKind::Bill
     }
 
+    fn stale_on(&self) -> Option<EntityKind> {
+        Some(EntityKind::Bill)
+    }
+
     fn pull<'a>(
         &'a self,
         inner: &'a Inner,
