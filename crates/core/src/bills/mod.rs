@@ -62,6 +62,14 @@ impl Pull for BillingPull {
         Some(EntityKind::Bill)
     }
 
+    fn pending<'a>(
+        &'a self,
+        inner: &'a Inner,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(inner.has_unanswered_orders(account))
+    }
+
     fn pull<'a>(
         &'a self,
         inner: &'a Inner,

@@ -28,6 +28,20 @@ impl Inner {
         Ok(changed)
     }
 
+    /// Whether an order was sent whose answer never arrived (it is sent again at each sync).
+    pub(crate) async fn has_unanswered_orders(&self, account: &Account) -> Result<bool, Error> {
+        for membership in account.cache.memberships().await? {
+            let orders = account.cache.orders_of(&membership).await?;
+            if orders
+                .iter()
+                .any(|(_, request, answered)| request.is_some() && answered.is_none())
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     async fn pull_home_billing(
         &self,
         account: &Account,

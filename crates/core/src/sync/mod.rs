@@ -45,6 +45,16 @@ pub(crate) trait Pull: Sync {
         None
     }
 
+    /// Whether the pull has work of its own at every sync (a payment order whose answer was
+    /// lost is sent again until one arrives), so it runs even when nothing else says so.
+    fn pending<'a>(
+        &'a self,
+        _inner: &'a Inner,
+        _account: &'a Account,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async { Ok(false) })
+    }
+
     /// Fetches and stores the list; answers whether anything the UI shows changed.
     fn pull<'a>(
         &'a self,
@@ -81,7 +91,15 @@ impl Inner {
         let resumed = account.cache.cursor().await?.is_some();
         let known = account.cache.active_communities().await?;
         let known_homes = active_homes(account).await?;
-        let mut result = self.pull_feed(account, &mut kinds, &mut stale, false).await;
+        let result = self.pull_feed(account, &mut kinds, &mut stale, false).await;
+        let mut result = match result {
+            Ok(outcome) => Ok(outcome),
+            Err(err) => {
+                // Nothing more this time (the session may even have ended).
+                self.events.data_changed(unique(kinds));
+                return Err(err);
+            }
+        };
         if resumed && let Ok(feed::Bootstrap::Continued) = result {
             let active = account.cache.active_communities().await?;
             if active.iter().any(|c| !known.contains(c)) {
@@ -119,18 +137,13 @@ impl Inner {
         for pull in self.features.pulls.0 {
             let due = bootstrapped
                 || new_home
-                || pull.stale_on().is_some_and(|kind| stale.contains(&kind));
+                || pull.stale_on().is_some_and(|kind| stale.contains(&kind))
+                || (result.is_ok() && pull.pending(self, account).await?);
             if result.is_ok() && due && pull.pull(self, account).await? {
                 kinds.push(pull.kind());
             }
         }
-        let mut unique = Vec::new();
-        for kind in kinds {
-            if !unique.contains(&kind) {
-                unique.push(kind);
-            }
-        }
-        self.events.data_changed(unique);
+        self.events.data_changed(unique(kinds));
         result?;
         account.cache.set_synced(self.now()).await
     }
@@ -165,4 +178,15 @@ async fn active_homes(account: &Account) -> Result<Vec<linli_wire::MembershipId>
         .filter(|m| m.state == linli_wire::me::MembershipState::Active)
         .map(|m| m.id)
         .collect())
+}
+
+/// Each kind once, in the order first named.
+fn unique(kinds: Vec<EntityKind>) -> Vec<EntityKind> {
+    let mut unique = Vec::new();
+    for kind in kinds {
+        if !unique.contains(&kind) {
+            unique.push(kind);
+        }
+    }
+    unique
 }

@@ -510,6 +510,22 @@ async fn issue_receipt(
 }
 
 /// Expires every open order past its time (housekeeping; a GET does the same for one order).
+/// Asks the provider about every open order not asked recently (at most every
+/// [`QUERY_INTERVAL_MS`]): a payment whose notification was lost is found by the backend
+/// itself, and its outcome reaches the payer's devices through the change feed, without any
+/// app asking for the order.
+pub async fn follow_open(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<usize> {
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM payment_orders WHERE state IN ('awaiting_payment', 'processing')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &open {
+        refresh(conn, crate::db::parse_id(id)?, now_ms, false).await?;
+    }
+    Ok(open.len())
+}
+
 pub async fn expire_due(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<usize> {
     let due: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM payment_orders
