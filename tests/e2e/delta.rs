@@ -220,3 +220,28 @@ async fn a_410_bootstraps_to_what_a_fresh_device_holds() {
     core.shutdown().await;
     fresh.shutdown().await;
 }
+
+/// The figures for the report and the benchmark: requests and body bytes of sign-in (the
+/// first sync included) and of an idle sync, for Wang Fang (13800000001) on the seed data.
+/// `cargo test -p linli-e2e --test e2e -- --ignored measure_sign_in_and_idle --nocapture`
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn measure_sign_in_and_idle() {
+    let env = Env::start().await;
+    let core = env.open_core().await;
+    let start = core.net_stats();
+    core.sign_in(WANG_FANG_PHONE, DEMO_PASSWORD)
+        .await
+        .expect("signs in");
+    let signed = core.net_stats();
+    core.sync_now().await.expect("idle sync");
+    let idle = core.net_stats();
+    println!(
+        "sign-in: {} requests, {} bytes; idle sync: {} requests, {} bytes",
+        signed.requests - start.requests,
+        signed.body_bytes - start.body_bytes,
+        idle.requests - signed.requests,
+        idle.body_bytes - signed.body_bytes
+    );
+    core.shutdown().await;
+}
