@@ -12,8 +12,8 @@ use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
 use crate::passes::{CreatePassKind, PassesFeed, PassesPull};
 use crate::sync::{FeedTables, HomeTables, Pulls};
-use crate::tickets::{TicketsFeed, TicketsPull};
 use crate::tickets::outbox::{CreateTicketKind, UploadPhotoKind};
+use crate::tickets::{TicketsFeed, TicketsPull};
 
 /// What the flusher can send; an item of any other kind is left pending and logged.
 pub(crate) static OUTBOX: Handlers = Handlers(&[
@@ -143,7 +143,9 @@ mod tests {
             for table in FEATURES.feed.0 {
                 if let Some(kind) = table
                     .apply(&mut conn, &change, &mut crate::sync::FeedNotes::quiet())
-                    .await.expect("apply") {
+                    .await
+                    .expect("apply")
+                {
                     claimed.push(kind);
                 }
             }

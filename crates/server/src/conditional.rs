@@ -24,14 +24,28 @@ const MAX_HASHED: usize = 8 * 1024 * 1024;
 /// Middleware: `ETag` on every `GET` JSON `200` without one, `304` when the client has it.
 pub async fn etag(request: Request, next: Next) -> Response {
     let conditional = request.method() == Method::GET;
-    let if_none_match = request.headers().get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect::<Vec<_>>();
+    let if_none_match = request
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
     let response = next.run(request).await;
-    if !conditional || response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) || !is_json(response.headers()) {
+    if !conditional
+        || response.status() != StatusCode::OK
+        || response.headers().contains_key(header::ETAG)
+        || !is_json(response.headers())
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_HASHED).await else {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "the answer could not be read").into_response();
+        return (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the answer could not be read",
+        )
+            .into_response();
     };
     let tag = format!("\"{}\"", B64.encode(&Sha256::digest(&bytes)[..16]));
     let Ok(value) = HeaderValue::from_str(&tag) else {

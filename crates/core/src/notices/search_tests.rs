@@ -263,7 +263,11 @@ async fn search_at_scale() {
             i % 20
         );
         NoticesFeed
-            .apply(&mut tx, &CacheChange::UpsertNotice(Box::new(n)), &mut crate::sync::FeedNotes::quiet())
+            .apply(
+                &mut tx,
+                &CacheChange::UpsertNotice(Box::new(n)),
+                &mut crate::sync::FeedNotes::quiet(),
+            )
             .await
             .expect("store");
     }

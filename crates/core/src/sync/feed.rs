@@ -25,8 +25,8 @@ use linli_wire::ipc::{CoreEvent, Locale};
 use linli_wire::me::Membership;
 use linli_wire::notices::Notice;
 use linli_wire::passes::VisitorPass;
-use linli_wire::tickets::Ticket;
 use linli_wire::sync::{Change, ChangeOp, EntityKind};
+use linli_wire::tickets::Ticket;
 use serde::Deserialize;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -123,7 +123,10 @@ impl VersionedRow {
                 .fetch_optional(&mut *conn)
                 .await
                 .storage("read a synced row")?;
-        if old.as_ref().is_some_and(|(_, version)| *version > self.version) {
+        if old
+            .as_ref()
+            .is_some_and(|(_, version)| *version > self.version)
+        {
             return Ok(None);
         }
         sqlx::query(&format!(
@@ -268,15 +271,20 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
             (EntityKind::Membership, ChangeOp::Delete) => {
                 Some(CacheChange::DeleteMembership(change.id))
             }
-            (EntityKind::Ticket, ChangeOp::Upsert) => decode_entity::<Ticket>(change.data, "ticket")
-                .map(|ticket| CacheChange::UpsertTicket(Box::new(ticket), change.version)),
-            (EntityKind::Ticket, ChangeOp::Delete) => Some(CacheChange::DeleteTicket(change.id)),
-            (EntityKind::Pass, ChangeOp::Upsert) => decode_entity::<VisitorPass>(change.data, "pass")
-                .map(|pass| CacheChange::UpsertPass(Box::new(pass), change.version)),
-            (EntityKind::Pass, ChangeOp::Delete) => Some(CacheChange::DeletePass(change.id)),
-            (kind @ (EntityKind::Bill | EntityKind::HomeRequest), ChangeOp::Upsert | ChangeOp::Delete) => {
-                Some(CacheChange::ListsChanged(kind))
+            (EntityKind::Ticket, ChangeOp::Upsert) => {
+                decode_entity::<Ticket>(change.data, "ticket")
+                    .map(|ticket| CacheChange::UpsertTicket(Box::new(ticket), change.version))
             }
+            (EntityKind::Ticket, ChangeOp::Delete) => Some(CacheChange::DeleteTicket(change.id)),
+            (EntityKind::Pass, ChangeOp::Upsert) => {
+                decode_entity::<VisitorPass>(change.data, "pass")
+                    .map(|pass| CacheChange::UpsertPass(Box::new(pass), change.version))
+            }
+            (EntityKind::Pass, ChangeOp::Delete) => Some(CacheChange::DeletePass(change.id)),
+            (
+                kind @ (EntityKind::Bill | EntityKind::HomeRequest),
+                ChangeOp::Upsert | ChangeOp::Delete,
+            ) => Some(CacheChange::ListsChanged(kind)),
             (EntityKind::Other, ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other)
             | (
                 EntityKind::Notice

@@ -141,13 +141,11 @@ impl crate::sync::FeedTable for TicketsFeed {
                         let after = std::slice::from_ref(ticket.as_ref());
                         for notice in crate::notify::ticket_notices(&[before], after, notes.locale)
                         {
-                            notes
-                                .events
-                                .push(linli_wire::ipc::CoreEvent::Notification {
-                                    title: notice.title,
-                                    body: notice.body,
-                                    ticket_id: notice.ticket,
-                                });
+                            notes.events.push(linli_wire::ipc::CoreEvent::Notification {
+                                title: notice.title,
+                                body: notice.body,
+                                ticket_id: notice.ticket,
+                            });
                         }
                     }
                 }

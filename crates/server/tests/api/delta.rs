@@ -78,7 +78,11 @@ async fn tickets_passes_and_billing_reach_exactly_the_residents_who_see_them() {
 
     let (changes, _) = drain(&fx, &wang, Some(wang_cursor)).await;
     let tickets = of_kind(&changes, "ticket");
-    assert_eq!(tickets.len(), 1, "one change per ticket per page: {tickets:?}");
+    assert_eq!(
+        tickets.len(),
+        1,
+        "one change per ticket per page: {tickets:?}"
+    );
     assert_eq!(
         tickets[0]["data"],
         json_of(&fx, &wang, &format!("/v1/tickets/{id}")).await,
@@ -89,11 +93,20 @@ async fn tickets_passes_and_billing_reach_exactly_the_residents_who_see_them() {
     assert_eq!(passes.len(), 1, "the pass issued: {passes:?}");
     assert_eq!(
         passes[0]["data"],
-        json_of(&fx, &wang, &format!("/v1/passes/{}", pass["id"].as_str().expect("id"))).await,
+        json_of(
+            &fx,
+            &wang,
+            &format!("/v1/passes/{}", pass["id"].as_str().expect("id"))
+        )
+        .await,
         "the pass as the resident's list shows it"
     );
     let billing = of_kind(&changes, "bill");
-    assert_eq!(billing.len(), 1, "one change for the home's billing: {billing:?}");
+    assert_eq!(
+        billing.len(),
+        1,
+        "one change for the home's billing: {billing:?}"
+    );
     assert!(
         billing[0].get("data").is_none(),
         "a billing change says re-read, it carries no entity"
@@ -175,8 +188,15 @@ async fn lists_answer_304_until_they_change_and_every_get_json_has_an_etag() {
         Some(Some(etag.as_str())),
         "a 304 names the ETag again"
     );
-    assert!(same.bytes().await.expect("body").is_empty(), "and has no body");
-    for tag in [format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_owned()] {
+    assert!(
+        same.bytes().await.expect("body").is_empty(),
+        "and has no body"
+    );
+    for tag in [
+        format!("W/{etag}"),
+        format!("\"other\", {etag}"),
+        "*".to_owned(),
+    ] {
         let answer = conditional(tag.clone()).await.expect("get");
         assert_eq!(answer.status(), StatusCode::NOT_MODIFIED, "{tag} matches");
     }
@@ -186,9 +206,16 @@ async fn lists_answer_304_until_they_change_and_every_get_json_has_an_etag() {
     let open = unpaid(&bills(&fx, &wang, &membership).await);
     open_order(&fx, &wang, &membership, &[&open[0]]).await;
     let changed = conditional(etag.clone()).await.expect("get");
-    assert_eq!(changed.status(), StatusCode::OK, "a bill now held by an order: 200");
+    assert_eq!(
+        changed.status(),
+        StatusCode::OK,
+        "a bill now held by an order: 200"
+    );
     assert_ne!(
-        changed.headers().get(header::ETAG).and_then(|v| v.to_str().ok()),
+        changed
+            .headers()
+            .get(header::ETAG)
+            .and_then(|v| v.to_str().ok()),
         Some(etag.as_str()),
         "with a new ETag"
     );

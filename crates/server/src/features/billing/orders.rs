@@ -509,7 +509,6 @@ async fn issue_receipt(
     Ok(id)
 }
 
-/// Expires every open order past its time (housekeeping; a GET does the same for one order).
 /// Asks the provider about every open order not asked recently (at most every
 /// [`QUERY_INTERVAL_MS`]): a payment whose notification was lost is found by the backend
 /// itself, and its outcome reaches the payer's devices through the change feed, without any
@@ -526,6 +525,7 @@ pub async fn follow_open(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<
     Ok(open.len())
 }
 
+/// Expires every open order past its time (housekeeping; a GET does the same for one order).
 pub async fn expire_due(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<usize> {
     let due: Vec<String> = sqlx::query_scalar(
         "SELECT id FROM payment_orders

@@ -47,6 +47,13 @@ pub async fn changes(
 ) -> ApiResult<Json<ChangeFeed>> {
     let limit = query.limit.get() as usize;
     let now = state.clock.now_ms();
-    let feed = feed::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit, now).await?;
+    let feed = feed::feed(
+        &state.db,
+        resident.user_id,
+        query.cursor.as_deref(),
+        limit,
+        now,
+    )
+    .await?;
     Ok(Json(feed))
 }
