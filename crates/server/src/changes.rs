@@ -158,6 +158,18 @@ async fn set_setting(conn: &mut SqliteConnection, name: &str, value: i64) -> sql
     Ok(())
 }
 
+/// The moment of the last pass of the job named `name` (settings `<name>`), and now stored as
+/// the next one's: a job that looks for what time alone changed since it last ran.
+pub(crate) async fn last_run(
+    conn: &mut SqliteConnection,
+    name: &str,
+    now_ms: i64,
+) -> sqlx::Result<i64> {
+    let last = setting(&mut *conn, name).await?;
+    set_setting(conn, name, now_ms).await?;
+    Ok(if last == 0 { now_ms } else { last })
+}
+
 /// The SQL condition "community `?` is one of user `?`'s active households' communities".
 pub const VISIBLE_COMMUNITIES: &str = "SELECT u.community_id FROM memberships m
      JOIN units u ON u.id = m.unit_id WHERE m.user_id = ? AND m.state = 'active'";

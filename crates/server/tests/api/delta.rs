@@ -241,3 +241,38 @@ async fn lists_answer_304_until_they_change_and_every_get_json_has_an_etag() {
         );
     }
 }
+
+#[tokio::test]
+async fn what_time_alone_changes_reaches_the_feed() {
+    let fx = Fixture::start().await;
+    let wang = fx.wang_fang().await;
+    let me: Value = json_of(&fx, &wang, "/v1/me").await;
+    let pass: Value = create_pass(
+        &fx,
+        &wang,
+        &pass_body(&fx, &me["memberships"][0]),
+        &uuid::Uuid::now_v7().to_string(),
+    )
+    .await
+    .json()
+    .await
+    .expect("pass");
+    // The housekeeping has run once before (its first pass only notes the time).
+    linli_server::serve::settle_payments(&fx.server.state)
+        .await
+        .expect("housekeeping");
+    let (_, cursor) = drain(&fx, &wang, None).await;
+    fx.clock.advance(std::time::Duration::from_secs(7 * 3600));
+    linli_server::serve::settle_payments(&fx.server.state)
+        .await
+        .expect("housekeeping");
+    let wang = fx.wang_fang().await; // the first access token ran out meanwhile
+    let (changes, _) = drain(&fx, &wang, Some(cursor)).await;
+    let passes = of_kind(&changes, "pass");
+    assert_eq!(passes.len(), 1, "the pass that ran out: {changes:?}");
+    assert_eq!(passes[0]["id"], pass["id"]);
+    assert_eq!(
+        passes[0]["data"]["state"], "expired",
+        "its validity ended with no write, and the feed says so"
+    );
+}

@@ -276,6 +276,26 @@ pub(crate) async fn revoke(
     changed(conn, &row.id, now).await
 }
 
+/// Records a change for every pass whose validity ended in `(since, now]`: its `state` turned
+/// `expired` with no write, and the feed would not know it otherwise.
+pub(crate) async fn record_expired(
+    conn: &mut SqliteConnection,
+    since: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM passes WHERE revoked_at IS NULL AND valid_until >= ? AND valid_until < ?",
+    )
+    .bind(since)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in ids {
+        changed(&mut *conn, &id, now).await?;
+    }
+    Ok(())
+}
+
 /// Records in the change log that the pass changed (issued, revoked, an entry counted), for
 /// its owner's feed, in the caller's transaction.
 pub(crate) async fn changed(conn: &mut SqliteConnection, pass: &str, now: i64) -> sqlx::Result<()> {
