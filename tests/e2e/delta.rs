@@ -155,7 +155,8 @@ async fn a_payment_on_one_device_reaches_the_other_through_the_feed() {
     let env = Env::start().await;
     let (core, _) = env.signed_in().await;
     let (other, _dir) = second_device(&env).await;
-    let (_, order) = pay_first_unpaid(&core).await;
+    let receipts_before = other.receipts().await.expect("receipts").len();
+    let (unpaid, order) = pay_first_unpaid(&core).await;
     assert!(
         !other
             .payment_orders()
@@ -175,7 +176,11 @@ async fn a_payment_on_one_device_reaches_the_other_through_the_feed() {
             .any(|o| o.id == order.id),
         "the feed's bill change made the other device re-read its home's billing"
     );
-    core.cancel_payment(order.id).await.expect("cancelled");
+    // Paid in the provider's page on the first device.
+    let page = core.checkout_page(order.id).await.expect("checkout page");
+    core.checkout_action(order.id, &crate::bills::form_action(&page, "confirm"))
+        .await
+        .expect("confirm");
     other.sync_now().await.expect("sync");
     let seen = other
         .payment_orders()
@@ -186,8 +191,25 @@ async fn a_payment_on_one_device_reaches_the_other_through_the_feed() {
         .expect("still in the history");
     assert!(
         !seen.state.is_open(),
-        "the cancellation arrived too: {:?}",
+        "the outcome arrived: {:?}",
         seen.state
+    );
+    let bill = other
+        .bills()
+        .await
+        .expect("bills")
+        .into_iter()
+        .find(|b| b.id == unpaid.id)
+        .expect("the bill");
+    assert_eq!(
+        bill.state,
+        linli_wire::bills::BillState::Paid,
+        "the bill shows paid on the other device"
+    );
+    assert_eq!(
+        other.receipts().await.expect("receipts").len(),
+        receipts_before + 1,
+        "and its receipt is there"
     );
     core.shutdown().await;
     other.shutdown().await;
