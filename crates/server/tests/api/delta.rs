@@ -276,3 +276,45 @@ async fn what_time_alone_changes_reaches_the_feed() {
         "its validity ended with no write, and the feed says so"
     );
 }
+
+#[tokio::test]
+async fn a_home_request_reaches_its_maker_and_the_rooms_owner_not_a_neighbour() {
+    use crate::homes::{NEWCOMER, ROOM_1502, ask, by_code, made, unit};
+    let fx = Fixture::start().await;
+    let family = by_code(&fx, NEWCOMER).await;
+    let wang = fx.wang_fang().await;
+    let li = access(&fx.login(LI_QIANG_PHONE).await);
+    let (_, family_cursor) = drain(&fx, &family, None).await;
+    let (_, wang_cursor) = drain(&fx, &wang, None).await;
+    let (_, li_cursor) = drain(&fx, &li, None).await;
+    let unit_1502 = unit(&fx, &family, ROOM_1502).await;
+    let asked = made(
+        ask(
+            &fx,
+            &family,
+            json!({"unit_id": unit_1502, "relation": "family"}),
+        )
+        .await,
+    )
+    .await;
+    for (who, token, cursor, sees) in [
+        ("the maker", &family, family_cursor, true),
+        ("the room's owner", &wang, wang_cursor, true),
+        ("a neighbour", &li, li_cursor, false),
+    ] {
+        let (changes, _) = drain(&fx, token, Some(cursor)).await;
+        let requests = of_kind(&changes, "home_request");
+        assert_eq!(
+            requests.len(),
+            usize::from(sees),
+            "{who}'s feed: {changes:?}"
+        );
+        if sees {
+            assert_eq!(requests[0]["id"], asked["id"]);
+            assert!(
+                requests[0].get("data").is_none(),
+                "re-read the lists: no entity in the feed"
+            );
+        }
+    }
+}
