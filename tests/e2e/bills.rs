@@ -167,9 +167,10 @@ async fn an_app_closed_mid_payment_follows_the_order_on_its_next_start() {
     let core = env.open_core().await;
     let remembered = core.payment_orders().await.expect("history");
     assert_eq!(remembered[0].id, order.id, "the order is not forgotten");
+    // The backend asks the provider about its open orders by itself (housekeeping); the
+    // outcome reaches the app through the change feed, and the bills it settled are re-read.
+    env.server.settle_payments().await;
     core.sync_now().await.expect("sync");
-    // A plain sync followed the open order (the backend asked the provider) and then read the
-    // bills it settled.
     let followed = core
         .payment_orders()
         .await

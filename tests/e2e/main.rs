@@ -13,6 +13,7 @@ mod auth;
 mod background;
 mod bills;
 mod compaction;
+mod delta;
 mod flush;
 mod follow;
 mod gate;

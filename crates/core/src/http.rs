@@ -14,6 +14,10 @@
 //! - Every non-2xx answer becomes [`Error::Api`] with an RFC 9457 [`Problem`]; a body that is
 //!   not Linli's problem+json (a proxy's HTML page, a foreign problem) gets code `bad-response`
 //!   while the status still tells the outbox whether to retry.
+//! - Every answer is counted ([`NetStats`]: requests and body bytes received), so tests and
+//!   benchmarks can say what a sync costs (`Core::net_stats`).
+//! - A call may carry `If-None-Match` ([`Call::if_none_match`]); a `304` is a [`Reply`] too,
+//!   with the answer's `ETag` ([`Reply::etag`]).
 
 use crate::error::Error;
 use crate::events::Events;
@@ -28,6 +32,7 @@ use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 use url::Url;
@@ -113,6 +118,17 @@ pub(crate) struct Call {
     query: Vec<(&'static str, String)>,
     body: Option<serde_json::Value>,
     idempotency_key: Option<Uuid>,
+    if_none_match: Option<String>,
+}
+
+/// What the core's client has sent and received since it started: requests answered (any
+/// status) and their bodies' bytes as received (after any content decoding reqwest does).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NetStats {
+    /// Requests that got an answer.
+    pub requests: u64,
+    /// Bytes of those answers' bodies.
+    pub body_bytes: u64,
 }
 
 impl Call {
@@ -124,6 +140,7 @@ impl Call {
             query: Vec::new(),
             body: None,
             idempotency_key: None,
+            if_none_match: None,
         }
     }
 
@@ -137,6 +154,7 @@ impl Call {
             query: Vec::new(),
             body: Some(body),
             idempotency_key: None,
+            if_none_match: None,
         })
     }
 
@@ -160,6 +178,24 @@ impl Call {
         self
     }
 
+    /// Sends `If-None-Match: <etag>`: a `304` answers if the backend's answer is still it.
+    pub(crate) fn if_none_match(mut self, etag: impl Into<String>) -> Self {
+        self.if_none_match = Some(etag.into());
+        self
+    }
+
+    /// The path and query, which name what a GET reads (the key of its kept answer).
+    pub(crate) fn target(&self) -> String {
+        let mut target = self.path.clone();
+        for (i, (name, value)) in self.query.iter().enumerate() {
+            target.push(if i == 0 { '?' } else { '&' });
+            target.push_str(name);
+            target.push('=');
+            target.push_str(value);
+        }
+        target
+    }
+
     /// Sends `Idempotency-Key: "<key>"` (a structured-field string).
     pub(crate) fn idempotent(mut self, key: Uuid) -> Self {
         self.idempotency_key = Some(key);
@@ -172,9 +208,20 @@ impl Call {
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
     body: Vec<u8>,
+    etag: Option<String>,
 }
 
 impl Reply {
+    /// The answer's `ETag`, if it has one.
+    pub(crate) fn etag(&self) -> Option<&str> {
+        self.etag.as_deref()
+    }
+
+    /// The body, taken.
+    pub(crate) fn into_body(self) -> Vec<u8> {
+        self.body
+    }
+
     /// The raw body (a provider's HTML page).
     pub(crate) fn body(&self) -> &[u8] {
         &self.body
@@ -290,6 +337,8 @@ pub(crate) struct Http {
     /// `None` until the first request; then whether the last request reached the backend.
     online: Mutex<Option<bool>>,
     events: Events,
+    requests: AtomicU64,
+    body_bytes: AtomicU64,
 }
 
 impl Http {
@@ -300,6 +349,16 @@ impl Http {
             locale: RwLock::new(locale),
             online: Mutex::new(None),
             events,
+            requests: AtomicU64::new(0),
+            body_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Requests answered and body bytes received so far.
+    pub(crate) fn stats(&self) -> NetStats {
+        NetStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            body_bytes: self.body_bytes.load(Ordering::Relaxed),
         }
     }
 
@@ -413,6 +472,11 @@ impl Http {
                 .map_err(|err| Error::Internal(format!("idempotency key header: {err}")))?;
             headers.insert(headers::IDEMPOTENCY_KEY, value);
         }
+        if let Some(etag) = &call.if_none_match
+            && let Ok(value) = HeaderValue::from_str(etag)
+        {
+            headers.insert(reqwest::header::IF_NONE_MATCH, value);
+        }
         let mut request = backend
             .client
             .request(call.method.clone(), backend.url(call))
@@ -430,13 +494,21 @@ impl Http {
             .get(headers::RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|value| parse_retry_after(value, now));
+        let etag = response
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
         let body = match response.bytes().await {
             Ok(body) => body.to_vec(),
             Err(err) => return Err(self.transport_error(&err, &call.path)),
         };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.body_bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
         self.set_online(true);
         if status.is_success() || status == StatusCode::NOT_MODIFIED {
-            return Ok(Reply { status, body });
+            return Ok(Reply { status, body, etag });
         }
         let problem = parse_problem(status.as_u16(), &body);
         let retry_after = retry_after.or(problem.retry_after_s.map(Duration::from_secs));
@@ -491,97 +563,5 @@ fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn https_is_required_except_to_loopback() {
-        assert!(check_base_url("https://wuye.example.cn").is_ok());
-        assert!(check_base_url("https://127.0.0.1:8443/").is_ok());
-        assert!(
-            check_base_url("http://127.0.0.1:8080").is_ok(),
-            "loopback v4"
-        );
-        assert!(
-            check_base_url("http://127.8.0.1:8080").is_ok(),
-            "all of 127/8"
-        );
-        assert!(check_base_url("http://[::1]:8080").is_ok(), "loopback v6");
-        assert!(check_base_url("http://localhost:8080").is_ok());
-        for bad in [
-            "http://wuye.example.cn",
-            "http://192.168.1.10:8080",
-            "http://127.0.0.1.nip.io",
-            "ftp://127.0.0.1",
-            "not a url",
-            "https://",
-        ] {
-            let err = check_base_url(bad).expect_err(bad);
-            assert_eq!(err.code(), ErrorCode::InsecureUrl, "{bad} must be refused");
-        }
-    }
-
-    #[test]
-    fn authority_includes_default_port() {
-        let url = check_base_url("https://wuye.example.cn").expect("url");
-        assert_eq!(authority(&url), "wuye.example.cn:443");
-        let url = check_base_url("https://127.0.0.1:8443/api").expect("url");
-        assert_eq!(authority(&url), "127.0.0.1:8443");
-    }
-
-    #[test]
-    fn linli_problem_keeps_its_code() {
-        let body = br#"{"type":"https://linli.app/problems/token-expired","title":"Expired",
-            "status":401,"code":"token-expired"}"#;
-        let problem = parse_problem(401, body);
-        assert_eq!(problem.code, ErrorCode::TokenExpired);
-        assert_eq!(problem.title, "Expired");
-    }
-
-    #[test]
-    fn newer_linli_code_stays_unknown() {
-        let body = br#"{"type":"https://linli.app/problems/brand-new","title":"t","status":409,
-            "code":"brand-new"}"#;
-        assert_eq!(parse_problem(409, body).code, ErrorCode::Unknown);
-    }
-
-    #[test]
-    fn foreign_problem_and_non_json_are_bad_response() {
-        let foreign = br#"{"type":"about:blank","title":"Bad Gateway","status":502}"#;
-        let problem = parse_problem(502, foreign);
-        assert_eq!(problem.code, ErrorCode::BadResponse, "no code to trust");
-        assert_eq!(problem.status, 502, "status kept for retry decisions");
-
-        let html = b"<html><body>502 Bad Gateway</body></html>";
-        let problem = parse_problem(502, html);
-        assert_eq!(problem.code, ErrorCode::BadResponse);
-        assert_eq!(problem.status, 502);
-
-        assert_eq!(parse_problem(500, b"").code, ErrorCode::BadResponse);
-        assert_eq!(
-            parse_problem(500, br#"{"code":7}"#).code,
-            ErrorCode::BadResponse
-        );
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let now = DateTime::parse_from_rfc3339("2025-06-01T08:00:00Z")
-            .expect("date")
-            .with_timezone(&Utc);
-        assert_eq!(
-            parse_retry_after("120", now),
-            Some(Duration::from_secs(120))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 01 Jun 2025 08:00:30 GMT", now),
-            Some(Duration::from_secs(30))
-        );
-        assert_eq!(
-            parse_retry_after("Sun, 01 Jun 2025 07:00:00 GMT", now),
-            Some(Duration::ZERO),
-            "a date in the past means now"
-        );
-        assert_eq!(parse_retry_after("soon", now), None);
-    }
-}
+#[path = "http_tests.rs"]
+mod tests;

@@ -65,6 +65,8 @@ pub(crate) struct Account {
     pub(crate) tokens: Mutex<Option<TokenPair>>,
     /// Set once the session ended; nothing may use the tokens or the cache afterwards.
     pub(crate) ended: AtomicBool,
+    /// `/v1/me` was just read (by the sign-in): the next sync need not read it again.
+    pub(crate) me_fresh: AtomicBool,
 }
 
 impl Account {
@@ -121,6 +123,7 @@ impl Inner {
             cache,
             tokens: Mutex::new(None),
             ended: AtomicBool::new(false),
+            me_fresh: AtomicBool::new(false),
         })
     }
 

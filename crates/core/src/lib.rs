@@ -55,6 +55,8 @@ pub use auth::{
 };
 pub use deps::{Clock, IdGen, Sleep, SystemClock, UuidV7Gen};
 pub use error::Error;
+#[doc(hidden)]
+pub use http::NetStats;
 pub use secret::{Secret, TokenPair};
 
 use crate::events::Events;
@@ -291,6 +293,13 @@ impl Core {
             Ok(()) | Err(Error::Offline(_)) => Ok(self.status().await),
             Err(err) => Err(err),
         }
+    }
+
+    /// Requests answered and body bytes received since the core opened, for tests and
+    /// benchmarks measuring what a sync costs.
+    #[doc(hidden)]
+    pub fn net_stats(&self) -> NetStats {
+        self.inner.http.stats()
     }
 
     /// Connectivity and the outbox at a glance (zeros when nobody is signed in).

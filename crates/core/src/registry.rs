@@ -10,10 +10,10 @@ use crate::homes::HomesPull;
 use crate::notices::cache::NoticesFeed;
 use crate::notices::outbox::ReadMarksKind;
 use crate::outbox::handler::Handlers;
-use crate::passes::{CreatePassKind, PassesPull};
+use crate::passes::{CreatePassKind, PassesFeed, PassesPull};
 use crate::sync::{FeedTables, HomeTables, Pulls};
-use crate::tickets::TicketsPull;
 use crate::tickets::outbox::{CreateTicketKind, UploadPhotoKind};
+use crate::tickets::{TicketsFeed, TicketsPull};
 
 /// What the flusher can send; an item of any other kind is left pending and logged.
 pub(crate) static OUTBOX: Handlers = Handlers(&[
@@ -28,7 +28,7 @@ pub(crate) static OUTBOX: Handlers = Handlers(&[
 static PULLS: Pulls = Pulls(&[&PassesPull, &BillingPull, &TicketsPull, &HomesPull]);
 
 /// The tables the change feed writes; a bootstrap empties them in this order.
-static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed]);
+static FEED: FeedTables = FeedTables(&[&NoticesFeed, &MembershipsFeed, &TicketsFeed, &PassesFeed]);
 
 /// The tables of homes' data, forgotten after a sync for homes no longer active.
 static HOMES: HomeTables = HomeTables(&[&NoticesFeed, &PassesPull, &BillingPull, &TicketsPull]);
@@ -141,7 +141,11 @@ mod tests {
         ] {
             let mut claimed = Vec::new();
             for table in FEATURES.feed.0 {
-                if let Some(kind) = table.apply(&mut conn, &change).await.expect("apply") {
+                if let Some(kind) = table
+                    .apply(&mut conn, &change, &mut crate::sync::FeedNotes::quiet())
+                    .await
+                    .expect("apply")
+                {
                     claimed.push(kind);
                 }
             }
@@ -157,8 +161,14 @@ mod tests {
         }
         assert_eq!(
             wiped,
-            [EntityKind::Notice, EntityKind::Membership],
-            "a new bootstrap empties the notices and the memberships, as before"
+            [
+                EntityKind::Notice,
+                EntityKind::Membership,
+                EntityKind::Ticket,
+                EntityKind::Pass
+            ],
+            "a new bootstrap empties the notices and the memberships, as before; tickets and \
+             passes are replaced by their lists read after it"
         );
         drop(conn);
         cache.close().await;
@@ -184,6 +194,7 @@ mod tests {
                 "c1",
                 false,
                 FEATURES.feed,
+                &mut crate::sync::FeedNotes::quiet(),
             )
             .await
             .expect("apply");
@@ -197,6 +208,7 @@ mod tests {
                 "c2",
                 false,
                 FEATURES.feed,
+                &mut crate::sync::FeedNotes::quiet(),
             )
             .await
             .expect("tombstone");
@@ -212,6 +224,7 @@ mod tests {
                 "c3",
                 true,
                 FEATURES.feed,
+                &mut crate::sync::FeedNotes::quiet(),
             )
             .await
             .expect("wipe and bootstrap");

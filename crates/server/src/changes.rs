@@ -1,8 +1,10 @@
 //! The change log: the shared mechanism behind the per-resident change feed. It knows no
-//! feature: a recorded write (today notices, read marks, memberships) appends a row to
-//! `change_log` in its own transaction ([`record`]): the kind and id of the entity, upsert or
-//! delete, and a scope (a community, whose residents all see it, or one user). Rows only name
-//! entities; the feed ([`crate::features::sync`]) renders each one as the resident sees it now.
+//! feature: every write of what the app caches (notices, read marks, memberships, tickets,
+//! passes, a home's billing, home requests) appends a row to `change_log` in its own
+//! transaction ([`record`]): the kind and id of the entity, upsert or delete, and a scope (a
+//! community, whose residents all see it; one user; or a unit, whose active members see it).
+//! Rows only name entities; the feed ([`crate::features::sync`]) renders each one as the
+//! resident sees it now, so a row never leaks what the entity's own list would not show.
 //!
 //! Cursors are opaque to clients: base64url of `v1:<epoch>:c:<seq>` (after change `seq`) or
 //! `v1:<epoch>:b:<high>:<last id>` (in the middle of a bootstrap snapshot taken at `high`).
@@ -29,6 +31,9 @@ pub enum Scope {
     Community(Uuid),
     /// Only this user.
     User(Uuid),
+    /// The members of a unit (a home) with an active membership in it: a home's bills and
+    /// payments, its home requests for the owners who decide them.
+    Unit(Uuid),
 }
 
 fn kind_str(kind: EntityKind) -> &'static str {
@@ -52,9 +57,10 @@ pub async fn record(
     scope: Scope,
     now_ms: i64,
 ) -> sqlx::Result<i64> {
-    let (community, user) = match scope {
-        Scope::Community(id) => (Some(id.to_string()), None),
-        Scope::User(id) => (None, Some(id.to_string())),
+    let (community, user, unit) = match scope {
+        Scope::Community(id) => (Some(id.to_string()), None, None),
+        Scope::User(id) => (None, Some(id.to_string()), None),
+        Scope::Unit(id) => (None, None, Some(id.to_string())),
     };
     let op = if op == ChangeOp::Delete {
         "delete"
@@ -62,14 +68,19 @@ pub async fn record(
         "upsert"
     };
     sqlx::query_scalar(
-        "INSERT INTO change_log (kind, entity_id, op, community_id, user_id, at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING seq",
+        // A unit's row also names its community (the table's check wants a community or a
+        // user); the unit narrows who sees it (`VISIBLE`).
+        "INSERT INTO change_log (kind, entity_id, op, community_id, user_id, unit_id, at)
+         VALUES (?, ?, ?, coalesce(?, (SELECT community_id FROM units WHERE id = ?)), ?, ?, ?)
+         RETURNING seq",
     )
     .bind(kind_str(kind))
     .bind(entity.to_string())
     .bind(op)
     .bind(community)
+    .bind(unit.clone())
     .bind(user)
+    .bind(unit)
     .bind(now_ms)
     .fetch_one(conn)
     .await
@@ -147,9 +158,28 @@ async fn set_setting(conn: &mut SqliteConnection, name: &str, value: i64) -> sql
     Ok(())
 }
 
+/// The moment of the last pass of the job named `name` (settings `<name>`), and now stored as
+/// the next one's: a job that looks for what time alone changed since it last ran.
+pub(crate) async fn last_run(
+    conn: &mut SqliteConnection,
+    name: &str,
+    now_ms: i64,
+) -> sqlx::Result<i64> {
+    let last = setting(&mut *conn, name).await?;
+    set_setting(conn, name, now_ms).await?;
+    Ok(if last == 0 { now_ms } else { last })
+}
+
 /// The SQL condition "community `?` is one of user `?`'s active households' communities".
 pub const VISIBLE_COMMUNITIES: &str = "SELECT u.community_id FROM memberships m
      JOIN units u ON u.id = m.unit_id WHERE m.user_id = ? AND m.state = 'active'";
+
+/// The SQL condition "this change_log row is visible to user `?1`": their own rows, their
+/// active households' communities' rows (not narrowed to a unit) and their active homes' rows.
+const VISIBLE: &str = "(user_id = ?1
+     OR (unit_id IS NULL AND community_id IN (SELECT u.community_id FROM memberships m
+         JOIN units u ON u.id = m.unit_id WHERE m.user_id = ?1 AND m.state = 'active'))
+     OR unit_id IN (SELECT m.unit_id FROM memberships m WHERE m.user_id = ?1 AND m.state = 'active'))";
 
 /// The log's epoch and horizon (read in the feed's transaction, so a page sees one snapshot).
 pub(crate) async fn epoch_and_horizon(conn: &mut SqliteConnection) -> sqlx::Result<(i64, i64)> {
@@ -202,14 +232,10 @@ pub(crate) async fn has_changes_after(
     user: Uuid,
     seq: i64,
 ) -> sqlx::Result<bool> {
-    let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM change_log WHERE seq > ?
-           AND (user_id = ? OR community_id IN ({VISIBLE_COMMUNITIES})))"
-    );
+    let sql = format!("SELECT EXISTS (SELECT 1 FROM change_log WHERE {VISIBLE} AND seq > ?2)");
     sqlx::query_scalar(&sql)
+        .bind(user.to_string())
         .bind(seq)
-        .bind(user.to_string())
-        .bind(user.to_string())
         .fetch_one(conn)
         .await
 }
@@ -222,14 +248,12 @@ pub(crate) async fn rows_after(
     limit: usize,
 ) -> sqlx::Result<Vec<(i64, String, String)>> {
     let sql = format!(
-        "SELECT seq, kind, entity_id FROM change_log WHERE seq > ?
-           AND (user_id = ? OR community_id IN ({VISIBLE_COMMUNITIES}))
-         ORDER BY seq LIMIT ?"
+        "SELECT seq, kind, entity_id FROM change_log WHERE {VISIBLE} AND seq > ?2
+         ORDER BY seq LIMIT ?3"
     );
     sqlx::query_as(&sql)
+        .bind(user.to_string())
         .bind(after)
-        .bind(user.to_string())
-        .bind(user.to_string())
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(conn)
         .await

@@ -249,9 +249,74 @@ fn operations(doc: &mut Value) {
         return;
     };
     for item in paths.values_mut().filter_map(Value::as_object_mut) {
-        for operation in item.values_mut().filter_map(Value::as_object_mut) {
+        for (method, operation) in item.iter_mut() {
+            let Some(operation) = operation.as_object_mut() else {
+                continue;
+            };
             operation_answers(operation);
+            if method == "get" {
+                conditional_answers(operation);
+            }
         }
+    }
+}
+
+/// A `GET` whose `200` is JSON carries an `ETag` and may answer `304` to `If-None-Match`
+/// ([`crate::conditional`], or the handler's own for notices).
+fn conditional_answers(operation: &mut Map<String, Value>) {
+    let Some(responses) = operation
+        .get_mut("responses")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let Some(ok) = responses.get_mut("200").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if !ok
+        .get("content")
+        .and_then(Value::as_object)
+        .is_some_and(|c| c.contains_key("application/json"))
+    {
+        return;
+    }
+    ok.entry("headers")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .map(|headers| {
+            headers.entry("ETag").or_insert_with(|| {
+                json!({
+                    "description": "The answer's entity tag: send it back in `If-None-Match` \
+                                    to be answered 304 while the answer is the same",
+                    "schema": { "type": "string" }
+                })
+            })
+        });
+    responses.entry("304").or_insert_with(|| {
+        json!({
+            "description": "Not modified: `If-None-Match` named this answer's `ETag` (RFC 9110 \
+                            weak comparison, or `*`); no body, the `ETag` again",
+            "headers": { "ETag": { "description": "The answer's entity tag", "schema": { "type": "string" } } }
+        })
+    });
+    let parameters = operation
+        .entry("parameters")
+        .or_insert_with(|| json!([]))
+        .as_array_mut();
+    if let Some(parameters) = parameters
+        && !parameters.iter().any(|p| {
+            p.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case("If-None-Match"))
+        })
+    {
+        parameters.push(json!({
+            "name": "If-None-Match",
+            "in": "header",
+            "required": false,
+            "description": "ETags of earlier answers (or `*`): answered 304 when one matches",
+            "schema": { "type": "string" }
+        }));
     }
 }
 

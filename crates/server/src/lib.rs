@@ -17,6 +17,7 @@
 
 pub mod changes;
 pub mod clock;
+pub mod conditional;
 pub mod db;
 mod document;
 pub mod error;

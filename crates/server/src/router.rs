@@ -268,6 +268,7 @@ pub fn router(state: AppState) -> Router {
         .merge(billing::provider_pages())
         .merge(communities::join_page())
         .fallback(|| async { crate::error::ApiError::not_found() })
+        .layer(axum::middleware::from_fn(crate::conditional::etag))
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(axum::middleware::from_fn(crate::headers::baseline))
         .layer(axum::middleware::from_fn(crate::unread::mark))

@@ -177,12 +177,23 @@ async fn housekeeping(state: AppState, demo: bool) {
     }
 }
 
-async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
+/// The frequent housekeeping of payments and passes: the demo provider's notifications
+/// delivered, orders past their time expired, open orders asked about at the provider (a lost
+/// notification), passes that expired since the last pass recorded for their owners' feeds.
+/// Public so a test can run it at a moment of its choosing.
+pub async fn settle_payments(state: &AppState) -> anyhow::Result<()> {
     crate::features::billing::deliver_demo_notifications(state).await?;
     let mut tx = state.db.begin_with("BEGIN IMMEDIATE").await?;
     crate::features::billing::expire_due(&mut tx, state.clock.now_ms())
         .await
         .map_err(|err| anyhow::anyhow!("expire payment orders: {}", err.code))?;
+    crate::features::billing::follow_open(&mut tx, state.clock.now_ms())
+        .await
+        .map_err(|err| anyhow::anyhow!("follow open payment orders: {}", err.code))?;
+    // A pass whose validity ended turned `expired` with no write: its owner's feed hears it.
+    let now = state.clock.now_ms();
+    let since = changes::last_run(&mut tx, "passes_time_at", now).await?;
+    crate::features::passes::store::record_expired(&mut tx, since, now).await?;
     tx.commit().await?;
     Ok(())
 }

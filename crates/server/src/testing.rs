@@ -166,6 +166,16 @@ impl TestServer {
         }
     }
 
+    /// Runs the payments' frequent housekeeping now (notifications, expiry, asking the
+    /// provider about open orders), rather than waiting for its timer.
+    pub async fn settle_payments(&self) {
+        if let Some(running) = self.running.lock().await.as_ref() {
+            crate::serve::settle_payments(&running.state)
+                .await
+                .expect("payment housekeeping");
+        }
+    }
+
     /// Makes the demo payment provider lose (or deliver again) its notifications, so the
     /// backend must find out about payments by asking it.
     pub async fn lose_payment_notifications(&self, lose: bool) {

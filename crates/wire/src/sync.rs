@@ -1,10 +1,16 @@
 //! The per-resident change feed (`GET /v1/sync/changes?cursor=&limit=`).
 //!
 //! The server stamps every change with a monotonically increasing sequence number and lets each
-//! resident read the changes they may see (their communities' notices, their own read marks and
-//! memberships). Without a cursor the feed starts with a snapshot ("bootstrap"). Deletions and
-//! lost access arrive as `delete` tombstones. A cursor the server no longer knows answers 410
-//! `sync-cursor-expired`: the client drops its cache and bootstraps again.
+//! resident read the changes they may see: their communities' notices, their own read marks,
+//! memberships, tickets and passes (each as its own list shows it), and "re-read" marks for a
+//! home's billing and for home requests. Without a cursor the feed starts with a snapshot
+//! ("bootstrap") of memberships and notices only: a client reads the other lists whole
+//! (`/v1/tickets`, `/v1/passes`, `/v1/bills`, `/v1/payment-orders`, `/v1/receipts`,
+//! `/v1/ledger`, `/v1/home-requests[/to-decide]`) once the bootstrap's last page is applied,
+//! and after that only when a change says so. Deletions and lost access arrive as `delete`
+//! tombstones. A cursor the server no longer knows answers 410 `sync-cursor-expired`: the
+//! client drops its cache and bootstraps again. Every list answers `ETag` and honours
+//! `If-None-Match` (304), so a re-read of an unchanged list costs no body.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -19,18 +25,22 @@ pub enum EntityKind {
     Notice,
     /// `data` is a [`crate::me::Membership`].
     Membership,
-    /// A visitor pass (`data` is a [`crate::passes::VisitorPass`]); v1 servers list passes at
-    /// `/v1/passes` instead, and the core emits this kind when its cached passes change.
+    /// A visitor pass (`data` is a [`crate::passes::VisitorPass`] as `/v1/passes` shows it;
+    /// `version` is the change's sequence number). The core emits this kind when its cached
+    /// passes change.
     Pass,
-    /// Bills, payment orders, receipts or the fee ledger; v1 servers list them at
-    /// `/v1/bills` and neighbours instead, and the core emits this kind when its cached copies
-    /// change.
+    /// A home's bills, payment orders or receipts changed (an order made or ended, bills
+    /// settled, a receipt issued): `id` is the unit, `data` is absent; re-read that home's
+    /// `/v1/payment-orders`, `/v1/bills`, `/v1/receipts` (and `/v1/ledger`) with
+    /// `If-None-Match`. The core emits this kind when its cached copies change.
     Bill,
-    /// Service tickets; v1 servers list them at `/v1/tickets`, and the core emits this kind
-    /// when its cached or queued tickets change.
+    /// A service ticket (`data` is a [`crate::tickets::Ticket`] as `/v1/tickets` shows it, with
+    /// its `allowed`; `version` is the change's sequence number). The core emits this kind when
+    /// its cached or queued tickets change.
     Ticket,
-    /// Home requests (the resident's own and those they decide as an owner); v1 servers list
-    /// them at `/v1/home-requests`, and the core emits this kind when its cached lists change.
+    /// A home request changed (the resident's own, or one they decide as an owner): `data` is
+    /// absent; re-read `/v1/home-requests` and `/to-decide` with `If-None-Match`. The core
+    /// emits this kind when its cached lists change.
     HomeRequest,
     /// A kind this build does not know; skip it.
     #[serde(other)]

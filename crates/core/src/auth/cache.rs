@@ -29,6 +29,7 @@ impl FeedTable for MembershipsFeed {
         &'a self,
         conn: &'a mut SqliteConnection,
         change: &'a CacheChange,
+        _notes: &'a mut crate::sync::FeedNotes,
     ) -> BoxFuture<'a, Result<Option<EntityKind>, Error>> {
         Box::pin(async move {
             match change {
@@ -50,7 +51,7 @@ impl FeedTable for MembershipsFeed {
                         .await
                         .storage("delete a household")?;
                 }
-                CacheChange::UpsertNotice(_) | CacheChange::DeleteNotice(_) => return Ok(None),
+                _ => return Ok(None),
             }
             Ok(Some(EntityKind::Membership))
         })

@@ -182,13 +182,17 @@ impl Inner {
         *self.account.write().await = Some(Arc::clone(&account));
         drop(session_guard);
 
+        // The first sync is this one, not also the background loop's: it is not woken (its
+        // next round comes at its interval), and the /v1/me just read is not read again.
+        account
+            .me_fresh
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         {
             let _sync = self.sync_lock.lock().await;
             if let Err(err) = self.pull(&account).await {
                 tracing::warn!("first sync after sign-in failed: {err}");
             }
         }
-        self.wake.notify_one();
         self.account_view(&account)
             .await?
             .ok_or_else(|| Error::Internal("the account vanished during sign-in".to_owned()))

@@ -58,6 +58,18 @@ impl Pull for BillingPull {
         EntityKind::Bill
     }
 
+    fn stale_on(&self) -> Option<EntityKind> {
+        Some(EntityKind::Bill)
+    }
+
+    fn pending<'a>(
+        &'a self,
+        inner: &'a Inner,
+        account: &'a Account,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(inner.has_unanswered_orders(account))
+    }
+
     fn pull<'a>(
         &'a self,
         inner: &'a Inner,

@@ -14,12 +14,40 @@ use linli_wire::{BillId, ErrorCode, PaymentOrderId};
 
 impl Inner {
     /// Sends orders whose answer never arrived (same id and key: at most one order), then
-    /// pulls the household's bills, orders, receipts and ledger. True when anything changed.
+    /// pulls every active household's bills, orders, receipts and ledger, each list with
+    /// `If-None-Match` (an unchanged one answers 304). True when anything changed. An open
+    /// order's outcome arrives through the feed (a `bill` change), or by `follow_payment`
+    /// while the resident waits for it; it is not asked for here.
     pub(crate) async fn pull_billing(&self, account: &Account) -> Result<bool, Error> {
-        let Ok(membership) = self.current_membership(account).await else {
-            return Ok(false);
-        };
-        for (id, request, answered) in account.cache.orders_of(&membership).await? {
+        let mut changed = false;
+        for membership in account.cache.memberships().await? {
+            if membership.state == linli_wire::me::MembershipState::Active {
+                changed |= self.pull_home_billing(account, &membership).await?;
+            }
+        }
+        Ok(changed)
+    }
+
+    /// Whether an order was sent whose answer never arrived (it is sent again at each sync).
+    pub(crate) async fn has_unanswered_orders(&self, account: &Account) -> Result<bool, Error> {
+        for membership in account.cache.memberships().await? {
+            let orders = account.cache.orders_of(&membership).await?;
+            if orders
+                .iter()
+                .any(|(_, request, answered)| request.is_some() && answered.is_none())
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    async fn pull_home_billing(
+        &self,
+        account: &Account,
+        membership: &linli_wire::me::Membership,
+    ) -> Result<bool, Error> {
+        for (id, request, answered) in account.cache.orders_of(membership).await? {
             if let (Some(request), None) = (request, answered) {
                 match self.send_order(account, &request).await {
                     Ok(_) | Err(Error::Api { .. }) => {}
@@ -29,55 +57,29 @@ impl Inner {
             }
         }
         let household = membership.id.to_string();
-        let mut orders: PaymentOrderList = self
-            .authed(
-                account,
-                &Call::get("/v1/payment-orders").query("membership_id", household.clone()),
-            )
-            .await?
-            .json("the payment orders")?;
-        // Follow open orders one by one: that GET makes the backend ask the provider, so a
-        // payment finished while the app was closed (and its notification lost) shows up.
-        for order in orders.items.iter_mut().filter(|o| o.state.is_open()) {
-            *order = self
-                .authed(
-                    account,
-                    &Call::get(format!("/v1/payment-orders/{}", order.id)),
-                )
-                .await?
-                .json("the payment order")?;
-        }
+        let list = |path: &'static str| Call::get(path).query("membership_id", household.clone());
+        let orders: PaymentOrderList = self
+            .get_kept_json(account, list("/v1/payment-orders"), "the payment orders")
+            .await?;
         // Bills after orders: an order that just became final has settled them.
         let bills: BillList = self
-            .authed(
-                account,
-                &Call::get("/v1/bills").query("membership_id", household.clone()),
-            )
-            .await?
-            .json("the bills")?;
+            .get_kept_json(account, list("/v1/bills"), "the bills")
+            .await?;
         let receipts: ReceiptList = self
-            .authed(
-                account,
-                &Call::get("/v1/receipts").query("membership_id", household.clone()),
-            )
-            .await?
-            .json("the receipts")?;
+            .get_kept_json(account, list("/v1/receipts"), "the receipts")
+            .await?;
         // The fee ledger is for the members the backend lets pay the property fee (its
         // `allowed` says so); for the others there is none to keep.
         let ledger = if membership.allowed.contains(&Action::PayPropertyFee) {
-            self.authed(
-                account,
-                &Call::get("/v1/ledger").query("membership_id", household),
-            )
-            .await?
-            .json::<LedgerList>("the ledger")?
+            self.get_kept_json::<LedgerList>(account, list("/v1/ledger"), "the ledger")
+                .await?
         } else {
             LedgerList { items: Vec::new() }
         };
         account
             .cache
             .replace_billing(
-                &membership,
+                membership,
                 &bills.items,
                 &orders.items,
                 &receipts.items,

@@ -37,6 +37,10 @@ impl Pull for HomesPull {
         EntityKind::HomeRequest
     }
 
+    fn stale_on(&self) -> Option<EntityKind> {
+        Some(EntityKind::HomeRequest)
+    }
+
     fn pull<'a>(
         &'a self,
         inner: &'a Inner,
@@ -49,13 +53,15 @@ impl Pull for HomesPull {
 impl Inner {
     async fn fetch_home_requests(&self, account: &Account) -> Result<HomeRequestsView, Error> {
         let mine: HomeRequestList = self
-            .authed(account, &Call::get("/v1/home-requests"))
-            .await?
-            .json("the home requests")?;
+            .get_kept_json(account, Call::get("/v1/home-requests"), "the home requests")
+            .await?;
         let to_decide: HomeRequestList = self
-            .authed(account, &Call::get("/v1/home-requests/to-decide"))
-            .await?
-            .json("the home requests to decide")?;
+            .get_kept_json(
+                account,
+                Call::get("/v1/home-requests/to-decide"),
+                "the home requests to decide",
+            )
+            .await?;
         Ok(HomeRequestsView {
             mine: mine.items,
             to_decide: to_decide.items,

@@ -23,6 +23,7 @@ impl FeedTable for NoticesFeed {
         &'a self,
         conn: &'a mut SqliteConnection,
         change: &'a CacheChange,
+        _notes: &'a mut crate::sync::FeedNotes,
     ) -> BoxFuture<'a, Result<Option<EntityKind>, Error>> {
         Box::pin(async move {
             match change {
@@ -34,9 +35,7 @@ impl FeedTable for NoticesFeed {
                         .await
                         .storage("delete a notice")?;
                 }
-                CacheChange::UpsertMembership(_) | CacheChange::DeleteMembership(_) => {
-                    return Ok(None);
-                }
+                _ => return Ok(None),
             }
             Ok(Some(EntityKind::Notice))
         })

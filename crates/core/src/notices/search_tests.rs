@@ -30,7 +30,7 @@ impl Fixture {
     async fn apply(&self, change: CacheChange) {
         let mut conn = self.cache.pool.acquire().await.expect("connection");
         NoticesFeed
-            .apply(&mut conn, &change)
+            .apply(&mut conn, &change, &mut crate::sync::FeedNotes::quiet())
             .await
             .expect("the feed stores the change");
     }
@@ -263,7 +263,11 @@ async fn search_at_scale() {
             i % 20
         );
         NoticesFeed
-            .apply(&mut tx, &CacheChange::UpsertNotice(Box::new(n)))
+            .apply(
+                &mut tx,
+                &CacheChange::UpsertNotice(Box::new(n)),
+                &mut crate::sync::FeedNotes::quiet(),
+            )
             .await
             .expect("store");
     }

@@ -142,3 +142,48 @@ impl crate::sync::HomeData for super::PassesPull {
         })
     }
 }
+
+/// The feed's passes: a pass as the backend's list shows it, or a tombstone.
+pub(crate) struct PassesFeed;
+
+impl crate::sync::FeedTable for PassesFeed {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+        change: &'a crate::sync::CacheChange,
+        _notes: &'a mut crate::sync::FeedNotes,
+    ) -> futures::future::BoxFuture<'a, Result<Option<linli_wire::sync::EntityKind>, Error>> {
+        use crate::sync::CacheChange;
+        Box::pin(async move {
+            match change {
+                CacheChange::UpsertPass(pass, version) => {
+                    let data = serde_json::to_string(pass)
+                        .map_err(|err| Error::Internal(format!("encode a pass: {err}")))?;
+                    crate::sync::feed::VersionedRow {
+                        table: "passes",
+                        id: pass.id.to_string(),
+                        membership: pass.membership_id.to_string(),
+                        created_at_ms: to_ms(pass.created_at),
+                        data,
+                        version: *version,
+                    }
+                    .upsert(conn)
+                    .await?;
+                }
+                CacheChange::DeletePass(id) => {
+                    crate::sync::feed::delete_row(conn, "passes", *id).await?;
+                }
+                _ => return Ok(None),
+            }
+            Ok(Some(linli_wire::sync::EntityKind::Pass))
+        })
+    }
+
+    fn wipe<'a>(
+        &'a self,
+        _conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<linli_wire::sync::EntityKind, Error>> {
+        // The list read whole after the bootstrap replaces the table.
+        Box::pin(async { Ok(linli_wire::sync::EntityKind::Pass) })
+    }
+}

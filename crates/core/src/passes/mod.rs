@@ -13,6 +13,7 @@
 //! Uses the session's current household ([`crate::auth`]).
 
 mod cache;
+pub(crate) use cache::PassesFeed;
 pub(crate) mod outbox;
 mod rules;
 
@@ -126,8 +127,9 @@ impl Core {
 impl Inner {
     /// Refreshes the cached passes from the backend; true when they changed.
     pub(crate) async fn pull_passes(&self, account: &Account) -> Result<bool, Error> {
-        let reply = self.authed(account, &Call::get("/v1/passes")).await?;
-        let list: PassList = reply.json("the pass list")?;
+        let list: PassList = self
+            .get_kept_json(account, Call::get("/v1/passes"), "the pass list")
+            .await?;
         account.cache.replace_passes(&list.items).await
     }
 

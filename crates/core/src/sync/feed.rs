@@ -8,7 +8,11 @@
 //! empties the feed's tables in the same transaction.
 //!
 //! Decoding follows the contract (which entity kinds the feed carries); storing is each
-//! feature's: a [`FeedTable`] per kind (notices, memberships), listed in [`crate::registry`].
+//! feature's: a [`FeedTable`] per kind (notices, memberships, tickets, passes), listed in
+//! [`crate::registry`]. A change without an entity (`bill`, `home_request`: "re-read those
+//! lists") is [`CacheChange::ListsChanged`]; the pull loop runs the [`super::Pull`]s that
+//! answer to its kind. A bootstrap's wipe also forgets the kept answers of lists read whole
+//! ([`super::lists`]), so they are read afresh.
 
 use crate::error::Error;
 use crate::error::StorageContext;
@@ -17,9 +21,12 @@ use crate::inner::{Account, Inner};
 use crate::store::cache::Cache;
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
+use linli_wire::ipc::{CoreEvent, Locale};
 use linli_wire::me::Membership;
 use linli_wire::notices::Notice;
+use linli_wire::passes::VisitorPass;
 use linli_wire::sync::{Change, ChangeOp, EntityKind};
+use linli_wire::tickets::Ticket;
 use serde::Deserialize;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
@@ -43,6 +50,33 @@ pub(crate) enum CacheChange {
     DeleteNotice(Uuid),
     UpsertMembership(Box<Membership>),
     DeleteMembership(Uuid),
+    /// A ticket and the feed's version of it.
+    UpsertTicket(Box<Ticket>, i64),
+    DeleteTicket(Uuid),
+    /// A pass and the feed's version of it.
+    UpsertPass(Box<VisitorPass>, i64),
+    DeletePass(Uuid),
+    /// The lists of this kind changed: re-read them (no table stores this).
+    ListsChanged(EntityKind),
+}
+
+/// What applying a page has to say beyond the kinds it changed: notifications (a staff step
+/// on a ticket), in the resident's language; emitted once the page is stored.
+#[derive(Debug)]
+pub(crate) struct FeedNotes {
+    pub(crate) locale: Locale,
+    pub(crate) events: Vec<CoreEvent>,
+}
+
+#[cfg(test)]
+impl FeedNotes {
+    /// Notes nobody reads (tests of the tables).
+    pub(crate) fn quiet() -> Self {
+        Self {
+            locale: Locale::ZhCn,
+            events: Vec::new(),
+        }
+    }
 }
 
 /// A feature's table that the change feed writes into.
@@ -53,13 +87,79 @@ pub(crate) trait FeedTable: Sync {
         &'a self,
         conn: &'a mut SqliteConnection,
         change: &'a CacheChange,
+        notes: &'a mut FeedNotes,
     ) -> BoxFuture<'a, Result<Option<EntityKind>, Error>>;
 
-    /// Empties the table before a new bootstrap (same transaction); answers its kind.
+    /// Empties the table before a new bootstrap (same transaction), or leaves it to the list
+    /// read whole after the bootstrap (which replaces it); answers its kind.
     fn wipe<'a>(
         &'a self,
         conn: &'a mut SqliteConnection,
     ) -> BoxFuture<'a, Result<EntityKind, Error>>;
+}
+
+/// One row of a feature's table of entities kept as JSON (`id`, `membership_id`,
+/// `created_at_ms`, `data`, `version`: tickets, passes), as the feed stores it.
+pub(crate) struct VersionedRow {
+    pub(crate) table: &'static str,
+    pub(crate) id: String,
+    pub(crate) membership: String,
+    pub(crate) created_at_ms: i64,
+    pub(crate) data: String,
+    pub(crate) version: i64,
+}
+
+impl VersionedRow {
+    /// Stores the row unless the table holds a newer version of it; answers the data it
+    /// replaced (`Some(None)`: it was new; `None`: an older version, ignored).
+    pub(crate) async fn upsert(
+        &self,
+        conn: &mut SqliteConnection,
+    ) -> Result<Option<Option<String>>, Error> {
+        let table = self.table;
+        let old: Option<(String, i64)> =
+            sqlx::query_as(&format!("SELECT data, version FROM {table} WHERE id = ?"))
+                .bind(&self.id)
+                .fetch_optional(&mut *conn)
+                .await
+                .storage("read a synced row")?;
+        if old
+            .as_ref()
+            .is_some_and(|(_, version)| *version > self.version)
+        {
+            return Ok(None);
+        }
+        sqlx::query(&format!(
+            "INSERT INTO {table} (id, membership_id, created_at_ms, data, version)
+             VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET membership_id = excluded.membership_id,
+                 data = excluded.data, version = excluded.version"
+        ))
+        .bind(&self.id)
+        .bind(&self.membership)
+        .bind(self.created_at_ms)
+        .bind(&self.data)
+        .bind(self.version)
+        .execute(&mut *conn)
+        .await
+        .storage("store a synced row")?;
+        Ok(Some(old.map(|(data, _)| data)))
+    }
+}
+
+/// Deletes row `id` of `table` (a tombstone); answers whether there was one.
+pub(crate) async fn delete_row(
+    conn: &mut SqliteConnection,
+    table: &'static str,
+    id: Uuid,
+) -> Result<bool, Error> {
+    let gone = sqlx::query(&format!("DELETE FROM {table} WHERE id = ?"))
+        .bind(id.to_string())
+        .execute(conn)
+        .await
+        .storage("delete a synced row")?
+        .rows_affected();
+    Ok(gone > 0)
 }
 
 /// The tables the feed writes, in the order a bootstrap empties them.
@@ -104,6 +204,7 @@ impl Cache {
         next_cursor: &str,
         wipe_first: bool,
         tables: &FeedTables,
+        notes: &mut FeedNotes,
     ) -> Result<Vec<EntityKind>, Error> {
         let mut kinds = Vec::new();
         let mut note = |kind: EntityKind| {
@@ -118,10 +219,11 @@ impl Cache {
             for table in tables.0 {
                 note(table.wipe(&mut tx).await?);
             }
+            super::lists::forget_kept(&mut tx).await?;
         }
         for change in changes {
             for table in tables.0 {
-                if let Some(kind) = table.apply(&mut tx, change).await? {
+                if let Some(kind) = table.apply(&mut tx, change, notes).await? {
                     note(kind);
                     break;
                 }
@@ -169,15 +271,30 @@ pub(crate) fn decode_changes(raw: Vec<serde_json::Value>) -> Vec<CacheChange> {
             (EntityKind::Membership, ChangeOp::Delete) => {
                 Some(CacheChange::DeleteMembership(change.id))
             }
+            (EntityKind::Ticket, ChangeOp::Upsert) => {
+                decode_entity::<Ticket>(change.data, "ticket")
+                    .map(|ticket| CacheChange::UpsertTicket(Box::new(ticket), change.version))
+            }
+            (EntityKind::Ticket, ChangeOp::Delete) => Some(CacheChange::DeleteTicket(change.id)),
+            (EntityKind::Pass, ChangeOp::Upsert) => {
+                decode_entity::<VisitorPass>(change.data, "pass")
+                    .map(|pass| CacheChange::UpsertPass(Box::new(pass), change.version))
+            }
+            (EntityKind::Pass, ChangeOp::Delete) => Some(CacheChange::DeletePass(change.id)),
             (
-                EntityKind::Other
+                kind @ (EntityKind::Bill | EntityKind::HomeRequest),
+                ChangeOp::Upsert | ChangeOp::Delete,
+            ) => Some(CacheChange::ListsChanged(kind)),
+            (EntityKind::Other, ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other)
+            | (
+                EntityKind::Notice
+                | EntityKind::Membership
+                | EntityKind::Ticket
                 | EntityKind::Pass
                 | EntityKind::Bill
-                | EntityKind::Ticket
                 | EntityKind::HomeRequest,
-                ChangeOp::Upsert | ChangeOp::Delete | ChangeOp::Other,
-            )
-            | (EntityKind::Notice | EntityKind::Membership, ChangeOp::Other) => {
+                ChangeOp::Other,
+            ) => {
                 tracing::debug!(id = %change.id, "skipping a change this build does not know");
                 None
             }
@@ -211,6 +328,7 @@ impl Inner {
         &self,
         account: &Account,
         kinds: &mut Vec<EntityKind>,
+        stale: &mut Vec<EntityKind>,
         again: bool,
     ) -> Result<Bootstrap, Error> {
         let mut cursor = if again {
@@ -241,11 +359,31 @@ impl Inner {
                 Err(err) => return Err(err),
             };
             let changes = decode_changes(feed.changes);
+            stale.extend(changes.iter().filter_map(|change| match change {
+                CacheChange::ListsChanged(kind) => Some(*kind),
+                _ => None,
+            }));
+            let mut notes = FeedNotes {
+                locale: self.http.locale(),
+                events: Vec::new(),
+            };
             let changed = account
                 .cache
-                .apply_page(&changes, &feed.next_cursor, wipe_first, self.features.feed)
+                .apply_page(
+                    &changes,
+                    &feed.next_cursor,
+                    wipe_first,
+                    self.features.feed,
+                    &mut notes,
+                )
                 .await?;
             kinds.extend(changed);
+            // Announced only once stored; with notifications off, never (not later in a burst).
+            if !notes.events.is_empty() && self.app.state().await?.notifications {
+                for event in notes.events {
+                    self.events.emit(event);
+                }
+            }
             wipe_first = false;
             cursor = Some(feed.next_cursor);
             if !feed.has_more {

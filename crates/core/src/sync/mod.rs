@@ -1,11 +1,15 @@
-//! Pulling the backend's state into the cache: the change feed, then each feature's own pull.
+//! Pulling the backend's state into the cache: the change feed, then what it says to re-read.
 //!
-//! A sync reads `/v1/me` first (so household changes show), then the change feed
-//! ([`feed`]: notices and memberships, applied page by page by the tables registered for
-//! them), then every registered [`Pull`] in order: the lists the backend sends whole (passes,
-//! billing, tickets). This loop names no feature: the lists live in [`crate::registry`] and
-//! reach it through [`Inner::features`]. A pull runs only when the feed succeeded, and
-//! `DataChanged` names each kind that changed, once.
+//! A sync reads the change feed ([`feed`]: notices, memberships, tickets and passes, applied
+//! page by page by the tables registered for them); an idle sync is that one request. Then
+//! `/v1/me` only after a bootstrap or when the feed brought a household change, and the
+//! registered [`Pull`]s (lists read whole: passes, billing, tickets, home requests) only when
+//! due: after a bootstrap (the feed's snapshot holds memberships and notices only, as the
+//! contract says), when a home the cache did not have became active, or when the feed says a
+//! pull's lists changed (`bill`, `home_request`). Lists are read with `If-None-Match`
+//! ([`lists`]), so an unchanged one answers 304. This loop names no feature: the lists live
+//! in [`crate::registry`] and reach it through [`Inner::features`]. A pull runs only when
+//! the feed succeeded, and `DataChanged` names each kind that changed, once.
 //!
 //! A home in a community this device had none in (an invitation accepted) starts the feed
 //! over, since that community's earlier notices lie behind the stored cursor.
@@ -18,6 +22,7 @@
 //! notices, passes, bills and tickets at the same sync, whatever list is pulled whole or not.
 
 pub(crate) mod feed;
+pub(crate) mod lists;
 
 use crate::error::Error;
 use crate::inner::{Account, Inner};
@@ -25,12 +30,30 @@ use futures::future::BoxFuture;
 use linli_wire::sync::EntityKind;
 use sqlx::SqliteConnection;
 
-pub(crate) use feed::{CacheChange, FeedTable, FeedTables};
+pub(crate) use feed::{CacheChange, FeedNotes, FeedTable, FeedTables};
 
-/// One feature's pull of a list the backend sends whole.
+/// One feature's pull of a list the backend sends whole: at a bootstrap (the first sync, after
+/// a 410), when a home the cache did not have became active, and when the feed says its lists
+/// changed ([`Pull::stale_on`]).
 pub(crate) trait Pull: Sync {
     /// What `DataChanged` names when the pull changed the cache.
     fn kind(&self) -> EntityKind;
+
+    /// The feed's "re-read the lists" kind this pull answers to (`bill`, `home_request`);
+    /// `None` for lists whose every change arrives in the feed itself (tickets, passes).
+    fn stale_on(&self) -> Option<EntityKind> {
+        None
+    }
+
+    /// Whether the pull has work of its own at every sync (a payment order whose answer was
+    /// lost is sent again until one arrives), so it runs even when nothing else says so.
+    fn pending<'a>(
+        &'a self,
+        _inner: &'a Inner,
+        _account: &'a Account,
+    ) -> BoxFuture<'a, Result<bool, Error>> {
+        Box::pin(async { Ok(false) })
+    }
 
     /// Fetches and stores the list; answers whether anything the UI shows changed.
     fn pull<'a>(
@@ -62,13 +85,21 @@ pub(crate) struct HomeTables(pub(crate) &'static [&'static dyn HomeData]);
 impl Inner {
     /// Brings the account's cache up to date. Emits `DataChanged` for what changed.
     pub(crate) async fn pull(&self, account: &Account) -> Result<(), Error> {
+        use std::sync::atomic::Ordering;
         let mut kinds = Vec::new();
+        let mut stale = Vec::new();
         let resumed = account.cache.cursor().await?.is_some();
         let known = account.cache.active_communities().await?;
-        if self.refresh_me(account).await? {
-            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
-        }
-        let mut result = self.pull_feed(account, &mut kinds, false).await;
+        let known_homes = active_homes(account).await?;
+        let result = self.pull_feed(account, &mut kinds, &mut stale, false).await;
+        let mut result = match result {
+            Ok(outcome) => Ok(outcome),
+            Err(err) => {
+                // Nothing more this time (the session may even have ended).
+                self.events.data_changed(unique(kinds));
+                return Err(err);
+            }
+        };
         if resumed && let Ok(feed::Bootstrap::Continued) = result {
             let active = account.cache.active_communities().await?;
             if active.iter().any(|c| !known.contains(c)) {
@@ -76,31 +107,43 @@ impl Inner {
                 // request approved): its notices from before lie behind the cursor, so the
                 // feed starts over.
                 tracing::info!("a new community's home; bootstrapping the feed again");
-                result = self.pull_feed(account, &mut kinds, true).await;
+                result = self.pull_feed(account, &mut kinds, &mut stale, true).await;
             }
         }
-        if let Ok(feed::Bootstrap::Again) = result {
-            // The wipe dropped the households too; the feed may not resend them all.
-            self.refresh_me(account).await?;
+        let bootstrapped = !resumed || matches!(result, Ok(feed::Bootstrap::Again));
+        // `/v1/me` (the user, every household, the chosen one) only when the feed says a
+        // household changed, or after a bootstrap (a wipe dropped the households too) — and
+        // not right after the sign-in read it.
+        let me_fresh = account.me_fresh.swap(false, Ordering::SeqCst);
+        if result.is_ok()
+            && (bootstrapped || kinds.contains(&EntityKind::Membership))
+            && !me_fresh
+            && self.refresh_me(account).await?
+        {
+            kinds.extend([EntityKind::Membership, EntityKind::Notice]);
         }
         if let Ok(true) = self.ensure_household(account).await {
             kinds.extend([EntityKind::Membership, EntityKind::Notice]);
         }
+        // A home the cache did not have: its older tickets, passes and bills lie behind the
+        // cursor, so the lists are read whole.
+        let new_home = active_homes(account)
+            .await?
+            .iter()
+            .any(|home| !known_homes.contains(home));
         if result.is_ok() {
             kinds.extend(self.forget_ended_homes(account).await?);
         }
         for pull in self.features.pulls.0 {
-            if result.is_ok() && pull.pull(self, account).await? {
+            let due = bootstrapped
+                || new_home
+                || pull.stale_on().is_some_and(|kind| stale.contains(&kind))
+                || (result.is_ok() && pull.pending(self, account).await?);
+            if result.is_ok() && due && pull.pull(self, account).await? {
                 kinds.push(pull.kind());
             }
         }
-        let mut unique = Vec::new();
-        for kind in kinds {
-            if !unique.contains(&kind) {
-                unique.push(kind);
-            }
-        }
-        self.events.data_changed(unique);
+        self.events.data_changed(unique(kinds));
         result?;
         account.cache.set_synced(self.now()).await
     }
@@ -123,4 +166,27 @@ impl Inner {
         }
         Ok(kinds)
     }
+}
+
+/// The ids of the cached active memberships.
+async fn active_homes(account: &Account) -> Result<Vec<linli_wire::MembershipId>, Error> {
+    Ok(account
+        .cache
+        .memberships()
+        .await?
+        .into_iter()
+        .filter(|m| m.state == linli_wire::me::MembershipState::Active)
+        .map(|m| m.id)
+        .collect())
+}
+
+/// Each kind once, in the order first named.
+fn unique(kinds: Vec<EntityKind>) -> Vec<EntityKind> {
+    let mut unique = Vec::new();
+    for kind in kinds {
+        if !unique.contains(&kind) {
+            unique.push(kind);
+        }
+    }
+    unique
 }

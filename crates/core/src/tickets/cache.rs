@@ -109,3 +109,61 @@ impl crate::sync::HomeData for super::TicketsPull {
         })
     }
 }
+
+/// The feed's tickets: a ticket as the backend's list shows it, or a tombstone. A staff step
+/// the cached copy had not seen is announced (as a whole-list pull does), once stored.
+pub(crate) struct TicketsFeed;
+
+impl crate::sync::FeedTable for TicketsFeed {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut sqlx::SqliteConnection,
+        change: &'a crate::sync::CacheChange,
+        notes: &'a mut crate::sync::FeedNotes,
+    ) -> futures::future::BoxFuture<'a, Result<Option<linli_wire::sync::EntityKind>, Error>> {
+        use crate::sync::CacheChange;
+        Box::pin(async move {
+            match change {
+                CacheChange::UpsertTicket(ticket, version) => {
+                    let data = serde_json::to_string(ticket)
+                        .map_err(|err| Error::Internal(format!("encode a ticket: {err}")))?;
+                    let row = crate::sync::feed::VersionedRow {
+                        table: "tickets",
+                        id: ticket.id.to_string(),
+                        membership: ticket.membership_id.to_string(),
+                        created_at_ms: ticket.created_at.timestamp_millis(),
+                        data,
+                        version: *version,
+                    };
+                    if let Some(Some(old)) = row.upsert(conn).await?
+                        && let Ok(before) = serde_json::from_str::<Ticket>(&old)
+                    {
+                        let after = std::slice::from_ref(ticket.as_ref());
+                        for notice in crate::notify::ticket_notices(&[before], after, notes.locale)
+                        {
+                            notes.events.push(linli_wire::ipc::CoreEvent::Notification {
+                                title: notice.title,
+                                body: notice.body,
+                                ticket_id: notice.ticket,
+                            });
+                        }
+                    }
+                }
+                CacheChange::DeleteTicket(id) => {
+                    crate::sync::feed::delete_row(conn, "tickets", *id).await?;
+                }
+                _ => return Ok(None),
+            }
+            Ok(Some(linli_wire::sync::EntityKind::Ticket))
+        })
+    }
+
+    fn wipe<'a>(
+        &'a self,
+        _conn: &'a mut sqlx::SqliteConnection,
+    ) -> futures::future::BoxFuture<'a, Result<linli_wire::sync::EntityKind, Error>> {
+        // The list read whole after the bootstrap replaces the table: emptying it here would
+        // show no tickets in between.
+        Box::pin(async { Ok(linli_wire::sync::EntityKind::Ticket) })
+    }
+}

@@ -23,6 +23,7 @@
 //! ([`crate::auth`]) for what is shown.
 
 mod cache;
+pub(crate) use cache::TicketsFeed;
 pub(crate) mod outbox;
 
 use std::path::{Path, PathBuf};
@@ -403,9 +404,8 @@ impl Inner {
     /// Pulls the resident's tickets.
     pub(crate) async fn pull_tickets(&self, account: &Account) -> Result<bool, Error> {
         let list: TicketList = self
-            .authed(account, &Call::get("/v1/tickets"))
-            .await?
-            .json("the tickets")?;
+            .get_kept_json(account, Call::get("/v1/tickets"), "the tickets")
+            .await?;
         let before = account.cache.all_tickets().await?;
         let changed = account.cache.replace_tickets(&list.items).await?;
         // Announced only once stored: a crash before this point announces it next time. With

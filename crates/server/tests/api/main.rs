@@ -9,6 +9,7 @@ mod checkout_page;
 mod contract;
 mod contract_limits;
 mod deadlines;
+mod delta;
 mod device_tokens;
 mod gate_limits;
 mod headers;

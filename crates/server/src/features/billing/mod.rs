@@ -26,7 +26,7 @@ pub(crate) mod store;
 
 pub use checkout::provider_pages;
 pub use notifications::deliver_demo_notifications;
-pub use orders::{ORDER_TTL, expire_due};
+pub use orders::{ORDER_TTL, expire_due, follow_open};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;

@@ -56,7 +56,7 @@ pub async fn receive_demo(state: &AppState, signature: Option<&str>, body: &[u8]
             "applied"
         }
         "FAILED" => {
-            payments::apply_failure(&mut tx, &row, "支付未成功（沙箱模拟失败）").await?;
+            payments::apply_failure(&mut tx, &row, "支付未成功（沙箱模拟失败）", now).await?;
             "applied"
         }
         _ => "ignored",

@@ -149,6 +149,7 @@ pub(crate) async fn open_order(
             .execute(&mut *conn)
             .await?;
     }
+    payments::changed(&mut *conn, &request.id.to_string(), now).await?;
     demo::create(
         &mut *conn,
         &payments::out_trade_no(request.id.0),

@@ -214,12 +214,44 @@ async fn set_state(
     Ok(())
 }
 
-/// Lets the order's bills be paid by another order.
-async fn release(conn: &mut SqliteConnection, id: &str) -> sqlx::Result<()> {
+/// Lets the order's bills be paid by another order (it ended: failed, expired, cancelled or
+/// refunded), and says so in the change log.
+async fn release(conn: &mut SqliteConnection, id: &str, now_ms: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE bills SET open_order_id = NULL WHERE open_order_id = ?")
         .bind(id)
         .execute(&mut *conn)
         .await?;
+    changed(conn, id, now_ms).await
+}
+
+/// Records in the change log that the billing of the order's home changed (an order created
+/// or ended, bills settled, a receipt issued), for the home's active members: one `bill` row
+/// naming the unit, which the feed delivers as "re-read this home's billing". Every write of
+/// an order passes here.
+pub(crate) async fn changed(
+    conn: &mut SqliteConnection,
+    order: &str,
+    now_ms: i64,
+) -> sqlx::Result<()> {
+    let unit: Option<String> = sqlx::query_scalar(
+        "SELECT m.unit_id FROM payment_orders o JOIN memberships m ON m.id = o.membership_id
+         WHERE o.id = ?",
+    )
+    .bind(order)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(unit) = unit.and_then(|u| Uuid::parse_str(&u).ok()) else {
+        return Ok(());
+    };
+    crate::changes::record(
+        conn,
+        linli_wire::sync::EntityKind::Bill,
+        unit,
+        linli_wire::sync::ChangeOp::Upsert,
+        crate::changes::Scope::Unit(unit),
+        now_ms,
+    )
+    .await?;
     Ok(())
 }
 
@@ -259,11 +291,11 @@ pub async fn refresh(
     match payment {
         Some(p) if p.state == "SUCCESS" => settle_from_provider(conn, &row, &p, now_ms).await?,
         Some(p) if p.state == "PAYERROR" => {
-            apply_failure(conn, &row, "支付未成功").await?;
+            apply_failure(conn, &row, "支付未成功", now_ms).await?;
         }
         _ if expired => {
             set_state(conn, &row.id, PaymentOrderState::Expired).await?;
-            release(conn, &row.id).await?;
+            release(conn, &row.id, now_ms).await?;
         }
         _ => {}
     }
@@ -280,7 +312,7 @@ pub async fn cancel(conn: &mut SqliteConnection, row: &OrderRow, now_ms: i64) ->
         Some(p) if p.state == "SUCCESS" => settle_from_provider(conn, row, &p, now_ms).await,
         _ => {
             set_state(conn, &row.id, PaymentOrderState::Canceled).await?;
-            release(conn, &row.id).await?;
+            release(conn, &row.id, now_ms).await?;
             Ok(())
         }
     }
@@ -310,6 +342,7 @@ pub async fn apply_failure(
     conn: &mut SqliteConnection,
     row: &OrderRow,
     reason: &str,
+    now_ms: i64,
 ) -> sqlx::Result<()> {
     if !row.state().is_open() {
         return Ok(());
@@ -319,7 +352,7 @@ pub async fn apply_failure(
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
-    release(conn, &row.id).await
+    release(conn, &row.id, now_ms).await
 }
 
 /// The provider took the money. Settles the bills and issues the receipt, or, for a late
@@ -382,7 +415,7 @@ pub async fn apply_success(
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
-        release(conn, &row.id).await?;
+        release(conn, &row.id, now_ms).await?;
         return Ok(());
     }
     for (bill, ..) in &bills {
@@ -405,6 +438,7 @@ pub async fn apply_success(
         .bind(&row.id)
         .execute(&mut *conn)
         .await?;
+    changed(conn, &row.id, now_ms).await?;
     Ok(())
 }
 
@@ -473,6 +507,22 @@ async fn issue_receipt(
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// Asks the provider about every open order not asked recently (at most every
+/// [`QUERY_INTERVAL_MS`]): a payment whose notification was lost is found by the backend
+/// itself, and its outcome reaches the payer's devices through the change feed, without any
+/// app asking for the order.
+pub async fn follow_open(conn: &mut SqliteConnection, now_ms: i64) -> ApiResult<usize> {
+    let open: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM payment_orders WHERE state IN ('awaiting_payment', 'processing')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &open {
+        refresh(conn, crate::db::parse_id(id)?, now_ms, false).await?;
+    }
+    Ok(open.len())
 }
 
 /// Expires every open order past its time (housekeeping; a GET does the same for one order).

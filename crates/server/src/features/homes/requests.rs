@@ -318,6 +318,7 @@ pub async fn create(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    changed(conn, &id, now).await?;
     if waits_for.is_none() {
         approve(conn, &id, "record", None, now).await?;
     }
@@ -386,6 +387,7 @@ pub async fn cancel(
     .bind(id.0.to_string())
     .execute(&mut *conn)
     .await?;
+    changed(conn, &id.0.to_string(), now).await?;
     load(conn, &id.0.to_string()).await
 }
 
@@ -457,6 +459,7 @@ pub async fn decide(
             .bind(id.0.to_string())
             .execute(&mut *conn)
             .await?;
+            changed(conn, &id.0.to_string(), now).await?;
         }
     }
     load(conn, &id.0.to_string()).await
@@ -496,6 +499,37 @@ async fn approve(
     .bind(id)
     .execute(&mut *conn)
     .await?;
+    changed(conn, id, now).await
+}
+
+/// Records in the change log that a home request changed (made, cancelled, approved or
+/// refused, by its resident, an owner or the desk): for its resident (their own list) and for
+/// the unit's active members (the owners' list to decide), each as "re-read the home
+/// requests". Every write of a request passes here.
+async fn changed(conn: &mut SqliteConnection, id: &str, now: i64) -> ApiResult<()> {
+    let Some((user, unit)): Option<(String, String)> =
+        sqlx::query_as("SELECT user_id, unit_id FROM home_requests WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(());
+    };
+    let entity = parse_id(id)?;
+    for scope in [
+        crate::changes::Scope::User(parse_id(&user)?),
+        crate::changes::Scope::Unit(parse_id(&unit)?),
+    ] {
+        crate::changes::record(
+            &mut *conn,
+            linli_wire::sync::EntityKind::HomeRequest,
+            entity,
+            linli_wire::sync::ChangeOp::Upsert,
+            scope,
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -106,6 +106,7 @@ pub(crate) async fn issue(
     )
     .execute(&mut *conn)
     .await?;
+    super::store::changed(&mut *conn, &request.id.to_string(), now).await?;
     let row = own(&mut *conn, user, request.id.0)
         .await?
         .ok_or_else(|| ApiError::internal("the new pass vanished"))?;

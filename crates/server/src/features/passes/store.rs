@@ -106,6 +106,28 @@ pub(crate) async fn own(
         .await
 }
 
+/// The pass as `user`'s list shows it now (their own, of an active household), for the change
+/// feed; `None` when it is not (or no longer) theirs to see.
+pub(crate) async fn visible(
+    conn: &mut SqliteConnection,
+    user: Uuid,
+    id: Uuid,
+    now_ms: i64,
+) -> ApiResult<Option<VisitorPass>> {
+    let row: Option<PassRow> = sqlx::query_as(
+        "SELECT p.* FROM passes p JOIN memberships m ON m.id = p.membership_id
+         WHERE p.id = ? AND p.user_id = ? AND m.state = 'active'",
+    )
+    .bind(id.to_string())
+    .bind(user.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match row {
+        Some(row) => Ok(Some(render(conn, row, now_ms).await?)),
+        None => Ok(None),
+    }
+}
+
 /// Revocations of `community`'s passes after sequence `since` (at most 5,000), in order.
 pub(crate) async fn revoked_since(
     db: &sqlx::SqlitePool,
@@ -189,6 +211,7 @@ pub(crate) async fn count_entry(
     .execute(&mut *conn)
     .await?;
     if counted.rows_affected() == 1 {
+        changed(&mut *conn, &pass.to_string(), at_ms).await?;
         return Ok(Ok(()));
     }
     let (opens, valid_from, valid_until, revoked_at): (bool, i64, i64, Option<i64>) =
@@ -250,5 +273,51 @@ pub(crate) async fn revoke(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+    changed(conn, &row.id, now).await
+}
+
+/// Records a change for every pass whose validity ended in `(since, now]`: its `state` turned
+/// `expired` with no write, and the feed would not know it otherwise.
+pub(crate) async fn record_expired(
+    conn: &mut SqliteConnection,
+    since: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM passes WHERE revoked_at IS NULL AND valid_until >= ? AND valid_until < ?",
+    )
+    .bind(since)
+    .bind(now)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in ids {
+        changed(&mut *conn, &id, now).await?;
+    }
+    Ok(())
+}
+
+/// Records in the change log that the pass changed (issued, revoked, an entry counted), for
+/// its owner's feed, in the caller's transaction.
+pub(crate) async fn changed(conn: &mut SqliteConnection, pass: &str, now: i64) -> sqlx::Result<()> {
+    let Some((id, user)): Option<(String, String)> =
+        sqlx::query_as("SELECT id, user_id FROM passes WHERE id = ?")
+            .bind(pass)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(());
+    };
+    let (Ok(id), Ok(user)) = (Uuid::parse_str(&id), Uuid::parse_str(&user)) else {
+        return Ok(());
+    };
+    crate::changes::record(
+        conn,
+        linli_wire::sync::EntityKind::Pass,
+        id,
+        linli_wire::sync::ChangeOp::Upsert,
+        crate::changes::Scope::User(user),
+        now,
+    )
+    .await?;
     Ok(())
 }

@@ -1,17 +1,28 @@
 //! The feed's pages: the change log ([`crate::changes`]) says which entities changed; this
-//! renders each one as the resident sees it *now* (with their `read_at`), and an entity that
-//! is gone or no longer visible becomes a `delete` tombstone. One entity appears at most once
-//! per page. A bootstrap lists the resident's memberships and their communities' notices by
-//! id (keyset pages), then continues with the changes after `high`, so a change made during a
-//! bootstrap is delivered again rather than lost.
+//! renders each one as the resident sees it *now*, exactly as its own list shows it (a notice
+//! with their `read_at`, a ticket or a pass with its `allowed`), and an entity that is gone or
+//! no longer visible becomes a `delete` tombstone. One entity appears at most once per page.
 //!
-//! This is the one place that knows which features the feed carries: it reads notices and
-//! memberships through their stores ([`crate::features::notices::store`],
-//! [`crate::features::me::store`]), never their handlers.
+//! Two kinds carry no entity: `bill` (named by its unit: the home's bills, payment orders,
+//! receipts changed) and `home_request` mean "re-read those lists" (conditionally: they answer
+//! 304 when unchanged). Their rows are already scoped to who sees the lists (the unit's active
+//! members; the requester), so they name nothing a resident could not read.
+//!
+//! A bootstrap lists the resident's memberships and their communities' notices by id (keyset
+//! pages), then continues with the changes after `high`, so a change made during a bootstrap
+//! is delivered again rather than lost. It does not snapshot tickets, passes, billing or home
+//! requests: a client reads those lists whole at bootstrap (after the feed's last bootstrap
+//! page; anything changed since arrives as changes), which the contract says.
+//!
+//! This is the one place that knows which features the feed carries: it reads each through its
+//! store ([`crate::features::notices::store`], [`crate::features::me::store`],
+//! [`crate::features::tickets::visible`], [`crate::features::passes::store`]), never handlers.
+//! An upsert's `version` is the entity's own where it has one (notices, memberships), else the
+//! change's sequence number: either grows with every change, so a client keeps the higher.
 
 use crate::changes::{self, Cursor, encode};
 use crate::error::{ApiError, ApiResult};
-use crate::features::{me, notices};
+use crate::features::{me, notices, passes, tickets};
 use linli_wire::sync::{Change, ChangeFeed, ChangeOp, EntityKind};
 use sqlx::{SqliteConnection, SqlitePool};
 use std::collections::HashMap;
@@ -23,6 +34,7 @@ pub async fn feed(
     user: Uuid,
     cursor: Option<&str>,
     limit: usize,
+    now_ms: i64,
 ) -> ApiResult<ChangeFeed> {
     // One read transaction: every query sees the same snapshot.
     let mut tx = db.begin().await?;
@@ -31,7 +43,7 @@ pub async fn feed(
         Cursor::Bootstrap { high, after } => {
             bootstrap_page(&mut tx, user, epoch, high, after, limit).await?
         }
-        Cursor::After(seq) => changes_page(&mut tx, user, epoch, seq, limit).await?,
+        Cursor::After(seq) => changes_page(&mut tx, user, epoch, seq, limit, now_ms).await?,
     };
     tx.commit().await?;
     Ok(feed)
@@ -90,6 +102,7 @@ async fn changes_page(
     epoch: i64,
     after: i64,
     limit: usize,
+    now_ms: i64,
 ) -> ApiResult<ChangeFeed> {
     let rows = changes::rows_after(&mut *conn, user, after, limit + 1).await?;
     let has_more = rows.len() > limit;
@@ -110,7 +123,7 @@ async fn changes_page(
         .collect();
     entities.sort_unstable();
     let mut changes = Vec::with_capacity(entities.len());
-    for (_, kind, entity) in entities {
+    for (seq, kind, entity) in entities {
         let Ok(id) = Uuid::parse_str(entity) else {
             continue;
         };
@@ -125,6 +138,16 @@ async fn changes_page(
                 }
                 None => tombstone(EntityKind::Membership, id),
             },
+            "ticket" => match tickets::visible(&mut *conn, user, id, now_ms).await? {
+                Some(ticket) => upsert(EntityKind::Ticket, id, seq, &ticket)?,
+                None => tombstone(EntityKind::Ticket, id),
+            },
+            "pass" => match passes::store::visible(&mut *conn, user, id, now_ms).await? {
+                Some(pass) => upsert(EntityKind::Pass, id, seq, &pass)?,
+                None => tombstone(EntityKind::Pass, id),
+            },
+            "bill" => lists_changed(EntityKind::Bill, id, seq),
+            "home_request" => lists_changed(EntityKind::HomeRequest, id, seq),
             _ => continue,
         };
         changes.push(change);
@@ -149,6 +172,17 @@ fn upsert(
         version,
         data: Some(serde_json::to_value(data).map_err(ApiError::internal)?),
     })
+}
+
+/// "The lists of this kind changed; re-read them": an upsert without `data`.
+fn lists_changed(kind: EntityKind, id: Uuid, version: i64) -> Change {
+    Change {
+        kind,
+        id,
+        op: ChangeOp::Upsert,
+        version,
+        data: None,
+    }
 }
 
 fn tombstone(kind: EntityKind, id: Uuid) -> Change {

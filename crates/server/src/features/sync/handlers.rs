@@ -24,6 +24,14 @@ pub struct FeedQuery {
 }
 
 /// Changes the resident may see since `cursor`; without one, a snapshot first.
+///
+/// Notices, memberships, tickets and passes arrive as the entity itself, exactly as its own
+/// list shows it to this resident (or a `delete` tombstone when gone or no longer visible: a
+/// home left takes its tickets and passes with it). `bill` (the `id` is a unit) and
+/// `home_request` changes carry no `data`: re-read those lists, with `If-None-Match`. The
+/// snapshot (no cursor) holds memberships and notices only: read `/v1/tickets`,
+/// `/v1/passes`, each home's billing lists and the home requests whole after its last page
+/// (and after a 410); later changes to them arrive here.
 #[utoipa::path(get, path = "/v1/sync/changes", tag = "sync", security(("bearer" = [])),
     params(FeedQuery),
     responses(
@@ -38,6 +46,14 @@ pub async fn changes(
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<Json<ChangeFeed>> {
     let limit = query.limit.get() as usize;
-    let feed = feed::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit).await?;
+    let now = state.clock.now_ms();
+    let feed = feed::feed(
+        &state.db,
+        resident.user_id,
+        query.cursor.as_deref(),
+        limit,
+        now,
+    )
+    .await?;
     Ok(Json(feed))
 }

@@ -70,6 +70,12 @@ pub async fn advance_all(state: &AppState) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{}", e.code))?;
         }
     }
+    // What time alone changed since the last pass (a deadline, the days to reopen) reaches
+    // the residents' feeds too.
+    let since = crate::changes::last_run(&mut tx, "tickets_time_at", now).await?;
+    store::record_time_passed(&mut tx, since, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.code))?;
     tx.commit().await?;
     Ok(())
 }

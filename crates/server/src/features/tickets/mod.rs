@@ -27,6 +27,7 @@ mod store;
 
 pub use desk::{Desk, latest_number, staff_act};
 pub use jobs::{advance_all, demo_progress};
+pub(crate) use resident::visible;
 pub use rules::{AUTO_CLOSE_DAYS, AUTO_CONFIRM_DAYS, MAX_PHOTOS, REOPEN_DAYS, categories};
 pub use staff::{Enrolment, add_staff, desk_staff, enrol_staff, revoke_staff, staff_role_allows};
 

@@ -101,6 +101,30 @@ pub(super) async fn list(
     Ok(items)
 }
 
+/// The ticket as `user`'s list shows it now (their own, of an active household), for the
+/// change feed; `None` when it is not (or no longer) theirs to see. Read-only: the feed reads
+/// in one snapshot, and due automatic steps are housekeeping's (which records them).
+pub(crate) async fn visible(
+    conn: &mut SqliteConnection,
+    user: uuid::Uuid,
+    id: uuid::Uuid,
+    now: i64,
+) -> ApiResult<Option<Ticket>> {
+    let Some(row) = load(conn, &id.to_string()).await? else {
+        return Ok(None);
+    };
+    let active: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE id = ? AND state = 'active')",
+    )
+    .bind(&row.membership_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if row.user_id != user.to_string() || !active {
+        return Ok(None);
+    }
+    Ok(Some(render(conn, &row, now, false).await?))
+}
+
 /// The resident's own ticket, its due automatic steps taken; 404 for anyone else's.
 async fn own(
     conn: &mut SqliteConnection,

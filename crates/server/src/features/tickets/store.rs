@@ -97,7 +97,57 @@ pub(super) async fn event(
         .bind(note)
         .execute(&mut *conn)
         .await?;
+    changed(conn, ticket, now).await?;
     Ok(id)
+}
+
+/// Records a change for every ticket that time alone changed in `(since, now]`: a deadline
+/// passed (`overdue`) or the days to reopen it ran out (`allowed`). The feed renders it anew.
+pub(super) async fn record_time_passed(
+    conn: &mut SqliteConnection,
+    since: i64,
+    now: i64,
+) -> ApiResult<()> {
+    let reopen = super::REOPEN_DAYS * 24 * 3600 * 1000;
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT id FROM tickets WHERE (fix_due_at >= ?1 AND fix_due_at < ?2)
+            OR (response_due_at >= ?1 AND response_due_at < ?2 AND responded_at IS NULL)
+            OR (completed_at + ?3 >= ?1 AND completed_at + ?3 < ?2)",
+    )
+    .bind(since)
+    .bind(now)
+    .bind(reopen)
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in ids {
+        changed(&mut *conn, &id, now).await?;
+    }
+    Ok(())
+}
+
+/// Records in the change log that the ticket changed, for its resident's feed. Every step
+/// (created, staff's, the resident's, the desk's and the jobs') is an event on the timeline,
+/// so [`event`] calls this and no step can forget it.
+async fn changed(conn: &mut SqliteConnection, ticket: &str, now: i64) -> ApiResult<()> {
+    let Some((id, user)): Option<(String, String)> =
+        sqlx::query_as("SELECT id, user_id FROM tickets WHERE id = ?")
+            .bind(ticket)
+            .fetch_optional(&mut *conn)
+            .await?
+    else {
+        return Ok(());
+    };
+    let uuid = |s: &str| Uuid::parse_str(s).map_err(ApiError::internal);
+    crate::changes::record(
+        conn,
+        linli_wire::sync::EntityKind::Ticket,
+        uuid(&id)?,
+        linli_wire::sync::ChangeOp::Upsert,
+        crate::changes::Scope::User(uuid(&user)?),
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// Who takes steps on one ticket, and when: every step is an event on its timeline, and most
