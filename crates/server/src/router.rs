@@ -17,6 +17,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -261,6 +262,11 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { crate::error::ApiError::not_found() })
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(axum::middleware::from_fn(crate::headers::baseline))
+        // gzip or brotli as the client's Accept-Encoding asks (with `Vary`), on whatever the
+        // routes answer; the default predicate leaves out bodies under 32 bytes, images
+        // (attachments are JPEG/PNG/WebP already) and the event stream (it must flush each
+        // event, not a compressor's block).
+        .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)

@@ -6,6 +6,7 @@
 mod auth;
 mod bills;
 mod checkout_page;
+mod compression;
 mod contract;
 mod deadlines;
 mod device_tokens;
