@@ -27,6 +27,7 @@ mod problems;
 mod roles;
 mod sms;
 mod staff_scope;
+mod stream;
 mod sync;
 mod throttle;
 mod ticket_access;

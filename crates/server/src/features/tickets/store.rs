@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use linli_wire::tickets::{
     Actor, CreateTicket, Ticket, TicketEvent, TicketKind, TicketPlace, TicketState, TicketUrgency,
 };
+use linli_wire::sync::{ChangeOp, EntityKind};
 use linli_wire::{BillLineId, MembershipId, TicketId};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::MAX_PHOTOS;
 use super::rules;
 use crate::clock::from_ms;
+use crate::changes::{self, Scope};
 use crate::error::{ApiError, ApiResult};
 
 /// An enum's wire text, as stored (the `tickets` columns hold the contract's words).
@@ -97,6 +99,25 @@ pub(super) async fn event(
         .bind(note)
         .execute(&mut *conn)
         .await?;
+    // Every step on a ticket is a change its reporter hears of on the change stream (the feed
+    // does not render tickets yet: they are listed whole at /v1/tickets).
+    let reporter: String = sqlx::query_scalar("SELECT user_id FROM tickets WHERE id = ?")
+        .bind(ticket)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (Ok(ticket_id), Ok(reporter)) = (Uuid::parse_str(ticket), Uuid::parse_str(&reporter))
+    else {
+        return Err(ApiError::internal("a ticket or user id that is not a UUID"));
+    };
+    changes::record(
+        conn,
+        EntityKind::Ticket,
+        ticket_id,
+        ChangeOp::Upsert,
+        Scope::User(reporter),
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
