@@ -31,6 +31,7 @@ mod payments;
 mod photos;
 mod private_files;
 mod proxy;
+mod push;
 mod refresh;
 mod sms;
 mod sync;

@@ -48,6 +48,12 @@ pub(crate) struct Inner {
     pub(crate) wake: Arc<Notify>,
     pub(crate) stop: watch::Sender<bool>,
     pub(crate) background: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// The change stream's task ([`crate::sync::stream`]), beside the background loop.
+    pub(crate) push_task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Whether the change stream is up (the loop does not poll then), and its pause switch.
+    pub(crate) push: Arc<crate::sync::stream::PushState>,
+    /// How often the loop polls while the change stream is down.
+    pub(crate) poll_interval: std::time::Duration,
     /// What each feature registered ([`crate::registry`]): the runner and the pull loop
     /// reach the features only through this.
     pub(crate) features: &'static crate::Features,

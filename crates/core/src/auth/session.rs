@@ -189,6 +189,7 @@ impl Inner {
             }
         }
         self.wake.notify_one();
+        self.push.kick();
         self.account_view(&account)
             .await?
             .ok_or_else(|| Error::Internal("the account vanished during sign-in".to_owned()))

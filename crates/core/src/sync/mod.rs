@@ -7,6 +7,9 @@
 //! reach it through [`Inner::features`]. A pull runs only when the feed succeeded, and
 //! `DataChanged` names each kind that changed, once.
 //!
+//! When to sync is the background loop's ([`crate::background`]): told by the change stream
+//! ([`stream`]) while it is up, polling only while it is down.
+//!
 //! A home in a community this device had none in (an invitation accepted) starts the feed
 //! over, since that community's earlier notices lie behind the stored cursor.
 //!
@@ -18,6 +21,7 @@
 //! notices, passes, bills and tickets at the same sync, whatever list is pulled whole or not.
 
 pub(crate) mod feed;
+pub(crate) mod stream;
 
 use crate::error::Error;
 use crate::inner::{Account, Inner};
