@@ -8,7 +8,8 @@
 //! commit or rollback) and reads the last committed sequence number; only a committed change
 //! is ever announced. The latest number is a `watch` value: a burst of changes wakes each
 //! stream once, and a stream that was busy sees the newest number, never a backlog. A writer
-//! outside this process (the CLI on the same database) is caught at the next keep-alive tick.
+//! outside this process (the service desk's CLI on the same database) has no hook here: the
+//! task also reads the log's end every [`OUTSIDE_WRITERS`] (a plain read, no lock).
 //!
 //! The hub says nothing about who may see a change: each stream asks the log for the rows its
 //! resident may see ([`super::rows_after`]), the same rows the feed would render.
@@ -21,6 +22,8 @@ use tokio::sync::{Notify, watch};
 
 /// How often an idle stream sends a keep-alive comment (and checks its token).
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often the log's end is read for writers outside this process.
+pub const OUTSIDE_WRITERS: Duration = Duration::from_secs(2);
 
 /// The announcer shared by the pool's hooks, its task and every stream.
 #[derive(Debug)]
@@ -67,25 +70,29 @@ impl Hub {
     /// Announces committed changes until the server stops (one task per server).
     pub async fn run(self: Arc<Self>, db: SqlitePool) {
         let mut closing = self.closing.subscribe();
+        let mut poked = true;
         loop {
-            match self.announce(&db).await {
-                Ok(()) => {}
-                Err(err) => tracing::warn!(error = %err, "reading the change log's end failed"),
+            if let Err(err) = self.announce(&db, poked).await {
+                tracing::warn!(error = %err, "reading the change log's end failed");
             }
-            tokio::select! {
-                () = self.appended.notified() => {}
-                // Writers outside this process have no hook here.
-                () = tokio::time::sleep(self.keep_alive()) => {}
+            poked = tokio::select! {
+                () = self.appended.notified() => true,
+                () = tokio::time::sleep(OUTSIDE_WRITERS) => false,
                 _ = closing.wait_for(|closing| *closing) => return,
-            }
+            };
         }
     }
 
-    async fn announce(&self, db: &SqlitePool) -> sqlx::Result<()> {
-        // Waits for the writer whose insert poked us to commit (or roll back).
-        let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
-        let seq = super::max_seq(&mut tx).await?;
-        tx.commit().await?;
+    async fn announce(&self, db: &SqlitePool, poked: bool) -> sqlx::Result<()> {
+        let seq = if poked {
+            // Waits for the writer whose insert poked us to commit (or roll back).
+            let mut tx = db.begin_with("BEGIN IMMEDIATE").await?;
+            let seq = super::max_seq(&mut tx).await?;
+            tx.commit().await?;
+            seq
+        } else {
+            super::max_seq(&mut *db.acquire().await?).await?
+        };
         self.latest.send_if_modified(|latest| {
             let grew = seq > *latest;
             *latest = (*latest).max(seq);

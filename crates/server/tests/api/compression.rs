@@ -46,7 +46,11 @@ async fn answers_are_compressed_only_when_the_client_asks() {
     let plain: Value = serde_json::from_slice(&plain).expect("identity JSON");
 
     let gzipped = fetch(&fx, "/v1/notices", &token, Some("gzip")).await;
-    assert_eq!(encoding(&gzipped).as_deref(), Some("gzip"), "asked for gzip");
+    assert_eq!(
+        encoding(&gzipped).as_deref(),
+        Some("gzip"),
+        "asked for gzip"
+    );
     assert_eq!(
         gzipped.headers()["vary"].to_str().expect("vary"),
         "accept-encoding",
@@ -67,7 +71,11 @@ async fn answers_are_compressed_only_when_the_client_asks() {
     assert_eq!(decoded, plain, "the same answer either way");
 
     let brotli = fetch(&fx, "/v1/notices", &token, Some("br;q=1.0, gzip;q=0.5")).await;
-    assert_eq!(encoding(&brotli).as_deref(), Some("br"), "the client's preference");
+    assert_eq!(
+        encoding(&brotli).as_deref(),
+        Some("br"),
+        "the client's preference"
+    );
 }
 
 #[tokio::test]
@@ -78,8 +86,17 @@ async fn a_jpeg_attachment_is_not_compressed_again() {
     let shown = photo(&fx, &token).await;
     let created = create(&fx, &token, repair(&fx, &membership, &[shown])).await;
     assert_eq!(created.status(), StatusCode::CREATED);
-    let got = fetch(&fx, &format!("/v1/attachments/{shown}"), &token, Some("gzip, br")).await;
+    let got = fetch(
+        &fx,
+        &format!("/v1/attachments/{shown}"),
+        &token,
+        Some("gzip, br"),
+    )
+    .await;
     assert_eq!(got.headers()["content-type"], "image/jpeg");
     assert_eq!(encoding(&got), None, "a JPEG gains nothing from gzip");
-    assert_eq!(got.bytes().await.expect("bytes").as_ref(), jpeg().as_slice());
+    assert_eq!(
+        got.bytes().await.expect("bytes").as_ref(),
+        jpeg().as_slice()
+    );
 }

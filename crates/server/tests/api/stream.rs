@@ -42,7 +42,8 @@ impl Events {
         let response = request.send().await.expect("open the stream");
         assert_eq!(response.status(), StatusCode::OK, "the stream opens");
         assert_eq!(
-            response.headers()["content-type"], "text/event-stream",
+            response.headers()["content-type"],
+            "text/event-stream",
             "server-sent events"
         );
         assert!(
@@ -57,7 +58,10 @@ impl Events {
             .await
             .expect("the opening comment in time")
             .expect("the opening comment");
-        assert!(first.starts_with(':'), "a comment says the stream is up: {first:?}");
+        assert!(
+            first.starts_with(':'),
+            "a comment says the stream is up: {first:?}"
+        );
         events
     }
 
@@ -129,7 +133,11 @@ async fn a_staff_step_on_my_ticket_is_an_event_naming_only_its_kind_and_seq() {
     assert_eq!(event.event, "change");
     assert_eq!(event.data["kind"], "ticket", "{event:?}");
     let seq = event.data["seq"].as_i64().expect("seq");
-    assert_eq!(event.id, seq.to_string(), "id: is the seq, so Last-Event-ID resumes");
+    assert_eq!(
+        event.id,
+        seq.to_string(),
+        "id: is the seq, so Last-Event-ID resumes"
+    );
     assert_eq!(
         event.data.as_object().expect("object").len(),
         2,
@@ -149,14 +157,22 @@ async fn another_households_changes_are_not_heard() {
     let created = create(&fx, &wang, repair(&fx, &membership, &[])).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let jinxiu = community_id(&fx, "锦绣江南").await;
-    publish(&fx.server.state.db, &notice(jinxiu, "锦绣江南停电", &fx), now)
-        .await
-        .expect("publish");
+    publish(
+        &fx.server.state.db,
+        &notice(jinxiu, "锦绣江南停电", &fx),
+        now,
+    )
+    .await
+    .expect("publish");
     // Then one of his own community's.
     let cuihu = community_id(&fx, "翠湖花园").await;
-    publish(&fx.server.state.db, &notice(cuihu, "翠湖花园停水", &fx), now)
-        .await
-        .expect("publish");
+    publish(
+        &fx.server.state.db,
+        &notice(cuihu, "翠湖花园停水", &fx),
+        now,
+    )
+    .await
+    .expect("publish");
     let max: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
         .fetch_one(&fx.server.state.db)
         .await
@@ -176,9 +192,13 @@ async fn last_event_id_resumes_after_that_change() {
     let cuihu = community_id(&fx, "翠湖花园").await;
     let mut seqs = Vec::new();
     for title in ["停水一", "停水二", "停水三"] {
-        publish(&fx.server.state.db, &notice(cuihu, title, &fx), fx.clock.now_ms())
-            .await
-            .expect("publish");
+        publish(
+            &fx.server.state.db,
+            &notice(cuihu, title, &fx),
+            fx.clock.now_ms(),
+        )
+        .await
+        .expect("publish");
         let seq: i64 = sqlx::query_scalar("SELECT MAX(seq) FROM change_log")
             .fetch_one(&fx.server.state.db)
             .await
@@ -189,7 +209,11 @@ async fn last_event_id_resumes_after_that_change() {
     let mut events = Events::open(&fx, &token, Some(&seqs[0].to_string())).await;
     for seq in &seqs[1..] {
         let event = events.next().await.expect("a missed change");
-        assert_eq!(event.data["seq"].as_i64(), Some(*seq), "in order, once: {event:?}");
+        assert_eq!(
+            event.data["seq"].as_i64(),
+            Some(*seq),
+            "in order, once: {event:?}"
+        );
     }
     let bad = fx
         .client

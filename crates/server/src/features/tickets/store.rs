@@ -4,18 +4,18 @@
 //! `BEGIN IMMEDIATE` transaction so the check, the move and the event commit together.
 
 use chrono::NaiveDate;
+use linli_wire::sync::{ChangeOp, EntityKind};
 use linli_wire::tickets::{
     Actor, CreateTicket, Ticket, TicketEvent, TicketKind, TicketPlace, TicketState, TicketUrgency,
 };
-use linli_wire::sync::{ChangeOp, EntityKind};
 use linli_wire::{BillLineId, MembershipId, TicketId};
 use sqlx::{SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::MAX_PHOTOS;
 use super::rules;
-use crate::clock::from_ms;
 use crate::changes::{self, Scope};
+use crate::clock::from_ms;
 use crate::error::{ApiError, ApiResult};
 
 /// An enum's wire text, as stored (the `tickets` columns hold the contract's words).
