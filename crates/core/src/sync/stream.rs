@@ -24,7 +24,6 @@ use linli_wire::sync::StreamEvent;
 use rand::Rng as _;
 use std::sync::Arc;
 use std::sync::Weak;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
@@ -37,42 +36,6 @@ pub(crate) const STREAM_BACKOFF: Backoff = Backoff {
 pub(crate) const STREAM_IDLE: Duration = Duration::from_secs(45);
 /// The request's own limit; the backend ends the stream when the access token expires.
 const STREAM_TIMEOUT: Duration = Duration::from_secs(3600);
-
-/// Whether the stream is up, and the app's switch to pause it.
-#[derive(Debug)]
-pub(crate) struct PushState {
-    up: AtomicBool,
-    paused: watch::Sender<bool>,
-    /// Poked at sign-in: a stream task waiting for an account tries at once.
-    kick: Notify,
-}
-
-impl Default for PushState {
-    fn default() -> Self {
-        Self {
-            up: AtomicBool::new(false),
-            paused: watch::Sender::new(false),
-            kick: Notify::new(),
-        }
-    }
-}
-
-impl PushState {
-    /// Whether the backend is telling us of changes right now (no need to poll).
-    pub(crate) fn is_up(&self) -> bool {
-        self.up.load(Ordering::SeqCst)
-    }
-
-    /// Drops the stream and keeps it closed (`true`), or lets it connect again (`false`).
-    pub(crate) fn pause(&self, paused: bool) {
-        self.paused.send_replace(paused);
-    }
-
-    /// Someone signed in: try to connect now.
-    pub(crate) fn kick(&self) {
-        self.kick.notify_one();
-    }
-}
 
 /// Why a held stream ended.
 enum Ended {
@@ -96,7 +59,7 @@ pub(crate) async fn run(core: Weak<Inner>, wake: Arc<Notify>, mut stop: watch::R
             return;
         };
         let clock = Arc::clone(&inner.clock);
-        let mut paused = inner.push.paused.subscribe();
+        let mut paused = inner.push.paused();
         let outcome = if *paused.borrow_and_update() {
             None
         } else {
@@ -110,7 +73,7 @@ pub(crate) async fn run(core: Weak<Inner>, wake: Arc<Notify>, mut stop: watch::R
                 Err(_) => None,
             }
         };
-        inner.push.up.store(false, Ordering::SeqCst);
+        inner.push.set_up(false);
         let wait = match outcome {
             Some(Ended::WasUp) => {
                 failures = 1;
@@ -136,7 +99,7 @@ pub(crate) async fn run(core: Weak<Inner>, wake: Arc<Notify>, mut stop: watch::R
             () = async {
                 match wait {
                     Some(wait) => clock.sleep(wait).await,
-                    None => push.kick.notified().await,
+                    None => push.kicked().await,
                 }
             } => {}
             () = resumed, if waiting_to_resume => {}
@@ -183,7 +146,7 @@ impl Inner {
                 if !up {
                     // The opening comment: the stream is up; catch up on what it missed.
                     up = true;
-                    self.push.up.store(true, Ordering::SeqCst);
+                    self.push.set_up(true);
                     wake.notify_one();
                 }
                 if let Some(event) = parse(&block) {
