@@ -24,6 +24,7 @@ mod keyring;
 mod kill;
 mod members;
 mod moving_out;
+mod notice_search;
 mod offline;
 mod outbox;
 mod passes;

@@ -365,3 +365,88 @@ async fn phone_photos_in_all_eight_orientations_reach_the_backend_upright_and_wi
         failures.join("\n")
     );
 }
+
+/// One of the core's photo fixtures (crates/core/src/photo/fixtures).
+fn core_fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/core/src/photo/fixtures")
+        .join(name)
+}
+
+/// The RGB of `jpeg`'s pixel at (x, y).
+fn pixel(jpeg: &[u8], x: usize, y: usize) -> [u8; 3] {
+    let image = turbojpeg::decompress(jpeg, turbojpeg::PixelFormat::RGB).expect("a JPEG");
+    let at = y * image.pitch + 3 * x;
+    [image.pixels[at], image.pixels[at + 1], image.pixels[at + 2]]
+}
+
+#[tokio::test]
+async fn an_iphone_heic_and_a_cmyk_jpeg_reach_the_backend_as_the_same_clean_jpeg() {
+    let env = Env::start().await;
+    let (core, _) = env.signed_in().await;
+    // A HEIC turned 90° by its container's irot, with EXIF (orientation 6, GPS, Make "ACME");
+    // an Adobe YCCK JPEG with red, cyan and half-black patches (crates/core/src/photo/tests).
+    let heic = core_fixture("irot90-exif-gps.heic");
+    let cmyk = core_fixture("ycck-adobe-imagemagick.jpg");
+    let heic_raw = std::fs::read(&heic).expect("fixture");
+    assert!(contains(&heic_raw, b"ACME") && contains(&heic_raw, b"irot"));
+    let heic_draft = core.prepare_photo(&heic).await.expect("a HEIC is prepared");
+    let cmyk_draft = core
+        .prepare_photo(&cmyk)
+        .await
+        .expect("a CMYK JPEG is prepared, not damaged");
+    core.submit_ticket(NewTicket {
+        kind: TicketKind::Repair,
+        category: "pipes".into(),
+        place: TicketPlace::Unit,
+        place_note: None,
+        urgency: TicketUrgency::Normal,
+        description: "手机拍的 HEIC 照片和打印店的 CMYK 图片".into(),
+        visit_windows: Vec::new(),
+        photo_ids: vec![heic_draft.id, cmyk_draft.id],
+        anonymous: false,
+        bill_line_id: None,
+    })
+    .await
+    .expect("queued");
+    let status = core.sync_now().await.expect("sync");
+    assert_eq!(
+        status.outbox_pending, 0,
+        "the report and both photos were sent"
+    );
+    assert_eq!(
+        env.server
+            .count("SELECT COUNT(*) FROM uploads WHERE status = 'complete'")
+            .await,
+        2,
+        "the backend accepted both prepared photos"
+    );
+
+    let stored_heic = stored(&env, heic_draft.id);
+    let header = turbojpeg::read_header(&stored_heic).expect("the backend holds a JPEG");
+    assert_eq!(
+        (header.width, header.height),
+        (48, 64),
+        "turned once by irot"
+    );
+    for needle in [&b"Exif\0"[..], b"ACME", b"ftyp"] {
+        assert!(
+            !contains(&stored_heic, needle),
+            "nothing of the HEIC container or its EXIF reaches the backend ({needle:?})"
+        );
+    }
+    let blue = pixel(&stored_heic, 40, 8);
+    assert!(
+        blue[2] > 200 && blue[0] < 60,
+        "the blue quarter is top right after the turn: {blue:?}"
+    );
+
+    let stored_cmyk = stored(&env, cmyk_draft.id);
+    for (x, want) in [(8, [255, 0, 0]), (24, [0, 255, 255]), (40, [128, 128, 128])] {
+        let got = pixel(&stored_cmyk, x, 8);
+        assert!(
+            got.iter().zip(want).all(|(g, w)| g.abs_diff(w) <= 24),
+            "the CMYK patch at x={x} is {got:?} in the stored photo, not {want:?}"
+        );
+    }
+}

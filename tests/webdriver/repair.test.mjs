@@ -1,10 +1,12 @@
 // A repair report in the real window (issue: repairs and complaints with photos): written with
-// two photos while the backend is down, shown as waiting to be sent, sent when it is back
+// three photos while the backend is down, shown as waiting to be sent, sent when it is back
 // (photos first, then the report, each once), completed by the service desk's command line,
 // confirmed as rated by the resident. The backend agrees, and what it stored carries no GPS
 // or device tags. The resident's first photo is a real phone JPEG held sideways
 // (tests/fixtures/photos/orientation-6.jpg: GPS, make, model, serial numbers, a thumbnail,
-// XMP); what the backend stored of it has none of them and shows the picture upright.
+// XMP); what the backend stored of it has none of them and shows the picture upright. The
+// third is an iPhone-style HEIC (turned by its container's irot, EXIF with GPS and a device
+// name: crates/core/src/photo/fixtures): picked like any photo, stored as an upright JPEG.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,7 @@ const PASSWORD = 'demo1234';
 const shots = join(process.env.LINLI_ARTIFACTS ?? tempDir('artifacts'), 'repair');
 const icons = join(import.meta.dirname, '../../icons');
 const sideways = join(import.meta.dirname, '../fixtures/photos/orientation-6.jpg');
+const heic = join(import.meta.dirname, '../../crates/core/src/photo/fixtures/irot90-exif-gps.heic');
 /** The tags a phone puts in that must not leave the device (exiftool names). */
 const PHONE_TAGS = ['GPSLatitude', 'GPSLongitude', 'Make', 'Model', 'SerialNumber', 'LensSerialNumber', 'ThumbnailImage', 'Orientation'];
 /** The fixtures' upright picture, quadrant by quadrant (tests/fixtures/photos/README.md). */
@@ -82,7 +85,7 @@ function turns(file) {
   return out;
 }
 
-test('a repair written offline with two photos is sent once, completed by staff and rated', async () => {
+test('a repair written offline with three photos (one HEIC) is sent once, completed by staff and rated', async () => {
   const notifications = await startNotificationService();
   open.notifications = notifications;
   let server = await startServer(tempDir('server'));
@@ -118,6 +121,8 @@ test('a repair written offline with two photos is sent once, completed by staff 
   await eventually('the first photo is prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 1);
   await (await byId(browser, 'ticket-photo-input')).addValue(join(icons, '128x128@2x.png'));
   await eventually('both photos are prepared', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 2);
+  await (await byId(browser, 'ticket-photo-input')).addValue(heic);
+  await eventually('the HEIC photo is prepared too', async () => (await browser.$$('[data-testid="ticket-photo"][data-state="ready"]')).length === 3);
   screenshot(shots, '01-report');
   await (await byId(browser, 'ticket-submit')).click();
   const state = await byId(browser, 'ticket-state');
@@ -155,7 +160,7 @@ test('a repair written offline with two photos is sent once, completed by staff 
     const [w, h] = await browser.execute((el) => [el.naturalWidth, el.naturalHeight], img);
     return w > 0 && h > w;
   });
-  assert.equal((await browser.$$('.head [data-testid="ticket-photo-shown"]')).length, 2, "the resident's two photos, from the backend now");
+  assert.equal((await browser.$$('.head [data-testid="ticket-photo-shown"]')).length, 3, "the resident's three photos, from the backend now");
   screenshot(shots, '04-completed');
   // Told once per step, never twice: one line each, or one summary when several came at once.
   await eventually('a desktop notification', async () => notifications.shown.length > 0);
@@ -179,7 +184,7 @@ test('a repair written offline with two photos is sent once, completed by staff 
   await phone.signIn(PHONE, PASSWORD);
   const list = (await phone.get('/v1/tickets')).body.items;
   assert.equal(list.length, 1, 'the report exists once');
-  assert.equal(list[0].attachment_ids.length, 2, 'with both photos');
+  assert.equal(list[0].attachment_ids.length, 3, 'with all three photos');
   assert.equal(list[0].state, 'closed');
   assert.equal(list[0].rating.overall, 5);
   const actions = list[0].events.map((e) => e.action);
@@ -191,6 +196,9 @@ test('a repair written offline with two photos is sent once, completed by staff 
   const phonePhotoStored = join(server.dataDir, 'uploads', list[0].attachment_ids[0]);
   assert.deepEqual(phoneTags(phonePhotoStored), {}, 'no GPS, device, serial, thumbnail, orientation or XMP left the device');
   assert.deepEqual(turns(phonePhotoStored), [], 'the sideways phone photo is stored upright');
+  // The HEIC (the third added) as a JPEG, turned once by its irot: portrait 48×64.
+  const heicStored = join(server.dataDir, 'uploads', list[0].attachment_ids[2]);
+  assert.equal(execFileSync('identify', ['-format', '%m %wx%h', heicStored], { encoding: 'utf8' }), 'JPEG 48x64', 'the HEIC is stored as an upright JPEG');
   for (const id of [...list[0].attachment_ids, ...afterPhotos]) {
     const tags = execFileSync('exiftool', ['-s', '-GPS:all', '-Make', '-Model', '-SerialNumber', join(server.dataDir, 'uploads', id)], { encoding: 'utf8' });
     assert.equal(tags.trim(), '', `no GPS or device tags in what the server stored: ${tags}`);

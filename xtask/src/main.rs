@@ -16,10 +16,12 @@
 //! tauri-driver) before they start, so a clean clone needs nothing else.
 
 mod bench;
+mod bench_formats;
 mod bindings;
 mod cycles;
 mod demo;
 mod docs;
+mod measure;
 mod setup;
 mod sh;
 mod soak;

@@ -19,6 +19,10 @@ const APT_PACKAGES: &[&str] = &[
     // libjpeg-turbo 3, vendored by the turbojpeg crate for photo preparation.
     "cmake",
     "nasm",
+    // HEIC/HEIF/AVIF photos: the system libheif (with its HEVC/AV1 codecs) that libheif-rs
+    // links; heif-enc/heif-info to make and inspect test pictures.
+    "libheif-dev",
+    "libheif-examples",
     // Running the real window headless and driving it.
     "xvfb",
     "xauth",
@@ -125,9 +129,24 @@ const PY_PACKAGES: &[&str] = &["cwt==3.3.0", "pycose==1.1.0", "base45==0.4.4"];
 
 /// A virtualenv under target/ with the independent verifiers; returns its Python.
 pub fn python_verifiers() -> anyhow::Result<std::path::PathBuf> {
-    let venv = root().join("target/py-verifiers");
+    venv("py-verifiers", PY_PACKAGES)
+}
+
+/// PyPI packages of the independent API clients tests/contract runs against the server: an
+/// OpenAPI fuzzer and a client generator.
+const PY_CONTRACT_PACKAGES: &[&str] = &["schemathesis==4.32.5", "openapi-python-client==0.29.1"];
+
+/// A virtualenv under target/ with the contract's independent clients; returns its Python.
+pub fn python_contract() -> anyhow::Result<std::path::PathBuf> {
+    venv("py-contract", PY_CONTRACT_PACKAGES)
+}
+
+/// A virtualenv `target/<name>` with exactly `packages` installed (a stamp names them, so a
+/// changed pin installs again); returns its Python.
+fn venv(name: &str, packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    let venv = root().join("target").join(name);
     let python = venv.join("bin/python");
-    let stamp = venv.join(format!("installed-{}", PY_PACKAGES.join("+")));
+    let stamp = venv.join(format!("installed-{}", packages.join("+")));
     if stamp.is_file() {
         return Ok(python);
     }
@@ -139,9 +158,9 @@ pub fn python_verifiers() -> anyhow::Result<std::path::PathBuf> {
         "--quiet",
         "--disable-pip-version-check",
     ];
-    args.extend_from_slice(PY_PACKAGES);
+    args.extend_from_slice(packages);
     Cmd::new(&python.to_string_lossy(), &args).run()?;
-    std::fs::write(&stamp, b"").context("mark the verifier venv complete")?;
+    std::fs::write(&stamp, b"").with_context(|| format!("mark the {name} venv complete"))?;
     Ok(python)
 }
 

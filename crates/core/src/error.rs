@@ -97,12 +97,16 @@ pub enum PhotoError {
     /// The file is empty.
     #[error("the file is empty")]
     Empty,
-    /// The file is not a picture (or not one of JPEG, PNG, WebP).
+    /// The file is not a picture at all.
     #[error("the file is not a picture")]
     NotAnImage,
-    /// HEIC/HEIF/AVIF: not supported yet; the resident can export as JPEG.
-    #[error("HEIC pictures are not supported yet; please export the photo as JPEG")]
-    Heic,
+    /// A picture in a format that is not read here (TIFF, BMP, JPEG XL, …, or a HEIF whose
+    /// codec this system lacks), named.
+    #[error("{format} pictures cannot be used; pick a JPEG, PNG, WebP, GIF or HEIC photo")]
+    Unsupported {
+        /// The format, as residents know it ("TIFF", "JPEG XL").
+        format: &'static str,
+    },
     /// Too large to prepare safely.
     #[error("the picture is too large ({width}×{height})")]
     TooLarge {
@@ -164,7 +168,7 @@ pub fn photo_code(err: &PhotoError) -> ErrorCode {
     match err {
         PhotoError::Empty => ErrorCode::PhotoEmpty,
         PhotoError::NotAnImage => ErrorCode::PhotoUnreadable,
-        PhotoError::Heic => ErrorCode::PhotoHeic,
+        PhotoError::Unsupported { .. } => ErrorCode::PhotoFormatUnsupported,
         PhotoError::TooLarge { .. } => ErrorCode::PhotoTooLarge,
         PhotoError::Damaged(_) => ErrorCode::PhotoDamaged,
     }
@@ -172,9 +176,14 @@ pub fn photo_code(err: &PhotoError) -> ErrorCode {
 
 impl From<Error> for IpcError {
     fn from(err: Error) -> Self {
+        let subject = match &err {
+            Error::Photo(PhotoError::Unsupported { format }) => Some((*format).to_owned()),
+            _ => None,
+        };
         IpcError {
             code: err.code(),
             message: err.to_string(),
+            subject,
         }
     }
 }

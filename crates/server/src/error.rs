@@ -279,7 +279,6 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         | C::ClipboardUnavailable
         | C::PhotoEmpty
         | C::PhotoUnreadable
-        | C::PhotoHeic
         | C::PhotoTooLarge
         | C::PhotoDamaged
         | C::JoinLinkInvalid
@@ -287,6 +286,7 @@ pub fn title(code: ErrorCode, lang: Lang) -> &'static str {
         | C::PinMismatch
         | C::NoBackend
         | C::Internal
+        | C::PhotoFormatUnsupported
         | C::Unknown => ("错误", "Error"),
     };
     match lang {

@@ -4,6 +4,8 @@
 //! name the member) and [`IdempotencyKey`]; and, never failing, [`ClientAddr`] (the address
 //! per-address limits count by). Nothing here reads the `Host` header: the server's own URL is
 //! configuration ([`crate::AppState::public_url`]).
+//! [`PageLimit`] is a query member: a page size the contract bounds and the server holds to
+//! (out of range is the query's rejection, 400 `bad-request`, never quietly clamped).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -226,6 +228,10 @@ impl FromRequestParts<AppState> for Staff {
 /// the mapping every foreign rejection goes through): not JSON is `bad-request` (400), a wrong
 /// shape `validation-failed` (422), no `application/json` `unsupported-media-type` (415), over
 /// the body limit `payload-too-large` (413).
+///
+/// Numbers are read as the contract's JSON Schema reads them: `4.0` is the integer 4 (a JSON
+/// number with no fraction is an integer there, and a generated client may send one), so
+/// [`integral`] turns such numbers into integers before the body takes its Rust shape.
 #[derive(Debug)]
 pub struct AppJson<T>(pub T);
 
@@ -233,10 +239,44 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(err) => Err(ApiError::from_status(err.status()).detail(err.body_text())),
+        let value = match axum::Json::<serde_json::Value>::from_request(request, state).await {
+            Ok(axum::Json(value)) => integral(value),
+            Err(err) => return Err(ApiError::from_status(err.status()).detail(err.body_text())),
+        };
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|err| {
+                ApiError::new(ErrorCode::ValidationFailed).detail(format!(
+                    "Failed to deserialize the JSON body into the target type: {err}"
+                ))
+            })
+    }
+}
+
+/// `value` with every number that has no fraction (and fits) as an integer.
+fn integral(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 every integer is exact in an f64, so the cast below is exact too.
+            let exact = f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0;
+            #[allow(clippy::cast_possible_truncation)]
+            let whole = f as i64;
+            if exact {
+                Value::from(whole)
+            } else {
+                Value::Number(n)
+            }
         }
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(members) => Value::Object(
+            members
+                .into_iter()
+                .map(|(key, value)| (key, integral(value)))
+                .collect(),
+        ),
+        other => other,
     }
 }
 
@@ -261,7 +301,7 @@ impl<S: Sync> FromRequestParts<S> for IdempotencyKey {
     }
 }
 
-fn parse_key(raw: &str) -> Option<String> {
+pub(crate) fn parse_key(raw: &str) -> Option<String> {
     let inner = match raw.strip_prefix('"') {
         Some(rest) => rest.strip_suffix('"')?,
         None => raw,
@@ -274,9 +314,64 @@ fn parse_key(raw: &str) -> Option<String> {
     ok.then(|| inner.to_owned())
 }
 
+/// A page size asked for in a query (`limit`): `MIN` to `MAX`, `DEFAULT` when absent. Its
+/// schema states the range and the default, from the same constants the check uses; a value
+/// outside it fails the query's deserialisation, so the query extractor's rejection (400
+/// `bad-request`, rendered as every rejection is) answers it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageLimit<const MIN: u32, const MAX: u32, const DEFAULT: u32>(u32);
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> PageLimit<MIN, MAX, DEFAULT> {
+    /// The page size.
+    pub const fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> Default for PageLimit<MIN, MAX, DEFAULT> {
+    fn default() -> Self {
+        Self(DEFAULT)
+    }
+}
+
+impl<'de, const MIN: u32, const MAX: u32, const DEFAULT: u32> serde::Deserialize<'de>
+    for PageLimit<MIN, MAX, DEFAULT>
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = u32::deserialize(deserializer)?;
+        if (MIN..=MAX).contains(&value) {
+            Ok(Self(value))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "limit must be {MIN} to {MAX}, not {value}"
+            )))
+        }
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> utoipa::PartialSchema
+    for PageLimit<MIN, MAX, DEFAULT>
+{
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+            .minimum(Some(MIN))
+            .maximum(Some(MAX))
+            .default(Some(DEFAULT.into()))
+            .into()
+    }
+}
+
+impl<const MIN: u32, const MAX: u32, const DEFAULT: u32> utoipa::ToSchema
+    for PageLimit<MIN, MAX, DEFAULT>
+{
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{ClientAddr, parse_key};
+    use super::{ClientAddr, PageLimit, parse_key};
 
     #[test]
     fn a_client_counts_by_its_ipv4_address_or_its_ipv6_block() {
@@ -289,6 +384,28 @@ mod tests {
             "one subscriber's /64 is one client"
         );
         assert_eq!(of("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+    }
+
+    #[test]
+    fn numbers_without_a_fraction_are_integers_as_in_json_schema() {
+        let value = super::integral(serde_json::json!({"a": [4.0, 4.5, -0.0, 1e300], "b": 7}));
+        assert_eq!(value, serde_json::json!({"a": [4, 4.5, 0, 1e300], "b": 7}));
+    }
+
+    #[test]
+    fn a_page_limit_out_of_range_is_refused_not_clamped() {
+        type Limit = PageLimit<1, 100, 20>;
+        let parse = |query: &str| {
+            let uri: axum::http::Uri = format!("/v1/notices?{query}").parse().expect("uri");
+            axum::extract::Query::<std::collections::HashMap<String, Limit>>::try_from_uri(&uri)
+                .map(|axum::extract::Query(mut m)| m.remove("limit"))
+        };
+        assert_eq!(parse("limit=1").ok().flatten().map(Limit::get), Some(1));
+        assert_eq!(parse("limit=100").ok().flatten().map(Limit::get), Some(100));
+        for bad in ["limit=0", "limit=101", "limit=-1", "limit=ten"] {
+            assert!(parse(bad).is_err(), "{bad} is refused, not clamped");
+        }
+        assert_eq!(Limit::default().get(), 20, "absent is the default");
     }
 
     #[test]

@@ -1,13 +1,11 @@
-//! `linli-server`: the reference backend.
-//!
-//! `linli-server serve --data-dir DIR --addr 127.0.0.1:8443 [--demo] [--public-url URL]` prints
-//! one JSON line, `{"url": "...", "ca": "<path of the CA certificate>"}`, once it listens (port
-//! 0 picks a free port), then serves until interrupted; the URLs it hands out (checkout pages)
-//! are under `--public-url` (default: the address it listens on), never a request's `Host`. `linli-server demo-accounts` lists the demo
-//! sign-ins; `linli-server join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
-//! out.png]` prints the community's join link (pinned to the data dir's CA, or to the server's
-//! own certificate) and writes its QR code. `gate-add` / `staff-add` print a token with its
-//! expiry (`--valid-days`); `gate-revoke` / `staff-revoke` stop one at once.
+//! `linli-server`: the reference backend. `serve --data-dir DIR --addr 127.0.0.1:8443 [--demo]
+//! [--public-url URL]` prints `{"url", "ca"}` as one JSON line once it listens (port 0 picks a
+//! free port) and serves until interrupted; the URLs it hands out (checkout pages) are under
+//! `--public-url` (default: its listening address), never a request's `Host`. `demo-accounts`
+//! lists the demo sign-ins; `join-link --community 翠湖花园 [--url …] [--pin ca|leaf] [--qr
+//! out.png]` prints a join link (pinned to the data dir's CA or the server's own certificate)
+//! and writes its QR code; `gate-add` / `staff-add` print a token with its expiry
+//! (`--valid-days`), `gate-revoke` / `staff-revoke` stop one at once.
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
@@ -48,9 +46,8 @@ enum Command {
         #[arg(long, env = "LINLI_SERVER_PUBLIC_URL")]
         public_url: Option<String>,
     },
-    /// Print a community's join link (with the pin of this data dir's CA, or of the server's
-    /// own certificate) as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`, and
-    /// write its QR code as a PNG when asked.
+    /// Print a community's join link (pinned to this data dir's CA or the server's certificate)
+    /// as one JSON line, `{"link", "community", "pin", "pin_of", "qr"}`; `--qr` writes its QR.
     JoinLink {
         /// Database and TLS files.
         #[arg(long, env = "LINLI_SERVER_DATA_DIR")]
@@ -61,9 +58,8 @@ enum Command {
         /// The backend's address as residents reach it.
         #[arg(long, default_value = "https://127.0.0.1:8443")]
         url: String,
-        /// Which certificate the pin names: `ca` (survives renewing the server's certificate
-        /// under the CA) or `leaf` (exactly the server's certificate today: after a renewal,
-        /// residents join again with a new link).
+        /// Which certificate the pin names: `ca` (survives a renewal under the CA) or `leaf`
+        /// (today's server certificate exactly: after a renewal residents join by a new link).
         #[arg(long, value_enum, default_value_t = linli_server::features::communities::PinOf::Ca)]
         pin: linli_server::features::communities::PinOf,
         /// Also write the QR code here (PNG).

@@ -102,21 +102,29 @@ impl Modify for BearerAuth {
 }
 
 fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let meta = OpenApiRouter::new()
         .routes(routes!(health))
-        .routes(routes!(openapi_json))
-        .merge(auth::routes())
-        .merge(me::routes())
-        .merge(communities::routes())
-        .merge(memberships::routes())
-        .merge(homes::routes())
-        .merge(notices::routes())
-        .merge(sync::routes())
-        .merge(passes::routes())
-        .merge(gate::routes())
-        .merge(billing::routes())
-        .merge(tickets::routes())
-        .merge(uploads::routes())
+        .routes(routes!(openapi_json));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(feature("meta", meta))
+        .merge(feature("auth", auth::routes()))
+        .merge(feature("me", me::routes()))
+        .merge(feature("communities", communities::routes()))
+        .merge(feature("memberships", memberships::routes()))
+        .merge(feature("homes", homes::routes()))
+        .merge(feature("notices", notices::routes()))
+        .merge(feature("sync", sync::routes()))
+        .merge(feature("passes", passes::routes()))
+        .merge(feature("gate", gate::routes()))
+        .merge(feature("billing", billing::routes()))
+        .merge(feature("tickets", tickets::routes()))
+        .merge(feature("uploads", uploads::routes()))
+}
+
+/// A feature's routes, their operations named `<feature>_<handler>` (unique in the contract).
+fn feature(name: &str, mut routes: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    crate::document::name_operations(name, routes.get_openapi_mut());
+    routes
 }
 
 /// Liveness answer.
@@ -138,15 +146,16 @@ pub async fn health() -> Json<Health> {
 /// This contract as OpenAPI 3.1.
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")))]
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+pub async fn openapi_json() -> Json<serde_json::Value> {
     Json(openapi())
 }
 
-/// The OpenAPI document.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, as JSON (its last touches are made on the JSON: utoipa's own types
+/// would spell a link's `operationId` wrongly).
+pub fn openapi() -> serde_json::Value {
     let (_, mut doc) = api().split_for_parts();
     document_foreign_errors(&mut doc);
-    doc
+    crate::document::refine(&doc)
 }
 
 /// The answers every route gives before its handler decides anything, as shared components:
@@ -267,6 +276,7 @@ pub fn router(state: AppState) -> Router {
         // (attachments are JPEG/PNG/WebP already) and the event stream (it must flush each
         // event, not a compressor's block).
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(crate::unread::mark))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)

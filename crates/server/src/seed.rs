@@ -10,13 +10,13 @@ mod ledger;
 mod notices;
 pub mod tickets;
 
-use notices::{Demo, NOTICES};
+use notices::{Demo, NOTICES, targets_of};
 
 use crate::changes::{self, Scope};
 use crate::features::auth::hash_password;
 use crate::features::notices::{NewNotice, publish};
 use chrono::{DateTime, Duration, Timelike, Utc};
-use linli_wire::notices::NoticePriority;
+use linli_wire::notices::{NoticeCategory, NoticePriority};
 use linli_wire::sync::{ChangeOp, EntityKind};
 use sqlx::SqlitePool;
 use uuid::Uuid;
@@ -270,6 +270,14 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
             starts_at,
             ends_at,
             expires_at: None,
+            // An outage's service comes back when its window ends.
+            service_back_at: ends_at.filter(|_| {
+                matches!(
+                    demo.category,
+                    NoticeCategory::WaterOutage | NoticeCategory::PowerOutage
+                )
+            }),
+            targets: targets_of(demo.title),
         };
         publish(db, &notice, now_ms).await?;
     }
@@ -290,6 +298,24 @@ pub async fn seed(db: &SqlitePool, now: DateTime<Utc>) -> anyhow::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_targeted_demo_notice_exists_and_names_its_sites_buildings() {
+        for (title, buildings) in notices::TARGETED {
+            let demo = NOTICES
+                .iter()
+                .find(|n| n.title == *title)
+                .unwrap_or_else(|| panic!("{title} is a demo notice"));
+            for building in *buildings {
+                assert!(
+                    UNITS
+                        .iter()
+                        .any(|(site, b, ..)| *site == demo.site && b == building),
+                    "{title}: {building} has demo units in its community, so publishing accepts it"
+                );
+            }
+        }
+    }
 
     #[test]
     fn there_are_enough_realistic_notices() {

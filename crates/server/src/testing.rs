@@ -271,6 +271,20 @@ impl TestServer {
         title: &str,
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> NoticeId {
+        self.publish_targeted(community, title, expires_at, &[], None)
+            .await
+    }
+
+    /// Publishes a notice to some buildings (`(building, entrance)` as the directory names
+    /// them), with when service comes back; panics when a target is not in the directory.
+    pub async fn publish_targeted(
+        &self,
+        community: &str,
+        title: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+        targets: &[(&str, Option<&str>)],
+        service_back_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> NoticeId {
         let community_id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
             .bind(community)
             .fetch_one(&self.db)
@@ -289,6 +303,14 @@ impl TestServer {
             starts_at: None,
             ends_at: None,
             expires_at,
+            service_back_at,
+            targets: targets
+                .iter()
+                .map(|(building, entrance)| linli_wire::notices::NoticeTarget {
+                    building: (*building).to_owned(),
+                    entrance: entrance.map(str::to_owned),
+                })
+                .collect(),
         };
         NoticeId(
             publish(&self.db, &notice, self.clock.now_ms())

@@ -2,9 +2,9 @@
 //!
 //! A server error travels as an RFC 9457 problem (`application/problem+json`) whose `code`
 //! member is one of [`ErrorCode`]. The client core maps every failure, remote or local, onto the
-//! same codes, and the shell sends `{code, message}` ([`IpcError`]) to the UI, which branches on
-//! `code` only. `title`/`detail`/`message` are for people and may be localised; never match on
-//! them.
+//! same codes, and the shell sends `{code, message, subject?}` ([`IpcError`]) to the UI, which
+//! branches on `code` only. `title`/`detail`/`message` are for people and may be localised;
+//! never match on them.
 //!
 //! Codes are spelled exactly as in the problem registry (kebab-case). Add a code only when a
 //! consumer branches on it.
@@ -117,10 +117,8 @@ pub enum ErrorCode {
     ClipboardUnavailable,
     /// A picked photo is an empty file.
     PhotoEmpty,
-    /// A picked file is not a picture (JPEG, PNG or WebP).
+    /// A picked file is not a picture at all.
     PhotoUnreadable,
-    /// A HEIC photo: not supported yet; export it as JPEG.
-    PhotoHeic,
     /// A picked photo is too large to prepare.
     PhotoTooLarge,
     /// A picked photo is truncated or damaged (or the server refused it).
@@ -150,6 +148,9 @@ pub enum ErrorCode {
     PassUsedUp,
     /// A gate entry refused: the pass was revoked before it.
     PassRevoked,
+    /// A picked picture is in a format that is not read (TIFF, BMP, JPEG XL, …); the message
+    /// names it.
+    PhotoFormatUnsupported,
 
     /// A code this build does not know yet (a newer server); treat as a generic failure.
     #[serde(other)]
@@ -205,7 +206,6 @@ impl ErrorCode {
         Self::ClipboardUnavailable,
         Self::PhotoEmpty,
         Self::PhotoUnreadable,
-        Self::PhotoHeic,
         Self::PhotoTooLarge,
         Self::PhotoDamaged,
         Self::JoinLinkInvalid,
@@ -219,6 +219,7 @@ impl ErrorCode {
         Self::PassExpired,
         Self::PassUsedUp,
         Self::PassRevoked,
+        Self::PhotoFormatUnsupported,
         Self::Unknown,
     ];
 
@@ -271,7 +272,6 @@ impl ErrorCode {
             Self::ClipboardUnavailable => "clipboard-unavailable",
             Self::PhotoEmpty => "photo-empty",
             Self::PhotoUnreadable => "photo-unreadable",
-            Self::PhotoHeic => "photo-heic",
             Self::PhotoTooLarge => "photo-too-large",
             Self::PhotoDamaged => "photo-damaged",
             Self::JoinLinkInvalid => "join-link-invalid",
@@ -285,6 +285,7 @@ impl ErrorCode {
             Self::PassExpired => "pass-expired",
             Self::PassUsedUp => "pass-used-up",
             Self::PassRevoked => "pass-revoked",
+            Self::PhotoFormatUnsupported => "photo-format-unsupported",
             Self::Unknown => "unknown",
         }
     }
@@ -336,7 +337,6 @@ impl ErrorCode {
             | Self::ClipboardUnavailable
             | Self::PhotoEmpty
             | Self::PhotoUnreadable
-            | Self::PhotoHeic
             | Self::PhotoTooLarge
             | Self::PhotoDamaged
             | Self::JoinLinkInvalid
@@ -344,6 +344,7 @@ impl ErrorCode {
             | Self::PinMismatch
             | Self::NoBackend
             | Self::Internal
+            | Self::PhotoFormatUnsupported
             | Self::Unknown => 500,
         }
     }
@@ -473,6 +474,11 @@ pub struct IpcError {
     pub code: ErrorCode,
     /// A readable message for logs and as a fallback; the UI shows its own text per code.
     pub message: String,
+    /// What the code's text names, where it names something: the picture format of
+    /// `photo-format-unsupported` ("TIFF"). Not localised: a name, put into the UI's text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub subject: Option<String>,
 }
 
 impl std::fmt::Display for IpcError {

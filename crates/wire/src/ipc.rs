@@ -317,3 +317,25 @@ pub enum BlockedChoice {
     /// Drop the report and its photos.
     Discard,
 }
+
+/// A stretch of a notice's text in a search result: `hit` where it matches the query. The
+/// UI renders hits as `<mark>` from these parts, never from HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct MarkedText {
+    /// The text, as it stands in the notice.
+    pub text: String,
+    /// Whether it matches one of the query's terms.
+    pub hit: bool,
+}
+
+/// One notice found by `search_notices`, with its title and a snippet of its text marked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NoticeHit {
+    /// The notice, pending read marks projected.
+    pub notice: crate::notices::Notice,
+    /// The whole title, in parts.
+    pub title: Vec<MarkedText>,
+    /// A stretch of the body around its first match (the summary when only the title
+    /// matched), with `…` parts where it was cut.
+    pub snippet: Vec<MarkedText>,
+}

@@ -78,12 +78,91 @@ pub struct Notice {
     /// After this moment the notice is no longer shown.
     #[serde(default)]
     pub expires_at: Option<DateTime<Utc>>,
+    /// When the service an outage stops (停水, 停电) is expected back, if said.
+    #[serde(default)]
+    pub service_back_at: Option<DateTime<Utc>>,
+    /// The buildings or entrances it concerns; empty for the whole community.
+    #[serde(default)]
+    pub targets: Vec<NoticeTarget>,
+    /// Whether it concerns one of the resident's homes, decided by the backend from their
+    /// active households (always true for a notice to the whole community).
+    #[serde(default = "concerns_everyone")]
+    pub affects_me: bool,
     /// When this resident read it; `null` while unread.
     #[serde(default)]
     pub read_at: Option<DateTime<Utc>>,
     /// Increases on every change; the `ETag` of the notice.
     #[ts(type = "number")]
     pub version: i64,
+}
+
+fn concerns_everyone() -> bool {
+    true
+}
+
+/// A part of the community a notice concerns: a building (every entrance of it) or one
+/// entrance of a building, named as the homes directory names them
+/// (`GET /v1/communities/{id}/buildings`, `…/entrances?building=`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+pub struct NoticeTarget {
+    /// The building, e.g. 3栋.
+    #[schema(min_length = 1, max_length = 40)]
+    pub building: String,
+    /// One entrance of it (e.g. 1单元); `null` for the whole building.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 40)]
+    pub entrance: Option<String>,
+}
+
+/// `POST /v1/staff/notices`: a notice the property publishes to one community it serves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PublishNotice {
+    /// The community (one the staff member serves).
+    pub community_id: CommunityId,
+    /// Headline, 1–60 characters.
+    #[schema(min_length = 1, max_length = 60)]
+    pub title: String,
+    /// One-line summary for the list, up to 120 characters.
+    #[serde(default)]
+    #[schema(max_length = 120)]
+    pub summary: String,
+    /// Full text, 1–5000 characters.
+    #[schema(min_length = 1, max_length = 5000)]
+    pub body: String,
+    /// Category.
+    pub category: NoticeCategory,
+    /// Priority.
+    pub priority: NoticePriority,
+    /// Pinned to the top.
+    #[serde(default)]
+    pub pinned: bool,
+    /// When the event starts, if it is one.
+    #[serde(default)]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When the event ends, if known.
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// When the service is expected back (停水, 停电), if said.
+    #[serde(default)]
+    pub service_back_at: Option<DateTime<Utc>>,
+    /// After this moment the notice is no longer shown.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The buildings or entrances it concerns (empty: the whole community), each one of the
+    /// community's directory, at most 50.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub targets: Vec<NoticeTarget>,
+}
+
+/// `POST /v1/staff/notices` answered: the notice's id and its targets as stored (trimmed,
+/// repeats dropped).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct PublishedNotice {
+    /// The new notice.
+    pub id: NoticeId,
+    /// Its targets, as residents will see them.
+    pub targets: Vec<NoticeTarget>,
 }
 
 /// `GET /v1/notices`: one page of notices, newest first.

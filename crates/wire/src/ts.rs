@@ -51,7 +51,10 @@ pub fn typescript() -> String {
         crate::homes::Refusal::decl(),
         crate::notices::NoticeCategory::decl(),
         crate::notices::NoticePriority::decl(),
+        crate::notices::NoticeTarget::decl(),
         crate::notices::Notice::decl(),
+        crate::notices::PublishNotice::decl(),
+        crate::notices::PublishedNotice::decl(),
         crate::notices::NoticePage::decl(),
         crate::notices::ReadMarks::decl(),
         crate::ids::PassId::decl(),
@@ -127,6 +130,8 @@ pub fn typescript() -> String {
         crate::ipc::NewPass::decl(),
         crate::ipc::PassViewState::decl(),
         crate::ipc::PassView::decl(),
+        crate::ipc::MarkedText::decl(),
+        crate::ipc::NoticeHit::decl(),
     ];
     let mut out = String::from(
         "// Generated from crates/wire by `cargo xtask gen-types`. Do not edit by hand.\n\n",

@@ -2,6 +2,7 @@
 
 use linli_core::Core;
 use linli_wire::NoticeId;
+use linli_wire::ipc::NoticeHit;
 use linli_wire::notices::Notice;
 use tauri::State;
 
@@ -9,6 +10,12 @@ commands! {
     /// Notices of the current household's community, from the cache.
     fn notices(core: State<'_, Core>) -> Vec<Notice> {
         core.notices().await
+    }
+
+    /// Notices matching a query (Chinese, Latin, digits), from the cache, offline: most
+    /// relevant first, matches marked as parts.
+    fn search_notices(core: State<'_, Core>, query: String) -> Vec<NoticeHit> {
+        core.search_notices(query).await
     }
 
     /// One notice, from the cache.

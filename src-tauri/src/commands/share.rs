@@ -37,5 +37,6 @@ fn clipboard_error(err: tauri_plugin_clipboard_manager::Error) -> IpcError {
     IpcError {
         code: ErrorCode::ClipboardUnavailable,
         message: format!("the clipboard refused: {err}"),
+        subject: None,
     }
 }

@@ -14,10 +14,13 @@ export interface Backend extends Commands {
 /** A failure the UI can explain: `code` decides the message. */
 export class BackendError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  /** What the code's text names (the picture format of `photo-format-unsupported`). */
+  readonly subject: string | undefined;
+  constructor(code: ErrorCode, message: string, subject?: string) {
     super(message);
     this.name = 'BackendError';
     this.code = code;
+    this.subject = subject;
   }
 }
 
@@ -26,7 +29,8 @@ export function asBackendError(err: unknown): BackendError {
   if (err instanceof BackendError) return err;
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
     const message = 'message' in err && typeof err.message === 'string' ? err.message : err.code;
-    return new BackendError(err.code as ErrorCode, message);
+    const subject = 'subject' in err && typeof err.subject === 'string' ? err.subject : undefined;
+    return new BackendError(err.code as ErrorCode, message, subject);
   }
   return new BackendError('internal', err instanceof Error ? err.message : String(err));
 }

@@ -8,7 +8,7 @@ import type { BackendView, CreateInvitation, HomeMember, Invitation, InvitationI
 import type { Community, CommunityId, CreateHomeRequest, DirectoryRoom, HomeRequest, HomeRequestId, HomeRequestsView } from '../generated/wire';
 import type { AccountView, BlockedChoice, NewTicket, PhotoDraft, Ticket, TicketId, TicketStep, TicketView } from '../generated/wire';
 import type { Bill, BillId, LedgerPeriod, PaymentChannel, PaymentOrder, PaymentOrderId, Receipt, ReceiptId } from '../generated/wire';
-import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
+import type { CoreEvent, EntityKind, Locale, MembershipId, NewPass, Notice, NoticeHit, NoticeId, PassId, PassView, SessionView, SmsCodeSent, SyncStatus } from '../generated/wire';
 import { type Backend, BackendError } from './contract';
 import { DIRECTORY_ROOMS, DEMO_USER, MEMBERSHIPS, PIXEL_PNG, demoBills, demoCheckoutPage, demoLedger, demoNotices } from './fakeData';
 
@@ -45,6 +45,8 @@ interface Decisions {
   cancelHomeRequest: HomeRequest;
   approveHomeRequest: HomeRequest;
   refuseHomeRequest: HomeRequest;
+  /** The notices a search finds, ordered and marked (the core's to decide). */
+  searchNotices: NoticeHit[];
 }
 type Decided = keyof Decisions;
 /** A scripted answer: the value itself, or made from the call's arguments (and free to change
@@ -312,6 +314,8 @@ export class FakeBackend implements Backend {
     const community = this.homes.find((m) => m.id === this.current)!.community.id;
     return this.items.filter((n) => n.community_id === community).map((n) => ({ ...n }));
   }
+
+  async searchNotices(query: string): Promise<NoticeHit[]> { return this.decided('searchNotices', [query]); }
 
   async notice(id: NoticeId): Promise<Notice> { return { ...this.found(this.items.find((n) => n.id === id), 'notice') }; }
 

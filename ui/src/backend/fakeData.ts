@@ -55,6 +55,13 @@ export const DEMO_USER: AccountView['user'] = { id: '0193a000-0000-7000-8000-000
 
 const HOUR = 3600_000;
 
+/** The buildings the targeted demo notices name, by title (the rest concern everyone). */
+const TARGETS: Record<string, string[]> = {
+  '关于3栋、5栋临时停水的通知': ['3栋', '5栋'],
+  '配电房检修停电通知': ['1栋', '2栋'],
+  '8栋供水管道维修': ['8栋'],
+};
+
 /** The two communities' notices, dated relative to `now`. */
 export function demoNotices(now: number): Notice[] {
   const rows: Array<[string, number, NoticeCategory, boolean, boolean, string, string, boolean]> = [
@@ -85,6 +92,10 @@ export function demoNotices(now: number): Notice[] {
     starts_at: urgent ? new Date(now + 24 * HOUR).toISOString() : null,
     ends_at: urgent ? new Date(now + 30 * HOUR).toISOString() : null,
     expires_at: null,
+    service_back_at: category.endsWith('_outage') && urgent ? new Date(now + 30 * HOUR).toISOString() : null,
+    targets: (TARGETS[title] ?? []).map((building) => ({ building, entrance: null })),
+    // As the backend decides it for 王芳 (翠湖花园 3栋, 锦绣江南 8栋).
+    affects_me: !TARGETS[title] || TARGETS[title]!.some((b) => b === '3栋' || b === '8栋'),
     read_at: read ? new Date(now - hoursAgo * HOUR + HOUR).toISOString() : null,
     version: 1,
   }));

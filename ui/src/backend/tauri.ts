@@ -1,6 +1,6 @@
 // The Backend over the Tauri shell: the generated command bindings over `invoke`, plus the
 // core's events. The only file that imports @tauri-apps/api. Rejections are IpcError
-// `{code, message}` objects, turned into BackendErrors here.
+// `{code, message, subject?}` objects, turned into BackendErrors here.
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import { bindCommands } from '../generated/commands';

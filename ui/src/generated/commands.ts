@@ -1,6 +1,6 @@
 // Generated from src-tauri/src/commands by `cargo xtask gen-types`; do not edit.
 // One method per command: the UI's `Backend` is these plus `onEvent`.
-import type { AccountView, Bill, BillId, BlockedChoice, Community, CommunityId, CreateHomeRequest, CreateInvitation, DirectoryRoom, HomeMember, HomeRequest, HomeRequestId, HomeRequestsView, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
+import type { AccountView, Bill, BillId, BlockedChoice, Community, CommunityId, CreateHomeRequest, CreateInvitation, DirectoryRoom, HomeMember, HomeRequest, HomeRequestId, HomeRequestsView, Invitation, InvitationId, JoinPreview, LedgerPeriod, Locale, MembershipId, NewPass, NewTicket, Notice, NoticeHit, NoticeId, PassId, PassView, PaymentChannel, PaymentOrder, PaymentOrderId, PhotoDraft, Receipt, ReceiptId, SessionView, SmsCodeSent, SyncStatus, Ticket, TicketId, TicketStep, TicketView } from './wire';
 
 /** What the app's commands take and answer. */
 export interface Commands {
@@ -77,6 +77,11 @@ export interface Commands {
   syncStatus(): Promise<SyncStatus>;
   /** Notices of the current household's community, from the cache. */
   notices(): Promise<Array<Notice>>;
+  /**
+   * Notices matching a query (Chinese, Latin, digits), from the cache, offline: most
+   * relevant first, matches marked as parts.
+   */
+  searchNotices(query: string): Promise<Array<NoticeHit>>;
   /** One notice, from the cache. */
   notice(id: NoticeId): Promise<Notice>;
   /** Marks a notice read now and queues the mark for the backend. */
@@ -183,6 +188,7 @@ export function bindCommands(invoke: Invoke): Commands {
     syncNow: () => invoke('sync_now') as Promise<SyncStatus>,
     syncStatus: () => invoke('sync_status') as Promise<SyncStatus>,
     notices: () => invoke('notices') as Promise<Array<Notice>>,
+    searchNotices: (query: string) => invoke('search_notices', { query }) as Promise<Array<NoticeHit>>,
     notice: (id: NoticeId) => invoke('notice', { id }) as Promise<Notice>,
     markNoticeRead: (id: NoticeId) => invoke('mark_notice_read', { id }) as Promise<Notice>,
     passes: () => invoke('passes') as Promise<Array<PassView>>,

@@ -12,7 +12,7 @@ export type NoticeId = string;
 
 export type MutationId = string;
 
-export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "method-not-allowed" | "invalid-transition" | "already-exists" | "room-not-found" | "already-member" | "request-pending" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-heic" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "upload-quota-exceeded" | "pass-wrong-gate-group" | "pass-not-yet-valid" | "pass-expired" | "pass-used-up" | "pass-revoked" | "unknown";
+export type ErrorCode = "validation-failed" | "unauthenticated" | "invalid-credentials" | "sms-code-invalid" | "token-expired" | "refresh-reused" | "forbidden" | "membership-required" | "role-forbidden" | "not-found" | "method-not-allowed" | "invalid-transition" | "already-exists" | "room-not-found" | "already-member" | "request-pending" | "amount-changed" | "payment-in-progress" | "already-paid" | "upload-offset-mismatch" | "checksum-mismatch" | "tus-version-unsupported" | "payload-too-large" | "unsupported-media-type" | "idempotency-in-progress" | "idempotency-key-reused" | "idempotency-key-missing" | "precondition-failed" | "precondition-required" | "sync-cursor-expired" | "rate-limited" | "bad-request" | "internal-error" | "service-unavailable" | "offline" | "bad-response" | "tls-error" | "insecure-url" | "keyring-unavailable" | "keyring-locked" | "not-signed-in" | "session-expired" | "storage-error" | "clipboard-unavailable" | "photo-empty" | "photo-unreadable" | "photo-too-large" | "photo-damaged" | "join-link-invalid" | "qr-not-found" | "pin-mismatch" | "no-backend" | "internal" | "upload-quota-exceeded" | "pass-wrong-gate-group" | "pass-not-yet-valid" | "pass-expired" | "pass-used-up" | "pass-revoked" | "photo-format-unsupported" | "unknown";
 
 export type FieldError = { 
 /**
@@ -90,7 +90,12 @@ code: ErrorCode,
 /**
  * A readable message for logs and as a fallback; the UI shows its own text per code.
  */
-message: string, };
+message: string, 
+/**
+ * What the code's text names, where it names something: the picture format of
+ * `photo-format-unsupported` ("TIFF"). Not localised: a name, put into the UI's text.
+ */
+subject?: string, };
 
 export type LoginRequest = { 
 /**
@@ -460,6 +465,16 @@ export type NoticeCategory = "water_outage" | "power_outage" | "elevator_mainten
 
 export type NoticePriority = "normal" | "urgent" | "other";
 
+export type NoticeTarget = { 
+/**
+ * The building, e.g. 3栋.
+ */
+building: string, 
+/**
+ * One entrance of it (e.g. 1单元); `null` for the whole building.
+ */
+entrance: string | null, };
+
 export type Notice = { 
 /**
  * Notice id.
@@ -514,6 +529,19 @@ ends_at: string | null,
  */
 expires_at: string | null, 
 /**
+ * When the service an outage stops (停水, 停电) is expected back, if said.
+ */
+service_back_at: string | null, 
+/**
+ * The buildings or entrances it concerns; empty for the whole community.
+ */
+targets: Array<NoticeTarget>, 
+/**
+ * Whether it concerns one of the resident's homes, decided by the backend from their
+ * active households (always true for a notice to the whole community).
+ */
+affects_me: boolean, 
+/**
  * When this resident read it; `null` while unread.
  */
 read_at: string | null, 
@@ -521,6 +549,67 @@ read_at: string | null,
  * Increases on every change; the `ETag` of the notice.
  */
 version: number, };
+
+export type PublishNotice = { 
+/**
+ * The community (one the staff member serves).
+ */
+community_id: CommunityId, 
+/**
+ * Headline, 1–60 characters.
+ */
+title: string, 
+/**
+ * One-line summary for the list, up to 120 characters.
+ */
+summary: string, 
+/**
+ * Full text, 1–5000 characters.
+ */
+body: string, 
+/**
+ * Category.
+ */
+category: NoticeCategory, 
+/**
+ * Priority.
+ */
+priority: NoticePriority, 
+/**
+ * Pinned to the top.
+ */
+pinned: boolean, 
+/**
+ * When the event starts, if it is one.
+ */
+starts_at: string | null, 
+/**
+ * When the event ends, if known.
+ */
+ends_at: string | null, 
+/**
+ * When the service is expected back (停水, 停电), if said.
+ */
+service_back_at: string | null, 
+/**
+ * After this moment the notice is no longer shown.
+ */
+expires_at: string | null, 
+/**
+ * The buildings or entrances it concerns (empty: the whole community), each one of the
+ * community's directory, at most 50.
+ */
+targets: Array<NoticeTarget>, };
+
+export type PublishedNotice = { 
+/**
+ * The new notice.
+ */
+id: NoticeId, 
+/**
+ * Its targets, as residents will see them.
+ */
+targets: Array<NoticeTarget>, };
 
 export type NoticePage = { 
 /**
@@ -1905,6 +1994,31 @@ short_code: string | null,
  * Why issuing failed (`Rejected`).
  */
 error: ErrorCode | null, };
+
+export type MarkedText = { 
+/**
+ * The text, as it stands in the notice.
+ */
+text: string, 
+/**
+ * Whether it matches one of the query's terms.
+ */
+hit: boolean, };
+
+export type NoticeHit = { 
+/**
+ * The notice, pending read marks projected.
+ */
+notice: Notice, 
+/**
+ * The whole title, in parts.
+ */
+title: Array<MarkedText>, 
+/**
+ * A stretch of the body around its first match (the summary when only the title
+ * matched), with `…` parts where it was cut.
+ */
+snippet: Array<MarkedText>, };
 
 /** Limits the backend enforces (crates/wire/src/limits.rs). */
 export const LIMITS = {

@@ -2,10 +2,13 @@
 //! it), shown pinned first, then urgent, then newest, expired ones left out; marking one read
 //! shows it read at once and queues the mark (`notice_read_marks`, [`outbox`]).
 //!
+//! Searching them offline (FTS5 trigram, matches marked) is [`search`].
+//!
 //! Uses the session's current household ([`crate::auth`]) to know which community to show.
 
 pub(crate) mod cache;
 pub(crate) mod outbox;
+pub(crate) mod search;
 
 pub(crate) use outbox::READ_MARKS_PAYLOAD_VERSION;
 
@@ -151,6 +154,9 @@ pub(crate) mod tests {
             starts_at: None,
             ends_at: None,
             expires_at: None,
+            service_back_at: None,
+            targets: Vec::new(),
+            affects_me: true,
             read_at: None,
             version: 1,
         }

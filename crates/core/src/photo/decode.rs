@@ -1,16 +1,38 @@
-//! Reading a picture: the JPEG markers that matter (EXIF orientation, ICC profile), the DCT
-//! scale to decode a large JPEG at, decoding JPEG (libjpeg-turbo) and PNG/WebP (`image`) with
-//! the size checked before any pixel is allocated, and applying the orientation.
+//! Reading a picture: the JPEG markers that matter (EXIF orientation, ICC profile, Adobe
+//! APP14), the DCT scale to decode a large JPEG at, decoding JPEG (libjpeg-turbo) and
+//! PNG/WebP/GIF (`image`) with the size checked before any pixel is allocated, and applying the
+//! orientation.
+//!
+//! CMYK and YCCK JPEGs (print workflows, Photoshop "Save for print", scanned documents) are
+//! decoded to CMYK by libjpeg-turbo (which undoes YCCK) and turned into RGB here. Adobe's
+//! writers store the inks inverted (255 = no ink) and mark the file with an APP14 "Adobe"
+//! segment; libjpeg and every CMYK writer seen in the wild follow that, so with the marker the
+//! samples are taken as inverted, without it as plain ink amounts. The conversion is the naive
+//! one (no CMYK profile is applied): colours of print profiles come out a little brighter than a
+//! colour-managed viewer shows them, never "damaged".
 
 use super::{Kind, MAX_SIDE, MAX_SOURCE_SIDE, check_size};
 use crate::error::PhotoError;
 use image::ImageDecoder as _;
 use image::metadata::Orientation;
-use turbojpeg::{Decompressor, PixelFormat, ScalingFactor};
+use turbojpeg::{Colorspace, Decompressor, PixelFormat, ScalingFactor};
 
-/// The EXIF orientation and ICC profile of a JPEG, read from its APP1/APP2 markers only.
-pub(super) fn jpeg_markers(bytes: &[u8]) -> (Orientation, Option<Vec<u8>>) {
+/// What a JPEG's markers before its first scan say about how to show it.
+#[derive(Debug)]
+pub(super) struct JpegMarkers {
+    /// The EXIF orientation (APP1).
+    pub orientation: Orientation,
+    /// The ICC profile, its APP2 chunks joined.
+    pub icc: Option<Vec<u8>>,
+    /// An Adobe APP14 segment is present: CMYK samples are stored inverted.
+    pub adobe: bool,
+}
+
+/// The EXIF orientation, ICC profile and Adobe marker of a JPEG, read from its APP1, APP2 and
+/// APP14 markers only.
+pub(super) fn jpeg_markers(bytes: &[u8]) -> JpegMarkers {
     let mut orientation = Orientation::NoTransforms;
+    let mut adobe = false;
     let mut icc_chunks: Vec<(u8, Vec<u8>)> = Vec::new();
     let mut i = 2;
     while i + 4 <= bytes.len() {
@@ -37,13 +59,19 @@ pub(super) fn jpeg_markers(bytes: &[u8]) -> (Orientation, Option<Vec<u8>>) {
             }
         } else if marker == 0xE2 && payload.starts_with(b"ICC_PROFILE\0") && payload.len() > 14 {
             icc_chunks.push((payload[12], payload[14..].to_vec()));
+        } else if marker == 0xEE && payload.starts_with(b"Adobe") {
+            adobe = true;
         }
         i += 2 + len;
     }
     icc_chunks.sort_by_key(|(seq, _)| *seq);
     let icc =
         (!icc_chunks.is_empty()).then(|| icc_chunks.into_iter().flat_map(|(_, d)| d).collect());
-    (orientation, icc)
+    JpegMarkers {
+        orientation,
+        icc,
+        adobe,
+    }
 }
 
 /// The DCT scale (M/8) to decode at, and whether a resample to [`MAX_SIDE`] follows.
@@ -81,8 +109,9 @@ pub(super) fn orient(
     Ok((image.into_rgb8().into_raw(), w, h))
 }
 
-/// Decodes a JPEG at the right DCT scale: (RGB pixels, width, height, needs resample).
-pub(super) fn decode_jpeg(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), PhotoError> {
+/// Decodes a JPEG at the right DCT scale: (RGB pixels, width, height). CMYK and YCCK JPEGs
+/// come out as RGB too; `adobe` says their samples are inverted (see the module's notes).
+pub(super) fn decode_jpeg(bytes: &[u8], adobe: bool) -> Result<(Vec<u8>, u32, u32), PhotoError> {
     let mut decompressor =
         Decompressor::new().map_err(|err| PhotoError::Damaged(err.to_string()))?;
     let header = decompressor
@@ -96,17 +125,27 @@ pub(super) fn decode_jpeg(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), PhotoErro
         .set_scaling_factor(factor)
         .map_err(|err| PhotoError::Damaged(err.to_string()))?;
     let scaled = header.scaled(factor);
+    // libjpeg-turbo converts YCbCr and grey to RGB, but CMYK and YCCK only to CMYK.
+    let cmyk = matches!(header.colorspace, Colorspace::CMYK | Colorspace::YCCK);
+    let format = if cmyk {
+        PixelFormat::CMYK
+    } else {
+        PixelFormat::RGB
+    };
     let mut image = turbojpeg::Image {
-        pixels: vec![0u8; scaled.width * scaled.height * 3],
+        pixels: vec![0u8; scaled.width * scaled.height * format.size()],
         width: scaled.width,
-        pitch: scaled.width * 3,
+        pitch: scaled.width * format.size(),
         height: scaled.height,
-        format: PixelFormat::RGB,
+        format,
     };
     // libjpeg-turbo reports a truncated file ("Premature end of JPEG file") as an error.
     decompressor
         .decompress(bytes, image.as_deref_mut())
         .map_err(|err| PhotoError::Damaged(err.to_string()))?;
+    if cmyk {
+        image.pixels = cmyk_to_rgb(&image.pixels, adobe);
+    }
     Ok((
         image.pixels,
         u32::try_from(scaled.width).unwrap_or(0),
@@ -114,15 +153,47 @@ pub(super) fn decode_jpeg(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), PhotoErro
     ))
 }
 
+/// CMYK samples to RGB: each channel is what its ink and black leave of white. `inverted`
+/// samples (Adobe's convention) are 255 where there is no ink.
+pub(super) fn cmyk_to_rgb(cmyk: &[u8], inverted: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cmyk.len() / 4 * 3);
+    for px in cmyk.chunks_exact(4) {
+        let [c, m, y, k] = [px[0], px[1], px[2], px[3]].map(|v| {
+            let v = u32::from(v);
+            if inverted { v } else { 255 - v }
+        });
+        for ink in [c, m, y] {
+            out.push(u8::try_from((ink * k + 127) / 255).unwrap_or(u8::MAX));
+        }
+    }
+    out
+}
+
+/// RGBA pixels put on white, as transparent parts (screenshots, stickers) would look in a chat.
+pub(super) fn flatten_on_white(rgba: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
+    for p in rgba.chunks_exact(4) {
+        let a = u16::from(p[3]);
+        for c in &p[..3] {
+            out.push(
+                u8::try_from((u16::from(*c) * a + 255 * (255 - a) + 127) / 255).unwrap_or(255),
+            );
+        }
+    }
+    out
+}
+
 /// RGB pixels, width, height, the orientation to apply and the colour profile to keep.
 pub(super) type Decoded = (Vec<u8>, u32, u32, Orientation, Option<Vec<u8>>);
 
-/// Decodes PNG or WebP through `image` with limits set before any pixel is read.
+/// Decodes PNG, WebP or GIF through `image` with limits set before any pixel is read. Of an
+/// animation (GIF, WebP, APNG) this is its first frame: what a gallery shows as its still, and
+/// what the resident sees as the thumbnail before sending.
 pub(super) fn decode_other(bytes: &[u8], kind: Kind) -> Result<Decoded, PhotoError> {
-    let format = if kind == Kind::Png {
-        image::ImageFormat::Png
-    } else {
-        image::ImageFormat::WebP
+    let format = match kind {
+        Kind::Png => image::ImageFormat::Png,
+        Kind::Gif => image::ImageFormat::Gif,
+        _ => image::ImageFormat::WebP,
     };
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
@@ -143,19 +214,8 @@ pub(super) fn decode_other(bytes: &[u8], kind: Kind) -> Result<Decoded, PhotoErr
     let icc = decoder.icc_profile().ok().flatten();
     let image = image::DynamicImage::from_decoder(decoder)
         .map_err(|err| PhotoError::Damaged(err.to_string()))?;
-    // Transparent parts (screenshots, stickers) go on white, as they would look in a chat.
     let rgb = if image.color().has_alpha() {
-        let rgba = image.into_rgba8();
-        let mut out = Vec::with_capacity(rgba.len() / 4 * 3);
-        for p in rgba.pixels() {
-            let a = u16::from(p.0[3]);
-            for c in &p.0[..3] {
-                out.push(
-                    u8::try_from((u16::from(*c) * a + 255 * (255 - a) + 127) / 255).unwrap_or(255),
-                );
-            }
-        }
-        out
+        flatten_on_white(&image.into_rgba8().into_raw())
     } else {
         image.into_rgb8().into_raw()
     };

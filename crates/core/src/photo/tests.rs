@@ -21,7 +21,12 @@ fn scales_pick_dct_shrink_when_it_keeps_enough_pixels() {
 fn sniffing_tells_formats_apart() {
     assert_eq!(sniff(&[]), Err(PhotoError::Empty));
     assert_eq!(sniff(b"This is not a JPEG"), Err(PhotoError::NotAnImage));
-    assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Ok(Kind::Heic));
+    assert_eq!(sniff(b"\0\0\0\x18ftypheic\0\0\0\0"), Ok(Kind::Heif));
+    assert_eq!(sniff(b"\0\0\0\x1cftypavif\0\0\0\0"), Ok(Kind::Heif));
+    assert_eq!(sniff(b"GIF89a\x01\0\x01\0"), Ok(Kind::Gif));
+    assert_eq!(sniff(b"II*\0\x08\0\0\0"), Ok(Kind::Unsupported("TIFF")));
+    assert_eq!(sniff(b"BM\x3a\0\0\0"), Ok(Kind::Unsupported("BMP")));
+    assert_eq!(sniff(b"\xFF\x0A\xFA\x7F"), Ok(Kind::Unsupported("JPEG XL")));
     assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Ok(Kind::Webp));
 }
 
@@ -30,7 +35,7 @@ fn an_icc_profile_survives_in_app2_chunks() {
     let jpeg = [0xFF, 0xD8, 0xFF, 0xD9];
     let profile = vec![7u8; 70_000];
     let out = with_icc(&jpeg, &profile);
-    let (_, icc) = jpeg_markers(&out);
+    let icc = jpeg_markers(&out).icc;
     assert_eq!(
         icc.as_deref(),
         Some(profile.as_slice()),
@@ -38,7 +43,7 @@ fn an_icc_profile_survives_in_app2_chunks() {
     );
 }
 
-mod hostile {
+pub(super) mod hostile {
     //! What a resident's device may hand us: each refused with its own reason, nothing huge
     //! allocated, and metadata gone from what is kept.
     use super::*;
@@ -53,7 +58,7 @@ mod hostile {
     }
 
     /// An APP1 Exif segment with Orientation = `orientation`, a device name and a GPS IFD.
-    fn exif_app1(orientation: u16) -> Vec<u8> {
+    pub(in crate::photo) fn exif_app1(orientation: u16) -> Vec<u8> {
         let mut tiff = b"II*\0".to_vec();
         tiff.extend_from_slice(&8u32.to_le_bytes());
         let entries: [(u16, u16, u32, u32); 3] = [
@@ -98,7 +103,7 @@ mod hostile {
     fn orientation_is_applied_and_metadata_is_gone() {
         let source = with_segment(&jpeg(64, 48), &exif_app1(6));
         assert_eq!(
-            jpeg_markers(&source).0,
+            jpeg_markers(&source).orientation,
             Orientation::Rotate90,
             "the test file carries EXIF"
         );
@@ -108,9 +113,9 @@ mod hostile {
             (48, 64),
             "turned upright"
         );
-        let (orientation, icc) = jpeg_markers(&prepared.jpeg);
-        assert_eq!(orientation, Orientation::NoTransforms);
-        assert!(icc.is_none());
+        let markers = jpeg_markers(&prepared.jpeg);
+        assert_eq!(markers.orientation, Orientation::NoTransforms);
+        assert!(markers.icc.is_none());
         for needle in [&b"Exif"[..], b"ACME", b"N\0\0\0"] {
             assert!(
                 !prepared.jpeg.windows(needle.len()).any(|w| w == needle),
@@ -150,9 +155,13 @@ mod hostile {
             prepare(b"This is not a JPEG, just text pretending to be one.\n"),
             Err(PhotoError::NotAnImage)
         );
-        assert_eq!(
-            prepare(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
-            Err(PhotoError::Heic)
+        assert!(
+            matches!(
+                prepare(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+                Err(PhotoError::Damaged(_))
+            ),
+            "a HEIC with no boxes after ftyp is damaged: {:?}",
+            prepare(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic")
         );
 
         // A JPEG whose header claims 65000 × 65000: refused from the header, nothing decoded.

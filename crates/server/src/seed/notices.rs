@@ -42,6 +42,26 @@ const fn n(
     }
 }
 
+/// The demo's notices that concern only some buildings (by title): the outage notices name
+/// their buildings, so each resident's app says whether it is theirs.
+pub(super) const TARGETED: &[(&str, &[&str])] = &[
+    ("关于3栋、5栋临时停水的通知", &["3栋", "5栋"]),
+    ("8栋供水管道维修", &["8栋"]),
+];
+
+/// The buildings a demo notice targets (none: the whole community).
+pub(super) fn targets_of(title: &str) -> Vec<linli_wire::notices::NoticeTarget> {
+    TARGETED
+        .iter()
+        .filter(|(targeted, _)| *targeted == title)
+        .flat_map(|(_, buildings)| buildings.iter())
+        .map(|building| linli_wire::notices::NoticeTarget {
+            building: (*building).to_owned(),
+            entrance: None,
+        })
+        .collect()
+}
+
 pub(super) const NOTICES: &[Demo] = &[
     n(
         0,

@@ -267,6 +267,8 @@ async fn an_expired_notice_is_gone_from_the_detail_as_from_the_list() {
             starts_at: None,
             ends_at: None,
             expires_at: Some(now + chrono::TimeDelta::minutes(30)),
+            service_back_at: None,
+            targets: Vec::new(),
         },
         fx.clock.now_ms(),
     )

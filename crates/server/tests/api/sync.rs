@@ -59,6 +59,8 @@ pub(crate) fn notice(community: uuid::Uuid, title: &str, fx: &Fixture) -> NewNot
         starts_at: None,
         ends_at: None,
         expires_at: None,
+        service_back_at: None,
+        targets: Vec::new(),
     }
 }
 

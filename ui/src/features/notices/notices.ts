@@ -1,5 +1,5 @@
 // How notices are ordered and labelled on screen.
-import type { Notice, NoticeCategory } from '../../generated/wire';
+import type { Notice, NoticeCategory, NoticeTarget } from '../../generated/wire';
 
 const KNOWN: ReadonlySet<string> = new Set<NoticeCategory>([
   'water_outage',
@@ -51,4 +51,9 @@ export function categoryColor(category: NoticeCategory): string {
     default:
       return '#64748b';
   }
+}
+
+/** The names of a notice's targets as the directory spells them (3栋, 5栋1单元), joined. */
+export function targetNames(targets: readonly NoticeTarget[], separator: string): string {
+  return targets.map((target) => `${target.building}${target.entrance ?? ''}`).join(separator);
 }

@@ -33,3 +33,15 @@ export function stateColor(key: string): string {
 }
 
 export { fileToBase64 } from '../../shared/files';
+
+/**
+ * What the photo picker offers: the formats the core prepares (JPEG, PNG, WebP, GIF,
+ * HEIC/HEIF, AVIF), by type and by extension, since file choosers know HEIC under several types
+ * (image/heic, image/heif, image/heic-sequence) or none. Anything else picked anyway is refused
+ * by the core with its own reason.
+ */
+export const PHOTO_ACCEPT = [
+  'image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/heic', 'image/heif',
+  'image/heic-sequence', 'image/heif-sequence', 'image/avif',
+  '.jpg', '.jpeg', '.png', '.webp', '.gif', '.heic', '.heif', '.hif', '.avif',
+].join(',');

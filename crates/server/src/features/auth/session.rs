@@ -21,8 +21,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::tokens::{
     ACCESS_TTL, REFRESH_ABSOLUTE, REFRESH_GRACE, REFRESH_IDLE, new_refresh_token, refresh_hash,
 };
-use linli_wire::ErrorCode;
 use linli_wire::auth::{LoginRequest, RefreshRequest, TokenResponse};
+use linli_wire::{ErrorCode, limits};
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -51,11 +51,14 @@ pub(crate) async fn login(
             "an 11-digit mainland mobile number is required",
         ));
     };
-    if request.password.is_empty() || request.password.len() > 256 {
+    if request.password.is_empty() || request.password.len() > limits::PASSWORD_MAX_BYTES {
         return Err(ApiError::invalid(
             "/password",
             "invalid-length",
-            "the password must be 1 to 256 bytes",
+            format!(
+                "the password must be 1 to {} bytes",
+                limits::PASSWORD_MAX_BYTES
+            ),
         ));
     }
     let now = state.clock.now_ms();

@@ -112,7 +112,6 @@ pub async fn bill(
     params(("Idempotency-Key" = String, Header, description = "RFC 8941 string naming this write")),
     responses(
         (status = 201, description = "Created; `client_action` says how to pay", body = PaymentOrder),
-        (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = PaymentOrder),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`membership-required`, or `role-forbidden` (a tenant and a bill that is not the tenant's)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`not-found`: a bill is not this household's", body = Problem, content_type = "application/problem+json"),

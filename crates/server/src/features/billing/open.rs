@@ -7,6 +7,7 @@
 
 use linli_wire::ErrorCode;
 use linli_wire::bills::{BillState, CreatePaymentOrder, PaymentChannel, PaymentOrder};
+use linli_wire::limits;
 use sqlx::SqliteConnection;
 use uuid::Uuid;
 
@@ -15,13 +16,13 @@ use super::provider as demo;
 use super::store::{BILL_COLUMNS, BillRow, render_bill};
 use crate::error::{ApiError, ApiResult};
 
-/// Refuses a request no order can be made of: 1 to 24 distinct bills, the demo channel.
+/// Refuses a request no order can be made of: 1 to [`limits::ORDER_MAX_BILLS`] distinct bills, the demo channel.
 pub(crate) fn check_request(request: &CreatePaymentOrder) -> ApiResult<()> {
-    if request.bill_ids.is_empty() || request.bill_ids.len() > 24 {
+    if request.bill_ids.is_empty() || request.bill_ids.len() > limits::ORDER_MAX_BILLS {
         return Err(ApiError::invalid(
             "/bill_ids",
             "count",
-            "choose 1 to 24 bills",
+            format!("choose 1 to {} bills", limits::ORDER_MAX_BILLS),
         ));
     }
     let mut unique = request.bill_ids.clone();

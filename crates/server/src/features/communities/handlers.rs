@@ -12,7 +12,7 @@ use linli_wire::me::Community;
 use linli_wire::{CommunityId, Problem};
 
 /// The communities this backend serves (for an address typed by hand). No token needed.
-#[utoipa::path(get, path = "/v1/communities", tag = "communities",
+#[utoipa::path(get, path = "/v1/communities", operation_id = "communities_list", tag = "communities",
     responses((status = 200, description = "Every community, by name", body = CommunityList)))]
 pub async fn communities(State(state): State<AppState>) -> ApiResult<Json<CommunityList>> {
     Ok(Json(CommunityList {
@@ -21,7 +21,7 @@ pub async fn communities(State(state): State<AppState>) -> ApiResult<Json<Commun
 }
 
 /// One community: what a join link leads to. No token needed.
-#[utoipa::path(get, path = "/v1/communities/{id}", tag = "communities",
+#[utoipa::path(get, path = "/v1/communities/{id}", operation_id = "communities_detail", tag = "communities",
     params(("id" = CommunityId, Path, description = "Community id, as the join link names it")),
     responses(
         (status = 200, description = "The community", body = Community),

@@ -25,6 +25,7 @@ use crate::features::passes;
 use crate::features::passes::FORMAT;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use linli_wire::limits;
 use linli_wire::passes::{
     CodeLookup, Credential, GateEntries, GateEntriesOutcome, GateKeySet, RefusedEntry,
     RevocationDelta,
@@ -102,11 +103,11 @@ pub async fn entries(
     gate: Gate,
     AppJson(batch): AppJson<GateEntries>,
 ) -> ApiResult<Json<GateEntriesOutcome>> {
-    if batch.entries.len() > 1000 {
+    if batch.entries.len() > limits::GATE_ENTRIES_MAX {
         return Err(ApiError::invalid(
             "/entries",
             "too-many",
-            "at most 1000 entries per batch",
+            format!("at most {} entries per batch", limits::GATE_ENTRIES_MAX),
         ));
     }
     let now = state.clock.now_ms();

@@ -16,6 +16,7 @@
 use chrono::NaiveDate;
 use linli_wire::ErrorCode;
 use linli_wire::homes::{CreateHomeRequest, HomeRequest};
+use linli_wire::limits;
 use linli_wire::me::{Community, MembershipRole, Unit};
 use linli_wire::{CommunityId, HomeRequestId, MembershipId, UnitId};
 use sqlx::SqliteConnection;
@@ -175,11 +176,13 @@ fn checked(request: &CreateHomeRequest, now: i64) -> ApiResult<(&'static str, Op
             "required",
             "an owner gives their name as the property recorded it",
         )),
-        ("owner", Some(n), _) if n.chars().count() > 50 => Err(ApiError::invalid(
-            "/owner_name",
-            "too-long",
-            "at most 50 characters",
-        )),
+        ("owner", Some(n), _) if n.chars().count() > limits::OWNER_NAME_MAX_CHARS => {
+            Err(ApiError::invalid(
+                "/owner_name",
+                "too-long",
+                format!("at most {} characters", limits::OWNER_NAME_MAX_CHARS),
+            ))
+        }
         ("owner" | "family", _, Some(_)) => Err(ApiError::invalid(
             "/ends_on",
             "not-allowed",
@@ -433,11 +436,14 @@ pub async fn decide(
         None => approve(conn, &id.0.to_string(), decided_by, desk_name(who), now).await?,
         Some(reason) => {
             let reason = reason.trim();
-            if reason.is_empty() || reason.chars().count() > 200 {
+            if reason.is_empty() || reason.chars().count() > limits::REFUSAL_REASON_MAX_CHARS {
                 return Err(ApiError::invalid(
                     "/reason",
                     "length",
-                    "a reason of 1 to 200 characters",
+                    format!(
+                        "a reason of 1 to {} characters",
+                        limits::REFUSAL_REASON_MAX_CHARS
+                    ),
                 ));
             }
             sqlx::query(

@@ -11,7 +11,7 @@ use linli_wire::me::{Me, User};
 use linli_wire::{Problem, UserId};
 
 /// The signed-in resident and their households.
-#[utoipa::path(get, path = "/v1/me", tag = "residents", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/me", operation_id = "me_get", tag = "residents", security(("bearer" = [])),
     responses(
         (status = 200, description = "The resident", body = Me),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),

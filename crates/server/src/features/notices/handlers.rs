@@ -5,7 +5,7 @@
 use super::store::{self, current, mark};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{AppJson, IdempotencyKey, Resident};
+use crate::extract::{AppJson, IdempotencyKey, PageLimit, Resident};
 use crate::idempotency::{Begun, IdempotentWrite};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use linli_wire::notices::{Notice, NoticePage, ReadMarks};
-use linli_wire::{CommunityId, ErrorCode, NoticeId, Problem};
+use linli_wire::{CommunityId, ErrorCode, NoticeId, Problem, limits};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
@@ -27,8 +27,10 @@ pub struct ListQuery {
     pub community_id: Option<CommunityId>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-    /// Page size, 1–100 (default 20).
-    pub limit: Option<u32>,
+    /// Page size.
+    #[serde(default)]
+    #[param(inline)]
+    pub limit: PageLimit<1, { limits::NOTICES_PAGE_MAX }, { limits::NOTICES_PAGE_DEFAULT }>,
 }
 
 fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
@@ -83,7 +85,7 @@ pub async fn list(
     Query(query): Query<ListQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let limit = query.limit.unwrap_or(20).clamp(1, 100);
+    let limit = query.limit.get();
     let after: Option<(i64, String)> = match &query.cursor {
         None => None,
         Some(raw) => Some(
@@ -184,7 +186,7 @@ pub async fn mark_read(
 }
 
 /// Most notices one batch may name.
-const MAX_MARKS: usize = 500;
+const MAX_MARKS: usize = limits::READ_MARKS_MAX;
 
 /// Marks several notices read (what the client outbox sends). Unknown or invisible ids are
 /// ignored; a `read_at` in the future is taken as now.

@@ -7,13 +7,17 @@
 //! resident's read mark is recorded in the change log in the same transaction.
 //!
 //! [`handlers`] is the HTTP side; [`store`] the SQL (the change feed renders notices with it);
-//! [`publish`] what the seed, the command line and the tests call to publish and withdraw.
+//! [`publish`] what the staff endpoint ([`staff`], `POST /v1/staff/notices`), the seed and the
+//! tests call to publish (targets checked against the directory) and withdraw. A notice may
+//! target buildings or entrances; whether it concerns the resident (`affects_me`) is decided
+//! in [`store`]'s one SQL condition from their active homes.
 
 pub mod handlers;
 pub mod publish;
+pub mod staff;
 pub mod store;
 
-pub use publish::{NewNotice, publish, withdraw};
+pub use publish::{NewNotice, publish, publish_in, withdraw};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
@@ -26,4 +30,5 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(handlers::detail))
         .routes(routes!(handlers::mark_read))
         .routes(routes!(handlers::read_marks))
+        .routes(routes!(staff::publish))
 }

@@ -27,6 +27,9 @@ struct NoticeRow {
     starts_at: Option<i64>,
     ends_at: Option<i64>,
     expires_at: Option<i64>,
+    service_back_at: Option<i64>,
+    targets: String,
+    affects_me: bool,
     version: i64,
     read_at: Option<i64>,
 }
@@ -47,17 +50,33 @@ impl NoticeRow {
             starts_at: self.starts_at.map(from_ms),
             ends_at: self.ends_at.map(from_ms),
             expires_at: self.expires_at.map(from_ms),
+            service_back_at: self.service_back_at.map(from_ms),
+            targets: serde_json::from_str(&self.targets)
+                .map_err(|err| sqlx::Error::Decode(Box::new(err)))?,
+            affects_me: self.affects_me,
             read_at: self.read_at.map(from_ms),
             version: self.version,
         })
     }
 }
 
-/// Notices as user `?` sees them (bind the user id twice: read marks, visibility).
+/// Whether a notice `n` concerns one of user `?`'s active homes: a notice without targets
+/// concerns the whole community; a target names a building (every entrance) or one entrance
+/// of it, as the units table names them. The one place `affects_me` is decided.
+const AFFECTS_USER: &str =
+    "EXISTS (SELECT 1 FROM memberships am JOIN units au ON au.id = am.unit_id
+     WHERE am.user_id = ? AND am.state = 'active' AND au.community_id = n.community_id
+       AND (n.targets = '[]' OR EXISTS (SELECT 1 FROM json_each(n.targets) t
+            WHERE t.value ->> '$.building' = au.building
+              AND (t.value ->> '$.entrance' IS NULL OR t.value ->> '$.entrance' = au.entrance))))";
+
+/// Notices as user `?` sees them (bind the user id three times: whether it concerns their
+/// homes, read marks, visibility).
 fn select_visible() -> String {
     format!(
         "SELECT n.id, n.community_id, n.title, n.summary, n.body, n.category, n.priority,
                 n.pinned, n.publisher, n.published_at, n.starts_at, n.ends_at, n.expires_at,
+                n.service_back_at, n.targets, {AFFECTS_USER} AS affects_me,
                 n.version, r.read_at
          FROM notices n LEFT JOIN notice_reads r ON r.notice_id = n.id AND r.user_id = ?
          WHERE n.community_id IN ({VISIBLE_COMMUNITIES})"
@@ -72,6 +91,7 @@ pub async fn visible(
 ) -> sqlx::Result<Option<Notice>> {
     let sql = format!("{} AND n.id = ?", select_visible());
     let row: Option<NoticeRow> = sqlx::query_as(&sql)
+        .bind(user.to_string())
         .bind(user.to_string())
         .bind(user.to_string())
         .bind(id.to_string())
@@ -97,6 +117,7 @@ pub(crate) async fn current(
     let row: Option<NoticeRow> = sqlx::query_as(&sql)
         .bind(user.to_string())
         .bind(user.to_string())
+        .bind(user.to_string())
         .bind(id.to_string())
         .bind(now_ms)
         .fetch_optional(conn)
@@ -113,6 +134,7 @@ pub async fn visible_after(
 ) -> sqlx::Result<Vec<Notice>> {
     let sql = format!("{} AND n.id > ? ORDER BY n.id LIMIT ?", select_visible());
     let rows: Vec<NoticeRow> = sqlx::query_as(&sql)
+        .bind(user.to_string())
         .bind(user.to_string())
         .bind(user.to_string())
         .bind(after.map(|id| id.to_string()).unwrap_or_default())
@@ -155,6 +177,7 @@ pub(crate) async fn page(
     );
     let community = community.map(|c| c.to_string());
     let rows: Vec<NoticeRow> = sqlx::query_as(&sql)
+        .bind(user.to_string())
         .bind(user.to_string())
         .bind(user.to_string())
         .bind(&community)

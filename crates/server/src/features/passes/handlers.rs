@@ -27,7 +27,6 @@ use utoipa::IntoParams;
     params(("Idempotency-Key" = String, Header, description = "RFC 8941 string naming this write")),
     responses(
         (status = 201, description = "Issued", body = VisitorPass),
-        (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = VisitorPass),
         (status = 401, description = "`unauthenticated` or `token-expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`membership-required`: not one of the resident's active households; `role-forbidden`: the member's role does not allow passes", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already-exists`: this pass id is taken", body = Problem, content_type = "application/problem+json"),

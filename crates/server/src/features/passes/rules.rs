@@ -60,19 +60,19 @@ pub fn initials(name: &str) -> String {
 /// Refuses a pass request the rules do not allow (422 with the field).
 pub(crate) fn validate(request: &CreatePass, now_ms: i64) -> ApiResult<()> {
     let name = request.visitor_name.trim().chars().count();
-    if !(1..=32).contains(&name) {
+    if !(1..=limits::VISITOR_NAME_MAX_CHARS).contains(&name) {
         return Err(ApiError::invalid(
             "/visitor_name",
             "invalid-length",
-            "1 to 32 characters",
+            format!("1 to {} characters", limits::VISITOR_NAME_MAX_CHARS),
         ));
     }
     let purpose = request.purpose.trim().chars().count();
-    if !(1..=50).contains(&purpose) {
+    if !(1..=limits::PASS_PURPOSE_MAX_CHARS).contains(&purpose) {
         return Err(ApiError::invalid(
             "/purpose",
             "invalid-length",
-            "1 to 50 characters",
+            format!("1 to {} characters", limits::PASS_PURPOSE_MAX_CHARS),
         ));
     }
     if let Some(phone) = &request.visitor_phone
@@ -85,7 +85,8 @@ pub(crate) fn validate(request: &CreatePass, now_ms: i64) -> ApiResult<()> {
         ));
     }
     if let Some(plate) = &request.plate
-        && !(5..=10).contains(&plate.trim().chars().count())
+        && !(limits::PLATE_MIN_CHARS..=limits::PLATE_MAX_CHARS)
+            .contains(&plate.trim().chars().count())
     {
         return Err(ApiError::invalid(
             "/plate",

@@ -3,11 +3,11 @@
 use super::feed;
 use crate::AppState;
 use crate::error::ApiResult;
-use crate::extract::Resident;
+use crate::extract::{PageLimit, Resident};
 use axum::Json;
 use axum::extract::{Query, State};
-use linli_wire::Problem;
 use linli_wire::sync::ChangeFeed;
+use linli_wire::{Problem, limits};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -17,8 +17,10 @@ use utoipa::IntoParams;
 pub struct FeedQuery {
     /// Where to continue (`next_cursor`); absent to bootstrap.
     pub cursor: Option<String>,
-    /// Page size, 1–500 (default 100).
-    pub limit: Option<u32>,
+    /// Page size.
+    #[serde(default)]
+    #[param(inline)]
+    pub limit: PageLimit<1, { limits::SYNC_PAGE_MAX }, { limits::SYNC_PAGE_DEFAULT }>,
 }
 
 /// Changes the resident may see since `cursor`; without one, a snapshot first.
@@ -35,7 +37,7 @@ pub async fn changes(
     resident: Resident,
     Query(query): Query<FeedQuery>,
 ) -> ApiResult<Json<ChangeFeed>> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 500) as usize;
+    let limit = query.limit.get() as usize;
     let feed = feed::feed(&state.db, resident.user_id, query.cursor.as_deref(), limit).await?;
     Ok(Json(feed))
 }

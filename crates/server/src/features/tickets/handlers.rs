@@ -25,7 +25,6 @@ use crate::idempotency::{Begun, IdempotentWrite};
     params(("Idempotency-Key" = String, Header, description = "RFC 8941 string naming this write")),
     responses(
         (status = 201, description = "Created", body = Ticket),
-        (status = 200, description = "Replayed (`Idempotent-Replayed: true`)", body = Ticket),
         (status = 401, description = "`unauthenticated`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`membership-required`, or `role-forbidden` (the member's role may not report this kind)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already-exists`", body = Problem, content_type = "application/problem+json"),

@@ -5,6 +5,7 @@
 
 use chrono::{Duration, NaiveDate};
 use linli_wire::ErrorCode;
+use linli_wire::limits;
 use linli_wire::tickets::{
     CreateTicket, Rating, TicketKind, TicketPlace, TicketState, TicketUrgency,
 };
@@ -107,11 +108,15 @@ pub(super) fn validate(request: &CreateTicket, now: i64) -> ApiResult<()> {
         ));
     }
     let description = request.description.trim();
-    if description.chars().count() < 2 || description.chars().count() > 2000 {
+    let (min, max) = (
+        limits::TICKET_DESCRIPTION_MIN_CHARS,
+        limits::TICKET_DESCRIPTION_MAX_CHARS,
+    );
+    if !(min..=max).contains(&description.chars().count()) {
         return Err(ApiError::invalid(
             "/description",
             "length",
-            "describe it in 2 to 2000 characters",
+            format!("describe it in {min} to {max} characters"),
         ));
     }
     if request.place == TicketPlace::Public
@@ -192,8 +197,12 @@ pub(super) fn overdue(row: &Row, now: i64) -> bool {
 /// A comment's text, trimmed: 1 to 1000 characters.
 pub(super) fn comment_text(text: &str) -> ApiResult<&str> {
     let text = text.trim();
-    if text.is_empty() || text.chars().count() > 1000 {
-        return Err(ApiError::invalid("/text", "length", "1 to 1000 characters"));
+    if text.is_empty() || text.chars().count() > limits::COMMENT_MAX_CHARS {
+        return Err(ApiError::invalid(
+            "/text",
+            "length",
+            format!("1 to {} characters", limits::COMMENT_MAX_CHARS),
+        ));
     }
     Ok(text)
 }
@@ -215,10 +224,19 @@ pub(super) fn reopen_reason(reason: &str) -> ApiResult<&str> {
 pub(super) fn check_rating(rating: &Rating) -> ApiResult<()> {
     if [rating.overall, rating.speed, rating.service]
         .iter()
-        .any(|s| !(1..=5).contains(s))
-        || rating.tags.len() > 10
+        .any(|s| !(limits::RATING_MIN..=limits::RATING_MAX).contains(s))
+        || rating.tags.len() > limits::RATING_MAX_TAGS
     {
-        return Err(ApiError::invalid("/overall", "range", "scores are 1 to 5"));
+        return Err(ApiError::invalid(
+            "/overall",
+            "range",
+            format!(
+                "scores are {} to {}, at most {} tags",
+                limits::RATING_MIN,
+                limits::RATING_MAX,
+                limits::RATING_MAX_TAGS
+            ),
+        ));
     }
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! What the server accepts as an attachment: a picture it can read the header of (JPEG, PNG,
 //! WebP), within size limits. Only the header is read: the app has already prepared the
-//! photo; this is the server refusing anything else.
+//! photo (whatever the resident picked, HEIC or CMYK included, arrives as its JPEG); this is
+//! the server refusing anything else. A JPEG in any colour space (RGB, grey, CMYK, YCCK) is a
+//! JPEG here; a picture in another format (HEIC, GIF, TIFF, … from a client that does not
+//! prepare its photos) is refused as `format-not-accepted`, not as something unreadable.
 //!
 //! Staff at the service-desk terminal (`linli-server staff … complete --photo`) have no app to
 //! prepare their after-photos, so [`prepare_staff_photo`] does it here the same way the app
@@ -35,11 +38,27 @@ pub fn format_of(bytes: &[u8]) -> Option<image::ImageFormat> {
     }
 }
 
-/// The picture's size, or why it is refused (a short reason code).
+/// True when the bytes begin a picture in a format that is not accepted (GIF, TIFF, BMP, AVIF,
+/// HEIC/HEIF, …): what `image` recognises, and the HEIF brands it does not.
+fn other_picture(bytes: &[u8]) -> bool {
+    let heif = bytes.get(4..8) == Some(b"ftyp")
+        && bytes.get(8..12).is_some_and(|brand| {
+            [
+                b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1",
+            ]
+            .iter()
+            .any(|b| brand == *b)
+        });
+    heif || image::guess_format(bytes).is_ok()
+}
+
+/// The picture's size, or why it is refused (a short reason code, sent as
+/// `Attachment-Reason`).
 pub fn inspect(bytes: &[u8]) -> Result<(u32, u32), String> {
     let format = match format_of(bytes) {
         Some(format) => format,
         None if bytes.is_empty() => return Err("empty".into()),
+        None if other_picture(bytes) => return Err("format-not-accepted".into()),
         None => return Err("not-a-picture".into()),
     };
     let (width, height) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
@@ -171,6 +190,44 @@ mod tests {
             Ok((48, 64)),
             "orientation 6 applied: the landscape sensor image stands upright"
         );
+    }
+
+    /// Made with ImageMagick: CMYK patches red, cyan, half black as an Adobe YCCK JPEG (the
+    /// core's fixture).
+    const YCCK: &[u8] = include_bytes!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/src/photo/fixtures/ycck-adobe-imagemagick.jpg"
+    ));
+
+    #[test]
+    fn a_cmyk_jpeg_is_a_jpeg_and_a_staff_cmyk_photo_keeps_its_colours() {
+        assert_eq!(inspect(YCCK), Ok((48, 16)), "a CMYK JPEG is not damaged");
+        let prepared = prepare_staff_photo(YCCK).expect("prepared");
+        let rgb = image::load_from_memory(&prepared)
+            .expect("our JPEG")
+            .into_rgb8();
+        for (x, want) in [(8, [255, 0, 0]), (24, [0, 255, 255]), (40, [128, 128, 128])] {
+            let got = rgb.get_pixel(x, 8).0;
+            let off = got.iter().zip(want).map(|(g, w)| g.abs_diff(w)).max();
+            assert!(off <= Some(16), "patch at {x}: got {got:?}, want {want:?}");
+        }
+    }
+
+    #[test]
+    fn pictures_in_other_formats_are_named_as_not_accepted() {
+        for (name, bytes) in [
+            ("GIF", &b"GIF89a\x02\0\x02\0\0\0\0"[..]),
+            ("HEIC", b"\0\0\0\x18ftypheic\0\0\0\0mif1heic"),
+            ("AVIF", b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf"),
+            ("TIFF", b"II*\0\x08\0\0\0\0\0"),
+        ] {
+            assert_eq!(
+                inspect(bytes),
+                Err("format-not-accepted".to_owned()),
+                "{name} is a picture, just not one the server takes"
+            );
+        }
+        assert_eq!(inspect(b"plain text"), Err("not-a-picture".to_owned()));
     }
 
     #[test]

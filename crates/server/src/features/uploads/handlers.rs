@@ -67,6 +67,12 @@ pub async fn options() -> Response {
 
 /// `POST /v1/uploads`: creates an upload (creation), optionally with its first bytes
 /// (creation-with-upload).
+///
+/// The bytes must make a JPEG (any colour space), PNG or WebP of at most 8192 px a side; the
+/// app always sends the JPEG it prepared. Anything else is refused once the last byte arrives:
+/// `Attachment-Status: rejected` with `Attachment-Reason` `empty`, `not-a-picture`,
+/// `format-not-accepted` (a picture in another format: HEIC, GIF, TIFF, …), `unreadable`,
+/// `too-large` or `sha256-mismatch`.
 #[utoipa::path(post, path = "/v1/uploads", tag = "uploads", security(("bearer" = [])),
     params(
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
@@ -74,7 +80,7 @@ pub async fn options() -> Response {
         ("Upload-Metadata" = Option<String>, Header, description = "tus metadata: `attachment_id` (client UUIDv7, makes a retried creation find the same upload), `filename`, `content_type`, `purpose`, `sha256` (hex, checked when complete)"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of the bytes in this request"),
     ),
-    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream", description = "Optional first bytes (creation-with-upload)"),
+    request_body(content = Option<Vec<u8>>, content_type = "application/offset+octet-stream", description = "Optional first bytes (creation-with-upload)"),
     responses(
         (status = 201, description = "Created; `Location`, `Upload-Offset`, `Upload-Expires` (and `Attachment-Id`/`Attachment-Status` if already complete)"),
         (status = 200, description = "A retried creation of the same `attachment_id`: the existing upload"),
@@ -226,7 +232,7 @@ async fn over_quota(state: &AppState, uploader: &Uploader, now: i64) -> Response
 
 /// `HEAD /v1/uploads/{id}`: the offset, and the attachment's result once complete.
 #[utoipa::path(head, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = Uuid, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses(
         (status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires` while unfinished; `Attachment-Id`, `Attachment-Status` (`complete` or `rejected`, with `Attachment-Reason`) once complete; `Cache-Control: no-store`"),
         (status = 404, description = "Unknown, expired, or someone else's"),
@@ -258,7 +264,7 @@ pub async fn head(
 /// `PATCH /v1/uploads/{id}`: appends bytes at `Upload-Offset`.
 #[utoipa::path(patch, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(
-        ("id" = String, Path, description = "Upload (attachment) id"),
+        ("id" = Uuid, Path, description = "Upload (attachment) id"),
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Offset" = u64, Header, description = "Must equal the upload's offset"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64>` of this request's bytes"),
@@ -330,7 +336,7 @@ pub async fn patch(
 
 /// `DELETE /v1/uploads/{id}`: termination.
 #[utoipa::path(delete, path = "/v1/uploads/{id}", tag = "uploads", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
+    params(("id" = Uuid, Path, description = "Upload (attachment) id"), ("Tus-Resumable" = String, Header, description = "1.0.0")),
     responses((status = 204, description = "Terminated"), (status = 403, description = "`forbidden`: the photo is on a ticket", body = Problem, content_type = "application/problem+json"), (status = 404, description = "`not-found`", body = Problem, content_type = "application/problem+json")))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -366,7 +372,7 @@ pub async fn delete(
 /// the photos on tickets of the communities they serve. Anyone else gets 404, as if it did not exist. The bytes never change,
 /// so the answer is cacheable for good and its `ETag` is the SHA-256.
 #[utoipa::path(get, path = "/v1/attachments/{id}", tag = "uploads", security(("bearer" = []), ("staff" = [])),
-    params(("id" = String, Path, description = "Attachment id")),
+    params(("id" = Uuid, Path, description = "Attachment id")),
     responses(
         (status = 200, description = "The picture (`image/jpeg`, `image/png` or `image/webp`); `ETag`, `Cache-Control: private, max-age=31536000, immutable`"),
         (status = 304, description = "`If-None-Match` matched"),

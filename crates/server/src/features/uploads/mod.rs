@@ -38,7 +38,7 @@ pub mod tus;
 
 pub use attachments::store_staff_photo;
 pub use store::{UploadLocks, Uploader, purge_expired};
-pub use tus::{MAX_UPLOAD, UPLOAD_TTL_MS};
+pub use tus::{MAX_UPLOAD, TUS_VERSION, UPLOAD_TTL_MS};
 
 use crate::AppState;
 use utoipa_axum::router::OpenApiRouter;
