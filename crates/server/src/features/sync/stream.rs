@@ -35,7 +35,7 @@ const BATCH: usize = 200;
 /// Tells the resident, as it happens, that something they may see changed.
 #[utoipa::path(get, path = "/v1/sync/stream", tag = "sync", operation_id = "sync_stream",
     security(("bearer" = [])),
-    params(("Last-Event-ID" = Option<i64>, Header,
+    params(("Last-Event-ID" = Option<i64>, Header, minimum = 0,
         description = "Resume after this event (its `seq`); absent: from now")),
     responses(
         (status = 200, description = "Server-sent events, one `change` event per change the \
