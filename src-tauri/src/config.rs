@@ -52,5 +52,7 @@ pub fn from_env(
         extra_root_ca_pem,
         user_agent: format!("Linli/{} (desktop)", env!("CARGO_PKG_VERSION")),
         background: true,
+        push: true,
+        poll_interval: linli_core::DEFAULT_POLL_INTERVAL,
     })
 }

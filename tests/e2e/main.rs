@@ -33,6 +33,7 @@ mod payments;
 mod photos;
 mod private_files;
 mod proxy;
+mod push;
 mod refresh;
 mod sms;
 mod sync;

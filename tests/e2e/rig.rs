@@ -33,6 +33,9 @@ impl Rig {
         config.base_url = Some(self.proxy.url.clone());
         config.extra_root_ca_pem = Some(self.proxy.ca_pem.as_bytes().to_vec());
         config.background = background;
+        // The proxy passes whole answers only, never a stream: these tests are of the poll
+        // (the loop as it runs while the change stream is down); tests/e2e/push.rs holds it.
+        config.push = false;
         config
     }
 

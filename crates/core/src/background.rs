@@ -1,7 +1,8 @@
 //! The background loop: keeps the cache fresh and the outbox moving while the app runs.
 //!
-//! It syncs (flush, then pull) at start, every [`SYNC_INTERVAL`], and at once when a write
-//! or a sign-in pokes it. While the backend is unreachable it probes `GET /v1/health` with
+//! It syncs (flush, then pull) at start, at once when a write, a sign-in or the change stream
+//! ([`crate::sync::stream`]) pokes it, and every `CoreConfig::poll_interval` while the change
+//! stream is down (never while it is up: the stream says when there is something to pull). While the backend is unreachable it probes `GET /v1/health` with
 //! backoff and syncs as soon as the probe answers. It holds only a weak reference to the core
 //! between rounds, so dropping every `Core` handle ends it; `Core::shutdown` ends it at once.
 //! Most tests do not start it (`CoreConfig::background = false`) and call `sync_now` instead;
@@ -16,8 +17,9 @@ use std::sync::Weak;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
-/// Pull interval while online; short enough that a new notice shows within a minute.
-const SYNC_INTERVAL: Duration = Duration::from_secs(30);
+/// The wait while the change stream is up: only a poke (or an outbox item falling due) wakes
+/// the loop.
+const WHILE_PUSHED: Duration = Duration::from_secs(24 * 3600);
 /// Never spin: at least this long between rounds, even if an item is due sooner.
 const MIN_WAIT: Duration = Duration::from_secs(1);
 
@@ -52,7 +54,7 @@ impl Inner {
     /// One round; answers how long to wait before the next.
     async fn background_round(&self, offline_probes: &mut u32) -> Duration {
         let Ok(account) = self.current_account().await else {
-            return SYNC_INTERVAL;
+            return self.poll_wait();
         };
         if self.http.online_state() == Some(false) {
             let probe = self
@@ -85,14 +87,24 @@ impl Inner {
             Err(err) => {
                 tracing::warn!("background sync failed: {err}");
                 *offline_probes = 0;
-                SYNC_INTERVAL
+                self.poll_wait()
             }
             Ok(()) => {
                 *offline_probes = 0;
+                let poll = self.poll_wait();
                 self.next_outbox_due(&account)
                     .await
-                    .map_or(SYNC_INTERVAL, |due| due.clamp(MIN_WAIT, SYNC_INTERVAL))
+                    .map_or(poll, |due| due.clamp(MIN_WAIT, poll))
             }
+        }
+    }
+
+    /// Until the next poll: none while the change stream is up.
+    fn poll_wait(&self) -> Duration {
+        if self.push.is_up() {
+            WHILE_PUSHED
+        } else {
+            self.poll_interval
         }
     }
 

@@ -48,6 +48,12 @@ pub(crate) struct Inner {
     pub(crate) wake: Arc<Notify>,
     pub(crate) stop: watch::Sender<bool>,
     pub(crate) background: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// The change stream's task ([`crate::sync::stream`]), beside the background loop.
+    pub(crate) push_task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    /// Whether the change stream is up (the loop does not poll then), and its pause switch.
+    pub(crate) push: Arc<PushState>,
+    /// How often the loop polls while the change stream is down.
+    pub(crate) poll_interval: std::time::Duration,
     /// What each feature registered ([`crate::registry`]): the runner and the pull loop
     /// reach the features only through this.
     pub(crate) features: &'static crate::Features,
@@ -147,5 +153,56 @@ impl Inner {
             }),
             Err(err) => tracing::warn!("cannot count the outbox: {err}"),
         }
+    }
+}
+
+/// The change stream's state (`crate::sync::stream`): whether it is up, and the app's
+/// switch to pause it.
+#[derive(Debug)]
+pub(crate) struct PushState {
+    up: AtomicBool,
+    paused: watch::Sender<bool>,
+    /// Poked at sign-in: a stream task waiting for an account tries at once.
+    kick: Notify,
+}
+
+impl Default for PushState {
+    fn default() -> Self {
+        Self {
+            up: AtomicBool::new(false),
+            paused: watch::Sender::new(false),
+            kick: Notify::new(),
+        }
+    }
+}
+
+impl PushState {
+    /// Whether the backend is telling us of changes right now (no need to poll).
+    pub(crate) fn is_up(&self) -> bool {
+        self.up.load(Ordering::SeqCst)
+    }
+
+    /// Drops the stream and keeps it closed (`true`), or lets it connect again (`false`).
+    pub(crate) fn pause(&self, paused: bool) {
+        self.paused.send_replace(paused);
+    }
+
+    /// Someone signed in: try to connect now.
+    pub(crate) fn kick(&self) {
+        self.kick.notify_one();
+    }
+
+    /// Resolves at the next [`Self::kick`].
+    pub(crate) async fn kicked(&self) {
+        self.kick.notified().await;
+    }
+
+    pub(crate) fn set_up(&self, up: bool) {
+        self.up.store(up, Ordering::SeqCst);
+    }
+
+    /// The pause switch, to wait on.
+    pub(crate) fn paused(&self) -> watch::Receiver<bool> {
+        self.paused.subscribe()
     }
 }

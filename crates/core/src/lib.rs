@@ -97,9 +97,16 @@ pub struct CoreConfig {
     pub extra_root_ca_pem: Option<Vec<u8>>,
     /// `User-Agent` of every request.
     pub user_agent: String,
-    /// Run the background loop (sync every 30 s, on writes, probe when offline). Tests turn it
-    /// off and call [`Core::sync_now`].
+    /// Run the background loop (sync when the change stream says so, on writes, every
+    /// `poll_interval` while the stream is down, probe when offline) and the change stream.
+    /// Tests turn it off and call [`Core::sync_now`].
     pub background: bool,
+    /// Hold the change stream (`GET /v1/sync/stream`) while the background loop runs. Off
+    /// only in tests of the polling loop itself and behind a proxy that buffers whole answers.
+    pub push: bool,
+    /// How often the background loop polls while the change stream is down
+    /// ([`DEFAULT_POLL_INTERVAL`]).
+    pub poll_interval: std::time::Duration,
     /// Where shared pictures (visitor pass cards) are saved: the OS pictures folder in the app.
     pub pictures_dir: PathBuf,
     /// Where exported documents (receipt PDFs, ledger CSV) are saved: the OS downloads folder.
@@ -130,9 +137,15 @@ impl CoreConfig {
             extra_root_ca_pem: None,
             user_agent: format!("Linli/{} (core)", env!("CARGO_PKG_VERSION")),
             background: true,
+            push: true,
+            poll_interval: DEFAULT_POLL_INTERVAL,
         }
     }
 }
+
+/// The poll while the change stream is down: short enough that a new notice shows within a
+/// minute.
+pub const DEFAULT_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// What the core takes from its surroundings.
 #[derive(Clone)]
@@ -240,6 +253,9 @@ impl Core {
             wake: Arc::new(Notify::new()),
             stop,
             background: std::sync::Mutex::new(None),
+            push_task: std::sync::Mutex::new(None),
+            push: Arc::default(),
+            poll_interval: config.poll_interval,
             features: &registry::FEATURES,
         });
         if let (Some(signed_in), Some(authority)) = (state.signed_in, authority) {
@@ -254,6 +270,17 @@ impl Core {
                     "the signed-in account belongs to another backend; showing nobody signed in"
                 );
             }
+        }
+        if config.background && config.push {
+            let push = tokio::spawn(sync::stream::run(
+                Arc::downgrade(&inner),
+                Arc::clone(&inner.wake),
+                stop_rx.clone(),
+            ));
+            *inner
+                .push_task
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(push);
         }
         if config.background {
             let task = tokio::spawn(background::run(
@@ -323,9 +350,31 @@ impl Core {
         status
     }
 
+    /// Drops the change stream and keeps it closed (a phone app going to the background):
+    /// the background loop polls meanwhile, if it runs at all.
+    pub fn pause_push(&self) {
+        self.inner.push.pause(true);
+    }
+
+    /// Lets the change stream connect again (the app is in front again).
+    pub fn resume_push(&self) {
+        self.inner.push.pause(false);
+    }
+
     /// Stops the background loop and closes the databases. Other calls fail afterwards.
     pub async fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
+        let push = self
+            .inner
+            .push_task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(push) = push
+            && let Err(err) = push.await
+        {
+            tracing::warn!("the change stream's task ended badly: {err}");
+        }
         let task = self
             .inner
             .background

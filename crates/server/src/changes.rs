@@ -11,6 +11,14 @@
 //! Rows older than the retention are compacted away ([`compact`]); a cursor below that
 //! horizon, or from an earlier epoch (the log was reset, [`reset`]), is [`expired`] (410
 //! `sync-cursor-expired`) and the client bootstraps again.
+//!
+//! The [`Hub`] announces each committed append (its sequence number) to the open change
+//! streams; it hooks the database connections, so a feature that records a change is heard
+//! without doing anything more.
+
+mod hub;
+
+pub use hub::{Hub, KEEP_ALIVE};
 
 use crate::error::{ApiError, ApiResult};
 use base64::Engine;

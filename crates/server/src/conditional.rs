@@ -94,3 +94,28 @@ mod tests {
         assert!(!matches("abc", tag), "an unquoted value is no tag of ours");
     }
 }
+
+/// Middleware outside the compression layer: a strong `ETag` names one representation, and
+/// a gzip or brotli body is another one than the identity body it was hashed from (RFC 9110
+/// §8.8.3), so an encoded answer carries the tag as weak (`W/"…"`), as nginx does.
+/// `If-None-Match` compares weakly, so the client's next request still matches it.
+pub async fn weaken_when_encoded(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let encoded = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|coding| coding.as_bytes() != b"identity");
+    if !encoded {
+        return response;
+    }
+    let strong = response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|tag| tag.to_str().ok())
+        .filter(|tag| tag.starts_with('"'))
+        .and_then(|tag| HeaderValue::from_str(&format!("W/{tag}")).ok());
+    if let Some(weak) = strong {
+        response.headers_mut().insert(header::ETAG, weak);
+    }
+    response
+}

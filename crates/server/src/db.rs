@@ -1,15 +1,34 @@
 //! The server's SQLite database: one file in the data dir, WAL, foreign keys on, migrations
 //! from `migrations/` applied at open (append-only; a released migration is never edited).
 //! The file is created owner-only ([`crate::files`]): it holds every secret of the server.
+//! The server's own pool announces change log inserts to its [`crate::changes::Hub`].
 
 use anyhow::Context;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// Opens (creating if needed) and migrates `<data_dir>/linli.db`.
+/// Opens (creating if needed) and migrates `<data_dir>/linli.db`, for a tool or a test that
+/// writes beside a server: the server hears of its changes at the next keep-alive tick.
 pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
+    open_with(data_dir, None).await
+}
+
+/// Opens the database like [`open`], every connection announcing its change log inserts to
+/// `hub` ([`crate::changes::Hub`]): the server's own pool.
+pub async fn open_announcing(
+    data_dir: &Path,
+    hub: Arc<crate::changes::Hub>,
+) -> anyhow::Result<SqlitePool> {
+    open_with(data_dir, Some(hub)).await
+}
+
+async fn open_with(
+    data_dir: &Path,
+    hub: Option<Arc<crate::changes::Hub>>,
+) -> anyhow::Result<SqlitePool> {
     let path = data_dir.join("linli.db");
     // Made owner-only before SQLite opens it: its -wal and -shm take the database's mode.
     crate::files::touch(&path)?;
@@ -20,8 +39,14 @@ pub async fn open(data_dir: &Path) -> anyhow::Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10));
-    let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+    let mut pool = SqlitePoolOptions::new().max_connections(8);
+    if let Some(hub) = hub {
+        pool = pool.after_connect(move |conn, _| {
+            let hub = Arc::clone(&hub);
+            Box::pin(async move { crate::changes::Hub::watch_connection(hub, conn).await })
+        });
+    }
+    let pool = pool
         .connect_with(options)
         .await
         .with_context(|| format!("open the database {}", path.display()))?;

@@ -320,6 +320,52 @@ fn conditional_answers(operation: &mut Map<String, Value>) {
     }
 }
 
+/// A header is text or absent, never JSON's `null`: an optional header's schema (utoipa
+/// writes `Option<T>` as `[T, "null"]`) keeps only its type, and `required: false` says it
+/// may be left out.
+fn never_null(parameter: &mut Map<String, Value>) {
+    let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(types) = schema.get("type").and_then(Value::as_array) {
+        let kept: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        let kept = match kept.as_slice() {
+            [one] => one.clone(),
+            _ => Value::Array(kept),
+        };
+        schema.insert("type".into(), kept);
+    }
+}
+
+/// An event stream's `schema` describes each event (OpenAPI 3.1 has no `itemSchema`; 3.2's
+/// SSE reading, which tools such as schemathesis apply to 3.1 too): an object of the event's
+/// fields, whose `data` is JSON text of the schema the handler named.
+fn event_stream_items(response: &mut Value) {
+    let Some(media) = response
+        .get_mut("content")
+        .and_then(|content| content.get_mut("text/event-stream"))
+    else {
+        return;
+    };
+    let Some(payload) = media.get("schema").cloned() else {
+        return;
+    };
+    media["schema"] = json!({
+        "type": "object",
+        "required": ["data"],
+        "properties": {
+            "event": { "type": "string" },
+            "id": { "type": "string" },
+            "retry": { "type": "integer", "minimum": 0 },
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": payload,
+            },
+        },
+    });
+}
+
 /// One operation: its raw body's form, its header parameters' forms and the answers they imply.
 fn operation_answers(operation: &mut Map<String, Value>) {
     // Raw bytes (tus's `application/offset+octet-stream`) are a binary string, not an array.
@@ -340,6 +386,9 @@ fn operation_answers(operation: &mut Map<String, Value>) {
         .and_then(Value::as_array_mut)
     {
         for parameter in parameters.iter_mut().filter_map(Value::as_object_mut) {
+            if parameter.get("in").and_then(Value::as_str) == Some("header") {
+                never_null(parameter);
+            }
             let name = parameter.get("name").and_then(Value::as_str).unwrap_or("");
             let place = parameter.get("in").and_then(Value::as_str).unwrap_or("");
             if place == "path" {
@@ -390,6 +439,9 @@ fn operation_answers(operation: &mut Map<String, Value>) {
     else {
         return;
     };
+    for response in responses.values_mut() {
+        event_stream_items(response);
+    }
     if has_path {
         responses
             .entry("404")

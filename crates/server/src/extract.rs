@@ -105,6 +105,9 @@ pub struct Resident {
     pub user_id: Uuid,
     /// The sign-in (refresh token family) the access token belongs to.
     pub family_id: Uuid,
+    /// When the access token expires, Unix seconds (a long-lived answer, the change stream,
+    /// ends then).
+    pub expires_at_s: i64,
 }
 
 impl FromRequestParts<AppState> for Resident {
@@ -129,6 +132,7 @@ impl FromRequestParts<AppState> for Resident {
             Some(None) => Ok(Self {
                 user_id: claims.sub,
                 family_id: claims.sid,
+                expires_at_s: claims.exp,
             }),
             Some(Some(_)) | None => Err(ApiError::new(ErrorCode::Unauthenticated)),
         }

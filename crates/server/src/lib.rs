@@ -47,6 +47,8 @@ use tokens::Keys;
 pub struct AppState {
     /// The database.
     pub db: SqlitePool,
+    /// Announces change log appends to the open change streams.
+    pub changes: Arc<changes::Hub>,
     /// The server's clock (moved by tests).
     pub clock: Arc<ServerClock>,
     /// Token signing keys.
@@ -95,7 +97,8 @@ impl DemoProviderSwitches {
 impl AppState {
     /// Opens the database in `data_dir` and loads (or makes) the keys.
     pub async fn open(data_dir: &std::path::Path, clock: Arc<ServerClock>) -> anyhow::Result<Self> {
-        let db = db::open(data_dir).await?;
+        let changes = Arc::new(changes::Hub::default());
+        let db = db::open_announcing(data_dir, Arc::clone(&changes)).await?;
         let keys = Arc::new(Keys::load_or_create(&db).await?);
         let uploads_dir = data_dir.join("uploads");
         files::dir(&uploads_dir)?;
@@ -105,6 +108,7 @@ impl AppState {
         ));
         Ok(Self {
             db,
+            changes,
             clock,
             keys,
             sms,

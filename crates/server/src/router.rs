@@ -17,6 +17,7 @@ use axum::Json;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use serde::{Deserialize, Serialize};
+use tower_http::compression::CompressionLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -271,6 +272,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(crate::conditional::etag))
         .layer(axum::middleware::from_fn(crate::error::render_problems))
         .layer(axum::middleware::from_fn(crate::headers::baseline))
+        // gzip or brotli as the client's Accept-Encoding asks (with `Vary`), on whatever the
+        // routes answer; the default predicate leaves out bodies under 32 bytes, images
+        // (attachments are JPEG/PNG/WebP already) and the event stream (it must flush each
+        // event, not a compressor's block).
+        .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(
+            crate::conditional::weaken_when_encoded,
+        ))
         .layer(axum::middleware::from_fn(crate::unread::mark))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))

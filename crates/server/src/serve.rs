@@ -74,6 +74,7 @@ pub struct Running {
     handle: Handle,
     server: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    announcer: JoinHandle<()>,
 }
 
 /// Starts serving.
@@ -120,6 +121,7 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
             ),
     );
     let housekeeping = tokio::spawn(housekeeping(state.clone(), options.demo));
+    let announcer = tokio::spawn(Arc::clone(&state.changes).run(state.db.clone()));
     Ok(Running {
         url,
         addr,
@@ -128,14 +130,20 @@ pub async fn start(options: &Options, clock: Arc<ServerClock>) -> anyhow::Result
         handle,
         server,
         housekeeping,
+        announcer,
     })
 }
 
 impl Running {
-    /// Stops at once: the listener closes and open connections are dropped.
+    /// Stops at once: the listener closes, change streams end and open connections are
+    /// dropped.
     pub async fn stop(self) {
+        self.state.changes.close();
         self.handle.shutdown();
         self.housekeeping.abort();
+        if let Err(err) = self.announcer.await {
+            tracing::warn!(%err, "the change announcer ended abnormally");
+        }
         if let Err(err) = self.server.await {
             tracing::warn!(%err, "server task ended abnormally");
         }

@@ -9,3 +9,7 @@ pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
 pub const RETRY_AFTER: &str = "retry-after";
 /// Media type of every error body (RFC 9457).
 pub const PROBLEM_JSON: &str = "application/problem+json";
+/// The change stream's resume point: the `id` (sequence number) of the last event received.
+pub const LAST_EVENT_ID: &str = "last-event-id";
+/// Media type of the change stream (server-sent events).
+pub const EVENT_STREAM: &str = "text/event-stream";

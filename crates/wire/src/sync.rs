@@ -90,3 +90,14 @@ pub struct ChangeFeed {
     /// More changes are waiting: ask again at once with `next_cursor`.
     pub has_more: bool,
 }
+
+/// One event of the change stream (`GET /v1/sync/stream`, server-sent events, `event:
+/// change`, `id:` the same `seq`): something the resident may see changed. It carries no
+/// data: the app pulls the feed (and its lists) when told, so a lost event loses nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+pub struct StreamEvent {
+    /// What kind of thing changed.
+    pub kind: EntityKind,
+    /// The change's sequence number; resume after it with `Last-Event-ID`.
+    pub seq: i64,
+}

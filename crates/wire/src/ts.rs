@@ -117,6 +117,7 @@ pub fn typescript() -> String {
         crate::sync::ChangeOp::decl(),
         crate::sync::Change::decl(),
         crate::sync::ChangeFeed::decl(),
+        crate::sync::StreamEvent::decl(),
         crate::ipc::Locale::decl(),
         crate::ipc::AccountView::decl(),
         crate::join::CommunityList::decl(),

@@ -1739,6 +1739,16 @@ next_cursor: string,
  */
 has_more: boolean, };
 
+export type StreamEvent = { 
+/**
+ * What kind of thing changed.
+ */
+kind: EntityKind, 
+/**
+ * The change's sequence number; resume after it with `Last-Event-ID`.
+ */
+seq: bigint, };
+
 export type Locale = "zh-CN" | "en";
 
 export type AccountView = { 

@@ -193,6 +193,9 @@ impl Inner {
                 tracing::warn!("first sync after sign-in failed: {err}");
             }
         }
+        // The stream starts now; the sync above was this sign-in's one (the background loop
+        // is not woken for another).
+        self.push.kick();
         self.account_view(&account)
             .await?
             .ok_or_else(|| Error::Internal("the account vanished during sign-in".to_owned()))

@@ -11,6 +11,9 @@
 //! in [`crate::registry`] and reach it through [`Inner::features`]. A pull runs only when
 //! the feed succeeded, and `DataChanged` names each kind that changed, once.
 //!
+//! When to sync is the background loop's ([`crate::background`]): told by the change stream
+//! ([`stream`]) while it is up, polling only while it is down.
+//!
 //! A home in a community this device had none in (an invitation accepted) starts the feed
 //! over, since that community's earlier notices lie behind the stored cursor.
 //!
@@ -23,6 +26,7 @@
 
 pub(crate) mod feed;
 pub(crate) mod lists;
+pub(crate) mod stream;
 
 use crate::error::Error;
 use crate::inner::{Account, Inner};

@@ -160,6 +160,14 @@ fn header_forms_and_shared_answers_are_on_every_operation() {
                 assert_eq!(format, "uuid", "{method} {path}: the id is a UUID");
             }
         }
+        for parameter in parameters.iter().filter(|p| p["in"] == "header") {
+            let types = &parameter["schema"]["type"];
+            assert!(
+                types != "null" && !types.as_array().is_some_and(|t| t.contains(&"null".into())),
+                "{method} {path}: header {} is text or absent, never null",
+                parameter["name"]
+            );
+        }
         if let Some(key) = header("Idempotency-Key") {
             assert_eq!(
                 key["schema"]["pattern"],

@@ -6,6 +6,7 @@
 mod auth;
 mod bills;
 mod checkout_page;
+mod compression;
 mod contract;
 mod contract_limits;
 mod deadlines;
@@ -29,6 +30,7 @@ mod problems;
 mod roles;
 mod sms;
 mod staff_scope;
+mod stream;
 mod sync;
 mod throttle;
 mod ticket_access;

@@ -36,7 +36,7 @@ async fn drain(
     }
 }
 
-async fn community_id(fx: &Fixture, name: &str) -> uuid::Uuid {
+pub(crate) async fn community_id(fx: &Fixture, name: &str) -> uuid::Uuid {
     let id: String = sqlx::query_scalar("SELECT id FROM communities WHERE name = ?")
         .bind(name)
         .fetch_one(&fx.server.state.db)
@@ -45,7 +45,7 @@ async fn community_id(fx: &Fixture, name: &str) -> uuid::Uuid {
     id.parse().expect("uuid")
 }
 
-fn notice(community: uuid::Uuid, title: &str, fx: &Fixture) -> NewNotice {
+pub(crate) fn notice(community: uuid::Uuid, title: &str, fx: &Fixture) -> NewNotice {
     NewNotice {
         community_id: community,
         title: title.to_owned(),
