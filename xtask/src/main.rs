@@ -5,7 +5,9 @@
 //!   screenshots to a folder it names.
 //! - `cargo xtask test` runs everything CI runs: rustfmt, clippy -D warnings, the Rust tests
 //!   (keyring tests inside a private D-Bus session with an unlocked gnome-keyring), the UI type
-//!   check and unit tests, and the real app window driven by WebDriver under Xvfb.
+//!   check and unit tests, the real app window driven by WebDriver under Xvfb, and the app
+//!   installed from its .deb and started from its desktop entry.
+//! - `cargo xtask package` builds the release app as a .deb and prints its path.
 //! - `cargo xtask bench [photo|kill]` measures speed, memory and quality, and soaks the kill -9
 //!   gauntlet with 500 runs; the figures go to docs/benchmarks.md with the machine and the date
 //!   (never part of `test`).
@@ -22,6 +24,7 @@ mod cycles;
 mod demo;
 mod docs;
 mod measure;
+mod package;
 mod setup;
 mod sh;
 mod soak;
@@ -40,6 +43,8 @@ struct Cli {
 enum Command {
     /// Run the app on the demo backend (screenshots under Xvfb when there is no display).
     Demo(demo::DemoArgs),
+    /// Build the release app as a Debian package (.deb) and print its path.
+    Package,
     /// Run every check and test that CI runs.
     Test(test::TestArgs),
     /// Measure (photo preparation against vipsthumbnail and ImageMagick; the kill -9 soak) into
@@ -53,14 +58,19 @@ enum Command {
     /// The tree checks alone (part of `test`): no import cycle, and every path the docs name.
     #[command(hide = true)]
     TreeChecks,
+    /// The package step of `test` alone (after a build of the binaries as `test` builds them).
+    #[command(hide = true)]
+    PackageTest,
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Demo(args) => demo::run(&args),
+        Command::Package => package::release(),
         Command::Test(args) => test::run(&args),
         Command::Bench { which } => bench::run(which.as_deref()),
         Command::GenTypes => bindings::generate(),
+        Command::PackageTest => test::package_test(),
         Command::TreeChecks => cycles::check().and_then(|()| docs::check()),
     }
 }

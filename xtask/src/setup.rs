@@ -60,19 +60,8 @@ pub fn apt_packages(packages: &[&str]) -> anyhow::Result<()> {
         return Ok(());
     }
     eprintln!("Installing missing Debian packages: {}", missing.join(" "));
-    let sudo = !is_root();
     let run = |args: &[&str]| -> anyhow::Result<()> {
-        let (program, args): (&str, Vec<&str>) = if sudo {
-            (
-                "sudo",
-                std::iter::once("apt-get")
-                    .chain(args.iter().copied())
-                    .collect(),
-            )
-        } else {
-            ("apt-get", args.to_vec())
-        };
-        Cmd::new(program, &args)
+        as_root("apt-get", args)
             .env("DEBIAN_FRONTEND", "noninteractive")
             .run()
     };
@@ -86,6 +75,17 @@ fn dpkg_installed(package: &str) -> bool {
     Cmd::new("dpkg-query", &["-W", "-f=${Status}", package])
         .output()
         .is_ok_and(|status| status.contains("install ok installed"))
+}
+
+/// `program args…` as root: directly when xtask already runs as root, else through sudo.
+pub fn as_root(program: &str, args: &[&str]) -> Cmd {
+    if is_root() {
+        Cmd::new(program, args)
+    } else {
+        let mut all = vec![program];
+        all.extend_from_slice(args);
+        Cmd::new("sudo", &all)
+    }
 }
 
 fn is_root() -> bool {

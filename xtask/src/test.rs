@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every check CI runs, in the order that fails fastest.
 
+use anyhow::Context;
 use clap::Args;
 
 use crate::setup;
@@ -84,6 +85,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     contract_tests(&contract_python)?;
     if !args.no_window {
         window_tests()?;
+        package_test()?;
     }
     eprintln!("\nAll checks passed in {:.0?}.", started.elapsed());
     Ok(())
@@ -110,6 +112,10 @@ fn contract_tests(python: &std::path::Path) -> anyhow::Result<()> {
 /// a window test.
 const WINDOWLESS: &[&str] = &["tus.test.mjs"];
 
+/// Files in tests/webdriver that start the app installed from its .deb, not the build in
+/// target/: `package_test` runs them after installing it, never with the window set.
+const PACKAGED: &[&str] = &["package.test.mjs"];
+
 /// The `*.test.mjs` files of tests/webdriver, window-less or not as asked, sorted, as paths
 /// from the root. A name in WINDOWLESS that is missing is an error, not a silent skip.
 fn webdriver_files(windowless: bool) -> anyhow::Result<Vec<String>> {
@@ -120,11 +126,13 @@ fn webdriver_files(windowless: bool) -> anyhow::Result<Vec<String>> {
             all.push(name);
         }
     }
-    if let Some(missing) = WINDOWLESS.iter().find(|w| !all.iter().any(|n| n == *w)) {
-        anyhow::bail!("tests/webdriver/{missing} is listed as window-less but missing");
+    let listed = WINDOWLESS.iter().chain(PACKAGED);
+    if let Some(missing) = listed.into_iter().find(|w| !all.iter().any(|n| n == *w)) {
+        anyhow::bail!("tests/webdriver/{missing} is listed in test.rs but missing");
     }
     let mut names: Vec<String> = all
         .into_iter()
+        .filter(|n| !PACKAGED.contains(&n.as_str()))
         .filter(|n| WINDOWLESS.contains(&n.as_str()) == windowless)
         .collect();
     names.sort();
@@ -171,6 +179,30 @@ fn window_tests() -> anyhow::Result<()> {
         .run()
 }
 
+/// The app as its users get it: the debug build the window tests ran, bundled as a .deb
+/// (no second build), installed with dpkg, started from its desktop entry's Exec under Xvfb
+/// (tests/webdriver/package.test.mjs) and removed again.
+pub fn package_test() -> anyhow::Result<()> {
+    let fail = "the installed .deb (`cargo xtask test`'s package step): see the output above";
+    let deb = crate::package::debug_deb().context(fail)?;
+    crate::package::install_and_start(&deb, |app| {
+        let keyring_dir = tempdir("package-keyring")?;
+        let artifacts = root().join("target/webdriver-artifacts");
+        std::fs::create_dir_all(&artifacts)?;
+        let files = PACKAGED
+            .iter()
+            .map(|f| format!("tests/webdriver/{f}"))
+            .collect();
+        in_desktop_session(&node_test(files), true, &keyring_dir)
+            .env("LINLI_APP_BIN", app)
+            .env("LINLI_SERVER_BIN", root().join("target/debug/linli-server"))
+            .env("LINLI_ARTIFACTS", &artifacts)
+            .env("TAURI_DRIVER", tauri_driver_path())
+            .run()
+    })
+    .context(fail)
+}
+
 /// tauri-driver on PATH, or where `cargo install` put it.
 pub fn tauri_driver_path() -> std::path::PathBuf {
     if crate::sh::on_path("tauri-driver") {
@@ -210,9 +242,13 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().ends_with(".test.mjs"))
             .count();
         assert_eq!(
-            window.len() + windowless.len(),
+            window.len() + windowless.len() + super::PACKAGED.len(),
             on_disk,
-            "every test file in tests/webdriver runs in one of the sets"
+            "every test file in tests/webdriver runs in one of the sets (or the package step)"
+        );
+        assert!(
+            !window.contains(&"tests/webdriver/package.test.mjs".to_owned()),
+            "the installed-package test runs in the package step only: {window:?}"
         );
         assert!(
             window.len() >= 4,
