@@ -79,22 +79,6 @@ pub fn matches(field: &str, tag: &str) -> bool {
     field.split(',').any(|candidate| opaque(candidate) == tag)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::matches;
-
-    #[test]
-    fn if_none_match_compares_weakly_in_a_list() {
-        let tag = "\"abc\"";
-        assert!(matches("\"abc\"", tag), "the same tag");
-        assert!(matches("W/\"abc\"", tag), "weak comparison ignores W/");
-        assert!(matches("\"x\", W/\"abc\"", tag), "any tag of a list");
-        assert!(matches("*", tag), "* matches any current answer");
-        assert!(!matches("\"abd\"", tag), "another tag");
-        assert!(!matches("abc", tag), "an unquoted value is no tag of ours");
-    }
-}
-
 /// Middleware outside the compression layer: a strong `ETag` names one representation, and
 /// a gzip or brotli body is another one than the identity body it was hashed from (RFC 9110
 /// §8.8.3), so an encoded answer carries the tag as weak (`W/"…"`), as nginx does.
@@ -118,4 +102,20 @@ pub async fn weaken_when_encoded(request: Request, next: Next) -> Response {
         response.headers_mut().insert(header::ETAG, weak);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::matches;
+
+    #[test]
+    fn if_none_match_compares_weakly_in_a_list() {
+        let tag = "\"abc\"";
+        assert!(matches("\"abc\"", tag), "the same tag");
+        assert!(matches("W/\"abc\"", tag), "weak comparison ignores W/");
+        assert!(matches("\"x\", W/\"abc\"", tag), "any tag of a list");
+        assert!(matches("*", tag), "* matches any current answer");
+        assert!(!matches("\"abd\"", tag), "another tag");
+        assert!(!matches("abc", tag), "an unquoted value is no tag of ours");
+    }
 }
