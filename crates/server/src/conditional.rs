@@ -1,6 +1,8 @@
 //! Conditional requests, one mechanism for every list a client reads whole: a middleware gives
-//! each `GET` answer `200` with a JSON body and no `ETag` of its own a strong `ETag` (the
-//! SHA-256 of the body, 128 bits of it in base64url), and answers `304 Not Modified` (the
+//! each `GET` answer `200` with a JSON body and no `ETag` of its own a weak `ETag` (the
+//! SHA-256 of the identity body, 128 bits of it in base64url; weak because the answer may
+//! leave gzip or brotli encoded, another representation, and one tag must name both, so the
+//! 200 and the 304 agree), and answers `304 Not Modified` (the
 //! `ETag`, no body) when the request's `If-None-Match` matches it.
 //!
 //! `If-None-Match` is compared as RFC 9110 §13.1.2 says: `*` matches any current answer, else
@@ -47,7 +49,10 @@ pub async fn etag(request: Request, next: Next) -> Response {
         )
             .into_response();
     };
-    let tag = format!("\"{}\"", B64.encode(&Sha256::digest(&bytes)[..16]));
+    // Weak: the hash is of the identity body, and the answer may leave compressed (another
+    // representation, RFC 9110 §8.8.3); a weak tag holds for both, so the 200 and a 304 name
+    // the same one whatever the coding.
+    let tag = format!("W/\"{}\"", B64.encode(&Sha256::digest(&bytes)[..16]));
     let Ok(value) = HeaderValue::from_str(&tag) else {
         return Response::from_parts(parts, Body::from(bytes));
     };

@@ -102,31 +102,57 @@ async fn a_jpeg_attachment_is_not_compressed_again() {
 }
 
 #[tokio::test]
-async fn an_encoded_answer_carries_its_entity_tag_as_weak_and_still_revalidates() {
+async fn an_entity_tag_is_weak_and_the_same_for_every_coding_and_its_304() {
     let fx = Fixture::start().await;
     let token = fx.wang_fang().await;
     let plain = fetch(&fx, "/v1/me", &token, None).await;
-    let strong = plain.headers()["etag"].to_str().expect("etag").to_owned();
-    assert!(strong.starts_with('"'), "identity: the strong tag {strong}");
+    let tag = plain.headers()["etag"].to_str().expect("etag").to_owned();
+    assert!(
+        tag.starts_with("W/\""),
+        "weak: one tag for the identity and the encoded bodies (RFC 9110 §8.8.3): {tag}"
+    );
     let gzipped = fetch(&fx, "/v1/me", &token, Some("gzip")).await;
     assert_eq!(encoding(&gzipped).as_deref(), Some("gzip"));
-    let weak = gzipped.headers()["etag"].to_str().expect("etag").to_owned();
     assert_eq!(
-        weak,
-        format!("W/{strong}"),
-        "the gzip body is another representation than the one hashed (RFC 9110 §8.8.3)"
+        gzipped.headers()["etag"],
+        tag.as_str(),
+        "the same tag gzip-encoded"
     );
     let again = raw_client(&fx)
         .get(fx.url("/v1/me"))
         .bearer_auth(&token)
         .header("Accept-Encoding", "gzip")
-        .header("If-None-Match", &weak)
+        .header("If-None-Match", &tag)
         .send()
         .await
         .expect("GET");
     assert_eq!(
         again.status(),
         StatusCode::NOT_MODIFIED,
-        "If-None-Match compares weakly, so the weak tag still matches"
+        "the tag revalidates"
+    );
+    assert_eq!(
+        again.headers()["etag"],
+        tag.as_str(),
+        "and the 304 names it again"
+    );
+    let notice = fetch(&fx, "/v1/notices", &token, Some("gzip")).await;
+    let notice_tag = notice.headers()["etag"].to_str().expect("etag").to_owned();
+    assert!(
+        notice_tag.starts_with("W/\""),
+        "a handler's own tag too: {notice_tag}"
+    );
+    let again = raw_client(&fx)
+        .get(fx.url("/v1/notices"))
+        .bearer_auth(&token)
+        .header("If-None-Match", &notice_tag)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(
+        again.headers()["etag"],
+        notice_tag.as_str(),
+        "the notices' 304 names it again"
     );
 }

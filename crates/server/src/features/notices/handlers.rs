@@ -33,21 +33,19 @@ pub struct ListQuery {
     pub limit: PageLimit<1, { limits::NOTICES_PAGE_MAX }, { limits::NOTICES_PAGE_DEFAULT }>,
 }
 
-fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
-    headers
+/// A JSON answer with an `ETag`, or 304 when the client already has it. The tag is weak
+/// (the version names the notice as the resident sees it, whatever the content coding), so
+/// the 200 and the 304 carry the same one ([`crate::conditional`]).
+fn with_etag(headers: &HeaderMap, etag: String, body: Vec<u8>) -> Response {
+    let etag = format!("W/{}", etag.trim_start_matches("W/"));
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("W/\"0\""));
+    let cache = HeaderValue::from_static("private, no-cache");
+    let matched = headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(|v| v.trim().trim_start_matches("W/"))
-        .any(|candidate| candidate == "*" || candidate == etag.trim_start_matches("W/"))
-}
-
-/// A JSON answer with an `ETag`, or 304 when the client already has it.
-fn with_etag(headers: &HeaderMap, etag: String, body: Vec<u8>) -> Response {
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"0\""));
-    let cache = HeaderValue::from_static("private, no-cache");
-    if etag_matches(headers, &etag) {
+        .any(|field| crate::conditional::matches(field, &etag));
+    if matched {
         return (
             StatusCode::NOT_MODIFIED,
             [(header::ETAG, etag_value), (header::CACHE_CONTROL, cache)],
