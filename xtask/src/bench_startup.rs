@@ -1,0 +1,273 @@
+//! `cargo xtask bench startup`: linli-app's start-up against a hello-world Tauri 2 app
+//! (xtask/hello) built with the same tauri and features, release builds, under Xvfb in a
+//! private desktop session as the window tests run.
+//!
+//! First screen complete: both pages emit `first-screen` on the animation frame after their
+//! first screen is in place (linli: ui/src/shared/firstScreen.ts, from the sign-in form's or
+//! home's onMounted, home once its notices came from the cache; hello: its one line's
+//! script), and both shells log `first-screen shown: <screen>` to stderr. The time is from
+//! just before the process is spawned to that line. Memory: once the mark is in, PSS
+//! (/proc/<pid>/smaps_rollup) summed over the app and every process under it (WebKitWebProcess,
+//! WebKitNetworkProcess), sampled every 200 ms until three samples in a row move less than 1%
+//! (at most 15 s). Three cases, interleaved run by run so a busy moment hits all alike: hello;
+//! linli signed out with an empty data folder (the sign-in screen); linli signed in, started
+//! from the cache a first sign-in left (home with its notices; the backend up). One untimed
+//! warm-up each, then RUNS runs; medians.
+
+use std::io::BufRead as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::bench_kit::{Server, machine, median, release, verdict, write_section};
+
+/// The section of docs/benchmarks.md this writes.
+pub const SECTION: &str = "## Start-up and memory (`cargo xtask bench startup`)";
+
+const RUNS: usize = 7;
+const MARK: &str = "first-screen shown: ";
+/// Issue 12's targets: PSS ≤ 1.15× and first screen ≤ 1.2× hello-world's.
+const PSS_TARGET: f64 = 1.15;
+const TIME_TARGET: f64 = 1.2;
+
+/// Builds, then measures inside a desktop session on a virtual display.
+pub fn run() -> anyhow::Result<()> {
+    if !crate::bench_kit::inside() {
+        crate::setup::apt()?;
+        crate::bench_kit::build_release()?;
+        return crate::bench_kit::in_session("startup", true);
+    }
+    let work = crate::test::tempdir("bench-startup")?;
+    let server = Server::start(&work.join("server"), 0)?;
+    let cached = work.join("cached");
+    crate::bench_kit::core(&[
+        "session",
+        &cached.display().to_string(),
+        &server.url,
+        &server.ca.display().to_string(),
+        "13800000001",
+        "demo1234",
+    ])?;
+    let cases: [(&str, &str); 3] = [
+        ("hello-tauri (hello world)", "hello"),
+        ("linli-app, sign-in screen, empty data folder", "login"),
+        ("linli-app, signed in, home from the cache", "home"),
+    ];
+    let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); cases.len()];
+    for run in 0..=RUNS {
+        for (i, (_, screen)) in cases.iter().enumerate() {
+            let mut cmd = if *screen == "hello" {
+                Command::new(release("hello-tauri"))
+            } else {
+                let mut cmd = Command::new(release("linli-app"));
+                let data = if *screen == "login" {
+                    work.join(format!("empty-{run}"))
+                } else {
+                    cached.clone()
+                };
+                cmd.env("LINLI_DATA_DIR", &data)
+                    .env("LINLI_BACKEND_URL", &server.url)
+                    .env("LINLI_BACKEND_CA", &server.ca);
+                cmd
+            };
+            cmd.env("RUST_LOG", "info");
+            let sample = launch(cmd, screen)?;
+            eprintln!(
+                "run {run} {screen}: first screen {:.0} ms, PSS {:.1} MB over {:?}",
+                sample.first_ms, sample.pss_mb, sample.processes
+            );
+            // Run 0 warms the disk cache and WebKit's folders; it is not counted.
+            if run > 0 {
+                samples[i].push(sample);
+            }
+        }
+    }
+    report(&cases, &samples)
+}
+
+#[derive(Clone, Debug)]
+struct Sample {
+    first_ms: f64,
+    pss_mb: f64,
+    processes: Vec<String>,
+}
+
+/// Starts `cmd`, waits for its first-screen mark (which must name `screen`), lets PSS
+/// settle, then ends the app and everything it started.
+fn launch(mut cmd: Command, screen: &str) -> anyhow::Result<Sample> {
+    let started = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("start the app")?;
+    let stderr = child.stderr.take().context("the app's stderr")?;
+    let (tx, rx) = mpsc::channel();
+    // Keeps reading after the mark so the app never blocks on a full pipe.
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if let Some(at) = line.find(MARK) {
+                let shown = line[at + MARK.len()..].trim().trim_matches('"').to_owned();
+                let _ = tx.send((started.elapsed(), shown));
+            }
+        }
+    });
+    let outcome = rx.recv_timeout(Duration::from_secs(60));
+    let result = match outcome {
+        Ok((elapsed, shown)) if shown == screen => {
+            let (pss_mb, processes) = settled_pss(child.id())?;
+            Ok(Sample {
+                first_ms: elapsed.as_secs_f64() * 1000.0,
+                pss_mb,
+                processes,
+            })
+        }
+        Ok((_, shown)) => Err(anyhow::anyhow!(
+            "the first screen was {shown}, not {screen}"
+        )),
+        Err(_) => Err(anyhow::anyhow!("no first-screen mark within 60 s")),
+    };
+    end_tree(&mut child)?;
+    result
+}
+
+/// PSS of the tree once it settles: (MB, each process's name and MB).
+fn settled_pss(pid: u32) -> anyhow::Result<(f64, Vec<String>)> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = tree_pss_kb(pid)?;
+    let mut steady = 0;
+    while steady < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = tree_pss_kb(pid)?;
+        let moved = (now.0 as f64 - last.0 as f64).abs() / (now.0.max(1) as f64);
+        steady = if moved < 0.01 { steady + 1 } else { 0 };
+        last = now;
+    }
+    Ok((last.0 as f64 / 1024.0, last.1))
+}
+
+/// PSS in kB summed over `pid` and its descendants, and each one's name and PSS.
+fn tree_pss_kb(pid: u32) -> anyhow::Result<(u64, Vec<String>)> {
+    let mut total = 0;
+    let mut names = Vec::new();
+    for p in tree(pid)? {
+        let Ok(rollup) = std::fs::read_to_string(format!("/proc/{p}/smaps_rollup")) else {
+            continue; // gone meanwhile
+        };
+        let kb: u64 = rollup
+            .lines()
+            .find_map(|l| l.strip_prefix("Pss:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0);
+        total += kb;
+        let name = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+        names.push(format!("{} {:.0} MB", name.trim(), kb as f64 / 1024.0));
+    }
+    names.sort();
+    Ok((total, names))
+}
+
+/// `pid` and every process under it.
+fn tree(pid: u32) -> anyhow::Result<Vec<u32>> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc")? {
+        let Some(p) = entry?.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // The fields after the name, which is in parentheses and may hold spaces.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u32>().ok());
+        if let Some(ppid) = ppid {
+            parents.push((p, ppid));
+        }
+    }
+    let mut found = vec![pid];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    Ok(found)
+}
+
+/// Kills the app and every process it started (by their ids), and waits until they are gone.
+fn end_tree(child: &mut std::process::Child) -> anyhow::Result<()> {
+    let all = tree(child.id())?;
+    for p in all.iter().rev() {
+        let _ = Command::new("kill").args(["-9", &p.to_string()]).status();
+    }
+    let _ = child.wait();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while all.iter().any(|p| Path::new(&format!("/proc/{p}")).exists()) {
+        if Instant::now() > deadline {
+            bail!("the app's processes {all:?} did not end");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
+}
+
+fn report(cases: &[(&str, &str)], samples: &[Vec<Sample>]) -> anyhow::Result<()> {
+    let medians: Vec<(f64, f64)> = samples
+        .iter()
+        .map(|s| {
+            (
+                median(&mut s.iter().map(|x| x.first_ms).collect::<Vec<_>>()),
+                median(&mut s.iter().map(|x| x.pss_mb).collect::<Vec<_>>()),
+            )
+        })
+        .collect();
+    let (hello_ms, hello_mb) = medians[0];
+    let mut table = String::from(
+        "| app, first screen | first screen ms (median) | × hello | PSS MB (median) | × hello | runs: ms / MB |\n|---|---:|---:|---:|---:|---|\n",
+    );
+    let mut verdicts = Vec::new();
+    for (i, (name, _)) in cases.iter().enumerate() {
+        let (ms, mb) = medians[i];
+        let runs: Vec<String> = samples[i]
+            .iter()
+            .map(|s| format!("{:.0}/{:.0}", s.first_ms, s.pss_mb))
+            .collect();
+        table.push_str(&format!(
+            "| {name} | {ms:.0} | {:.2} | {mb:.1} | {:.2} | {} |\n",
+            ms / hello_ms,
+            mb / hello_mb,
+            runs.join(" ")
+        ));
+        if i > 0 {
+            let line = format!(
+                "- {name}: first screen {:.2}× hello (target ≤ {TIME_TARGET}: {}), PSS {:.2}× hello (target ≤ {PSS_TARGET}: {})",
+                ms / hello_ms,
+                verdict(ms / hello_ms <= TIME_TARGET),
+                mb / hello_mb,
+                verdict(mb / hello_mb <= PSS_TARGET),
+            );
+            println!("{line}");
+            verdicts.push(line);
+        }
+    }
+    let processes = cases
+        .iter()
+        .zip(samples)
+        .map(|((name, _), s)| {
+            let last = s.last().map(|x| x.processes.join(", ")).unwrap_or_default();
+            format!("- {name}: {last}")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let body = format!(
+        "{}\n\nRelease builds (Cargo.toml's release profile) of linli-app and of xtask/hello, a hello-world Tauri 2 app (one line of text) built in the same cargo invocation, so both link the same tauri with the same features. Under Xvfb (1280×800) in a private D-Bus session with an unlocked gnome-keyring, as the window tests run. {RUNS} runs each after one warm-up, interleaved. First screen: process spawn to the page's `first-screen` mark (the animation frame after the sign-in form, or home with its cached notices, is in place; the same for hello's page), logged by the shell. PSS: /proc/<pid>/smaps_rollup summed over the app and every process under it once three samples 200 ms apart move less than 1%. Signed in: a data folder a first sign-in and sync left (bench_core session), the reference backend up on 127.0.0.1.\n\nTargets (issue 12): PSS ≤ {PSS_TARGET}× hello-world, first screen ≤ {TIME_TARGET}× hello-world's time.\n\n{}\n\n{table}\nThe processes of each case's last run, PSS each:\n\n{processes}",
+        machine()?,
+        verdicts.join("\n"),
+    );
+    write_section(SECTION, &body)
+}
