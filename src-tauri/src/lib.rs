@@ -4,11 +4,12 @@
 //! call one method and map its error to `linli_wire::IpcError`; core events are forwarded to
 //! the webview as `core-event` ([`events`]). Any decision belongs in the core, so the same
 //! behaviour reaches phones later. Where the app finds its backend and data is read once at
-//! start ([`config`]).
+//! start ([`config`]). The window's WebKit settings are the shell's too ([`webview`]).
 
 pub mod commands;
 pub mod config;
 pub mod events;
+pub mod webview;
 
 use tauri::{Listener as _, Manager};
 
@@ -24,6 +25,8 @@ pub fn run() {
         // Shown from Rust for the core's `Notification` events; the window cannot send any.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            webview::tune(app);
+            let opening = std::time::Instant::now();
             let pictures = app
                 .path()
                 .picture_dir()
@@ -39,6 +42,7 @@ pub fn run() {
                 tracing::info!("{FIRST_SCREEN} shown: {}", event.payload());
             });
             app.manage(core);
+            tracing::info!("core opened in {:?}", opening.elapsed());
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -18,7 +18,10 @@ const IN_SESSION: &str = "LINLI_BENCH_IN_SESSION";
 
 /// Builds everything the benchmarks run, release profile (Cargo.toml's: LTO, opt-level s).
 pub fn build_release() -> anyhow::Result<()> {
-    crate::setup::build_ui()?;
+    // A fresh ui/dist is not rebuilt: its new file times would relink the app for nothing.
+    if !ui_dist_fresh()? {
+        crate::setup::build_ui()?;
+    }
     cargo(&[
         "build",
         "--release",
@@ -42,6 +45,35 @@ pub fn build_release() -> anyhow::Result<()> {
         "linli-app/custom-protocol,hello-tauri/custom-protocol",
     ])
     .run()
+}
+
+/// True when ui/dist/index.html is newer than every file the UI is built from.
+fn ui_dist_fresh() -> anyhow::Result<bool> {
+    let Ok(built) = std::fs::metadata(root().join("ui/dist/index.html")).and_then(|m| m.modified())
+    else {
+        return Ok(false);
+    };
+    let mut stack = vec![root().join("ui/src")];
+    let mut sources = vec![
+        root().join("ui/index.html"),
+        root().join("ui/vite.config.ts"),
+        root().join("ui/package-lock.json"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("read {}", dir.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                sources.push(path);
+            }
+        }
+    }
+    Ok(sources.iter().all(|p| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t <= built)
+    }))
 }
 
 /// A release binary (or example) of the build above.

@@ -22,9 +22,9 @@ export function tauriBackend(): Backend {
     async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
       return listen<CoreEvent>('core-event', (event) => listener(event.payload));
     },
-    async firstScreenShown(screen: string): Promise<void> {
+    async firstScreenShown(screen: string, pageMs: number): Promise<void> {
       // An event, not a command: the shell only logs it (src-tauri/src/lib.rs).
-      await emit('first-screen', screen);
+      await emit('first-screen', { screen, page_ms: pageMs });
     },
   };
 }

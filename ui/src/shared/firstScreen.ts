@@ -11,6 +11,6 @@ export function firstScreenShown(backend: Backend, screen: string): void {
   if (marked) return;
   marked = true;
   requestAnimationFrame(() => {
-    void backend.firstScreenShown(screen).catch(() => {});
+    void backend.firstScreenShown(screen, Math.round(performance.now())).catch(() => {});
   });
 }
