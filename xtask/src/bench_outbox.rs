@@ -57,11 +57,11 @@ pub fn run() -> anyhow::Result<()> {
         .query("SELECT count(DISTINCT description) FROM tickets WHERE description LIKE '%离线报修第%'")?
         .parse()?;
     let keys: u64 = server
-        .query("SELECT count(*) FROM idempotency_keys WHERE user_id = (SELECT user_id FROM tickets WHERE description LIKE '%离线报修第%' LIMIT 1) AND status = 201 AND body LIKE '%离线报修第%'")?
+        .query("SELECT count(*) FROM idempotency_keys WHERE user_id = (SELECT user_id FROM tickets WHERE description LIKE '%离线报修第%' LIMIT 1) AND status = 201 AND CAST(body AS TEXT) LIKE '%离线报修第%'")?
         .parse()?;
     let created = after - before;
     let duplicates = created.saturating_sub(distinct);
-    let exact = created == REPORTS as u64 && distinct == REPORTS as u64;
+    let exact = created == REPORTS as u64 && distinct == REPORTS as u64 && keys == REPORTS as u64;
     let line = format!(
         "- {REPORTS} queued reports drained in {drain_s:.2} s in {} syncs (target ≤ {TARGET_S} s: {}); on the server: {created} new tickets, {distinct} distinct reports, {keys} idempotency keys, {duplicates} duplicates, {} left in the outbox (exactly {REPORTS}, 0 duplicates: {})",
         v["syncs"],
