@@ -54,7 +54,9 @@ pub fn run() -> anyhow::Result<()> {
     let drain_s = v["drain_ms"].as_f64().unwrap_or(f64::NAN) / 1000.0;
     let after: u64 = server.query("SELECT count(*) FROM tickets")?.parse()?;
     let distinct: u64 = server
-        .query("SELECT count(DISTINCT description) FROM tickets WHERE description LIKE '%离线报修第%'")?
+        .query(
+            "SELECT count(DISTINCT description) FROM tickets WHERE description LIKE '%离线报修第%'",
+        )?
         .parse()?;
     let keys: u64 = server
         .query("SELECT count(*) FROM idempotency_keys WHERE user_id = (SELECT user_id FROM tickets WHERE description LIKE '%离线报修第%' LIMIT 1) AND status = 201 AND CAST(body AS TEXT) LIKE '%离线报修第%'")?

@@ -228,7 +228,10 @@ async fn cache_reads(core: &Core, runs: usize) -> Result<()> {
         }};
     }
     time!("notices()", core.notices());
-    time!("search_notices(\"停水\")", core.search_notices("停水".into()));
+    time!(
+        "search_notices(\"停水\")",
+        core.search_notices("停水".into())
+    );
     time!(
         "search_notices(\"电梯维保\")",
         core.search_notices("电梯维保".into())

@@ -28,7 +28,10 @@ impl Core {
             .storage("seed notices")?;
         for notice in notices {
             NoticesFeed
-                .apply(&mut tx, &CacheChange::UpsertNotice(Box::new(notice.clone())))
+                .apply(
+                    &mut tx,
+                    &CacheChange::UpsertNotice(Box::new(notice.clone())),
+                )
                 .await?;
         }
         tx.commit().await.storage("seed notices")?;
