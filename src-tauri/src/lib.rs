@@ -4,12 +4,11 @@
 //! call one method and map its error to `linli_wire::IpcError`; core events are forwarded to
 //! the webview as `core-event` ([`events`]). Any decision belongs in the core, so the same
 //! behaviour reaches phones later. Where the app finds its backend and data is read once at
-//! start ([`config`]). The window's WebKit settings are the shell's too ([`webview`]).
+//! start ([`config`]).
 
 pub mod commands;
 pub mod config;
 pub mod events;
-pub mod webview;
 
 use tauri::{Listener as _, Manager};
 
@@ -25,7 +24,6 @@ pub fn run() {
         // Shown from Rust for the core's `Notification` events; the window cannot send any.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
-            webview::tune(app);
             let opening = std::time::Instant::now();
             let pictures = app
                 .path()

@@ -3,8 +3,7 @@
 //! Its page marks its first screen exactly as linli's does: on the next animation frame after
 //! the page is in place it emits `first-screen`, and the shell logs `first-screen shown: …` to
 //! stderr, which the benchmark times from the process's start. With `LINLI_HELLO_SOFTWARE=1`
-//! it takes linli-app's one WebKit setting (no GPU compositing, src-tauri/src/webview.rs), for
-//! a like-for-like row beside the default one.
+//! it never composites on the GPU (a reference row: what WebKitGTK's OpenGL compositing costs).
 
 use tauri::{Listener as _, Manager as _};
 
