@@ -10,7 +10,10 @@ pub mod commands;
 pub mod config;
 pub mod events;
 
-use tauri::Manager;
+use tauri::{Listener as _, Manager};
+
+/// The event the window emits once its first screen has rendered.
+const FIRST_SCREEN: &str = "first-screen";
 
 /// Builds and runs the app until its last window closes.
 pub fn run() {
@@ -21,6 +24,7 @@ pub fn run() {
         // Shown from Rust for the core's `Notification` events; the window cannot send any.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            let opening = std::time::Instant::now();
             let pictures = app
                 .path()
                 .picture_dir()
@@ -30,7 +34,13 @@ pub fn run() {
             let deps = linli_core::CoreDeps::system()?;
             let core = tauri::async_runtime::block_on(linli_core::Core::open(config, deps))?;
             events::forward(app.handle().clone(), core.subscribe());
+            // The window's one event to the shell: its first screen has rendered
+            // (ui/src/shared/firstScreen.ts). Logged only, for `cargo xtask bench startup`.
+            app.listen_any(FIRST_SCREEN, |event| {
+                tracing::info!("{FIRST_SCREEN} shown: {}", event.payload());
+            });
             app.manage(core);
+            tracing::info!("core opened in {:?}", opening.elapsed());
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -1,8 +1,8 @@
 // Boot: pick the backend, read the session (signed in? which language?), then mount.
 import { createApp } from 'vue';
 import { createPinia } from 'pinia';
-import Vant from 'vant';
-import 'vant/lib/index.css';
+// Only the Vant components the screens use, with their styles (before ours, which override).
+import { vant } from './vant';
 import './styles.css';
 import App from './App.vue';
 import { backendKey, createBackend } from './backend';
@@ -16,7 +16,7 @@ async function boot(): Promise<void> {
   const pinia = createPinia();
   app.use(pinia);
   app.use(i18n);
-  app.use(Vant);
+  app.use(vant);
   app.provide(backendKey, backend);
   const session = useSession(pinia);
   try {

@@ -1,9 +1,9 @@
-// Mounts the real App (router, Pinia, i18n, Vant) over a FakeBackend, the in-memory stand-in
+// Mounts the real App (router, Pinia, i18n, the Vant components of src/vant.ts) over a FakeBackend, the in-memory stand-in
 // for the core. Tests wait for what they check (vi.waitFor on the element or the call), never
 // for a guessed number of ticks.
 import { mount, type VueWrapper } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import Vant from 'vant';
+import { vant } from '../src/vant';
 import App from '../src/App.vue';
 import { backendKey } from '../src/backend';
 import { FakeBackend } from '../src/backend/fake';
@@ -30,7 +30,7 @@ export async function mountApp(backend: FakeBackend, path: string): Promise<{ wr
   });
   const wrapper = mount(App, {
     attachTo: document.body,
-    global: { plugins: [pinia, i18n, Vant, router], provide: { [backendKey as symbol]: backend } },
+    global: { plugins: [pinia, i18n, vant, router], provide: { [backendKey as symbol]: backend } },
   });
   await listening;
   return { wrapper, router };

@@ -8,9 +8,11 @@
 //!   check and unit tests, the real app window driven by WebDriver under Xvfb, and the app
 //!   installed from its .deb and started from its desktop entry.
 //! - `cargo xtask package` builds the release app as a .deb and prints its path.
-//! - `cargo xtask bench [photo|kill]` measures speed, memory and quality, and soaks the kill -9
-//!   gauntlet with 500 runs; the figures go to docs/benchmarks.md with the machine and the date
-//!   (never part of `test`).
+//! - `cargo xtask bench [photo|kill|startup|cache|outbox|load]` measures speed, memory and
+//!   quality, soaks the kill -9 gauntlet with 500 runs, and measures issue 12's promises
+//!   (start-up against a hello-world Tauri app, cached reads at scale, outbox replay, the
+//!   backend under load); each writes its section of docs/benchmarks.md with the machine and
+//!   the date (never part of `test`).
 //! - `cargo xtask gen-types` regenerates the UI's TypeScript: `ui/src/generated/wire.ts` from
 //!   linli-wire and `ui/src/generated/commands.ts` from the app's command tables.
 //!
@@ -18,7 +20,12 @@
 //! tauri-driver) before they start, so a clean clone needs nothing else.
 
 mod bench;
+mod bench_cache;
 mod bench_formats;
+mod bench_kit;
+mod bench_load;
+mod bench_outbox;
+mod bench_startup;
 mod bindings;
 mod cycles;
 mod demo;
@@ -47,10 +54,10 @@ enum Command {
     Package,
     /// Run every check and test that CI runs.
     Test(test::TestArgs),
-    /// Measure (photo preparation against vipsthumbnail and ImageMagick; the kill -9 soak) into
-    /// docs/benchmarks.md.
+    /// Measure into docs/benchmarks.md: photo preparation, the kill -9 soak, start-up, cached
+    /// reads, outbox replay, backend load.
     Bench {
-        /// Which benchmark: `photo` or `kill` (all when omitted).
+        /// Which benchmark: photo, kill, startup, cache, outbox or load (all when omitted).
         which: Option<String>,
     },
     /// Regenerate ui/src/generated/{wire,commands}.ts from linli-wire and the app's commands.

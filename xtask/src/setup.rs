@@ -141,6 +141,12 @@ pub fn python_contract() -> anyhow::Result<std::path::PathBuf> {
     venv("py-contract", PY_CONTRACT_PACKAGES)
 }
 
+/// A virtualenv under target/ with the load generator of `cargo xtask bench load`; returns
+/// its Python (the generator's script is beside it).
+pub fn python_load(locust: &str) -> anyhow::Result<std::path::PathBuf> {
+    venv("py-load", &[locust])
+}
+
 /// A virtualenv `target/<name>` with exactly `packages` installed (a stamp names them, so a
 /// changed pin installs again); returns its Python.
 fn venv(name: &str, packages: &[&str]) -> anyhow::Result<std::path::PathBuf> {

@@ -7,7 +7,7 @@ use std::io::BufRead as _;
 
 use anyhow::{Context, bail};
 
-use crate::sh::{in_desktop_session, root};
+use crate::sh::in_desktop_session;
 use crate::test::tempdir;
 
 /// The section of docs/benchmarks.md this writes.
@@ -87,9 +87,5 @@ fn write_section(
         date.trim(),
         elapsed
     );
-    let path = root().join("docs/benchmarks.md");
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let kept = old.split(SECTION).next().unwrap_or_default().trim_end();
-    std::fs::write(&path, format!("{kept}\n\n{section}"))
-        .with_context(|| format!("write {}", path.display()))
+    crate::bench_kit::write_section(SECTION, section.trim_start_matches(SECTION))
 }

@@ -26,6 +26,7 @@
 
 pub mod auth;
 mod background;
+mod bench_seed;
 pub mod bills;
 mod deps;
 pub mod documents;

@@ -9,6 +9,9 @@ import type { CoreEvent, ErrorCode } from '../generated/wire';
 export interface Backend extends Commands {
   /** Subscribes to core events; resolves to an unsubscribe function. */
   onEvent(listener: (event: CoreEvent) => void): Promise<() => void>;
+  /** Tells the shell the first screen (by its route name) has rendered, `pageMs` after the
+   *  page began loading (`cargo xtask bench startup` times it). */
+  firstScreenShown(screen: string, pageMs: number): Promise<void>;
 }
 
 /** A failure the UI can explain: `code` decides the message. */

@@ -424,4 +424,7 @@ export class FakeBackend implements Backend {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+
+  /** Nobody times the fake's first screen. */
+  async firstScreenShown(): Promise<void> {}
 }

@@ -6,6 +6,8 @@
 import type { InjectionKey } from 'vue';
 import { inject } from 'vue';
 import type { Backend } from './contract';
+// In the main bundle, not a chunk of its own: the app's first screen waits for it.
+import { tauriBackend } from './tauri';
 
 export { type Backend, BackendError, asBackendError } from './contract';
 
@@ -24,10 +26,7 @@ export function inTauri(): boolean {
 
 /** The Tauri backend in the app, the fake in a plain browser (`npm run dev`). */
 export async function createBackend(): Promise<Backend> {
-  if (inTauri()) {
-    const { tauriBackend } = await import('./tauri');
-    return tauriBackend();
-  }
+  if (inTauri()) return tauriBackend();
   const { FakeBackend } = await import('./fake');
   // Browser preview hints: `?demo=signed-in` starts signed in, `?demo=offline` also offline,
   // `?demo=elderly` signed in with 长辈模式 on (for looking at the screens without typing; the

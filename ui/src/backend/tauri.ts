@@ -2,7 +2,7 @@
 // core's events. The only file that imports @tauri-apps/api. Rejections are IpcError
 // `{code, message, subject?}` objects, turned into BackendErrors here.
 import { invoke } from '@tauri-apps/api/core';
-import { listen } from '@tauri-apps/api/event';
+import { emit, listen } from '@tauri-apps/api/event';
 import { bindCommands } from '../generated/commands';
 import type { CoreEvent } from '../generated/wire';
 import { type Backend, asBackendError } from './contract';
@@ -21,6 +21,10 @@ export function tauriBackend(): Backend {
     ...bindCommands(call),
     async onEvent(listener: (event: CoreEvent) => void): Promise<() => void> {
       return listen<CoreEvent>('core-event', (event) => listener(event.payload));
+    },
+    async firstScreenShown(screen: string, pageMs: number): Promise<void> {
+      // An event, not a command: the shell only logs it (src-tauri/src/lib.rs).
+      await emit('first-screen', { screen, page_ms: pageMs });
     },
   };
 }
