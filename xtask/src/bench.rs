@@ -1,11 +1,10 @@
-//! `cargo xtask bench [photo|kill|startup|cache|outbox|load]`: speed, memory and quality
+//! `cargo xtask bench [photo|kill|startup|cache|outbox|sync|load]`: speed, memory and quality
 //! figures, each benchmark writing its own section of docs/benchmarks.md with the machine and
 //! the date ([`crate::bench_kit::write_section`] keeps the others). Never part of `cargo xtask
 //! test`: timings belong in benchmarks, not in tests that can fail on a busy machine. Issue
 //! 12's benchmarks are one file each (bench_startup.rs, bench_cache.rs, bench_outbox.rs,
-//! bench_load.rs), each side by side with its reference in one run and printing met/missed
-//! against the issue's target; `sync` (requests and bytes per idle cycle) is to come with the
-//! change feed's request counters.
+//! bench_sync.rs, bench_load.rs), each side by side with its reference in one run and
+//! printing met/missed against the issue's target.
 //!
 //! `photo` makes the test set of ../shared/research/photo-bench.md (a real camera photo from a
 //! Debian wallpaper package, at 12 MP and, upscaled with sensor-like noise, 48 MP, both with
@@ -41,7 +40,9 @@ const PACKAGES: &[&str] = &[
 const SOAK_RUNS: u32 = 500;
 
 /// The benchmarks by name, in the order `cargo xtask bench` runs them all.
-const NAMES: &[&str] = &["photo", "kill", "startup", "cache", "outbox", "load"];
+const NAMES: &[&str] = &[
+    "photo", "kill", "startup", "cache", "outbox", "sync", "load",
+];
 
 /// Runs the named benchmark (all when none is named).
 pub fn run(which: Option<&str>) -> anyhow::Result<()> {
@@ -53,8 +54,7 @@ pub fn run(which: Option<&str>) -> anyhow::Result<()> {
         Some("cache") => crate::bench_cache::run(),
         Some("outbox") => crate::bench_outbox::run(),
         Some("load") => crate::bench_load::run(),
-        // The idle sync's requests and bytes: needs the change feed's request counters
-        // (issue 12 part 1); it goes here as `crate::bench_sync::run()`.
+        Some("sync") => crate::bench_sync::run(),
         Some(other) => bail!("no benchmark named {other}; try one of {NAMES:?}"),
     }
 }

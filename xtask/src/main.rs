@@ -8,7 +8,7 @@
 //!   check and unit tests, the real app window driven by WebDriver under Xvfb, and the app
 //!   installed from its .deb and started from its desktop entry.
 //! - `cargo xtask package` builds the release app as a .deb and prints its path.
-//! - `cargo xtask bench [photo|kill|startup|cache|outbox|load]` measures speed, memory and
+//! - `cargo xtask bench [photo|kill|startup|cache|outbox|sync|load]` measures speed, memory and
 //!   quality, soaks the kill -9 gauntlet with 500 runs, and measures issue 12's promises
 //!   (start-up against a hello-world Tauri app, cached reads at scale, outbox replay, the
 //!   backend under load); each writes its section of docs/benchmarks.md with the machine and
@@ -26,6 +26,7 @@ mod bench_kit;
 mod bench_load;
 mod bench_outbox;
 mod bench_startup;
+mod bench_sync;
 mod bindings;
 mod cycles;
 mod demo;
@@ -57,7 +58,7 @@ enum Command {
     /// Measure into docs/benchmarks.md: photo preparation, the kill -9 soak, start-up, cached
     /// reads, outbox replay, backend load.
     Bench {
-        /// Which benchmark: photo, kill, startup, cache, outbox or load (all when omitted).
+        /// Which benchmark: photo, kill, startup, cache, outbox, sync or load (all when omitted).
         which: Option<String>,
     },
     /// Regenerate ui/src/generated/{wire,commands}.ts from linli-wire and the app's commands.

@@ -13,6 +13,11 @@
 //! - `outbox-queue DATA URL CA COUNT`: with the backend down, queues COUNT text reports.
 //! - `outbox-drain DATA URL CA`: with the backend up, syncs until the outbox is empty; prints
 //!   a JSON line with the time it took and what is left.
+//! - `sync DATA URL CA PHONE PASSWORD STAFF_TOKEN`: what syncing costs, by the core's own
+//!   counters (`Core::net_stats`: requests answered, body bytes as decoded): the sign-in with
+//!   its first sync, an idle sync, and the sync after the service desk accepted the
+//!   resident's new report (one changed ticket, whose size as the feed carries it is printed
+//!   beside it); one JSON line.
 
 use std::time::{Duration, Instant};
 
@@ -85,8 +90,80 @@ async fn main() -> Result<()> {
             );
             core.shutdown().await;
         }
+        "sync" => sync_costs(data, url, ca, arg(4)?, arg(5)?, arg(6)?).await?,
         other => return Err(format!("no subcommand {other}; see the module docs").into()),
     }
+    Ok(())
+}
+
+/// Requests and bytes between two readings of the counters.
+fn cost(before: &linli_core::NetStats, after: &linli_core::NetStats) -> serde_json::Value {
+    serde_json::json!({
+        "requests": after.requests - before.requests,
+        "bytes": after.body_bytes - before.body_bytes,
+    })
+}
+
+async fn sync_costs(
+    data: &str,
+    url: &str,
+    ca: &str,
+    phone: &str,
+    password: &str,
+    staff: &str,
+) -> Result<()> {
+    let core = open(data, url, ca, false).await?;
+    let start = core.net_stats();
+    core.sign_in(phone, password).await?;
+    let signed_in = core.net_stats();
+    core.sync_now().await?;
+    let idle = core.net_stats();
+    let id = core.submit_ticket(report(0)).await?;
+    core.sync_now().await?;
+    core.sync_now().await?;
+    let sent = core.net_stats();
+    let ticket = core
+        .tickets()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .and_then(|t| t.ticket)
+        .ok_or("the report did not reach the backend")?;
+    let desk = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&std::fs::read(ca)?)?)
+        .build()?;
+    let answer = desk
+        .post(format!("{url}/v1/staff/tickets/{}/actions", ticket.id))
+        .bearer_auth(staff)
+        .json(&serde_json::json!({ "action": "accept" }))
+        .send()
+        .await?;
+    if !answer.status().is_success() {
+        return Err(format!("the desk's step: {}", answer.status()).into());
+    }
+    core.sync_now().await?;
+    let changed = core.net_stats();
+    core.sync_now().await?;
+    let idle_again = core.net_stats();
+    let accepted = core
+        .tickets()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .and_then(|t| t.ticket)
+        .ok_or("the ticket left the cache")?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "sign_in": cost(&start, &signed_in),
+            "idle": cost(&signed_in, &idle),
+            "changed_ticket": cost(&sent, &changed),
+            "ticket_bytes": serde_json::to_vec(&accepted)?.len(),
+            "ticket_state": accepted.state,
+            "idle_after": cost(&changed, &idle_again),
+        })
+    );
+    core.shutdown().await;
     Ok(())
 }
 
