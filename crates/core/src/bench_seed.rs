@@ -26,11 +26,13 @@ impl Core {
         let mut tx = crate::store::write_tx(&account.cache.pool)
             .await
             .storage("seed notices")?;
+        let mut notes = crate::sync::feed::FeedNotes::quiet();
         for notice in notices {
             NoticesFeed
                 .apply(
                     &mut tx,
                     &CacheChange::UpsertNotice(Box::new(notice.clone())),
+                    &mut notes,
                 )
                 .await?;
         }

@@ -68,9 +68,8 @@ pub(crate) struct FeedNotes {
     pub(crate) events: Vec<CoreEvent>,
 }
 
-#[cfg(test)]
 impl FeedNotes {
-    /// Notes nobody reads (tests of the tables).
+    /// Notes nobody reads (tests of the tables, the benchmarks' seeding).
     pub(crate) fn quiet() -> Self {
         Self {
             locale: Locale::ZhCn,
