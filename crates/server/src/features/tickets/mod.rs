@@ -24,6 +24,7 @@ mod resident;
 mod rules;
 pub mod staff;
 mod store;
+mod updates;
 
 pub use desk::{Desk, latest_number, staff_act};
 pub use jobs::{advance_all, demo_progress};
