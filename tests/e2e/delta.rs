@@ -112,12 +112,7 @@ async fn a_staff_step_costs_one_feed_request_of_about_the_ticket() {
     let id = core.submit_ticket(text_report()).await.expect("queued");
     core.sync_now().await.expect("the report is sent");
     core.sync_now().await.expect("and its own change is read");
-    let number = core.tickets().await.expect("tickets")[0]
-        .ticket
-        .as_ref()
-        .expect("sent")
-        .number
-        .clone();
+    let number = first_number(&core).await;
 
     env.server.staff(&number, StaffAction::Accept).await;
     let before = core.net_stats();
@@ -221,12 +216,7 @@ async fn a_410_bootstraps_to_what_a_fresh_device_holds() {
     let (core, _) = env.signed_in().await;
     core.submit_ticket(text_report()).await.expect("queued");
     core.sync_now().await.expect("sent");
-    let number = core.tickets().await.expect("tickets")[0]
-        .ticket
-        .as_ref()
-        .expect("sent")
-        .number
-        .clone();
+    let number = first_number(&core).await;
     // Changes the client misses: the log is reset before it asks (410 with its cursor).
     env.server.staff(&number, StaffAction::Accept).await;
     let (_, order) = pay_first_unpaid(&core).await;
@@ -266,4 +256,14 @@ async fn measure_sign_in_and_idle() {
         idle.body_bytes - signed.body_bytes
     );
     core.shutdown().await;
+}
+
+/// The backend's number of the newest cached ticket (sent already).
+async fn first_number(core: &linli_core::Core) -> String {
+    core.tickets().await.expect("tickets")[0]
+        .ticket
+        .as_ref()
+        .expect("sent")
+        .number
+        .clone()
 }

@@ -62,17 +62,7 @@ async fn tickets_passes_and_billing_reach_exactly_the_residents_who_see_them() {
     )
     .await;
     assert_eq!(accepted.status(), StatusCode::OK, "staff accept");
-    let me: Value = json_of(&fx, &wang, "/v1/me").await;
-    let pass: Value = create_pass(
-        &fx,
-        &wang,
-        &pass_body(&fx, &me["memberships"][0]),
-        &uuid::Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("pass");
+    let pass = issue_pass(&fx, &wang).await;
     let open = unpaid(&bills(&fx, &wang, &membership).await);
     open_order(&fx, &wang, &membership, &[&open[0]]).await;
 
@@ -246,17 +236,7 @@ async fn lists_answer_304_until_they_change_and_every_get_json_has_an_etag() {
 async fn what_time_alone_changes_reaches_the_feed() {
     let fx = Fixture::start().await;
     let wang = fx.wang_fang().await;
-    let me: Value = json_of(&fx, &wang, "/v1/me").await;
-    let pass: Value = create_pass(
-        &fx,
-        &wang,
-        &pass_body(&fx, &me["memberships"][0]),
-        &uuid::Uuid::now_v7().to_string(),
-    )
-    .await
-    .json()
-    .await
-    .expect("pass");
+    let pass = issue_pass(&fx, &wang).await;
     // The housekeeping has run once before (its first pass only notes the time).
     linli_server::serve::settle_payments(&fx.server.state)
         .await
@@ -317,4 +297,19 @@ async fn a_home_request_reaches_its_maker_and_the_rooms_owner_not_a_neighbour() 
             );
         }
     }
+}
+
+/// A pass the resident issues for their first home (a fresh idempotency key).
+async fn issue_pass(fx: &Fixture, token: &str) -> Value {
+    let me: Value = json_of(fx, token, "/v1/me").await;
+    create_pass(
+        fx,
+        token,
+        &pass_body(fx, &me["memberships"][0]),
+        &uuid::Uuid::now_v7().to_string(),
+    )
+    .await
+    .json()
+    .await
+    .expect("pass")
 }
